@@ -1,0 +1,195 @@
+//! C2SP chunked encryption ("Cobblestone-256", c2sp.org/chunked-encryption):
+//! AES-256-GCM over 16 KiB chunks, with key, base nonce and a 32-byte key
+//! commitment derived by HKDF-Expand-SHA-512 from an input key, a 24-byte salt
+//! and a context.
+//!
+//! ```text
+//! key || base_nonce || commitment = HKDF-Expand-SHA-512(prk = input key,
+//!     info = "c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM" || 0x00 || salt || context)
+//! ciphertext = salt || commitment || AEAD(chunk 0) || … || AEAD(final chunk)
+//! nonce(i)   = base_nonce XOR big-endian(i)
+//! ```
+//!
+//! The final chunk is always shorter than 16 KiB (possibly empty), which is
+//! the end-of-message signal: truncation and extension fail authentication.
+//! The commitment is checked before any chunk is decrypted. On any failure no
+//! plaintext is returned and the working buffer is zeroized.
+
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use hmac::{Hmac, Mac};
+use sha2::Sha512;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use super::{FormatError, Key32};
+
+pub const SALT_LEN: usize = 24;
+pub const COMMITMENT_LEN: usize = 32;
+pub const CHUNK_LEN: usize = 16 * 1024;
+pub const TAG_LEN: usize = 16;
+const NONCE_LEN: usize = 12;
+/// Fixed overhead: salt and commitment.
+pub const PREFIX_LEN: usize = SALT_LEN + COMMITMENT_LEN;
+const INFO_PREFIX: &[u8] = b"c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\x00";
+/// The spec's upper bound on the number of chunks (4 PiB).
+const MAX_CHUNKS: u64 = 1 << 38;
+
+/// Length of the ciphertext of a `plaintext_len`-byte message.
+pub fn sealed_len(plaintext_len: usize) -> usize {
+    let chunks = plaintext_len / CHUNK_LEN + 1;
+    PREFIX_LEN + plaintext_len + chunks * TAG_LEN
+}
+
+/// Encrypts `plaintext`. `salt` MUST NOT repeat for the same `input_key`.
+pub fn seal(input_key: &Key32, salt: &[u8; SALT_LEN], context: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let derived = DerivedKeys::new(input_key, salt, context);
+    let mut out = Vec::with_capacity(sealed_len(plaintext.len()));
+    out.extend_from_slice(salt);
+    out.extend_from_slice(&derived.commitment);
+    let cipher = derived.cipher();
+    let full_chunks = plaintext.len() / CHUNK_LEN;
+    for index in 0..=full_chunks {
+        let start = index * CHUNK_LEN;
+        let end = (start + CHUNK_LEN).min(plaintext.len());
+        let chunk_start = out.len();
+        out.extend_from_slice(&plaintext[start..end]);
+        let nonce = derived.nonce(index as u64);
+        let tag = cipher
+            .encrypt_in_place_detached(&nonce, b"", &mut out[chunk_start..])
+            .expect("a 16 KiB chunk is far below the AES-GCM length limit");
+        out.extend_from_slice(&tag);
+    }
+    out
+}
+
+/// Decrypts and authenticates a whole message.
+pub fn open(input_key: &Key32, context: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, FormatError> {
+    if ciphertext.len() < PREFIX_LEN + TAG_LEN {
+        return Err(FormatError::Damaged);
+    }
+    let (salt, rest) = ciphertext.split_at(SALT_LEN);
+    let (commitment, body) = rest.split_at(COMMITMENT_LEN);
+    let salt: &[u8; SALT_LEN] = salt.try_into().expect("split at SALT_LEN");
+    let derived = DerivedKeys::new(input_key, salt, context);
+    if !bool::from(derived.commitment.ct_eq(commitment)) {
+        return Err(FormatError::Damaged);
+    }
+    let record_len = CHUNK_LEN + TAG_LEN;
+    let full_chunks = body.len() / record_len;
+    if body.len() % record_len < TAG_LEN || full_chunks as u64 >= MAX_CHUNKS {
+        return Err(FormatError::Damaged); // truncated at a chunk boundary, or cut inside a tag
+    }
+    let cipher = derived.cipher();
+    let mut plaintext = Vec::with_capacity(body.len() - (full_chunks + 1) * TAG_LEN);
+    for (index, record) in body.chunks(record_len).enumerate() {
+        let (chunk, tag) = record.split_at(record.len() - TAG_LEN);
+        let start = plaintext.len();
+        plaintext.extend_from_slice(chunk);
+        let nonce = derived.nonce(index as u64);
+        let opened = cipher.decrypt_in_place_detached(&nonce, b"", &mut plaintext[start..], Tag::from_slice(tag));
+        if opened.is_err() {
+            plaintext.zeroize();
+            return Err(FormatError::Damaged);
+        }
+    }
+    Ok(plaintext)
+}
+
+/// Key, base nonce and commitment of one message. Zeroized on drop.
+struct DerivedKeys {
+    key: [u8; 32],
+    base_nonce: [u8; NONCE_LEN],
+    commitment: [u8; COMMITMENT_LEN],
+}
+
+impl DerivedKeys {
+    fn new(input_key: &Key32, salt: &[u8; SALT_LEN], context: &[u8]) -> Self {
+        let mut okm = [0u8; 32 + NONCE_LEN + COMMITMENT_LEN];
+        hkdf_expand_sha512(input_key.as_bytes(), &[INFO_PREFIX, salt, context], &mut okm);
+        let mut keys = Self { key: [0; 32], base_nonce: [0; NONCE_LEN], commitment: [0; COMMITMENT_LEN] };
+        keys.key.copy_from_slice(&okm[..32]);
+        keys.base_nonce.copy_from_slice(&okm[32..32 + NONCE_LEN]);
+        keys.commitment.copy_from_slice(&okm[32 + NONCE_LEN..]);
+        okm.zeroize();
+        keys
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new_from_slice(&self.key).expect("32-byte key")
+    }
+
+    fn nonce(&self, index: u64) -> Nonce<aes_gcm::aead::consts::U12> {
+        let mut nonce = self.base_nonce;
+        for (byte, counter) in nonce[4..].iter_mut().zip(index.to_be_bytes()) {
+            *byte ^= counter;
+        }
+        Nonce::from(nonce)
+    }
+}
+
+impl Drop for DerivedKeys {
+    fn drop(&mut self) {
+        self.key.zeroize();
+        self.base_nonce.zeroize();
+    }
+}
+
+/// HKDF-Expand (RFC 5869 §2.3) with HMAC-SHA-512, `info` given in parts.
+/// Written out because the spec uses a 32-byte PRK, shorter than the
+/// `hkdf` crate accepts for SHA-512.
+fn hkdf_expand_sha512(prk: &[u8], info: &[&[u8]], out: &mut [u8]) {
+    assert!(out.len() <= 255 * 64, "HKDF-Expand output too long");
+    let mut previous: Vec<u8> = Vec::new();
+    for (counter, block) in (1u8..).zip(out.chunks_mut(64)) {
+        let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(prk).expect("HMAC takes any key length");
+        mac.update(&previous);
+        info.iter().for_each(|part| mac.update(part));
+        mac.update(&[counter]);
+        let t = mac.finalize().into_bytes();
+        block.copy_from_slice(&t[..block.len()]);
+        previous.zeroize();
+        previous = t.to_vec();
+    }
+    previous.zeroize();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> Key32 {
+        Key32::from_bytes([byte; 32])
+    }
+
+    #[test]
+    fn round_trips_at_chunk_boundaries() {
+        for len in [0, 1, CHUNK_LEN - 1, CHUNK_LEN, CHUNK_LEN + 1, 3 * CHUNK_LEN, 3 * CHUNK_LEN + 7] {
+            let plaintext: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
+            assert_eq!(sealed.len(), sealed_len(len), "length {len}");
+            assert_eq!(open(&key(1), b"ctx", &sealed).unwrap(), plaintext, "length {len}");
+        }
+    }
+
+    #[test]
+    fn fails_closed_on_tampering() {
+        let plaintext = vec![9u8; 2 * CHUNK_LEN + 100];
+        let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
+        assert_eq!(open(&key(2), b"ctx", &sealed), Err(FormatError::Damaged));
+        assert_eq!(open(&key(1), b"other", &sealed), Err(FormatError::Damaged));
+        for position in [0, SALT_LEN, PREFIX_LEN, PREFIX_LEN + CHUNK_LEN + 3, sealed.len() - 1] {
+            let mut flipped = sealed.clone();
+            flipped[position] ^= 1;
+            assert_eq!(open(&key(1), b"ctx", &flipped), Err(FormatError::Damaged), "flip at {position}");
+        }
+        let boundary = PREFIX_LEN + 2 * (CHUNK_LEN + TAG_LEN);
+        for cut in [0, 10, PREFIX_LEN, PREFIX_LEN + TAG_LEN, boundary, boundary + 1, sealed.len() - 1] {
+            assert_eq!(open(&key(1), b"ctx", &sealed[..cut]), Err(FormatError::Damaged), "cut at {cut}");
+        }
+        let mut swapped = sealed.clone();
+        let record = CHUNK_LEN + TAG_LEN;
+        swapped.copy_within(PREFIX_LEN..PREFIX_LEN + record, PREFIX_LEN + record);
+        assert_eq!(open(&key(1), b"ctx", &swapped), Err(FormatError::Damaged));
+    }
+}

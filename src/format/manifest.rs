@@ -1,0 +1,140 @@
+//! The manifest: everything a password holder may see, encrypted as one
+//! blob. JSON (UTF-8), parsed strictly with size limits; unknown fields are
+//! ignored so minor versions can add them.
+//!
+//! Every blob reference pins the blob's exact length and SHA-256, so a host
+//! cannot swap, truncate or replace a blob, and even a holder of the blob's
+//! key cannot substitute another ciphertext without changing the manifest.
+
+use serde::{Deserialize, Serialize};
+
+use super::encoding::{base32, base32_decode, hex, hex_decode};
+use super::{FormatError, Id, Key32};
+
+/// Manifest format number inside the JSON.
+pub const MANIFEST_FORMAT: u32 = 1;
+/// Largest manifest ciphertext a reader accepts (about 40,000 photos).
+pub const MAX_MANIFEST_LEN: usize = 16 * 1024 * 1024;
+/// Largest rendition blob a reader accepts.
+pub const MAX_RENDITION_LEN: u64 = 64 * 1024 * 1024;
+const MAX_TEXT_LEN: usize = 4096;
+const MAX_PHOTOS: usize = 200_000;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    /// The gallery id from the header, hex.
+    pub gallery: String,
+    pub title: String,
+    pub albums: Vec<Album>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Album {
+    pub name: String,
+    pub photos: Vec<Photo>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Photo {
+    /// The source file's name, for the photographer's and client's eyes.
+    pub file: String,
+    pub caption: Option<String>,
+    /// Upright size of the source.
+    pub width: u32,
+    pub height: u32,
+    pub thumb: Rendition,
+    pub preview: Rendition,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Rendition {
+    pub blob: BlobRef,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// How to find and open one blob.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BlobRef {
+    /// Blob id, base32 (its file is `b/<id>`).
+    pub id: String,
+    pub key: Key32,
+    /// Exact ciphertext length in bytes.
+    pub size: u64,
+    /// SHA-256 of the ciphertext, hex.
+    pub sha256: String,
+}
+
+impl BlobRef {
+    pub fn new(id: &Id, key: Key32, ciphertext: &[u8]) -> Self {
+        use sha2::Digest;
+        Self {
+            id: base32(id),
+            key,
+            size: ciphertext.len() as u64,
+            sha256: hex(&sha2::Sha256::digest(ciphertext)),
+        }
+    }
+
+    pub fn id_bytes(&self) -> Option<Id> {
+        base32_decode::<16>(&self.id)
+    }
+
+    pub fn sha256_bytes(&self) -> Option<[u8; 32]> {
+        hex_decode::<32>(&self.sha256)
+    }
+
+    /// Relative path of the blob in the site.
+    pub fn path(&self) -> String {
+        format!("{}/{}", super::BLOB_DIR, self.id)
+    }
+}
+
+impl Manifest {
+    /// Parses decrypted manifest JSON and checks it belongs to `gallery_id`.
+    pub fn parse(json: &[u8], gallery_id: &Id) -> Result<Self, FormatError> {
+        let manifest: Self = serde_json::from_slice(json).map_err(|_| FormatError::BadManifest("not valid JSON"))?;
+        manifest.validate(gallery_id)?;
+        Ok(manifest)
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("manifest types always serialise")
+    }
+
+    pub fn photos(&self) -> impl Iterator<Item = (&Album, &Photo)> {
+        self.albums.iter().flat_map(|album| album.photos.iter().map(move |photo| (album, photo)))
+    }
+
+    fn validate(&self, gallery_id: &Id) -> Result<(), FormatError> {
+        let bad = FormatError::BadManifest;
+        if self.format != MANIFEST_FORMAT {
+            return Err(bad("unknown manifest format"));
+        }
+        if hex_decode::<16>(&self.gallery).as_ref() != Some(gallery_id) {
+            return Err(bad("belongs to another gallery"));
+        }
+        if self.photos().count() > MAX_PHOTOS {
+            return Err(bad("too many photos"));
+        }
+        let texts_ok = self.title.len() <= MAX_TEXT_LEN
+            && self.albums.iter().all(|album| album.name.len() <= MAX_TEXT_LEN)
+            && self.photos().all(|(_, photo)| {
+                photo.file.len() <= MAX_TEXT_LEN && photo.caption.as_ref().is_none_or(|c| c.len() <= MAX_TEXT_LEN)
+            });
+        if !texts_ok {
+            return Err(bad("text too long"));
+        }
+        let refs_ok = self.photos().all(|(_, photo)| {
+            [&photo.thumb, &photo.preview].iter().all(|rendition| {
+                let blob = &rendition.blob;
+                blob.id_bytes().is_some() && blob.sha256_bytes().is_some() && blob.size <= MAX_RENDITION_LEN
+            })
+        });
+        if !refs_ok {
+            return Err(bad("invalid blob reference"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,27 @@
+//! lightproof: static encrypted photo galleries.
+//!
+//! The pipeline runs one module per stage:
+//! `scan` (find albums and photos) → `decode` (pixels, orientation) →
+//! `render` (thumbnail and preview JPEGs) → `encrypt` (blobs and manifest) →
+//! `write` (the static site, atomically). `format` is the on-disk format,
+//! shared byte for byte with the WebAssembly viewer; it is the only module
+//! compiled without the `generator` feature.
+
+pub mod format;
+
+#[cfg(feature = "generator")]
+pub mod build;
+#[cfg(feature = "generator")]
+pub mod decode;
+#[cfg(feature = "generator")]
+pub mod encrypt;
+#[cfg(feature = "generator")]
+pub mod password;
+#[cfg(feature = "generator")]
+pub mod render;
+#[cfg(feature = "generator")]
+pub mod scan;
+#[cfg(feature = "generator")]
+pub mod verify;
+#[cfg(feature = "generator")]
+pub mod write;

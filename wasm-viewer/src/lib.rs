@@ -1,0 +1,148 @@
+//! The viewer core: a thin C-ABI surface over `lightproof::format`, loaded by
+//! `viewer.js` with `WebAssembly.instantiate(bytes, {})` (no imports, no
+//! generated glue). Keys never leave this module; JavaScript gets back only
+//! display data and decrypted JPEG bytes.
+//!
+//! Calling convention: inputs are copied into buffers from [`lp_alloc`];
+//! every call returns a [`Status`] and leaves its output in a buffer read
+//! through [`lp_out_ptr`] / [`lp_out_len`], valid until the next call.
+//! Nothing here panics on hostile input: every failure is a status code.
+
+mod session;
+
+use session::Session;
+use std::cell::RefCell;
+
+/// Status codes shared with `viewer.js`.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Ok = 0,
+    NotAGallery = 1,
+    UnsupportedVersion = 2,
+    BadParameters = 3,
+    WrongPassword = 4,
+    Damaged = 5,
+    BadState = 6,
+    Internal = 7,
+}
+
+thread_local! {
+    static SESSION: RefCell<Session> = RefCell::new(Session::default());
+    static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+fn respond(result: Result<Vec<u8>, Status>) -> i32 {
+    OUTPUT.with(|out| {
+        let mut out = out.borrow_mut();
+        zeroize::Zeroize::zeroize(&mut *out);
+        match result {
+            Ok(bytes) => {
+                *out = bytes;
+                Status::Ok as i32
+            }
+            Err(status) => status as i32,
+        }
+    })
+}
+
+/// # Safety
+/// `ptr..ptr+len` must be a live buffer from [`lp_alloc`].
+unsafe fn input<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 {
+        &[]
+    } else {
+        core::slice::from_raw_parts(ptr, len)
+    }
+}
+
+fn with_session(f: impl FnOnce(&mut Session) -> Result<Vec<u8>, Status>) -> i32 {
+    respond(SESSION.with(|session| f(&mut session.borrow_mut())))
+}
+
+/// Allocates `len` bytes for an input.
+#[no_mangle]
+pub extern "C" fn lp_alloc(len: usize) -> *mut u8 {
+    let mut buffer = core::mem::ManuallyDrop::new(vec![0u8; len.max(1)]);
+    buffer.as_mut_ptr()
+}
+
+/// Zeroes and frees a buffer from [`lp_alloc`].
+///
+/// # Safety
+/// `ptr` and `len` must come from one [`lp_alloc`] call, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn lp_free(ptr: *mut u8, len: usize) {
+    let len = len.max(1);
+    let mut buffer = Vec::from_raw_parts(ptr, len, len);
+    zeroize::Zeroize::zeroize(&mut buffer);
+}
+
+#[no_mangle]
+pub extern "C" fn lp_out_ptr() -> *const u8 {
+    OUTPUT.with(|out| out.borrow().as_ptr())
+}
+
+#[no_mangle]
+pub extern "C" fn lp_out_len() -> usize {
+    OUTPUT.with(|out| out.borrow().len())
+}
+
+/// Parses `gallery.bin`; output: `{"iterations": n, "salt": "<base64>"}`.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_open_header(ptr: *const u8, len: usize) -> i32 {
+    let bytes = input(ptr, len);
+    with_session(|session| session.open_header(bytes))
+}
+
+/// Unlocks with the 32-byte PBKDF2 output; output: `{"manifest": "b/<id>"}`.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_unlock_key(ptr: *const u8, len: usize) -> i32 {
+    let key = input(ptr, len);
+    with_session(|session| session.unlock_key(key))
+}
+
+/// Unlocks with the NFC-normalised UTF-8 password, running PBKDF2 here
+/// (for origins without WebCrypto). Output as [`lp_unlock_key`].
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_unlock_password(ptr: *const u8, len: usize) -> i32 {
+    let password = input(ptr, len);
+    with_session(|session| session.unlock_password(password))
+}
+
+/// Opens the manifest blob; output: the display JSON (no keys).
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_open_manifest(ptr: *const u8, len: usize) -> i32 {
+    let bytes = input(ptr, len);
+    with_session(|session| session.open_manifest(bytes))
+}
+
+/// Opens photo `n`'s thumbnail (`kind` 0) or preview (`kind` 1); output:
+/// the JPEG bytes.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_open_photo(n: u32, kind: u32, ptr: *const u8, len: usize) -> i32 {
+    let bytes = input(ptr, len);
+    with_session(|session| session.open_photo(n, kind, bytes))
+}
+
+/// Forgets every key and the manifest.
+#[no_mangle]
+pub extern "C" fn lp_lock() {
+    respond(Ok(Vec::new()));
+    SESSION.with(|session| *session.borrow_mut() = Session::default());
+}

@@ -1,0 +1,191 @@
+//! The state of one unlocked gallery: header, the manifest's key, then the
+//! manifest itself. Everything is dropped (and zeroized) by `lp_lock`.
+
+use lightproof::format::header::{Header, SlotContents, SlotType};
+use lightproof::format::manifest::{Manifest, Photo, Rendition};
+use lightproof::format::{blob_path, vault, BlobKind, FormatError, Key32};
+use serde::Serialize;
+
+use crate::Status;
+
+#[derive(Default)]
+pub struct Session {
+    header: Option<Header>,
+    slot: Option<SlotContents>,
+    manifest: Option<Manifest>,
+}
+
+impl Session {
+    pub fn open_header(&mut self, bytes: &[u8]) -> Result<Vec<u8>, Status> {
+        *self = Self::default();
+        let header = Header::parse(bytes).map_err(status)?;
+        let info = HeaderInfo { iterations: header.kdf_iterations, salt: base64(&header.pbkdf2_salt()) };
+        self.header = Some(header);
+        Ok(json(&info))
+    }
+
+    pub fn unlock_key(&mut self, key: &[u8]) -> Result<Vec<u8>, Status> {
+        let header = self.header.as_ref().ok_or(Status::BadState)?;
+        let key = Key32::from_slice(key).ok_or(Status::BadState)?;
+        let slot = header.open_slots(&key, SlotType::Password).map_err(status)?;
+        self.unlocked(slot)
+    }
+
+    pub fn unlock_password(&mut self, password: &[u8]) -> Result<Vec<u8>, Status> {
+        let header = self.header.as_ref().ok_or(Status::BadState)?;
+        let slot = vault::unlock_with_password(header, password).map_err(status)?;
+        self.unlocked(slot)
+    }
+
+    fn unlocked(&mut self, slot: SlotContents) -> Result<Vec<u8>, Status> {
+        let manifest = blob_path(&slot.manifest_id);
+        self.slot = Some(slot);
+        self.manifest = None;
+        Ok(json(&ManifestPointer { manifest }))
+    }
+
+    pub fn open_manifest(&mut self, bytes: &[u8]) -> Result<Vec<u8>, Status> {
+        let (Some(header), Some(slot)) = (&self.header, &self.slot) else {
+            return Err(Status::BadState);
+        };
+        let manifest = vault::open_manifest(header, slot, bytes).map_err(status)?;
+        let view = json(&GalleryView::of(&manifest));
+        self.manifest = Some(manifest);
+        Ok(view)
+    }
+
+    pub fn open_photo(&self, n: u32, kind: u32, bytes: &[u8]) -> Result<Vec<u8>, Status> {
+        let (Some(header), Some(manifest)) = (&self.header, &self.manifest) else {
+            return Err(Status::BadState);
+        };
+        let (_, photo) = manifest.photos().nth(n as usize).ok_or(Status::BadState)?;
+        let (rendition, kind) = match kind {
+            0 => (&photo.thumb, BlobKind::Thumbnail),
+            1 => (&photo.preview, BlobKind::Preview),
+            _ => return Err(Status::BadState),
+        };
+        vault::open_pinned_blob(&header.gallery_id, &rendition.blob, kind, bytes).map_err(status)
+    }
+}
+
+fn status(error: FormatError) -> Status {
+    match error {
+        FormatError::NotAGallery => Status::NotAGallery,
+        FormatError::UnsupportedVersion { .. } => Status::UnsupportedVersion,
+        FormatError::BadParameters(_) => Status::BadParameters,
+        FormatError::WrongPassword => Status::WrongPassword,
+        FormatError::Damaged | FormatError::BadManifest(_) => Status::Damaged,
+        _ => Status::Internal,
+    }
+}
+
+fn json(value: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct HeaderInfo {
+    iterations: u32,
+    salt: String,
+}
+
+#[derive(Serialize)]
+struct ManifestPointer {
+    manifest: String,
+}
+
+/// What the page may show: names, captions, sizes and blob paths; no keys.
+#[derive(Serialize)]
+struct GalleryView<'a> {
+    title: &'a str,
+    albums: Vec<AlbumView<'a>>,
+}
+
+#[derive(Serialize)]
+struct AlbumView<'a> {
+    name: &'a str,
+    photos: Vec<PhotoView<'a>>,
+}
+
+#[derive(Serialize)]
+struct PhotoView<'a> {
+    n: usize,
+    file: &'a str,
+    caption: Option<&'a str>,
+    width: u32,
+    height: u32,
+    thumb: RenditionView,
+    preview: RenditionView,
+}
+
+#[derive(Serialize)]
+struct RenditionView {
+    path: String,
+    width: u32,
+    height: u32,
+}
+
+impl<'a> GalleryView<'a> {
+    fn of(manifest: &'a Manifest) -> Self {
+        let mut n = 0;
+        let albums = manifest
+            .albums
+            .iter()
+            .map(|album| AlbumView {
+                name: &album.name,
+                photos: album
+                    .photos
+                    .iter()
+                    .map(|photo| {
+                        n += 1;
+                        PhotoView::of(n - 1, photo)
+                    })
+                    .collect(),
+            })
+            .collect();
+        Self { title: &manifest.title, albums }
+    }
+}
+
+impl<'a> PhotoView<'a> {
+    fn of(n: usize, photo: &'a Photo) -> Self {
+        let rendition = |r: &Rendition| RenditionView { path: r.blob.path(), width: r.width, height: r.height };
+        Self {
+            n,
+            file: &photo.file,
+            caption: photo.caption.as_deref(),
+            width: photo.width,
+            height: photo.height,
+            thumb: rendition(&photo.thumb),
+            preview: rendition(&photo.preview),
+        }
+    }
+}
+
+/// Standard base64 with padding (RFC 4648 §4), for `atob` in the page.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let b = [group[0], *group.get(1).unwrap_or(&0), *group.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+            assert_eq!(super::base64(input.as_bytes()), expected);
+        }
+    }
+}
