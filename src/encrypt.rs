@@ -1,1 +1,66 @@
-//! (in progress)
+//! The encrypt stage: fresh keys, ids and salts from the operating system's
+//! random number generator, and the calls into `format` that seal each blob,
+//! the manifest and the header's key slot.
+
+use crate::format::chunked::SALT_LEN;
+use crate::format::header::{Header, SlotContents, SlotType, DEFAULT_SLOTS, KDF_SALT_LEN, SLOT_LEN, SLOT_SALT_LEN};
+use crate::format::manifest::{BlobRef, Manifest};
+use crate::format::{vault, BlobKind, Id, Key32};
+use crate::password::Password;
+
+/// Bytes from the OS CSPRNG. A machine without one cannot make a gallery.
+pub fn random<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).expect("the operating system's random number generator failed");
+    bytes
+}
+
+/// One sealed blob, ready to be written as `b/<id>`.
+pub struct SealedBlob {
+    pub id: Id,
+    pub ciphertext: Vec<u8>,
+    /// The manifest's reference: id, key, length, SHA-256.
+    pub blob: BlobRef,
+}
+
+/// Seals everything for one gallery id.
+pub struct Sealer {
+    gallery_id: Id,
+}
+
+impl Sealer {
+    pub fn new(gallery_id: Id) -> Self {
+        Self { gallery_id }
+    }
+
+    pub fn gallery_id(&self) -> &Id {
+        &self.gallery_id
+    }
+
+    /// Encrypts one rendition under a fresh key and a fresh random id.
+    pub fn seal(&self, kind: BlobKind, content: &[u8]) -> SealedBlob {
+        let (id, key) = (random::<16>(), Key32::from_bytes(random()));
+        let ciphertext = vault::seal_blob(&self.gallery_id, &id, kind, &key, &random::<SALT_LEN>(), content);
+        let blob = BlobRef::new(&id, key, &ciphertext);
+        SealedBlob { id, ciphertext, blob }
+    }
+
+    /// Encrypts the manifest; returns the blob and what the key slot holds.
+    pub fn seal_manifest(&self, manifest: &Manifest) -> (SealedBlob, SlotContents) {
+        let mut json = manifest.to_json();
+        let sealed = self.seal(BlobKind::Manifest, &json);
+        zeroize::Zeroize::zeroize(&mut json);
+        let slot = SlotContents { manifest_id: sealed.id, manifest_key: sealed.blob.key.clone() };
+        (sealed, slot)
+    }
+
+    /// A header with one password slot; the other slots are random bytes.
+    pub fn header(&self, kdf_iterations: u32, password: &Password, slot: &SlotContents) -> Header {
+        let filler = (0..DEFAULT_SLOTS).map(|_| random::<SLOT_LEN>()).collect();
+        let mut header = Header::new(self.gallery_id, kdf_iterations, random::<KDF_SALT_LEN>(), filler);
+        let password_key = header.derive_password_key(password.as_bytes());
+        let index = usize::from(random::<1>()[0]) % DEFAULT_SLOTS;
+        header.seal_slot(index, &password_key, SlotType::Password, random::<SLOT_SALT_LEN>(), slot);
+        header
+    }
+}

@@ -22,6 +22,8 @@ pub mod render;
 #[cfg(feature = "generator")]
 pub mod scan;
 #[cfg(feature = "generator")]
+pub mod site;
+#[cfg(feature = "generator")]
 pub mod verify;
 #[cfg(feature = "generator")]
 pub mod write;

@@ -1,1 +1,133 @@
-//! (in progress)
+//! `lightproof verify`: the restore test for a delivered or archived gallery.
+//! With the password it opens the header and the manifest, then checks that
+//! every blob is present, has the pinned length and SHA-256, and decrypts.
+//! Problems are collected, not stopped at, and named in the photographer's
+//! terms: which photo, which album, which rendition, which file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::format::header::Header;
+use crate::format::manifest::{BlobRef, Manifest};
+use crate::format::{blob_path, vault, BlobKind, FormatError, HEADER_FILE};
+use crate::password::Password;
+
+/// Files every site needs besides the header and the blobs.
+const VIEWER_FILES: &[&str] = &["index.html", "viewer.js", "viewer.wasm", "style.css"];
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    #[error("'{0}' is missing: this folder is not a lightproof gallery, or its header was lost")]
+    HeaderMissing(PathBuf),
+    #[error("cannot read '{path}': {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("the header '{path}' is damaged or not a gallery header ({reason})")]
+    HeaderDamaged { path: PathBuf, reason: FormatError },
+    #[error("the password does not open this gallery (or the header's key slots are damaged)")]
+    WrongPassword,
+    #[error("the manifest '{0}' (the list of albums and photos) is missing")]
+    ManifestMissing(PathBuf),
+    #[error("the manifest '{path}' is damaged: {reason}")]
+    ManifestDamaged { path: PathBuf, reason: FormatError },
+}
+
+/// One thing wrong with a gallery that could still be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// E.g. "preview of 'IMG_0042.jpg' in album 'Ceremony'".
+    pub item: String,
+    /// Site-relative file, e.g. `b/abc…`.
+    pub file: String,
+    pub kind: ProblemKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    Missing,
+    /// Wrong length or hash, or failed authentication.
+    Damaged,
+    Unreadable(String),
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ProblemKind::Missing => write!(f, "{} is missing (file '{}')", self.item, self.file),
+            ProblemKind::Damaged => write!(f, "{} is damaged: it does not match what was encrypted (file '{}')", self.item, self.file),
+            ProblemKind::Unreadable(why) => write!(f, "{} cannot be read: {why} (file '{}')", self.item, self.file),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct VerifyReport {
+    pub albums: usize,
+    pub photos: usize,
+    pub blobs_checked: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// Checks the gallery in `site` with `password`.
+pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyError> {
+    let header_path = site.join(HEADER_FILE);
+    let header_bytes = std::fs::read(&header_path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => VerifyError::HeaderMissing(header_path.clone()),
+        _ => VerifyError::Io { path: header_path.clone(), source },
+    })?;
+    let header = Header::parse(&header_bytes).map_err(|reason| VerifyError::HeaderDamaged { path: header_path, reason })?;
+    let slot = vault::unlock_with_password(&header, password.as_bytes()).map_err(|_| VerifyError::WrongPassword)?;
+    let manifest_path = site.join(blob_path(&slot.manifest_id));
+    let manifest_bytes = std::fs::read(&manifest_path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => VerifyError::ManifestMissing(manifest_path.clone()),
+        _ => VerifyError::Io { path: manifest_path.clone(), source },
+    })?;
+    let manifest = vault::open_manifest(&header, &slot, &manifest_bytes)
+        .map_err(|reason| VerifyError::ManifestDamaged { path: manifest_path, reason })?;
+    let checks = blob_checks(&manifest);
+    let mut problems: Vec<Problem> = checks
+        .par_iter()
+        .filter_map(|check| check_blob(site, &header, check).err())
+        .collect();
+    problems.extend(missing_viewer_files(site));
+    Ok(VerifyReport { albums: manifest.albums.len(), photos: manifest.photos().count(), blobs_checked: checks.len(), problems })
+}
+
+struct BlobCheck<'a> {
+    item: String,
+    blob: &'a BlobRef,
+    kind: BlobKind,
+}
+
+fn blob_checks(manifest: &Manifest) -> Vec<BlobCheck<'_>> {
+    let mut checks = Vec::new();
+    for (album, photo) in manifest.photos() {
+        let place = format!("'{}' in album '{}'", photo.file, album.name);
+        checks.push(BlobCheck { item: format!("the thumbnail of {place}"), blob: &photo.thumb.blob, kind: BlobKind::Thumbnail });
+        checks.push(BlobCheck { item: format!("the preview of {place}"), blob: &photo.preview.blob, kind: BlobKind::Preview });
+    }
+    checks
+}
+
+fn check_blob(site: &Path, header: &Header, check: &BlobCheck<'_>) -> Result<(), Problem> {
+    let file = check.blob.path();
+    let problem = |kind| Problem { item: check.item.clone(), file: file.clone(), kind };
+    let bytes = std::fs::read(site.join(&file)).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => problem(ProblemKind::Missing),
+        _ => problem(ProblemKind::Unreadable(error.to_string())),
+    })?;
+    let mut plaintext = vault::open_pinned_blob(&header.gallery_id, check.blob, check.kind, &bytes)
+        .map_err(|_| problem(ProblemKind::Damaged))?;
+    zeroize::Zeroize::zeroize(&mut plaintext);
+    Ok(())
+}
+
+fn missing_viewer_files(site: &Path) -> Vec<Problem> {
+    VIEWER_FILES
+        .iter()
+        .filter(|name| !site.join(name).is_file())
+        .map(|name| Problem { item: "the viewer".to_owned(), file: (*name).to_owned(), kind: ProblemKind::Missing })
+        .collect()
+}

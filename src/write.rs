@@ -1,1 +1,135 @@
-//! (in progress)
+//! The write stage: a guarded output folder and atomic writes.
+//!
+//! Every file is written to a temporary name in its final folder, synced and
+//! renamed into place, so a reader (or an interrupted build) only ever sees a
+//! whole old file or a whole new one. Blobs get fresh random names and are
+//! written first; the viewer files next; the header, which points at the new
+//! manifest, last. Until that rename the previous gallery stays complete.
+//! Only then are blobs that the new gallery no longer uses removed.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::format::{encoding, header::MAGIC, Id, BLOB_DIR, HEADER_FILE};
+
+/// Marks a folder as written by lightproof, so later builds may replace it.
+pub const MARKER_FILE: &str = ".lightproof";
+const MARKER_TEXT: &str = "This folder is a gallery written by lightproof. A new build replaces its files.\n";
+const TEMP_INFIX: &str = ".tmp-";
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    #[error("the output folder '{0}' is not empty and is not a lightproof gallery; choose an empty folder, or add --force to write into it anyway")]
+    NotASite(PathBuf),
+    #[error("the output folder '{out}' must be outside the shoot folder '{shoot}' (lightproof never writes into a shoot)")]
+    OverlapsShoot { out: PathBuf, shoot: PathBuf },
+    #[error("cannot write '{path}': {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io { path: path.to_owned(), source }
+}
+
+/// Whether `dir` holds a gallery header or our marker.
+pub fn is_site(dir: &Path) -> bool {
+    let header_ok = fs::read(dir.join(HEADER_FILE)).is_ok_and(|bytes| bytes.starts_with(MAGIC));
+    header_ok || dir.join(MARKER_FILE).is_file()
+}
+
+/// An output folder that passed the guards.
+pub struct SiteWriter {
+    out: PathBuf,
+}
+
+impl SiteWriter {
+    /// Checks and creates `out`. Refuses a folder that overlaps `shoot`, and
+    /// a non-empty folder that is not a gallery unless `force`.
+    pub fn prepare(out: &Path, shoot: &Path, force: bool) -> Result<Self, WriteError> {
+        let shoot = shoot.canonicalize().map_err(io_error(shoot))?;
+        fs::create_dir_all(out).map_err(io_error(out))?;
+        let out = out.canonicalize().map_err(io_error(out))?;
+        if out.starts_with(&shoot) || shoot.starts_with(&out) {
+            return Err(WriteError::OverlapsShoot { out, shoot });
+        }
+        let empty = fs::read_dir(&out).map_err(io_error(&out))?.next().is_none();
+        if !empty && !is_site(&out) && !force {
+            return Err(WriteError::NotASite(out));
+        }
+        let writer = Self { out };
+        writer.write_file(MARKER_FILE, MARKER_TEXT.as_bytes())?;
+        let blobs = writer.out.join(BLOB_DIR);
+        fs::create_dir_all(&blobs).map_err(io_error(&blobs))?;
+        Ok(writer)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.out
+    }
+
+    /// Writes `b/<id>` atomically.
+    pub fn write_blob(&self, id: &Id, bytes: &[u8]) -> Result<(), WriteError> {
+        write_atomic(&self.out.join(BLOB_DIR).join(encoding::base32(id)), bytes)
+    }
+
+    /// Writes a file at the root of the site atomically.
+    pub fn write_file(&self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        write_atomic(&self.out.join(name), bytes)
+    }
+
+    /// Switches to the new gallery by writing the header, then removes blobs
+    /// not in `keep` and temporary files left by interrupted builds.
+    /// Returns the names of the removed blobs.
+    pub fn finish(self, header: &[u8], keep: &HashSet<String>) -> Result<Vec<String>, WriteError> {
+        self.write_file(HEADER_FILE, header)?;
+        sync_dir(&self.out)?;
+        let blobs = self.out.join(BLOB_DIR);
+        let mut removed = Vec::new();
+        for entry in fs::read_dir(&blobs).map_err(io_error(&blobs))? {
+            let entry = entry.map_err(io_error(&blobs))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stale_blob = encoding::base32_decode::<16>(&name).is_some() && !keep.contains(&name);
+            if stale_blob || name.contains(TEMP_INFIX) {
+                fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
+                removed.extend(stale_blob.then_some(name));
+            }
+        }
+        remove_temp_files(&self.out)?;
+        removed.sort();
+        Ok(removed)
+    }
+}
+
+/// Writes `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}{TEMP_INFIX}{}", encoding::hex(&crate::encrypt::random::<6>())));
+    let result = (|| {
+        let mut file = fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result.map_err(io_error(path))
+}
+
+fn remove_temp_files(dir: &Path) -> Result<(), WriteError> {
+    for entry in fs::read_dir(dir).map_err(io_error(dir))?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.contains(TEMP_INFIX) && entry.path().is_file() {
+            fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), WriteError> {
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_error(dir))
+}

@@ -1,0 +1,94 @@
+//! Command-line definition (clap derive). No logic here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "Exit codes:
+  0  done
+  1  done, with problems: some photos could not be read (build), or the gallery is incomplete or damaged (verify)
+  2  nothing done: bad arguments, wrong password, unreadable shoot or output folder";
+
+/// Static encrypted photo galleries for client proofs: build a site that any
+/// file host can serve; only people with the password can see the photos.
+#[derive(Debug, Parser)]
+#[command(name = "lightproof", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build an encrypted gallery from a shoot folder
+    #[command(after_help = EXIT_CODES)]
+    Build(BuildArgs),
+    /// Check that a gallery is complete and every file decrypts
+    #[command(after_help = EXIT_CODES)]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Shoot folder: top-level photos and one album per subfolder
+    #[arg(value_name = "SHOOT_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub shoot: PathBuf,
+
+    /// Folder to write the site into
+    #[arg(short, long, value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub password: PasswordArgs,
+
+    /// Write into a non-empty folder that is not a gallery
+    #[arg(long)]
+    pub force: bool,
+
+    /// PBKDF2 iterations (600,000 to 10,000,000)
+    #[arg(long, value_name = "N", default_value_t = lightproof::format::header::DEFAULT_ITERATIONS,
+          value_parser = clap::value_parser!(u32).range(600_000..=10_000_000))]
+    pub kdf_iterations: u32,
+
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Gallery folder (the output of `lightproof build`)
+    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Read the password from the first line of FILE
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath,
+          long_help = "Read the password from the first line of FILE.\n\
+          Without it, lightproof uses the LIGHTPROOF_PASSWORD environment variable, \
+          or else asks on the terminal (twice when building). The prompt is the safest way.")]
+    pub password_file: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iterations_below_the_floor_are_refused() {
+        let parse = |n: &str| Cli::try_parse_from(["lightproof", "build", "shoot", "-o", "site", "--kdf-iterations", n]);
+        assert!(parse("599999").is_err());
+        assert!(parse("600000").is_ok());
+        assert!(parse("10000001").is_err());
+    }
+
+    #[test]
+    fn build_needs_an_output_folder() {
+        assert!(Cli::try_parse_from(["lightproof", "build", "shoot"]).is_err());
+    }
+}

@@ -1,0 +1,71 @@
+//! The `lightproof` command: parse, run, report, exit with a documented code.
+
+mod cli;
+mod report;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use cli::{BuildArgs, Cli, Command, VerifyArgs};
+use lightproof::build::{build, BuildOptions};
+use lightproof::password::{self, Confirm};
+use lightproof::verify::verify;
+
+/// Done, with problems (some photos failed, or verify found damage).
+const EXIT_PROBLEMS: u8 = 1;
+/// Nothing done.
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(args) => run_build(args),
+        Command::Verify(args) => run_verify(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            report::error(&error);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+type Outcome = Result<ExitCode, Box<dyn std::error::Error>>;
+
+fn run_build(args: BuildArgs) -> Outcome {
+    let password = password::obtain(args.password_file.as_deref(), Confirm::Twice)?;
+    let mut options = BuildOptions::new(&args.shoot, &args.out);
+    options.force = args.force;
+    options.kdf_iterations = args.kdf_iterations;
+    let progress = progress_bar(args.quiet);
+    let result = build(&options, &password, &progress);
+    progress.finish_and_clear();
+    let built = result?;
+    if !args.quiet {
+        report::build_summary(&built);
+    }
+    report::photo_failures(&built.failed);
+    Ok(if built.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+}
+
+fn run_verify(args: VerifyArgs) -> Outcome {
+    let password = password::obtain(args.password_file.as_deref(), Confirm::Once)?;
+    let verified = verify(&args.site, &password)?;
+    report::verify_summary(&args.site, &verified);
+    Ok(if verified.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+}
+
+/// A photo counter with ETA on a terminal; hidden otherwise.
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} photos, {eta} left")
+        .expect("valid template")
+        .progress_chars("=> ");
+    ProgressBar::new(0).with_style(style).with_message("Building")
+}

@@ -1,0 +1,81 @@
+//! Human-readable output on stderr: errors with hints, build and verify
+//! summaries. stdout stays free for machine-readable output.
+
+use std::path::Path;
+
+use lightproof::build::{BuildReport, PhotoFailure};
+use lightproof::verify::VerifyReport;
+
+pub fn error(error: &dyn std::error::Error) {
+    eprintln!("lightproof: error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        eprintln!("lightproof:   because: {cause}");
+        source = cause.source();
+    }
+}
+
+pub fn build_summary(report: &BuildReport) {
+    let out = report.out.display();
+    eprintln!(
+        "lightproof: built {} in {} into '{out}' ({}) in {:.1} s",
+        plural(report.photos, "photo"),
+        plural(report.albums, "album"),
+        human_bytes(report.bytes_written),
+        report.elapsed.as_secs_f64()
+    );
+    if !report.skipped.is_empty() {
+        eprintln!("lightproof: skipped {}:", plural(report.skipped.len(), "file"));
+        for skipped in &report.skipped {
+            eprintln!("  {}: {}", skipped.path.display(), skipped.reason);
+        }
+    }
+    if !report.removed_blobs.is_empty() {
+        eprintln!("lightproof: removed {} of the previous build", plural(report.removed_blobs.len(), "old encrypted file"));
+    }
+    eprintln!("lightproof: next: upload the whole folder '{out}' to any static host, then send the link and the password to your client separately.");
+    eprintln!("lightproof: to look at it on this computer: python3 -m http.server --bind 127.0.0.1 --directory '{out}' 8000, then open http://127.0.0.1:8000/");
+}
+
+pub fn photo_failures(failed: &[PhotoFailure]) {
+    if failed.is_empty() {
+        return;
+    }
+    eprintln!("lightproof: warning: {} could not be added to the gallery:", plural(failed.len(), "photo"));
+    for failure in failed {
+        eprintln!("  {failure}");
+    }
+}
+
+pub fn verify_summary(site: &Path, report: &VerifyReport) {
+    let site = site.display();
+    if report.problems.is_empty() {
+        eprintln!(
+            "lightproof: '{site}' is complete: {} in {}, all {} encrypted files present and authentic",
+            plural(report.photos, "photo"),
+            plural(report.albums, "album"),
+            report.blobs_checked + 1
+        );
+        return;
+    }
+    eprintln!("lightproof: '{site}' has {}:", plural(report.problems.len(), "problem"));
+    for problem in &report.problems {
+        eprintln!("  {problem}");
+    }
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / f64::from(1 << 30)),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / f64::from(1 << 20)),
+        b => format!("{:.0} KB", (b as f64 / 1024.0).ceil()),
+    }
+}
