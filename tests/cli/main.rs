@@ -1,0 +1,11 @@
+//! End-to-end tests of the real `lightproof` binary on the sample shoot and
+//! on small shoots made per test. Table of contents:
+
+/// Building: output layout, guards, password sources, scanning.
+mod build;
+/// Leak test: nothing from the shoot appears in any output file.
+mod leaks;
+/// Tamper tests: verify and the viewer core fail closed.
+mod tamper;
+/// Shared helpers: temp dirs, running the binary, the sample gallery.
+mod util;

@@ -1,0 +1,117 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const PASSWORD: &str = "test password for the sample shoot";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn sample_shoot() -> PathBuf {
+    repo().join("sample-shoot")
+}
+
+/// `lightproof` with the password in the environment.
+pub fn lightproof(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lightproof"));
+    command.args(args).env("LIGHTPROOF_PASSWORD", PASSWORD).env_remove("NO_COLOR");
+    command
+}
+
+pub fn run(command: &mut Command) -> Output {
+    let output = command.output().expect("run lightproof");
+    eprintln!("--- stderr ---\n{}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 temp path")
+}
+
+/// The sample shoot built once per test run; copy it before changing it.
+pub fn sample_site() -> &'static Path {
+    static SITE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, site) = SITE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let output = run(lightproof(&["build", path_str(&sample_shoot()), "--out", path_str(&site)]).arg("--quiet"));
+        assert!(output.status.success(), "building the sample shoot failed");
+        (dir, site)
+    });
+    site
+}
+
+/// A private copy of the sample site.
+pub fn copy_of_sample_site() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("site");
+    copy_dir(sample_site(), &copy);
+    (dir, copy)
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir`, recursively, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every path under `dir` (folders too) with the SHA-256 of its bytes
+/// (zero for folders) and its modification time.
+pub fn tree_digest(dir: &Path) -> Vec<(PathBuf, [u8; 32], std::time::SystemTime)> {
+    use sha2::Digest;
+    let mut entries = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let digest = if meta.is_file() { sha2::Sha256::digest(std::fs::read(&path).unwrap()).into() } else { [0; 32] };
+            if meta.is_dir() {
+                stack.push(path.clone());
+            }
+            entries.push((path, digest, meta.modified().unwrap()));
+        }
+    }
+    entries.sort();
+    entries
+}
+
+/// A small shoot of synthetic JPEGs: `names` relative to the shoot root.
+pub fn make_shoot(root: &Path, names: &[&str]) {
+    for (i, name) in names.iter().enumerate() {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let image = image::RgbImage::from_fn(64 + i as u32, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90]));
+        image.save(&path).unwrap();
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the whole lightproof test suite, installing what it needs first
+# (Debian packages through apt-get, npm packages through npm ci). Idempotent.
+#
+#   tests/run-all.sh
+#
+# Stages: format check, Rust unit + integration tests (real binary), a fresh
+# wasm build compared byte for byte with the committed viewer.wasm, and the
+# browser end-to-end tests in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+sudo=""; [[ $(id -u) == 0 ]] || sudo="sudo"
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "system packages"
+# chromium: browser tests. rustc-web & co: the wasm32 toolchain (rustup cannot
+# add targets on our machines). binaryen: wasm-opt. python3: the static server.
+packages=(chromium rustc-web cargo-web rust-web-src lld-19 binaryen python3)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+fi
+command -v node >/dev/null || { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q nodejs npm; }
+
+say "formatting"
+cargo fmt --all -- --check
+
+say "Rust tests"
+cargo test --workspace --locked
+
+say "committed viewer.wasm matches a fresh build"
+fresh=$root/target/wasm/viewer-check.wasm
+wasm-viewer/build.sh "$fresh"
+if ! cmp -s "$fresh" themes/default/static/viewer.wasm; then
+    echo "themes/default/static/viewer.wasm is stale: run wasm-viewer/build.sh and commit the result" >&2
+    exit 1
+fi
+echo "viewer.wasm is up to date ($(stat -c %s "$fresh") bytes)"
+
+say "browser tests (headless Chromium)"
+cargo build --release --locked
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+LIGHTPROOF_BIN=$root/target/release/lightproof LIGHTPROOF_SAMPLE=$root/sample-shoot \
+    node --test --test-reporter=spec tests/browser/
