@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            report::error(&error);
+            report::error(error.as_ref());
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
 type Outcome = Result<ExitCode, Box<dyn std::error::Error>>;
 
 fn run_build(args: BuildArgs) -> Outcome {
-    let password = password::obtain(args.password_file.as_deref(), Confirm::Twice)?;
+    let password = password::obtain(args.password.password_file.as_deref(), Confirm::Twice)?;
     let mut options = BuildOptions::new(&args.shoot, &args.out);
     options.force = args.force;
     options.kdf_iterations = args.kdf_iterations;
@@ -53,7 +53,7 @@ fn run_build(args: BuildArgs) -> Outcome {
 }
 
 fn run_verify(args: VerifyArgs) -> Outcome {
-    let password = password::obtain(args.password_file.as_deref(), Confirm::Once)?;
+    let password = password::obtain(args.password.password_file.as_deref(), Confirm::Once)?;
     let verified = verify(&args.site, &password)?;
     report::verify_summary(&args.site, &verified);
     Ok(if verified.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })

@@ -1,1 +1,129 @@
-//! (in progress)
+//! The render stage: the thumbnail and the preview JPEGs of one photo.
+//!
+//! The preview fits `preview_long_edge` and the thumbnail is made from the
+//! preview (2 ms instead of a second pass over the full image; see the
+//! performance notes). Both use Lanczos3 through `fast_image_resize` and are
+//! never upscaled. JPEGs are baseline 4:2:0 with a JFIF header only: no EXIF,
+//! XMP or ICC segment is ever written.
+
+use std::path::Path;
+
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::RgbImage;
+
+use crate::decode::{decode_photo, PhotoError};
+
+#[derive(Clone, Debug)]
+pub struct RenderSettings {
+    pub thumb_long_edge: u32,
+    pub preview_long_edge: u32,
+    pub jpeg_quality: u8,
+    /// Larger sources are refused before decoding (decompression bombs).
+    pub max_pixels: u64,
+}
+
+impl Default for RenderSettings {
+    fn default() -> Self {
+        Self { thumb_long_edge: 480, preview_long_edge: 2048, jpeg_quality: 82, max_pixels: 100_000_000 }
+    }
+}
+
+pub struct Jpeg {
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+pub struct Rendered {
+    /// Upright size of the source.
+    pub width: u32,
+    pub height: u32,
+    pub caption: Option<String>,
+    pub thumb: Jpeg,
+    pub preview: Jpeg,
+}
+
+pub fn render_photo(path: &Path, settings: &RenderSettings) -> Result<Rendered, PhotoError> {
+    let decoded = decode_photo(path, settings.max_pixels)?;
+    let (width, height) = decoded.image.dimensions();
+    let mut resizer = Resizer::new();
+    let preview = fit(&mut resizer, &decoded.image, settings.preview_long_edge);
+    drop(decoded.image);
+    let thumb = fit(&mut resizer, &preview, settings.thumb_long_edge);
+    Ok(Rendered {
+        width,
+        height,
+        caption: decoded.caption,
+        thumb: encode_jpeg(path, &thumb, settings.jpeg_quality)?,
+        preview: encode_jpeg(path, &preview, settings.jpeg_quality)?,
+    })
+}
+
+/// The size that fits `long_edge`, keeping the aspect ratio, never larger
+/// than the source, at least 1 px per side.
+pub fn fitted_size(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
+    let longest = width.max(height);
+    if longest <= long_edge {
+        return (width, height);
+    }
+    let scale = |side: u32| ((u64::from(side) * u64::from(long_edge) + u64::from(longest) / 2) / u64::from(longest)).max(1) as u32;
+    (scale(width), scale(height))
+}
+
+fn fit(resizer: &mut Resizer, source: &RgbImage, long_edge: u32) -> RgbImage {
+    let (width, height) = fitted_size(source.width(), source.height(), long_edge);
+    if (width, height) == source.dimensions() {
+        return source.clone();
+    }
+    let src = ImageRef::new(source.width(), source.height(), source.as_raw(), PixelType::U8x3).expect("RGB8 buffer of the right size");
+    let mut dst = Image::new(width, height, PixelType::U8x3);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    resizer.resize(&src, &mut dst, &options).expect("same pixel type, non-empty images");
+    RgbImage::from_raw(width, height, dst.into_vec()).expect("buffer matches its size")
+}
+
+fn encode_jpeg(path: &Path, image: &RgbImage, quality: u8) -> Result<Jpeg, PhotoError> {
+    let encode_error = |reason: String| PhotoError::Encode { path: path.to_owned(), reason };
+    let (width, height) = image.dimensions();
+    let (w16, h16) = (u16::try_from(width), u16::try_from(height));
+    let (Ok(w16), Ok(h16)) = (w16, h16) else {
+        return Err(encode_error(format!("{width}×{height} is too large for a JPEG")));
+    };
+    let mut bytes = Vec::with_capacity(image.as_raw().len() / 8);
+    let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, quality);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+    encoder.encode(image.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb).map_err(|e| encode_error(e.to_string()))?;
+    Ok(Jpeg { bytes, width, height })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitted_sizes_never_upscale_and_keep_at_least_one_pixel() {
+        assert_eq!(fitted_size(6000, 4000, 2048), (2048, 1365));
+        assert_eq!(fitted_size(4000, 6000, 480), (320, 480));
+        assert_eq!(fitted_size(300, 200, 2048), (300, 200));
+        assert_eq!(fitted_size(8000, 12, 480), (480, 1));
+        assert_eq!(fitted_size(1, 1, 480), (1, 1));
+    }
+
+    #[test]
+    fn renditions_have_the_right_sizes_and_no_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.png");
+        RgbImage::from_fn(3000, 2000, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])).save(&path).unwrap();
+        let rendered = render_photo(&path, &RenderSettings::default()).unwrap();
+        assert_eq!((rendered.width, rendered.height), (3000, 2000));
+        assert_eq!((rendered.preview.width, rendered.preview.height), (2048, 1365));
+        assert_eq!((rendered.thumb.width, rendered.thumb.height), (480, 320));
+        for jpeg in [&rendered.thumb, &rendered.preview] {
+            assert!(jpeg.bytes.starts_with(b"\xff\xd8\xff"));
+            assert!(!jpeg.bytes.windows(6).any(|w| w == b"Exif\0\0"));
+            let decoded = image::load_from_memory(&jpeg.bytes).unwrap();
+            assert_eq!((decoded.width(), decoded.height()), (jpeg.width, jpeg.height));
+        }
+    }
+}

@@ -50,11 +50,12 @@ impl SiteWriter {
     /// a non-empty folder that is not a gallery unless `force`.
     pub fn prepare(out: &Path, shoot: &Path, force: bool) -> Result<Self, WriteError> {
         let shoot = shoot.canonicalize().map_err(io_error(shoot))?;
+        let resolved = resolve(out).map_err(io_error(out))?;
+        if resolved.starts_with(&shoot) || shoot.starts_with(&resolved) {
+            return Err(WriteError::OverlapsShoot { out: resolved, shoot });
+        }
         fs::create_dir_all(out).map_err(io_error(out))?;
         let out = out.canonicalize().map_err(io_error(out))?;
-        if out.starts_with(&shoot) || shoot.starts_with(&out) {
-            return Err(WriteError::OverlapsShoot { out, shoot });
-        }
         let empty = fs::read_dir(&out).map_err(io_error(&out))?.next().is_none();
         if !empty && !is_site(&out) && !force {
             return Err(WriteError::NotASite(out));
@@ -101,6 +102,21 @@ impl SiteWriter {
         removed.sort();
         Ok(removed)
     }
+}
+
+/// The absolute, symlink-free form of `path`, which may not exist yet: its
+/// nearest existing ancestor, canonicalised, joined with the rest.
+fn resolve(path: &Path) -> std::io::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        rest.push(existing.file_name().unwrap_or_default().to_owned());
+        existing = existing.parent().unwrap_or(Path::new("/"));
+    }
+    let mut resolved = existing.canonicalize()?;
+    resolved.extend(rest.iter().rev());
+    Ok(resolved)
 }
 
 /// Writes `path` through a temporary file in the same folder and a rename.
