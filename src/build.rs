@@ -90,7 +90,11 @@ struct Job<'a> {
 }
 
 /// Builds the gallery. `progress` counts photos.
-pub fn build(options: &BuildOptions, password: &Password, progress: &ProgressBar) -> Result<BuildReport, BuildError> {
+pub fn build(
+    options: &BuildOptions,
+    password: &Password,
+    progress: &ProgressBar,
+) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let shoot = scan_shoot(&options.shoot)?;
     let jobs = jobs(&shoot);
@@ -113,13 +117,17 @@ pub fn build(options: &BuildOptions, password: &Password, progress: &ProgressBar
     if photos == 0 {
         return Err(BuildError::AllPhotosFailed(failed));
     }
-    let mut keep: HashSet<String> =
-        manifest.photos().flat_map(|(_, p)| [p.thumb.blob.id.clone(), p.preview.blob.id.clone()]).collect();
+    let mut keep: HashSet<String> = manifest
+        .photos()
+        .flat_map(|(_, p)| [p.thumb.blob.id.clone(), p.preview.blob.id.clone()])
+        .collect();
     let (sealed_manifest, slot) = sealer.seal_manifest(&manifest);
     writer.write_blob(&sealed_manifest.id, &sealed_manifest.ciphertext)?;
     keep.insert(encoding::base32(&sealed_manifest.id));
     site::write_viewer(&writer)?;
-    let header = sealer.header(options.kdf_iterations, password, &slot).to_bytes();
+    let header = sealer
+        .header(options.kdf_iterations, password, &slot)
+        .to_bytes();
     let out = writer.root().to_owned();
     let removed_blobs = writer.finish(&header, &keep)?;
     Ok(BuildReport {
@@ -136,11 +144,18 @@ pub fn build(options: &BuildOptions, password: &Password, progress: &ProgressBar
 
 fn jobs(shoot: &Shoot) -> Vec<Job<'_>> {
     let per_album = shoot.albums.iter().enumerate();
-    per_album.flat_map(|(album, source)| source.photos.iter().map(move |path| Job { album, path })).collect()
+    per_album
+        .flat_map(|(album, source)| source.photos.iter().map(move |path| Job { album, path }))
+        .collect()
 }
 
 /// Render, seal and write one photo's two renditions.
-fn process_photo(path: &Path, settings: &RenderSettings, sealer: &Sealer, writer: &SiteWriter) -> Result<(Photo, u64), PhotoFailure> {
+fn process_photo(
+    path: &Path,
+    settings: &RenderSettings,
+    sealer: &Sealer,
+    writer: &SiteWriter,
+) -> Result<(Photo, u64), PhotoFailure> {
     let rendered = render_photo(path, settings)?;
     let thumb = sealer.seal(BlobKind::Thumbnail, &rendered.thumb.bytes);
     let preview = sealer.seal(BlobKind::Preview, &rendered.preview.bytes);
@@ -148,12 +163,23 @@ fn process_photo(path: &Path, settings: &RenderSettings, sealer: &Sealer, writer
     writer.write_blob(&preview.id, &preview.ciphertext)?;
     let bytes = (thumb.ciphertext.len() + preview.ciphertext.len()) as u64;
     let photo = Photo {
-        file: path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+        file: path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         caption: rendered.caption,
         width: rendered.width,
         height: rendered.height,
-        thumb: Rendition { blob: thumb.blob, width: rendered.thumb.width, height: rendered.thumb.height },
-        preview: Rendition { blob: preview.blob, width: rendered.preview.width, height: rendered.preview.height },
+        thumb: Rendition {
+            blob: thumb.blob,
+            width: rendered.thumb.width,
+            height: rendered.thumb.height,
+        },
+        preview: Rendition {
+            blob: preview.blob,
+            width: rendered.preview.width,
+            height: rendered.preview.height,
+        },
     };
     Ok((photo, bytes))
 }
@@ -165,8 +191,14 @@ fn assemble(
     outcomes: Vec<Result<(Photo, u64), PhotoFailure>>,
     sealer: &Sealer,
 ) -> (Manifest, Vec<PhotoFailure>, u64) {
-    let mut albums: Vec<Album> =
-        shoot.albums.iter().map(|source| Album { name: source.name.clone(), photos: Vec::new() }).collect();
+    let mut albums: Vec<Album> = shoot
+        .albums
+        .iter()
+        .map(|source| Album {
+            name: source.name.clone(),
+            photos: Vec::new(),
+        })
+        .collect();
     let (mut failed, mut bytes) = (Vec::new(), 0);
     for (job, outcome) in jobs.iter().zip(outcomes) {
         match outcome {

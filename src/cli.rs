@@ -81,7 +81,17 @@ mod tests {
 
     #[test]
     fn iterations_below_the_floor_are_refused() {
-        let parse = |n: &str| Cli::try_parse_from(["lightproof", "build", "shoot", "-o", "site", "--kdf-iterations", n]);
+        let parse = |n: &str| {
+            Cli::try_parse_from([
+                "lightproof",
+                "build",
+                "shoot",
+                "-o",
+                "site",
+                "--kdf-iterations",
+                n,
+            ])
+        };
         assert!(parse("599999").is_err());
         assert!(parse("600000").is_ok());
         assert!(parse("10000001").is_err());

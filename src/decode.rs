@@ -24,31 +24,54 @@ pub struct Decoded {
 #[non_exhaustive]
 pub enum PhotoError {
     #[error("cannot read '{path}': {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read '{path}': its contents are not a JPEG, PNG, WebP or TIFF image")]
     UnknownFormat { path: PathBuf },
     #[error("'{path}' is {width}×{height} pixels, more than the limit of {limit} pixels")]
-    TooLarge { path: PathBuf, width: u32, height: u32, limit: u64 },
-    #[error("cannot decode '{path}': {reason} (the file may be damaged or truncated; re-export it)")]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+        limit: u64,
+    },
+    #[error(
+        "cannot decode '{path}': {reason} (the file may be damaged or truncated; re-export it)"
+    )]
     Decode { path: PathBuf, reason: String },
     #[error("cannot encode a rendition of '{path}': {reason}")]
     Encode { path: PathBuf, reason: String },
 }
 
 pub fn decode_photo(path: &Path, max_pixels: u64) -> Result<Decoded, PhotoError> {
-    let bytes = std::fs::read(path).map_err(|source| PhotoError::Read { path: path.to_owned(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| PhotoError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
     let (orientation, caption) = read_exif(&bytes);
     let reader = || {
         ImageReader::new(Cursor::new(&bytes[..]))
             .with_guessed_format()
             .ok()
             .filter(|r| r.format().is_some())
-            .ok_or_else(|| PhotoError::UnknownFormat { path: path.to_owned() })
+            .ok_or_else(|| PhotoError::UnknownFormat {
+                path: path.to_owned(),
+            })
     };
-    let decode_error = |error: image::ImageError| PhotoError::Decode { path: path.to_owned(), reason: error.to_string() };
+    let decode_error = |error: image::ImageError| PhotoError::Decode {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    };
     let (width, height) = reader()?.into_dimensions().map_err(decode_error)?;
     if u64::from(width) * u64::from(height) > max_pixels {
-        return Err(PhotoError::TooLarge { path: path.to_owned(), width, height, limit: max_pixels });
+        return Err(PhotoError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+            limit: max_pixels,
+        });
     }
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(max_pixels.saturating_mul(16).max(64 << 20));
@@ -56,7 +79,10 @@ pub fn decode_photo(path: &Path, max_pixels: u64) -> Result<Decoded, PhotoError>
     reader.limits(limits);
     let mut image = reader.decode().map_err(decode_error)?;
     image.apply_orientation(orientation);
-    Ok(Decoded { image: flatten_to_rgb(image), caption })
+    Ok(Decoded {
+        image: flatten_to_rgb(image),
+        caption,
+    })
 }
 
 /// Orientation and caption from EXIF; defaults when absent or unreadable.
@@ -70,10 +96,14 @@ fn read_exif(bytes: &[u8]) -> (Orientation, Option<String>) {
         .and_then(|value| u8::try_from(value).ok())
         .and_then(Orientation::from_exif)
         .unwrap_or(Orientation::NoTransforms);
-    let caption = exif.get_field(exif::Tag::ImageDescription, exif::In::PRIMARY).and_then(|field| match &field.value {
-        exif::Value::Ascii(parts) => parts.first().map(|text| String::from_utf8_lossy(text).trim().to_owned()),
-        _ => None,
-    });
+    let caption = exif
+        .get_field(exif::Tag::ImageDescription, exif::In::PRIMARY)
+        .and_then(|field| match &field.value {
+            exif::Value::Ascii(parts) => parts
+                .first()
+                .map(|text| String::from_utf8_lossy(text).trim().to_owned()),
+            _ => None,
+        });
     (orientation, caption.filter(|text| !text.is_empty()))
 }
 
@@ -85,7 +115,8 @@ fn flatten_to_rgb(image: DynamicImage) -> RgbImage {
     let rgba = image.into_rgba8();
     RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
         let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        let over_white = |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a)) + 127) / 255) as u8;
+        let over_white =
+            |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a)) + 127) / 255) as u8;
         image::Rgb([over_white(r), over_white(g), over_white(b)])
     })
 }
@@ -97,11 +128,20 @@ mod tests {
     /// A JPEG whose top-left quarter is red and the rest blue, 64×32, with
     /// an EXIF APP1 segment carrying `orientation`.
     fn jpeg_with_orientation(orientation: u16) -> Vec<u8> {
-        let image = RgbImage::from_fn(64, 32, |x, y| if x < 32 && y < 16 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) });
+        let image = RgbImage::from_fn(64, 32, |x, y| {
+            if x < 32 && y < 16 {
+                image::Rgb([255, 0, 0])
+            } else {
+                image::Rgb([0, 0, 255])
+            }
+        });
         let mut jpeg = Vec::new();
-        image.write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+        image
+            .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap();
         // TIFF (big-endian) with one IFD entry: Orientation (0x0112), SHORT, 1.
-        let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01".to_vec();
+        let mut tiff =
+            b"MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01".to_vec();
         tiff.extend_from_slice(&orientation.to_be_bytes());
         tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
         let mut app1 = b"\xff\xe1".to_vec();
@@ -121,15 +161,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // Where the red quarter lands after applying each orientation:
         // (upright width, height, corner x, corner y).
-        let expected = [(1, 64, 32, 0, 0), (2, 64, 32, 1, 0), (3, 64, 32, 1, 1), (4, 64, 32, 0, 1), (5, 32, 64, 0, 0), (6, 32, 64, 1, 0), (7, 32, 64, 1, 1), (8, 32, 64, 0, 1)];
+        let expected = [
+            (1, 64, 32, 0, 0),
+            (2, 64, 32, 1, 0),
+            (3, 64, 32, 1, 1),
+            (4, 64, 32, 0, 1),
+            (5, 32, 64, 0, 0),
+            (6, 32, 64, 1, 0),
+            (7, 32, 64, 1, 1),
+            (8, 32, 64, 0, 1),
+        ];
         for (orientation, width, height, right, bottom) in expected {
             let path = dir.path().join(format!("o{orientation}.jpg"));
             std::fs::write(&path, jpeg_with_orientation(orientation)).unwrap();
             let decoded = decode_photo(&path, 1 << 20).unwrap();
-            assert_eq!(decoded.image.dimensions(), (width, height), "orientation {orientation}");
+            assert_eq!(
+                decoded.image.dimensions(),
+                (width, height),
+                "orientation {orientation}"
+            );
             let x = if right == 1 { width - 4 } else { 3 };
             let y = if bottom == 1 { height - 4 } else { 3 };
-            assert!(is_red(&decoded.image, x, y), "orientation {orientation}: red corner not at ({x},{y})");
+            assert!(
+                is_red(&decoded.image, x, y),
+                "orientation {orientation}: red corner not at ({x},{y})"
+            );
         }
     }
 
@@ -139,7 +195,10 @@ mod tests {
         let text = dir.path().join("notes.png");
         std::fs::write(&text, "just some text").unwrap();
         let error = decode_photo(&text, 1 << 20).err().unwrap().to_string();
-        assert!(error.contains("notes.png") && error.contains("not a JPEG"), "{error}");
+        assert!(
+            error.contains("notes.png") && error.contains("not a JPEG"),
+            "{error}"
+        );
         let truncated = dir.path().join("cut.jpg");
         std::fs::write(&truncated, &jpeg_with_orientation(1)[..300]).unwrap();
         let error = decode_photo(&truncated, 1 << 20).err().unwrap().to_string();
@@ -160,16 +219,41 @@ mod tests {
         let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0d".to_vec();
         png.extend_from_slice(&ihdr);
         png.extend_from_slice(&crc.to_be_bytes());
+        for (kind, data) in [
+            (&b"IDAT"[..], &b"\x78\x9c\x03\x00\x00\x00\x00\x01"[..]),
+            (b"IEND", b""),
+        ] {
+            let chunk = [kind, data].concat();
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            png.extend_from_slice(&chunk);
+            png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bomb.png");
         std::fs::write(&path, png).unwrap();
         let error = decode_photo(&path, 100_000_000).err().unwrap();
-        assert!(matches!(error, PhotoError::TooLarge { width: 60_000, height: 60_000, .. }), "{error}");
+        assert!(
+            matches!(
+                error,
+                PhotoError::TooLarge {
+                    width: 60_000,
+                    height: 60_000,
+                    ..
+                }
+            ),
+            "{error}"
+        );
     }
 
     #[test]
     fn alpha_is_flattened_on_white() {
-        let image = image::RgbaImage::from_fn(4, 4, |x, _| if x < 2 { image::Rgba([0, 0, 0, 0]) } else { image::Rgba([0, 0, 0, 255]) });
+        let image = image::RgbaImage::from_fn(4, 4, |x, _| {
+            if x < 2 {
+                image::Rgba([0, 0, 0, 0])
+            } else {
+                image::Rgba([0, 0, 0, 255])
+            }
+        });
         let flat = flatten_to_rgb(DynamicImage::ImageRgba8(image));
         assert_eq!(flat.get_pixel(0, 0).0, [255, 255, 255]);
         assert_eq!(flat.get_pixel(3, 0).0, [0, 0, 0]);
@@ -180,7 +264,11 @@ mod tests {
         for &byte in bytes {
             crc ^= u32::from(byte);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc

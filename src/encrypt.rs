@@ -3,7 +3,9 @@
 //! the manifest and the header's key slot.
 
 use crate::format::chunked::SALT_LEN;
-use crate::format::header::{Header, SlotContents, SlotType, DEFAULT_SLOTS, KDF_SALT_LEN, SLOT_LEN, SLOT_SALT_LEN};
+use crate::format::header::{
+    Header, SlotContents, SlotType, DEFAULT_SLOTS, KDF_SALT_LEN, SLOT_LEN, SLOT_SALT_LEN,
+};
 use crate::format::manifest::{BlobRef, Manifest};
 use crate::format::{vault, BlobKind, Id, Key32};
 use crate::password::Password;
@@ -11,7 +13,8 @@ use crate::password::Password;
 /// Bytes from the OS CSPRNG. A machine without one cannot make a gallery.
 pub fn random<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
-    getrandom::getrandom(&mut bytes).expect("the operating system's random number generator failed");
+    getrandom::getrandom(&mut bytes)
+        .expect("the operating system's random number generator failed");
     bytes
 }
 
@@ -40,9 +43,20 @@ impl Sealer {
     /// Encrypts one rendition under a fresh key and a fresh random id.
     pub fn seal(&self, kind: BlobKind, content: &[u8]) -> SealedBlob {
         let (id, key) = (random::<16>(), Key32::from_bytes(random()));
-        let ciphertext = vault::seal_blob(&self.gallery_id, &id, kind, &key, &random::<SALT_LEN>(), content);
+        let ciphertext = vault::seal_blob(
+            &self.gallery_id,
+            &id,
+            kind,
+            &key,
+            &random::<SALT_LEN>(),
+            content,
+        );
         let blob = BlobRef::new(&id, key, &ciphertext);
-        SealedBlob { id, ciphertext, blob }
+        SealedBlob {
+            id,
+            ciphertext,
+            blob,
+        }
     }
 
     /// Encrypts the manifest; returns the blob and what the key slot holds.
@@ -50,17 +64,31 @@ impl Sealer {
         let mut json = manifest.to_json();
         let sealed = self.seal(BlobKind::Manifest, &json);
         zeroize::Zeroize::zeroize(&mut json);
-        let slot = SlotContents { manifest_id: sealed.id, manifest_key: sealed.blob.key.clone() };
+        let slot = SlotContents {
+            manifest_id: sealed.id,
+            manifest_key: sealed.blob.key.clone(),
+        };
         (sealed, slot)
     }
 
     /// A header with one password slot; the other slots are random bytes.
     pub fn header(&self, kdf_iterations: u32, password: &Password, slot: &SlotContents) -> Header {
         let filler = (0..DEFAULT_SLOTS).map(|_| random::<SLOT_LEN>()).collect();
-        let mut header = Header::new(self.gallery_id, kdf_iterations, random::<KDF_SALT_LEN>(), filler);
+        let mut header = Header::new(
+            self.gallery_id,
+            kdf_iterations,
+            random::<KDF_SALT_LEN>(),
+            filler,
+        );
         let password_key = header.derive_password_key(password.as_bytes());
         let index = usize::from(random::<1>()[0]) % DEFAULT_SLOTS;
-        header.seal_slot(index, &password_key, SlotType::Password, random::<SLOT_SALT_LEN>(), slot);
+        header.seal_slot(
+            index,
+            &password_key,
+            SlotType::Password,
+            random::<SLOT_SALT_LEN>(),
+            slot,
+        );
         header
     }
 }

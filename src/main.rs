@@ -49,14 +49,22 @@ fn run_build(args: BuildArgs) -> Outcome {
         report::build_summary(&built);
     }
     report::photo_failures(&built.failed);
-    Ok(if built.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+    Ok(if built.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
+    })
 }
 
 fn run_verify(args: VerifyArgs) -> Outcome {
     let password = password::obtain(args.password.password_file.as_deref(), Confirm::Once)?;
     let verified = verify(&args.site, &password)?;
     report::verify_summary(&args.site, &verified);
-    Ok(if verified.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+    Ok(if verified.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
+    })
 }
 
 /// A photo counter with ETA on a terminal; hidden otherwise.
@@ -64,8 +72,11 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let style = ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} photos, {eta} left")
-        .expect("valid template")
-        .progress_chars("=> ");
-    ProgressBar::new(0).with_style(style).with_message("Building")
+    let style =
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} photos, {eta} left")
+            .expect("valid template")
+            .progress_chars("=> ");
+    ProgressBar::new(0)
+        .with_style(style)
+        .with_message("Building")
 }

@@ -19,12 +19,17 @@ pub const PASSWORD_ENV: &str = "LIGHTPROOF_PASSWORD";
 #[non_exhaustive]
 pub enum PasswordError {
     #[error("cannot read the password file '{path}': {source}")]
-    File { path: PathBuf, source: std::io::Error },
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the password is empty")]
     Empty,
     #[error("the two passwords you typed are different")]
     Mismatch,
-    #[error("no password given: use --password-file FILE or set {PASSWORD_ENV} (no terminal to ask on)")]
+    #[error(
+        "no password given: use --password-file FILE or set {PASSWORD_ENV} (no terminal to ask on)"
+    )]
     NoTerminal,
     #[error("cannot read the password from the terminal: {0}")]
     Prompt(std::io::Error),
@@ -76,9 +81,13 @@ pub fn obtain(password_file: Option<&Path>, confirm: Confirm) -> Result<Password
 
 /// The file's first line, without its line ending. Other whitespace counts.
 fn from_file(path: &Path) -> Result<Password, PasswordError> {
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path).map_err(|source| PasswordError::File { path: path.to_owned(), source })?,
-    );
+    let text =
+        Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|source| PasswordError::File {
+                path: path.to_owned(),
+                source,
+            })?,
+        );
     let line = text.split('\n').next().unwrap_or("");
     Password::new(line.strip_suffix('\r').unwrap_or(line))
 }
@@ -87,9 +96,13 @@ fn prompt(confirm: Confirm) -> Result<Password, PasswordError> {
     if !std::io::stdin().is_terminal() {
         return Err(PasswordError::NoTerminal);
     }
-    let first = Zeroizing::new(rpassword::prompt_password("Gallery password: ").map_err(PasswordError::Prompt)?);
+    let first = Zeroizing::new(
+        rpassword::prompt_password("Gallery password: ").map_err(PasswordError::Prompt)?,
+    );
     if confirm == Confirm::Twice {
-        let second = Zeroizing::new(rpassword::prompt_password("Repeat password: ").map_err(PasswordError::Prompt)?);
+        let second = Zeroizing::new(
+            rpassword::prompt_password("Repeat password: ").map_err(PasswordError::Prompt)?,
+        );
         if *first != *second {
             return Err(PasswordError::Mismatch);
         }

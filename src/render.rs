@@ -25,7 +25,12 @@ pub struct RenderSettings {
 
 impl Default for RenderSettings {
     fn default() -> Self {
-        Self { thumb_long_edge: 480, preview_long_edge: 2048, jpeg_quality: 82, max_pixels: 100_000_000 }
+        Self {
+            thumb_long_edge: 480,
+            preview_long_edge: 2048,
+            jpeg_quality: 82,
+            max_pixels: 100_000_000,
+        }
     }
 }
 
@@ -67,7 +72,10 @@ pub fn fitted_size(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
     if longest <= long_edge {
         return (width, height);
     }
-    let scale = |side: u32| ((u64::from(side) * u64::from(long_edge) + u64::from(longest) / 2) / u64::from(longest)).max(1) as u32;
+    let scale = |side: u32| {
+        ((u64::from(side) * u64::from(long_edge) + u64::from(longest) / 2) / u64::from(longest))
+            .max(1) as u32
+    };
     (scale(width), scale(height))
 }
 
@@ -76,25 +84,44 @@ fn fit(resizer: &mut Resizer, source: &RgbImage, long_edge: u32) -> RgbImage {
     if (width, height) == source.dimensions() {
         return source.clone();
     }
-    let src = ImageRef::new(source.width(), source.height(), source.as_raw(), PixelType::U8x3).expect("RGB8 buffer of the right size");
+    let src = ImageRef::new(
+        source.width(),
+        source.height(),
+        source.as_raw(),
+        PixelType::U8x3,
+    )
+    .expect("RGB8 buffer of the right size");
     let mut dst = Image::new(width, height, PixelType::U8x3);
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    resizer.resize(&src, &mut dst, &options).expect("same pixel type, non-empty images");
+    resizer
+        .resize(&src, &mut dst, &options)
+        .expect("same pixel type, non-empty images");
     RgbImage::from_raw(width, height, dst.into_vec()).expect("buffer matches its size")
 }
 
 fn encode_jpeg(path: &Path, image: &RgbImage, quality: u8) -> Result<Jpeg, PhotoError> {
-    let encode_error = |reason: String| PhotoError::Encode { path: path.to_owned(), reason };
+    let encode_error = |reason: String| PhotoError::Encode {
+        path: path.to_owned(),
+        reason,
+    };
     let (width, height) = image.dimensions();
     let (w16, h16) = (u16::try_from(width), u16::try_from(height));
     let (Ok(w16), Ok(h16)) = (w16, h16) else {
-        return Err(encode_error(format!("{width}×{height} is too large for a JPEG")));
+        return Err(encode_error(format!(
+            "{width}×{height} is too large for a JPEG"
+        )));
     };
     let mut bytes = Vec::with_capacity(image.as_raw().len() / 8);
     let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, quality);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
-    encoder.encode(image.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb).map_err(|e| encode_error(e.to_string()))?;
-    Ok(Jpeg { bytes, width, height })
+    encoder
+        .encode(image.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| encode_error(e.to_string()))?;
+    Ok(Jpeg {
+        bytes,
+        width,
+        height,
+    })
 }
 
 #[cfg(test)]
@@ -114,16 +141,26 @@ mod tests {
     fn renditions_have_the_right_sizes_and_no_metadata() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.png");
-        RgbImage::from_fn(3000, 2000, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])).save(&path).unwrap();
+        RgbImage::from_fn(3000, 2000, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        })
+        .save(&path)
+        .unwrap();
         let rendered = render_photo(&path, &RenderSettings::default()).unwrap();
         assert_eq!((rendered.width, rendered.height), (3000, 2000));
-        assert_eq!((rendered.preview.width, rendered.preview.height), (2048, 1365));
+        assert_eq!(
+            (rendered.preview.width, rendered.preview.height),
+            (2048, 1365)
+        );
         assert_eq!((rendered.thumb.width, rendered.thumb.height), (480, 320));
         for jpeg in [&rendered.thumb, &rendered.preview] {
             assert!(jpeg.bytes.starts_with(b"\xff\xd8\xff"));
             assert!(!jpeg.bytes.windows(6).any(|w| w == b"Exif\0\0"));
             let decoded = image::load_from_memory(&jpeg.bytes).unwrap();
-            assert_eq!((decoded.width(), decoded.height()), (jpeg.width, jpeg.height));
+            assert_eq!(
+                (decoded.width(), decoded.height()),
+                (jpeg.width, jpeg.height)
+            );
         }
     }
 }

@@ -25,13 +25,19 @@ pub fn build_summary(report: &BuildReport) {
         report.elapsed.as_secs_f64()
     );
     if !report.skipped.is_empty() {
-        eprintln!("lightproof: skipped {}:", plural(report.skipped.len(), "file"));
+        eprintln!(
+            "lightproof: skipped {}:",
+            plural(report.skipped.len(), "file")
+        );
         for skipped in &report.skipped {
             eprintln!("  {}: {}", skipped.path.display(), skipped.reason);
         }
     }
     if !report.removed_blobs.is_empty() {
-        eprintln!("lightproof: removed {} of the previous build", plural(report.removed_blobs.len(), "old encrypted file"));
+        eprintln!(
+            "lightproof: removed {} of the previous build",
+            plural(report.removed_blobs.len(), "old encrypted file")
+        );
     }
     eprintln!("lightproof: next: upload the whole folder '{out}' to any static host, then send the link and the password to your client separately.");
     eprintln!("lightproof: to look at it on this computer: python3 -m http.server --bind 127.0.0.1 --directory '{out}' 8000, then open http://127.0.0.1:8000/");
@@ -41,7 +47,10 @@ pub fn photo_failures(failed: &[PhotoFailure]) {
     if failed.is_empty() {
         return;
     }
-    eprintln!("lightproof: warning: {} could not be added to the gallery:", plural(failed.len(), "photo"));
+    eprintln!(
+        "lightproof: warning: {} could not be added to the gallery:",
+        plural(failed.len(), "photo")
+    );
     for failure in failed {
         eprintln!("  {failure}");
     }
@@ -58,7 +67,10 @@ pub fn verify_summary(site: &Path, report: &VerifyReport) {
         );
         return;
     }
-    eprintln!("lightproof: '{site}' has {}:", plural(report.problems.len(), "problem"));
+    eprintln!(
+        "lightproof: '{site}' has {}:",
+        plural(report.problems.len(), "problem")
+    );
     for problem in &report.problems {
         eprintln!("  {problem}");
     }

@@ -48,7 +48,9 @@ impl fmt::Display for SkipReason {
             Self::Hidden => write!(f, "hidden"),
             Self::OsJunk => write!(f, "system file"),
             Self::NotAnImage => write!(f, "not a photo"),
-            Self::Unsupported(format) => write!(f, "{format} is not supported yet; convert to JPEG first"),
+            Self::Unsupported(format) => {
+                write!(f, "{format} is not supported yet; convert to JPEG first")
+            }
             Self::Unreadable(why) => write!(f, "cannot be read: {why}"),
             Self::SymlinkLoop => write!(f, "link that loops back to a parent folder"),
         }
@@ -63,35 +65,57 @@ pub enum ScanError {
     #[error("'{0}' is not a folder; give the folder that holds the photos")]
     NotAFolder(PathBuf),
     #[error("cannot read the shoot folder '{path}': {source}")]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 const PHOTO_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "tif", "tiff"];
-const RAW_EXTENSIONS: &[&str] = &["cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "dng", "raf", "orf", "rw2", "pef", "srw", "x3f", "3fr", "iiq", "rwl"];
+const RAW_EXTENSIONS: &[&str] = &[
+    "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "dng", "raf", "orf", "rw2", "pef",
+    "srw", "x3f", "3fr", "iiq", "rwl",
+];
 const HEIF_EXTENSIONS: &[&str] = &["heic", "heif", "avif", "hif"];
 const OS_JUNK: &[&str] = &["thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"];
 
 pub fn scan_shoot(root: &Path) -> Result<Shoot, ScanError> {
     let metadata = std::fs::metadata(root).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => ScanError::Missing(root.to_owned()),
-        _ => ScanError::Unreadable { path: root.to_owned(), source },
+        _ => ScanError::Unreadable {
+            path: root.to_owned(),
+            source,
+        },
     })?;
     if !metadata.is_dir() {
         return Err(ScanError::NotAFolder(root.to_owned()));
     }
-    std::fs::read_dir(root).map_err(|source| ScanError::Unreadable { path: root.to_owned(), source })?;
+    std::fs::read_dir(root).map_err(|source| ScanError::Unreadable {
+        path: root.to_owned(),
+        source,
+    })?;
     let title = folder_title(root);
     let mut by_folder: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     let mut skipped = Vec::new();
-    let mut walker = WalkDir::new(root).follow_links(true).min_depth(1).into_iter();
+    let mut walker = WalkDir::new(root)
+        .follow_links(true)
+        .min_depth(1)
+        .into_iter();
     while let Some(entry) = walker.next() {
         match entry {
             Ok(entry) if is_hidden(entry.file_name()) => {
                 if entry.file_type().is_dir() {
                     walker.skip_current_dir(); // listed once, contents not walked
                 }
-                let reason = if is_os_junk(entry.file_name()) { SkipReason::OsJunk } else { SkipReason::Hidden };
-                skipped.push(Skipped { path: entry.into_path(), reason });
+                let reason = if is_os_junk(entry.file_name()) {
+                    SkipReason::OsJunk
+                } else {
+                    SkipReason::Hidden
+                };
+                skipped.push(Skipped {
+                    path: entry.into_path(),
+                    reason,
+                });
             }
             Ok(entry) if entry.file_type().is_dir() => {}
             Ok(entry) => match classify(entry.path()) {
@@ -99,18 +123,29 @@ pub fn scan_shoot(root: &Path) -> Result<Shoot, ScanError> {
                     let folder = entry.path().parent().unwrap_or(root).to_owned();
                     by_folder.entry(folder).or_default().push(entry.into_path());
                 }
-                Err(reason) => skipped.push(Skipped { path: entry.into_path(), reason }),
+                Err(reason) => skipped.push(Skipped {
+                    path: entry.into_path(),
+                    reason,
+                }),
             },
             Err(error) => skipped.push(walk_error(root, error)),
         }
     }
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Shoot { root: root.to_owned(), albums: albums(root, &title, by_folder), title, skipped })
+    Ok(Shoot {
+        root: root.to_owned(),
+        albums: albums(root, &title, by_folder),
+        title,
+        skipped,
+    })
 }
 
 fn folder_title(root: &Path) -> String {
     let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
-    absolute.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "Gallery".to_owned())
+    absolute
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "Gallery".to_owned())
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -127,7 +162,10 @@ fn classify(path: &Path) -> Result<(), SkipReason> {
     if is_os_junk(name) {
         return Err(SkipReason::OsJunk);
     }
-    let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     match extension.as_str() {
         e if PHOTO_EXTENSIONS.contains(&e) => Ok(()),
         e if RAW_EXTENSIONS.contains(&e) => Err(SkipReason::Unsupported("a camera RAW file")),
@@ -141,29 +179,50 @@ fn walk_error(root: &Path, error: walkdir::Error) -> Skipped {
     let reason = if error.loop_ancestor().is_some() {
         SkipReason::SymlinkLoop
     } else {
-        SkipReason::Unreadable(error.io_error().map(|e| e.to_string()).unwrap_or_else(|| error.to_string()))
+        SkipReason::Unreadable(
+            error
+                .io_error()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| error.to_string()),
+        )
     };
     Skipped { path, reason }
 }
 
 /// Main album first, then the others by name; photos in natural order.
-fn albums(root: &Path, title: &str, by_folder: BTreeMap<PathBuf, Vec<PathBuf>>) -> Vec<AlbumSource> {
+fn albums(
+    root: &Path,
+    title: &str,
+    by_folder: BTreeMap<PathBuf, Vec<PathBuf>>,
+) -> Vec<AlbumSource> {
     let mut albums: Vec<(bool, AlbumSource)> = by_folder
         .into_iter()
         .map(|(folder, mut photos)| {
             photos.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
             let main = folder == root;
-            let name = if main { title.to_owned() } else { album_name(root, &folder) };
+            let name = if main {
+                title.to_owned()
+            } else {
+                album_name(root, &folder)
+            };
             (main, AlbumSource { name, photos })
         })
         .collect();
-    albums.sort_by(|(main_a, a), (main_b, b)| main_b.cmp(main_a).then_with(|| natural_cmp(&a.name, &b.name)));
+    albums.sort_by(|(main_a, a), (main_b, b)| {
+        main_b
+            .cmp(main_a)
+            .then_with(|| natural_cmp(&a.name, &b.name))
+    });
     albums.into_iter().map(|(_, album)| album).collect()
 }
 
 fn album_name(root: &Path, folder: &Path) -> String {
     let relative = folder.strip_prefix(root).unwrap_or(folder);
-    relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join(" / ")
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// Case-insensitive order in which digit runs compare by value:
@@ -177,7 +236,10 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
             (Some(_), None) => return Ordering::Greater,
             (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
                 let (n, m) = (take_number(&mut a), take_number(&mut b));
-                let order = n.trim_start_matches('0').len().cmp(&m.trim_start_matches('0').len())
+                let order = n
+                    .trim_start_matches('0')
+                    .len()
+                    .cmp(&m.trim_start_matches('0').len())
                     .then_with(|| n.trim_start_matches('0').cmp(m.trim_start_matches('0')));
                 if order != Ordering::Equal {
                     return order;
@@ -219,7 +281,19 @@ mod tests {
     fn albums_junk_and_hidden_files() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("Smith wedding");
-        for name in ["IMG_10.jpg", "IMG_2.JPG", "Ceremony/a.png", "Ceremony/Details/b.webp", ".hidden.jpg", ".trash/c.jpg", "notes.txt", "x.CR2", "y.heic", "Thumbs.db", ".DS_Store"] {
+        for name in [
+            "IMG_10.jpg",
+            "IMG_2.JPG",
+            "Ceremony/a.png",
+            "Ceremony/Details/b.webp",
+            ".hidden.jpg",
+            ".trash/c.jpg",
+            "notes.txt",
+            "x.CR2",
+            "y.heic",
+            "Thumbs.db",
+            ".DS_Store",
+        ] {
             let path = root.join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, b"x").unwrap();
@@ -228,15 +302,34 @@ mod tests {
         let names: Vec<_> = shoot.albums.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["Smith wedding", "Ceremony", "Ceremony / Details"]);
         assert!(shoot.albums[0].photos[0].ends_with("IMG_2.JPG"));
-        let skipped: Vec<_> = shoot.skipped.iter().map(|s| (s.path.file_name().unwrap().to_string_lossy().into_owned(), s.reason.clone())).collect();
-        assert!(skipped.contains(&(".DS_Store".into(), SkipReason::OsJunk)), "{skipped:?}");
+        let skipped: Vec<_> = shoot
+            .skipped
+            .iter()
+            .map(|s| {
+                (
+                    s.path.file_name().unwrap().to_string_lossy().into_owned(),
+                    s.reason.clone(),
+                )
+            })
+            .collect();
+        assert!(
+            skipped.contains(&(".DS_Store".into(), SkipReason::OsJunk)),
+            "{skipped:?}"
+        );
         assert!(skipped.contains(&("Thumbs.db".into(), SkipReason::OsJunk)));
         assert!(skipped.contains(&(".hidden.jpg".into(), SkipReason::Hidden)));
         assert!(skipped.contains(&(".trash".into(), SkipReason::Hidden)));
-        assert!(!skipped.iter().any(|(name, _)| name == "c.jpg"), "hidden folder contents are not listed one by one");
+        assert!(
+            !skipped.iter().any(|(name, _)| name == "c.jpg"),
+            "hidden folder contents are not listed one by one"
+        );
         assert!(skipped.contains(&("notes.txt".into(), SkipReason::NotAnImage)));
-        assert!(skipped.iter().any(|(name, r)| name == "x.CR2" && matches!(r, SkipReason::Unsupported(_))));
-        assert!(skipped.iter().any(|(name, r)| name == "y.heic" && matches!(r, SkipReason::Unsupported(_))));
+        assert!(skipped
+            .iter()
+            .any(|(name, r)| name == "x.CR2" && matches!(r, SkipReason::Unsupported(_))));
+        assert!(skipped
+            .iter()
+            .any(|(name, r)| name == "y.heic" && matches!(r, SkipReason::Unsupported(_))));
     }
 
     #[test]
@@ -247,6 +340,9 @@ mod tests {
         std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
         let shoot = scan_shoot(dir.path()).unwrap();
         assert_eq!(shoot.albums.len(), 1);
-        assert!(shoot.skipped.iter().any(|s| s.reason == SkipReason::SymlinkLoop));
+        assert!(shoot
+            .skipped
+            .iter()
+            .any(|s| s.reason == SkipReason::SymlinkLoop));
     }
 }

@@ -7,15 +7,25 @@ use crate::write::{SiteWriter, WriteError};
 const TEMPLATE: &str = include_str!("../themes/default/templates/index.html");
 /// Static files copied as they are: (name in the site, bytes).
 const STATIC_FILES: &[(&str, &[u8])] = &[
-    ("viewer.js", include_bytes!("../themes/default/static/viewer.js")),
-    ("viewer.wasm", include_bytes!("../themes/default/static/viewer.wasm")),
-    ("style.css", include_bytes!("../themes/default/static/style.css")),
+    (
+        "viewer.js",
+        include_bytes!("../themes/default/static/viewer.js"),
+    ),
+    (
+        "viewer.wasm",
+        include_bytes!("../themes/default/static/viewer.wasm"),
+    ),
+    (
+        "style.css",
+        include_bytes!("../themes/default/static/style.css"),
+    ),
 ];
 const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /\n";
 
 /// The page's Content-Security-Policy: its own files only, plus compiling
 /// the viewer's wasm and showing decrypted images from `blob:` URLs.
-pub const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+pub const CSP: &str =
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
 img-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'none'";
 
 #[derive(Debug, thiserror::Error)]

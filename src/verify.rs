@@ -23,7 +23,10 @@ pub enum VerifyError {
     #[error("'{0}' is missing: this folder is not a lightproof gallery, or its header was lost")]
     HeaderMissing(PathBuf),
     #[error("cannot read '{path}': {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the header '{path}' is damaged or not a gallery header ({reason})")]
     HeaderDamaged { path: PathBuf, reason: FormatError },
     #[error("the password does not open this gallery (or the header's key slots are damaged)")]
@@ -56,8 +59,16 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ProblemKind::Missing => write!(f, "{} is missing (file '{}')", self.item, self.file),
-            ProblemKind::Damaged => write!(f, "{} is damaged: it does not match what was encrypted (file '{}')", self.item, self.file),
-            ProblemKind::Unreadable(why) => write!(f, "{} cannot be read: {why} (file '{}')", self.item, self.file),
+            ProblemKind::Damaged => write!(
+                f,
+                "{} is damaged: it does not match what was encrypted (file '{}')",
+                self.item, self.file
+            ),
+            ProblemKind::Unreadable(why) => write!(
+                f,
+                "{} cannot be read: {why} (file '{}')",
+                self.item, self.file
+            ),
         }
     }
 }
@@ -75,24 +86,43 @@ pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyEr
     let header_path = site.join(HEADER_FILE);
     let header_bytes = std::fs::read(&header_path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => VerifyError::HeaderMissing(header_path.clone()),
-        _ => VerifyError::Io { path: header_path.clone(), source },
+        _ => VerifyError::Io {
+            path: header_path.clone(),
+            source,
+        },
     })?;
-    let header = Header::parse(&header_bytes).map_err(|reason| VerifyError::HeaderDamaged { path: header_path, reason })?;
-    let slot = vault::unlock_with_password(&header, password.as_bytes()).map_err(|_| VerifyError::WrongPassword)?;
+    let header = Header::parse(&header_bytes).map_err(|reason| VerifyError::HeaderDamaged {
+        path: header_path,
+        reason,
+    })?;
+    let slot = vault::unlock_with_password(&header, password.as_bytes())
+        .map_err(|_| VerifyError::WrongPassword)?;
     let manifest_path = site.join(blob_path(&slot.manifest_id));
     let manifest_bytes = std::fs::read(&manifest_path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => VerifyError::ManifestMissing(manifest_path.clone()),
-        _ => VerifyError::Io { path: manifest_path.clone(), source },
+        _ => VerifyError::Io {
+            path: manifest_path.clone(),
+            source,
+        },
     })?;
-    let manifest = vault::open_manifest(&header, &slot, &manifest_bytes)
-        .map_err(|reason| VerifyError::ManifestDamaged { path: manifest_path, reason })?;
+    let manifest = vault::open_manifest(&header, &slot, &manifest_bytes).map_err(|reason| {
+        VerifyError::ManifestDamaged {
+            path: manifest_path,
+            reason,
+        }
+    })?;
     let checks = blob_checks(&manifest);
     let mut problems: Vec<Problem> = checks
         .par_iter()
         .filter_map(|check| check_blob(site, &header, check).err())
         .collect();
     problems.extend(missing_viewer_files(site));
-    Ok(VerifyReport { albums: manifest.albums.len(), photos: manifest.photos().count(), blobs_checked: checks.len(), problems })
+    Ok(VerifyReport {
+        albums: manifest.albums.len(),
+        photos: manifest.photos().count(),
+        blobs_checked: checks.len(),
+        problems,
+    })
 }
 
 struct BlobCheck<'a> {
@@ -105,15 +135,27 @@ fn blob_checks(manifest: &Manifest) -> Vec<BlobCheck<'_>> {
     let mut checks = Vec::new();
     for (album, photo) in manifest.photos() {
         let place = format!("'{}' in album '{}'", photo.file, album.name);
-        checks.push(BlobCheck { item: format!("the thumbnail of {place}"), blob: &photo.thumb.blob, kind: BlobKind::Thumbnail });
-        checks.push(BlobCheck { item: format!("the preview of {place}"), blob: &photo.preview.blob, kind: BlobKind::Preview });
+        checks.push(BlobCheck {
+            item: format!("the thumbnail of {place}"),
+            blob: &photo.thumb.blob,
+            kind: BlobKind::Thumbnail,
+        });
+        checks.push(BlobCheck {
+            item: format!("the preview of {place}"),
+            blob: &photo.preview.blob,
+            kind: BlobKind::Preview,
+        });
     }
     checks
 }
 
 fn check_blob(site: &Path, header: &Header, check: &BlobCheck<'_>) -> Result<(), Problem> {
     let file = check.blob.path();
-    let problem = |kind| Problem { item: check.item.clone(), file: file.clone(), kind };
+    let problem = |kind| Problem {
+        item: check.item.clone(),
+        file: file.clone(),
+        kind,
+    };
     let bytes = std::fs::read(site.join(&file)).map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => problem(ProblemKind::Missing),
         _ => problem(ProblemKind::Unreadable(error.to_string())),
@@ -128,6 +170,10 @@ fn missing_viewer_files(site: &Path) -> Vec<Problem> {
     VIEWER_FILES
         .iter()
         .filter(|name| !site.join(name).is_file())
-        .map(|name| Problem { item: "the viewer".to_owned(), file: (*name).to_owned(), kind: ProblemKind::Missing })
+        .map(|name| Problem {
+            item: "the viewer".to_owned(),
+            file: (*name).to_owned(),
+            kind: ProblemKind::Missing,
+        })
         .collect()
 }

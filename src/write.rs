@@ -16,7 +16,8 @@ use crate::format::{encoding, header::MAGIC, Id, BLOB_DIR, HEADER_FILE};
 
 /// Marks a folder as written by lightproof, so later builds may replace it.
 pub const MARKER_FILE: &str = ".lightproof";
-const MARKER_TEXT: &str = "This folder is a gallery written by lightproof. A new build replaces its files.\n";
+const MARKER_TEXT: &str =
+    "This folder is a gallery written by lightproof. A new build replaces its files.\n";
 const TEMP_INFIX: &str = ".tmp-";
 
 #[derive(Debug, thiserror::Error)]
@@ -27,11 +28,17 @@ pub enum WriteError {
     #[error("the output folder '{out}' must be outside the shoot folder '{shoot}' (lightproof never writes into a shoot)")]
     OverlapsShoot { out: PathBuf, shoot: PathBuf },
     #[error("cannot write '{path}': {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
-    move |source| WriteError::Io { path: path.to_owned(), source }
+    move |source| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Whether `dir` holds a gallery header or our marker.
@@ -52,7 +59,10 @@ impl SiteWriter {
         let shoot = shoot.canonicalize().map_err(io_error(shoot))?;
         let resolved = resolve(out).map_err(io_error(out))?;
         if resolved.starts_with(&shoot) || shoot.starts_with(&resolved) {
-            return Err(WriteError::OverlapsShoot { out: resolved, shoot });
+            return Err(WriteError::OverlapsShoot {
+                out: resolved,
+                shoot,
+            });
         }
         fs::create_dir_all(out).map_err(io_error(out))?;
         let out = out.canonicalize().map_err(io_error(out))?;
@@ -92,7 +102,8 @@ impl SiteWriter {
         for entry in fs::read_dir(&blobs).map_err(io_error(&blobs))? {
             let entry = entry.map_err(io_error(&blobs))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let stale_blob = encoding::base32_decode::<16>(&name).is_some() && !keep.contains(&name);
+            let stale_blob =
+                encoding::base32_decode::<16>(&name).is_some() && !keep.contains(&name);
             if stale_blob || name.contains(TEMP_INFIX) {
                 fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
                 removed.extend(stale_blob.then_some(name));
@@ -122,8 +133,14 @@ fn resolve(path: &Path) -> std::io::Result<PathBuf> {
 /// Writes `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}{TEMP_INFIX}{}", encoding::hex(&crate::encrypt::random::<6>())));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(
+        ".{name}{TEMP_INFIX}{}",
+        encoding::hex(&crate::encrypt::random::<6>())
+    ));
     let result = (|| {
         let mut file = fs::File::create(&temp)?;
         file.write_all(bytes)?;
@@ -147,5 +164,7 @@ fn remove_temp_files(dir: &Path) -> Result<(), WriteError> {
 }
 
 fn sync_dir(dir: &Path) -> Result<(), WriteError> {
-    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_error(dir))
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error(dir))
 }

@@ -87,7 +87,12 @@ pub fn open(input_key: &Key32, context: &[u8], ciphertext: &[u8]) -> Result<Vec<
         let start = plaintext.len();
         plaintext.extend_from_slice(chunk);
         let nonce = derived.nonce(index as u64);
-        let opened = cipher.decrypt_in_place_detached(&nonce, b"", &mut plaintext[start..], Tag::from_slice(tag));
+        let opened = cipher.decrypt_in_place_detached(
+            &nonce,
+            b"",
+            &mut plaintext[start..],
+            Tag::from_slice(tag),
+        );
         if opened.is_err() {
             plaintext.zeroize();
             return Err(FormatError::Damaged);
@@ -106,8 +111,16 @@ struct DerivedKeys {
 impl DerivedKeys {
     fn new(input_key: &Key32, salt: &[u8; SALT_LEN], context: &[u8]) -> Self {
         let mut okm = [0u8; 32 + NONCE_LEN + COMMITMENT_LEN];
-        hkdf_expand_sha512(input_key.as_bytes(), &[INFO_PREFIX, salt, context], &mut okm);
-        let mut keys = Self { key: [0; 32], base_nonce: [0; NONCE_LEN], commitment: [0; COMMITMENT_LEN] };
+        hkdf_expand_sha512(
+            input_key.as_bytes(),
+            &[INFO_PREFIX, salt, context],
+            &mut okm,
+        );
+        let mut keys = Self {
+            key: [0; 32],
+            base_nonce: [0; NONCE_LEN],
+            commitment: [0; COMMITMENT_LEN],
+        };
         keys.key.copy_from_slice(&okm[..32]);
         keys.base_nonce.copy_from_slice(&okm[32..32 + NONCE_LEN]);
         keys.commitment.copy_from_slice(&okm[32 + NONCE_LEN..]);
@@ -142,7 +155,8 @@ fn hkdf_expand_sha512(prk: &[u8], info: &[&[u8]], out: &mut [u8]) {
     assert!(out.len() <= 255 * 64, "HKDF-Expand output too long");
     let mut previous: Vec<u8> = Vec::new();
     for (counter, block) in (1u8..).zip(out.chunks_mut(64)) {
-        let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(prk).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha512> as Mac>::new_from_slice(prk).expect("HMAC takes any key length");
         mac.update(&previous);
         info.iter().for_each(|part| mac.update(part));
         mac.update(&[counter]);
@@ -164,11 +178,23 @@ mod tests {
 
     #[test]
     fn round_trips_at_chunk_boundaries() {
-        for len in [0, 1, CHUNK_LEN - 1, CHUNK_LEN, CHUNK_LEN + 1, 3 * CHUNK_LEN, 3 * CHUNK_LEN + 7] {
+        for len in [
+            0,
+            1,
+            CHUNK_LEN - 1,
+            CHUNK_LEN,
+            CHUNK_LEN + 1,
+            3 * CHUNK_LEN,
+            3 * CHUNK_LEN + 7,
+        ] {
             let plaintext: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
             let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
             assert_eq!(sealed.len(), sealed_len(len), "length {len}");
-            assert_eq!(open(&key(1), b"ctx", &sealed).unwrap(), plaintext, "length {len}");
+            assert_eq!(
+                open(&key(1), b"ctx", &sealed).unwrap(),
+                plaintext,
+                "length {len}"
+            );
         }
     }
 
@@ -178,14 +204,36 @@ mod tests {
         let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
         assert_eq!(open(&key(2), b"ctx", &sealed), Err(FormatError::Damaged));
         assert_eq!(open(&key(1), b"other", &sealed), Err(FormatError::Damaged));
-        for position in [0, SALT_LEN, PREFIX_LEN, PREFIX_LEN + CHUNK_LEN + 3, sealed.len() - 1] {
+        for position in [
+            0,
+            SALT_LEN,
+            PREFIX_LEN,
+            PREFIX_LEN + CHUNK_LEN + 3,
+            sealed.len() - 1,
+        ] {
             let mut flipped = sealed.clone();
             flipped[position] ^= 1;
-            assert_eq!(open(&key(1), b"ctx", &flipped), Err(FormatError::Damaged), "flip at {position}");
+            assert_eq!(
+                open(&key(1), b"ctx", &flipped),
+                Err(FormatError::Damaged),
+                "flip at {position}"
+            );
         }
         let boundary = PREFIX_LEN + 2 * (CHUNK_LEN + TAG_LEN);
-        for cut in [0, 10, PREFIX_LEN, PREFIX_LEN + TAG_LEN, boundary, boundary + 1, sealed.len() - 1] {
-            assert_eq!(open(&key(1), b"ctx", &sealed[..cut]), Err(FormatError::Damaged), "cut at {cut}");
+        for cut in [
+            0,
+            10,
+            PREFIX_LEN,
+            PREFIX_LEN + TAG_LEN,
+            boundary,
+            boundary + 1,
+            sealed.len() - 1,
+        ] {
+            assert_eq!(
+                open(&key(1), b"ctx", &sealed[..cut]),
+                Err(FormatError::Damaged),
+                "cut at {cut}"
+            );
         }
         let mut swapped = sealed.clone();
         let record = CHUNK_LEN + TAG_LEN;

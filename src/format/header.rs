@@ -74,8 +74,19 @@ pub struct Header {
 impl Header {
     /// A header whose slots are all filled with `filler` (random bytes from
     /// the caller); fill real slots with [`Header::seal_slot`].
-    pub fn new(gallery_id: Id, kdf_iterations: u32, kdf_salt: [u8; KDF_SALT_LEN], filler: Vec<[u8; SLOT_LEN]>) -> Self {
-        Self { minor: VERSION_MINOR, gallery_id, kdf_iterations, kdf_salt, slots: filler }
+    pub fn new(
+        gallery_id: Id,
+        kdf_iterations: u32,
+        kdf_salt: [u8; KDF_SALT_LEN],
+        filler: Vec<[u8; SLOT_LEN]>,
+    ) -> Self {
+        Self {
+            minor: VERSION_MINOR,
+            gallery_id,
+            kdf_iterations,
+            kdf_salt,
+            slots: filler,
+        }
     }
 
     /// Parses and range-checks a header. Does no key derivation.
@@ -117,7 +128,9 @@ impl Header {
 
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = self.prefix();
-        self.slots.iter().for_each(|slot| out.extend_from_slice(slot));
+        self.slots
+            .iter()
+            .for_each(|slot| out.extend_from_slice(slot));
         out
     }
 
@@ -142,7 +155,12 @@ impl Header {
     /// `K_pw` from an NFC-normalised UTF-8 password (the caller normalises).
     pub fn derive_password_key(&self, password_nfc: &[u8]) -> Key32 {
         let mut out = [0u8; 32];
-        pbkdf2::pbkdf2_hmac::<Sha256>(password_nfc, &self.pbkdf2_salt(), self.kdf_iterations, &mut out);
+        pbkdf2::pbkdf2_hmac::<Sha256>(
+            password_nfc,
+            &self.pbkdf2_salt(),
+            self.kdf_iterations,
+            &mut out,
+        );
         let key = Key32::from_bytes(out);
         out.zeroize();
         key
@@ -150,7 +168,14 @@ impl Header {
 
     /// Writes slot `index` so that `ikm` (e.g. `K_pw`) unwraps `contents`.
     /// `slot_salt` MUST be fresh random bytes for every write.
-    pub fn seal_slot(&mut self, index: usize, ikm: &Key32, slot_type: SlotType, slot_salt: [u8; SLOT_SALT_LEN], contents: &SlotContents) {
+    pub fn seal_slot(
+        &mut self,
+        index: usize,
+        ikm: &Key32,
+        slot_type: SlotType,
+        slot_salt: [u8; SLOT_SALT_LEN],
+        contents: &SlotContents,
+    ) {
         let prefix = self.prefix();
         let (wrap, commit) = slot_keys(&prefix, ikm, slot_type, &slot_salt);
         let mut body = [0u8; SLOT_PLAINTEXT_LEN + 16];
@@ -167,7 +192,11 @@ impl Header {
     }
 
     /// Tries every slot with `ikm`; the first that authenticates wins.
-    pub fn open_slots(&self, ikm: &Key32, slot_type: SlotType) -> Result<SlotContents, FormatError> {
+    pub fn open_slots(
+        &self,
+        ikm: &Key32,
+        slot_type: SlotType,
+    ) -> Result<SlotContents, FormatError> {
         let prefix = self.prefix();
         self.slots
             .iter()
@@ -176,7 +205,12 @@ impl Header {
     }
 }
 
-fn open_slot(prefix: &[u8], slot: &[u8; SLOT_LEN], ikm: &Key32, slot_type: SlotType) -> Option<SlotContents> {
+fn open_slot(
+    prefix: &[u8],
+    slot: &[u8; SLOT_LEN],
+    ikm: &Key32,
+    slot_type: SlotType,
+) -> Option<SlotContents> {
     let (salt, rest) = slot.split_at(SLOT_SALT_LEN);
     let (commit, sealed) = rest.split_at(SLOT_COMMIT_LEN);
     let (wrap, expected) = slot_keys(prefix, ikm, slot_type, salt.try_into().expect("16 bytes"));
@@ -186,7 +220,12 @@ fn open_slot(prefix: &[u8], slot: &[u8; SLOT_LEN], ikm: &Key32, slot_type: SlotT
     let (ciphertext, tag) = sealed.split_at(SLOT_PLAINTEXT_LEN);
     let mut body = [0u8; SLOT_PLAINTEXT_LEN];
     body.copy_from_slice(ciphertext);
-    let opened = wrap_cipher(&wrap).decrypt_in_place_detached(&Nonce::default(), prefix, &mut body, Tag::from_slice(tag));
+    let opened = wrap_cipher(&wrap).decrypt_in_place_detached(
+        &Nonce::default(),
+        prefix,
+        &mut body,
+        Tag::from_slice(tag),
+    );
     let contents = opened.ok().map(|()| SlotContents {
         manifest_id: body[..ID_LEN].try_into().expect("16 bytes"),
         manifest_key: Key32::from_slice(&body[ID_LEN..]).expect("32 bytes"),
@@ -195,7 +234,12 @@ fn open_slot(prefix: &[u8], slot: &[u8; SLOT_LEN], ikm: &Key32, slot_type: SlotT
     contents
 }
 
-fn slot_keys(prefix: &[u8], ikm: &Key32, slot_type: SlotType, slot_salt: &[u8; SLOT_SALT_LEN]) -> (Key32, [u8; SLOT_COMMIT_LEN]) {
+fn slot_keys(
+    prefix: &[u8],
+    ikm: &Key32,
+    slot_type: SlotType,
+    slot_salt: &[u8; SLOT_SALT_LEN],
+) -> (Key32, [u8; SLOT_COMMIT_LEN]) {
     let info = [SLOT_LABEL, &[slot_type as u8], &Sha256::digest(prefix)].concat();
     let mut okm = [0u8; 32 + SLOT_COMMIT_LEN];
     Hkdf::<Sha256>::new(Some(slot_salt), ikm.as_bytes())

@@ -94,7 +94,8 @@ impl BlobRef {
 impl Manifest {
     /// Parses decrypted manifest JSON and checks it belongs to `gallery_id`.
     pub fn parse(json: &[u8], gallery_id: &Id) -> Result<Self, FormatError> {
-        let manifest: Self = serde_json::from_slice(json).map_err(|_| FormatError::BadManifest("not valid JSON"))?;
+        let manifest: Self =
+            serde_json::from_slice(json).map_err(|_| FormatError::BadManifest("not valid JSON"))?;
         manifest.validate(gallery_id)?;
         Ok(manifest)
     }
@@ -104,7 +105,9 @@ impl Manifest {
     }
 
     pub fn photos(&self) -> impl Iterator<Item = (&Album, &Photo)> {
-        self.albums.iter().flat_map(|album| album.photos.iter().map(move |photo| (album, photo)))
+        self.albums
+            .iter()
+            .flat_map(|album| album.photos.iter().map(move |photo| (album, photo)))
     }
 
     fn validate(&self, gallery_id: &Id) -> Result<(), FormatError> {
@@ -119,9 +122,16 @@ impl Manifest {
             return Err(bad("too many photos"));
         }
         let texts_ok = self.title.len() <= MAX_TEXT_LEN
-            && self.albums.iter().all(|album| album.name.len() <= MAX_TEXT_LEN)
+            && self
+                .albums
+                .iter()
+                .all(|album| album.name.len() <= MAX_TEXT_LEN)
             && self.photos().all(|(_, photo)| {
-                photo.file.len() <= MAX_TEXT_LEN && photo.caption.as_ref().is_none_or(|c| c.len() <= MAX_TEXT_LEN)
+                photo.file.len() <= MAX_TEXT_LEN
+                    && photo
+                        .caption
+                        .as_ref()
+                        .is_none_or(|c| c.len() <= MAX_TEXT_LEN)
             });
         if !texts_ok {
             return Err(bad("text too long"));
@@ -129,7 +139,9 @@ impl Manifest {
         let refs_ok = self.photos().all(|(_, photo)| {
             [&photo.thumb, &photo.preview].iter().all(|rendition| {
                 let blob = &rendition.blob;
-                blob.id_bytes().is_some() && blob.sha256_bytes().is_some() && blob.size <= MAX_RENDITION_LEN
+                blob.id_bytes().is_some()
+                    && blob.sha256_bytes().is_some()
+                    && blob.size <= MAX_RENDITION_LEN
             })
         });
         if !refs_ok {

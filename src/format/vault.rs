@@ -24,18 +24,36 @@ pub fn blob_context(gallery_id: &Id, blob_id: &Id, kind: BlobKind) -> Vec<u8> {
 
 /// Pads and encrypts `content` as blob `blob_id` of `kind`.
 /// `salt` MUST be fresh random bytes.
-pub fn seal_blob(gallery_id: &Id, blob_id: &Id, kind: BlobKind, key: &Key32, salt: &[u8; SALT_LEN], content: &[u8]) -> Vec<u8> {
+pub fn seal_blob(
+    gallery_id: &Id,
+    blob_id: &Id,
+    kind: BlobKind,
+    key: &Key32,
+    salt: &[u8; SALT_LEN],
+    content: &[u8],
+) -> Vec<u8> {
     let mut plaintext = Vec::with_capacity(padding::padded_len(content.len()));
     plaintext.extend_from_slice(content);
     padding::pad(&mut plaintext);
-    let sealed = chunked::seal(key, salt, &blob_context(gallery_id, blob_id, kind), &plaintext);
+    let sealed = chunked::seal(
+        key,
+        salt,
+        &blob_context(gallery_id, blob_id, kind),
+        &plaintext,
+    );
     zeroize::Zeroize::zeroize(&mut plaintext);
     sealed
 }
 
 /// Opens a blob without a pinned hash (the manifest, whose reference comes
 /// from a key slot).
-pub fn open_blob(gallery_id: &Id, blob_id: &Id, kind: BlobKind, key: &Key32, ciphertext: &[u8]) -> Result<Vec<u8>, FormatError> {
+pub fn open_blob(
+    gallery_id: &Id,
+    blob_id: &Id,
+    kind: BlobKind,
+    key: &Key32,
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, FormatError> {
     let mut plaintext = chunked::open(key, &blob_context(gallery_id, blob_id, kind), ciphertext)?;
     if padding::unpad(&mut plaintext).is_none() {
         zeroize::Zeroize::zeroize(&mut plaintext);
@@ -46,7 +64,12 @@ pub fn open_blob(gallery_id: &Id, blob_id: &Id, kind: BlobKind, key: &Key32, cip
 
 /// Opens a blob referenced by the manifest: length and SHA-256 first, then
 /// decryption.
-pub fn open_pinned_blob(gallery_id: &Id, blob: &BlobRef, kind: BlobKind, ciphertext: &[u8]) -> Result<Vec<u8>, FormatError> {
+pub fn open_pinned_blob(
+    gallery_id: &Id,
+    blob: &BlobRef,
+    kind: BlobKind,
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, FormatError> {
     let id = blob.id_bytes().ok_or(FormatError::Damaged)?;
     let expected = blob.sha256_bytes().ok_or(FormatError::Damaged)?;
     let actual: [u8; 32] = Sha256::digest(ciphertext).into();
@@ -57,16 +80,32 @@ pub fn open_pinned_blob(gallery_id: &Id, blob: &BlobRef, kind: BlobKind, ciphert
 }
 
 /// Runs the password KDF and tries every slot.
-pub fn unlock_with_password(header: &Header, password_nfc: &[u8]) -> Result<SlotContents, FormatError> {
-    header.open_slots(&header.derive_password_key(password_nfc), SlotType::Password)
+pub fn unlock_with_password(
+    header: &Header,
+    password_nfc: &[u8],
+) -> Result<SlotContents, FormatError> {
+    header.open_slots(
+        &header.derive_password_key(password_nfc),
+        SlotType::Password,
+    )
 }
 
 /// Decrypts and parses the manifest a slot points to.
-pub fn open_manifest(header: &Header, slot: &SlotContents, ciphertext: &[u8]) -> Result<Manifest, FormatError> {
+pub fn open_manifest(
+    header: &Header,
+    slot: &SlotContents,
+    ciphertext: &[u8],
+) -> Result<Manifest, FormatError> {
     if ciphertext.len() > MAX_MANIFEST_LEN {
         return Err(FormatError::Damaged);
     }
-    let mut json = open_blob(&header.gallery_id, &slot.manifest_id, BlobKind::Manifest, &slot.manifest_key, ciphertext)?;
+    let mut json = open_blob(
+        &header.gallery_id,
+        &slot.manifest_id,
+        BlobKind::Manifest,
+        &slot.manifest_key,
+        ciphertext,
+    )?;
     let manifest = Manifest::parse(&json, &header.gallery_id);
     zeroize::Zeroize::zeroize(&mut json);
     manifest

@@ -7,10 +7,28 @@ use crate::util::*;
 #[test]
 fn the_sample_shoot_builds_into_a_flat_site_that_verifies() {
     let site = sample_site();
-    let mut top: Vec<String> = fs::read_dir(site).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut top: Vec<String> = fs::read_dir(site)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     top.sort();
-    assert_eq!(top, [".lightproof", "b", "gallery.bin", "index.html", "robots.txt", "style.css", "viewer.js", "viewer.wasm"]);
-    let blobs: Vec<_> = fs::read_dir(site.join("b")).unwrap().map(|e| e.unwrap()).collect();
+    assert_eq!(
+        top,
+        [
+            ".lightproof",
+            "b",
+            "gallery.bin",
+            "index.html",
+            "robots.txt",
+            "style.css",
+            "viewer.js",
+            "viewer.wasm"
+        ]
+    );
+    let blobs: Vec<_> = fs::read_dir(site.join("b"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
     // 9 photos × (thumbnail + preview) + 1 manifest.
     assert_eq!(blobs.len(), 19);
     for blob in &blobs {
@@ -21,19 +39,29 @@ fn the_sample_shoot_builds_into_a_flat_site_that_verifies() {
     assert!(header.kdf_iterations >= 600_000);
     let output = run(&mut lightproof(&["verify", path_str(site)]));
     assert!(output.status.success());
-    assert!(stderr(&output).contains("9 photos in 3 albums"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("9 photos in 3 albums"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn index_html_is_generic_and_locked_down() {
-    let html = fs::read_to_string(sample_site().join("index.html")).unwrap();
+    // Attribute values are HTML-escaped by the template engine; browsers unescape them.
+    let html = fs::read_to_string(sample_site().join("index.html"))
+        .unwrap()
+        .replace("&#x27;", "'");
     assert!(html.contains("<title>Private gallery</title>"));
     assert!(html.contains("http-equiv=\"Content-Security-Policy\""));
     assert!(html.contains("'wasm-unsafe-eval'") && html.contains("default-src 'none'"));
     assert!(html.contains("name=\"referrer\" content=\"no-referrer\""));
     assert!(html.contains("name=\"robots\" content=\"noindex"));
     assert!(!html.contains("og:"), "no Open Graph tags");
-    assert!(!html.contains("http://") && !html.contains("https://"), "no external URLs");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external URLs"
+    );
     let robots = fs::read_to_string(sample_site().join("robots.txt")).unwrap();
     assert!(robots.contains("Disallow: /"));
 }
@@ -44,9 +72,20 @@ fn the_shoot_folder_is_never_modified() {
     let _ = sample_site();
     let dir = tempfile::tempdir().unwrap();
     // A failed build too: wrong output folder.
-    let output = run(&mut lightproof(&["build", path_str(&sample_shoot()), "--out", path_str(&sample_shoot().join("out"))]));
+    let output = run(&mut lightproof(&[
+        "build",
+        path_str(&sample_shoot()),
+        "--out",
+        path_str(&sample_shoot().join("out")),
+    ]));
     assert_eq!(output.status.code(), Some(2));
-    let output = run(&mut lightproof(&["build", path_str(&sample_shoot()), "--out", path_str(&dir.path().join("s")), "--quiet"]));
+    let output = run(&mut lightproof(&[
+        "build",
+        path_str(&sample_shoot()),
+        "--out",
+        path_str(&dir.path().join("s")),
+        "--quiet",
+    ]));
     assert!(output.status.success());
     assert_eq!(tree_digest(&sample_shoot()), before);
 }
@@ -59,13 +98,34 @@ fn a_non_empty_folder_that_is_not_a_gallery_is_refused_without_force() {
     let out = dir.path().join("documents");
     fs::create_dir(&out).unwrap();
     fs::write(out.join("thesis.txt"), "precious").unwrap();
-    let output = run(&mut lightproof(&["build", path_str(&shoot), "--out", path_str(&out)]));
+    let output = run(&mut lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&out),
+    ]));
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("not a lightproof gallery") && stderr(&output).contains("--force"));
-    assert_eq!(fs::read_dir(&out).unwrap().count(), 1, "nothing was written");
-    let output = run(lightproof(&["build", path_str(&shoot), "--out", path_str(&out), "--force"]).arg("--quiet"));
+    assert!(
+        stderr(&output).contains("not a lightproof gallery") && stderr(&output).contains("--force")
+    );
+    assert_eq!(
+        fs::read_dir(&out).unwrap().count(),
+        1,
+        "nothing was written"
+    );
+    let output = run(lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&out),
+        "--force",
+    ])
+    .arg("--quiet"));
     assert!(output.status.success());
-    assert_eq!(fs::read_to_string(out.join("thesis.txt")).unwrap(), "precious");
+    assert_eq!(
+        fs::read_to_string(out.join("thesis.txt")).unwrap(),
+        "precious"
+    );
 }
 
 #[test]
@@ -75,7 +135,8 @@ fn a_rebuild_replaces_the_gallery_and_removes_its_old_blobs() {
     make_shoot(&shoot, &["a.jpg", "b.jpg"]);
     let out = dir.path().join("site");
     for _ in 0..2 {
-        let output = run(lightproof(&["build", path_str(&shoot), "--out", path_str(&out)]).arg("--quiet"));
+        let output =
+            run(lightproof(&["build", path_str(&shoot), "--out", path_str(&out)]).arg("--quiet"));
         assert!(output.status.success());
         assert_eq!(fs::read_dir(out.join("b")).unwrap().count(), 5);
     }
@@ -87,7 +148,12 @@ fn a_rebuild_replaces_the_gallery_and_removes_its_old_blobs() {
 fn output_inside_the_shoot_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     make_shoot(dir.path(), &["a.jpg"]);
-    let output = run(&mut lightproof(&["build", path_str(dir.path()), "--out", path_str(&dir.path().join("site"))]));
+    let output = run(&mut lightproof(&[
+        "build",
+        path_str(dir.path()),
+        "--out",
+        path_str(&dir.path().join("site")),
+    ]));
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("outside the shoot folder"));
 }
@@ -100,19 +166,37 @@ fn password_sources_and_empty_passwords() {
     let out = path_str(&dir.path().join("site")).to_owned();
     let empty = dir.path().join("empty");
     fs::write(&empty, "\n").unwrap();
-    let output = run(&mut lightproof(&["build", path_str(&shoot), "--out", &out, "--password-file", path_str(&empty)]));
+    let output = run(&mut lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        &out,
+        "--password-file",
+        path_str(&empty),
+    ]));
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("password is empty"));
-    let output = run(lightproof(&["build", path_str(&shoot), "--out", &out]).env("LIGHTPROOF_PASSWORD", ""));
+    let output =
+        run(lightproof(&["build", path_str(&shoot), "--out", &out]).env("LIGHTPROOF_PASSWORD", ""));
     assert_eq!(output.status.code(), Some(2));
     // No file, no variable and no terminal: a clear error, not a hang.
-    let output = run(lightproof(&["build", path_str(&shoot), "--out", &out]).env_remove("LIGHTPROOF_PASSWORD").stdin(std::process::Stdio::null()));
+    let output = run(lightproof(&["build", path_str(&shoot), "--out", &out])
+        .env_remove("LIGHTPROOF_PASSWORD")
+        .stdin(std::process::Stdio::null()));
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--password-file"));
     // The file wins over the environment.
     let file = dir.path().join("pw");
     fs::write(&file, "from the file\n").unwrap();
-    let output = run(lightproof(&["build", path_str(&shoot), "--out", &out, "--password-file", path_str(&file)]).arg("--quiet"));
+    let output = run(lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        &out,
+        "--password-file",
+        path_str(&file),
+    ])
+    .arg("--quiet"));
     assert!(output.status.success());
     let output = run(lightproof(&["verify", &out]).env("LIGHTPROOF_PASSWORD", "from the file"));
     assert!(output.status.success());
@@ -132,7 +216,12 @@ fn junk_and_non_images_are_skipped_and_listed_and_loops_do_not_hang() {
     fs::write(shoot.join("Album/IMG_9999.CR2"), "raw").unwrap();
     std::os::unix::fs::symlink(&shoot, shoot.join("Album/loop")).unwrap();
     let out = dir.path().join("site");
-    let output = run(&mut lightproof(&["build", path_str(&shoot), "--out", path_str(&out)]));
+    let output = run(&mut lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&out),
+    ]));
     assert!(output.status.success());
     let text = stderr(&output);
     for name in [".DS_Store", "Thumbs.db", "notes.txt", "IMG_9999.CR2"] {
@@ -148,8 +237,15 @@ fn a_broken_photo_is_reported_and_the_others_are_built() {
     make_shoot(&shoot, &["good.jpg"]);
     fs::write(shoot.join("broken.jpg"), b"\xff\xd8\xff\xe0 truncated").unwrap();
     let out = dir.path().join("site");
-    let output = run(&mut lightproof(&["build", path_str(&shoot), "--out", path_str(&out)]));
+    let output = run(&mut lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&out),
+    ]));
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("broken.jpg"));
-    assert!(run(&mut lightproof(&["verify", path_str(&out)])).status.success());
+    assert!(run(&mut lightproof(&["verify", path_str(&out)]))
+        .status
+        .success());
 }

@@ -32,7 +32,12 @@ fn exif_strings(path: &Path) -> Vec<String> {
     };
     exif.fields()
         .filter_map(|field| match &field.value {
-            exif::Value::Ascii(parts) => Some(parts.iter().map(|p| String::from_utf8_lossy(p).trim().to_owned()).collect::<Vec<_>>()),
+            exif::Value::Ascii(parts) => Some(
+                parts
+                    .iter()
+                    .map(|p| String::from_utf8_lossy(p).trim().to_owned())
+                    .collect::<Vec<_>>(),
+            ),
             _ => None,
         })
         .flatten()
@@ -42,11 +47,21 @@ fn exif_strings(path: &Path) -> Vec<String> {
 /// The spellings a careless site might use for `secret`.
 fn encodings(secret: &str) -> Vec<Vec<u8>> {
     use base64::Engine as _;
-    let mut forms = vec![secret.as_bytes().to_vec(), secret.to_lowercase().into_bytes(), secret.to_uppercase().into_bytes()];
+    let mut forms = vec![
+        secret.as_bytes().to_vec(),
+        secret.to_lowercase().into_bytes(),
+        secret.to_uppercase().into_bytes(),
+    ];
     forms.push(secret.encode_utf16().flat_map(u16::to_le_bytes).collect());
     forms.push(secret.encode_utf16().flat_map(u16::to_be_bytes).collect());
     forms.push(hex::encode(secret).into_bytes());
-    forms.push(serde_json::to_string(secret).unwrap().trim_matches('"').as_bytes().to_vec());
+    forms.push(
+        serde_json::to_string(secret)
+            .unwrap()
+            .trim_matches('"')
+            .as_bytes()
+            .to_vec(),
+    );
     forms.push(secret.replace(' ', "%20").replace('&', "%26").into_bytes());
     for shift in 0..3 {
         // base64 of the secret at any alignment: drop the edge characters
@@ -63,7 +78,9 @@ fn encodings(secret: &str) -> Vec<Vec<u8>> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 fn leaks_in(site: &Path, secrets: &[String]) -> Vec<String> {
@@ -77,7 +94,12 @@ fn leaks_in(site: &Path, secrets: &[String]) -> Vec<String> {
         }
         let is_ciphertext = file.parent().unwrap().ends_with("b") || file.ends_with("gallery.bin");
         if is_ciphertext {
-            for (what, magic) in [("JPEG", &b"\xff\xd8\xff"[..]), ("PNG", b"\x89PNG"), ("EXIF", b"Exif\0\0"), ("JFIF", b"JFIF")] {
+            for (what, magic) in [
+                ("JPEG", &b"\xff\xd8\xff"[..]),
+                ("PNG", b"\x89PNG"),
+                ("EXIF", b"Exif\0\0"),
+                ("JFIF", b"JFIF"),
+            ] {
                 if find(&bytes, magic) {
                     found.push(format!("{what} magic in {}", file.display()));
                 }
@@ -90,8 +112,16 @@ fn leaks_in(site: &Path, secrets: &[String]) -> Vec<String> {
 #[test]
 fn nothing_from_the_shoot_appears_in_any_output_file() {
     let secrets = secrets_of_the_shoot(&sample_shoot());
-    for expected in ["Ceremony", "IMG_0201.jpg", "NIKON Z 6_2", "Sunset over the Picos ridge"] {
-        assert!(secrets.iter().any(|s| s == expected), "the scan must look for {expected:?}: {secrets:?}");
+    for expected in [
+        "Ceremony",
+        "IMG_0201.jpg",
+        "NIKON Z 6_2",
+        "Sunset over the Picos ridge",
+    ] {
+        assert!(
+            secrets.iter().any(|s| s == expected),
+            "the scan must look for {expected:?}: {secrets:?}"
+        );
     }
     assert!(secrets.len() >= 30, "only {} secrets", secrets.len());
     let leaks = leaks_in(sample_site(), &secrets);
@@ -102,12 +132,32 @@ fn nothing_from_the_shoot_appears_in_any_output_file() {
 fn the_leak_scan_finds_a_planted_leak() {
     let (_dir, site) = copy_of_sample_site();
     let secrets = secrets_of_the_shoot(&sample_shoot());
-    std::fs::write(site.join("b").join("planted"), "xx Canon EOS R6m2 xx".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>())
-        .unwrap();
-    std::fs::write(site.join("extra.js"), base64_of("Two spaniels waiting at the cabin window")).unwrap();
+    std::fs::write(
+        site.join("b").join("planted"),
+        "xx Canon EOS R6m2 xx"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("extra.js"),
+        base64_of("Two spaniels waiting at the cabin window"),
+    )
+    .unwrap();
     let leaks = leaks_in(&site, &secrets);
-    assert!(leaks.iter().any(|l| l.contains("Canon EOS R6m2") && l.contains("planted")), "{leaks:#?}");
-    assert!(leaks.iter().any(|l| l.contains("spaniels") && l.contains("extra.js")), "{leaks:#?}");
+    assert!(
+        leaks
+            .iter()
+            .any(|l| l.contains("Canon EOS R6m2") && l.contains("planted")),
+        "{leaks:#?}"
+    );
+    assert!(
+        leaks
+            .iter()
+            .any(|l| l.contains("spaniels") && l.contains("extra.js")),
+        "{leaks:#?}"
+    );
 }
 
 fn base64_of(text: &str) -> String {

@@ -15,7 +15,12 @@ fn open_manifest(site: &Path) -> (Header, Manifest, String) {
     let header = Header::parse(&fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
     let slot = vault::unlock_with_password(&header, PASSWORD.as_bytes()).unwrap();
     let manifest_file = blob_path(&slot.manifest_id);
-    let manifest = vault::open_manifest(&header, &slot, &fs::read(site.join(&manifest_file)).unwrap()).unwrap();
+    let manifest = vault::open_manifest(
+        &header,
+        &slot,
+        &fs::read(site.join(&manifest_file)).unwrap(),
+    )
+    .unwrap();
     (header, manifest, manifest_file)
 }
 
@@ -35,7 +40,11 @@ fn verify(site: &Path) -> (Option<i32>, String) {
 fn viewer_core_opens(site: &Path, index: usize, kind: BlobKind) -> Result<Vec<u8>, FormatError> {
     let (header, manifest, _) = open_manifest(sample_site());
     let (_, photo) = manifest.photos().nth(index).unwrap();
-    let rendition = if kind == BlobKind::Thumbnail { &photo.thumb } else { &photo.preview };
+    let rendition = if kind == BlobKind::Thumbnail {
+        &photo.thumb
+    } else {
+        &photo.preview
+    };
     let bytes = fs::read(site.join(rendition.blob.path())).map_err(|_| FormatError::Damaged)?;
     vault::open_pinned_blob(&header.gallery_id, &rendition.blob, kind, &bytes)
 }
@@ -44,7 +53,10 @@ fn viewer_core_opens(site: &Path, index: usize, kind: BlobKind) -> Result<Vec<u8
 fn an_untouched_gallery_opens_in_the_viewer_core() {
     let jpeg = viewer_core_opens(sample_site(), 0, BlobKind::Preview).unwrap();
     assert!(jpeg.starts_with(b"\xff\xd8\xff"));
-    assert!(!jpeg.windows(6).any(|w| w == b"Exif\0\0"), "renditions carry no EXIF");
+    assert!(
+        !jpeg.windows(6).any(|w| w == b"Exif\0\0"),
+        "renditions carry no EXIF"
+    );
 }
 
 #[test]
@@ -55,10 +67,22 @@ fn a_flipped_byte_in_a_rendition_is_named() {
     flip_byte(&site.join(photo.thumb.blob.path()), 100);
     let (code, text) = verify(&site);
     assert_eq!(code, Some(1));
-    assert!(text.contains(&format!("the thumbnail of '{}' in album '{}' is damaged", photo.file, album.name)), "{text}");
+    assert!(
+        text.contains(&format!(
+            "the thumbnail of '{}' in album '{}' is damaged",
+            photo.file, album.name
+        )),
+        "{text}"
+    );
     assert!(text.contains(&photo.thumb.blob.path()));
-    assert_eq!(viewer_core_opens(&site, 2, BlobKind::Thumbnail).unwrap_err(), FormatError::Damaged);
-    assert!(viewer_core_opens(&site, 2, BlobKind::Preview).is_ok(), "other blobs still open");
+    assert_eq!(
+        viewer_core_opens(&site, 2, BlobKind::Thumbnail).unwrap_err(),
+        FormatError::Damaged
+    );
+    assert!(
+        viewer_core_opens(&site, 2, BlobKind::Preview).is_ok(),
+        "other blobs still open"
+    );
 }
 
 #[test]
@@ -70,16 +94,42 @@ fn truncated_missing_and_plaintext_blobs_are_named() {
     let bytes = fs::read(&truncated).unwrap();
     fs::write(&truncated, &bytes[..bytes.len() - 16_400]).unwrap(); // one whole chunk off
     fs::remove_file(site.join(photos[1].1.preview.blob.path())).unwrap();
-    fs::copy(sample_shoot().join("IMG_0101.jpg"), site.join(photos[3].1.thumb.blob.path())).unwrap();
+    fs::copy(
+        sample_shoot().join("IMG_0101.jpg"),
+        site.join(photos[3].1.thumb.blob.path()),
+    )
+    .unwrap();
     let (code, text) = verify(&site);
     assert_eq!(code, Some(1));
-    assert!(text.contains(&format!("the preview of '{}'", photos[0].1.file)) && text.contains("damaged"), "{text}");
-    assert!(text.contains(&format!("the preview of '{}' in album '{}' is missing", photos[1].1.file, photos[1].0.name)), "{text}");
-    assert!(text.contains(&format!("the thumbnail of '{}'", photos[3].1.file)), "{text}");
+    assert!(
+        text.contains(&format!("the preview of '{}'", photos[0].1.file))
+            && text.contains("damaged"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "the preview of '{}' in album '{}' is missing",
+            photos[1].1.file, photos[1].0.name
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("the thumbnail of '{}'", photos[3].1.file)),
+        "{text}"
+    );
     assert!(text.contains("3 problems"), "{text}");
-    assert_eq!(viewer_core_opens(&site, 0, BlobKind::Preview).unwrap_err(), FormatError::Damaged);
-    assert_eq!(viewer_core_opens(&site, 1, BlobKind::Preview).unwrap_err(), FormatError::Damaged);
-    assert_eq!(viewer_core_opens(&site, 3, BlobKind::Thumbnail).unwrap_err(), FormatError::Damaged);
+    assert_eq!(
+        viewer_core_opens(&site, 0, BlobKind::Preview).unwrap_err(),
+        FormatError::Damaged
+    );
+    assert_eq!(
+        viewer_core_opens(&site, 1, BlobKind::Preview).unwrap_err(),
+        FormatError::Damaged
+    );
+    assert_eq!(
+        viewer_core_opens(&site, 3, BlobKind::Thumbnail).unwrap_err(),
+        FormatError::Damaged
+    );
 }
 
 #[test]
@@ -87,7 +137,10 @@ fn two_swapped_blobs_are_both_refused_even_without_the_hash_pin() {
     let (_dir, site) = copy_of_sample_site();
     let (header, manifest, _) = open_manifest(&site);
     let photos: Vec<_> = manifest.photos().collect();
-    let (a, b) = (site.join(photos[4].1.thumb.blob.path()), site.join(photos[5].1.thumb.blob.path()));
+    let (a, b) = (
+        site.join(photos[4].1.thumb.blob.path()),
+        site.join(photos[5].1.thumb.blob.path()),
+    );
     let (bytes_a, bytes_b) = (fs::read(&a).unwrap(), fs::read(&b).unwrap());
     fs::write(&a, &bytes_b).unwrap();
     fs::write(&b, &bytes_a).unwrap();
@@ -97,10 +150,22 @@ fn two_swapped_blobs_are_both_refused_even_without_the_hash_pin() {
     // The context binding alone (blob id in the key derivation) refuses it.
     let thumb_a = &photos[4].1.thumb.blob;
     let id_a = thumb_a.id_bytes().unwrap();
-    let opened = vault::open_blob(&header.gallery_id, &id_a, BlobKind::Thumbnail, &thumb_a.key, &bytes_b);
+    let opened = vault::open_blob(
+        &header.gallery_id,
+        &id_a,
+        BlobKind::Thumbnail,
+        &thumb_a.key,
+        &bytes_b,
+    );
     assert_eq!(opened.unwrap_err(), FormatError::Damaged);
     // And a thumbnail is never accepted as a preview.
-    let opened = vault::open_blob(&header.gallery_id, &id_a, BlobKind::Preview, &thumb_a.key, &bytes_a);
+    let opened = vault::open_blob(
+        &header.gallery_id,
+        &id_a,
+        BlobKind::Preview,
+        &thumb_a.key,
+        &bytes_a,
+    );
     assert_eq!(opened.unwrap_err(), FormatError::Damaged);
 }
 
@@ -111,11 +176,17 @@ fn a_damaged_manifest_stops_verify_with_a_clear_message() {
     flip_byte(&site.join(&manifest_file), 1);
     let (code, text) = verify(&site);
     assert_eq!(code, Some(2));
-    assert!(text.contains("manifest") && text.contains("damaged") && text.contains(&manifest_file), "{text}");
+    assert!(
+        text.contains("manifest") && text.contains("damaged") && text.contains(&manifest_file),
+        "{text}"
+    );
     fs::remove_file(site.join(&manifest_file)).unwrap();
     let (code, text) = verify(&site);
     assert_eq!(code, Some(2));
-    assert!(text.contains("manifest") && text.contains("missing"), "{text}");
+    assert!(
+        text.contains("manifest") && text.contains("missing"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -134,11 +205,17 @@ fn a_damaged_header_stops_verify_with_a_clear_message() {
     fs::write(&header, &magic_flipped).unwrap();
     let (code, text) = verify(&site);
     assert_eq!(code, Some(2));
-    assert!(text.contains("header") && text.contains("damaged"), "{text}");
+    assert!(
+        text.contains("header") && text.contains("damaged"),
+        "{text}"
+    );
     fs::write(&header, &good[..good.len() - 1]).unwrap();
     assert_eq!(verify(&site).0, Some(2));
     fs::remove_file(&header).unwrap();
     let (code, text) = verify(&site);
     assert_eq!(code, Some(2));
-    assert!(text.contains("gallery.bin") && text.contains("missing"), "{text}");
+    assert!(
+        text.contains("gallery.bin") && text.contains("missing"),
+        "{text}"
+    );
 }

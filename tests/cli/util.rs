@@ -15,13 +15,19 @@ pub fn sample_shoot() -> PathBuf {
 /// `lightproof` with the password in the environment.
 pub fn lightproof(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lightproof"));
-    command.args(args).env("LIGHTPROOF_PASSWORD", PASSWORD).env_remove("NO_COLOR");
+    command
+        .args(args)
+        .env("LIGHTPROOF_PASSWORD", PASSWORD)
+        .env_remove("NO_COLOR");
     command
 }
 
 pub fn run(command: &mut Command) -> Output {
     let output = command.output().expect("run lightproof");
-    eprintln!("--- stderr ---\n{}", String::from_utf8_lossy(&output.stderr));
+    eprintln!(
+        "--- stderr ---\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output
 }
 
@@ -39,7 +45,11 @@ pub fn sample_site() -> &'static Path {
     let (_, site) = SITE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("site");
-        let output = run(lightproof(&["build", path_str(&sample_shoot()), "--out", path_str(&site)]).arg("--quiet"));
+        let output =
+            run(
+                lightproof(&["build", path_str(&sample_shoot()), "--out", path_str(&site)])
+                    .arg("--quiet"),
+            );
         assert!(output.status.success(), "building the sample shoot failed");
         (dir, site)
     });
@@ -95,7 +105,11 @@ pub fn tree_digest(dir: &Path) -> Vec<(PathBuf, [u8; 32], std::time::SystemTime)
         for entry in std::fs::read_dir(&folder).unwrap() {
             let path = entry.unwrap().path();
             let meta = std::fs::symlink_metadata(&path).unwrap();
-            let digest = if meta.is_file() { sha2::Sha256::digest(std::fs::read(&path).unwrap()).into() } else { [0; 32] };
+            let digest = if meta.is_file() {
+                sha2::Sha256::digest(std::fs::read(&path).unwrap()).into()
+            } else {
+                [0; 32]
+            };
             if meta.is_dir() {
                 stack.push(path.clone());
             }
@@ -111,7 +125,9 @@ pub fn make_shoot(root: &Path, names: &[&str]) {
     for (i, name) in names.iter().enumerate() {
         let path = root.join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let image = image::RgbImage::from_fn(64 + i as u32, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90]));
+        let image = image::RgbImage::from_fn(64 + i as u32, 48, |x, y| {
+            image::Rgb([x as u8 * 3, y as u8 * 5, 90])
+        });
         image.save(&path).unwrap();
     }
 }
