@@ -21,26 +21,48 @@ fn wycheproof_aes_256_gcm() {
             let cipher = Aes256Gcm::new_from_slice(&test.key).unwrap();
             let nonce = Nonce::from_slice(&test.nonce);
             let mut buffer = test.ct.to_vec();
-            let opened = cipher.decrypt_in_place_detached(nonce, &test.aad, &mut buffer, Tag::from_slice(&test.tag));
+            let opened = cipher.decrypt_in_place_detached(
+                nonce,
+                &test.aad,
+                &mut buffer,
+                Tag::from_slice(&test.tag),
+            );
             match test.result {
                 TestResult::Valid => {
                     assert!(opened.is_ok(), "tcId {} must open", test.tc_id);
                     assert_eq!(buffer, *test.pt, "tcId {}", test.tc_id);
                     let mut sealed = test.pt.to_vec();
-                    let tag = cipher.encrypt_in_place_detached(nonce, &test.aad, &mut sealed).unwrap();
-                    assert_eq!((sealed.as_slice(), tag.as_slice()), (&test.ct[..], &test.tag[..]));
+                    let tag = cipher
+                        .encrypt_in_place_detached(nonce, &test.aad, &mut sealed)
+                        .unwrap();
+                    assert_eq!(
+                        (sealed.as_slice(), tag.as_slice()),
+                        (&test.ct[..], &test.tag[..])
+                    );
                     valid += 1;
                 }
                 _ => {
-                    assert!(opened.is_err(), "tcId {} must fail: {}", test.tc_id, test.comment);
+                    assert!(
+                        opened.is_err(),
+                        "tcId {} must fail: {}",
+                        test.tc_id,
+                        test.comment
+                    );
                     // GHSA-423w-p2w9-r7vq: no plaintext may be left behind.
-                    assert_eq!(buffer, *test.ct, "tcId {} left plaintext in the buffer", test.tc_id);
+                    assert_eq!(
+                        buffer, *test.ct,
+                        "tcId {} left plaintext in the buffer",
+                        test.tc_id
+                    );
                     invalid += 1;
                 }
             }
         }
     }
-    assert!(valid >= 30 && invalid >= 20, "ran {valid} valid and {invalid} invalid vectors");
+    assert!(
+        valid >= 30 && invalid >= 20,
+        "ran {valid} valid and {invalid} invalid vectors"
+    );
 }
 
 #[test]
@@ -48,33 +70,57 @@ fn mcgrew_viega_aes_256_gcm_test_cases_13_to_16() {
     let zero_key = [0u8; 32];
     let tag_of = |key: &[u8], iv: &[u8], aad: &[u8], pt: &[u8]| {
         let mut buffer = pt.to_vec();
-        let tag = Aes256Gcm::new_from_slice(key).unwrap().encrypt_in_place_detached(Nonce::from_slice(iv), aad, &mut buffer).unwrap();
+        let tag = Aes256Gcm::new_from_slice(key)
+            .unwrap()
+            .encrypt_in_place_detached(Nonce::from_slice(iv), aad, &mut buffer)
+            .unwrap();
         (hex::encode(buffer), hex::encode(tag))
     };
-    assert_eq!(tag_of(&zero_key, &[0; 12], b"", b"").1, "530f8afbc74536b9a963b4f1c4cb738b");
+    assert_eq!(
+        tag_of(&zero_key, &[0; 12], b"", b"").1,
+        "530f8afbc74536b9a963b4f1c4cb738b"
+    );
     assert_eq!(
         tag_of(&zero_key, &[0; 12], b"", &[0; 16]),
-        ("cea7403d4d606b6e074ec5d3baf39d18".into(), "d0d1c8a799996bf0265b98b5d48ab919".into())
+        (
+            "cea7403d4d606b6e074ec5d3baf39d18".into(),
+            "d0d1c8a799996bf0265b98b5d48ab919".into()
+        )
     );
-    let key = hex::decode("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308").unwrap();
+    let key =
+        hex::decode("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308").unwrap();
     let iv = hex::decode("cafebabefacedbaddecaf888").unwrap();
     let aad = hex::decode("feedfacedeadbeeffeedfacedeadbeefabaddad2").unwrap();
     let pt = hex::decode(
         "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
     )
     .unwrap();
-    assert_eq!(tag_of(&key, &iv, &aad, &pt).1, "76fc6ece0f4e1768cddf8853bb2d551b");
+    assert_eq!(
+        tag_of(&key, &iv, &aad, &pt).1,
+        "76fc6ece0f4e1768cddf8853bb2d551b"
+    );
 }
 
 #[test]
 fn wycheproof_pbkdf2_hmac_sha256() {
-    let set = wycheproof::pbkdf2::TestSet::load(wycheproof::pbkdf2::TestName::Pbkdf2HmacSha256).unwrap();
+    let set =
+        wycheproof::pbkdf2::TestSet::load(wycheproof::pbkdf2::TestName::Pbkdf2HmacSha256).unwrap();
     let mut ran = 0;
     for group in set.test_groups {
         for test in group.tests {
             let mut dk = vec![0u8; test.dk_len];
-            pbkdf2::pbkdf2_hmac::<Sha256>(&test.password, &test.salt, test.iteration_count as u32, &mut dk);
-            assert_eq!(dk == *test.dk, test.result == TestResult::Valid, "tcId {}", test.tc_id);
+            pbkdf2::pbkdf2_hmac::<Sha256>(
+                &test.password,
+                &test.salt,
+                test.iteration_count as u32,
+                &mut dk,
+            );
+            assert_eq!(
+                dk == *test.dk,
+                test.result == TestResult::Valid,
+                "tcId {}",
+                test.tc_id
+            );
             ran += 1;
         }
     }
@@ -105,25 +151,52 @@ fn wycheproof_c2sp_chunked_encryption_cobblestone_256() {
     let (mut valid, mut invalid) = (0, 0);
     for group in set.test_groups {
         assert_eq!(group.aead, ChunkedEncryptionAead::Aes256Gcm);
-        assert_eq!(group.hash, wycheproof::HashFunction::Sha2_512, "lightproof uses HKDF-SHA-512");
+        assert_eq!(
+            group.hash,
+            wycheproof::HashFunction::Sha2_512,
+            "lightproof uses HKDF-SHA-512"
+        );
         for test in group.tests {
             let ciphertext = miniz_oxide::inflate::decompress_to_vec_zlib(&test.ct).expect("zlib");
-            let opened = Key32::from_slice(&test.key).ok_or(()).and_then(|key| chunked::open(&key, &test.ctx, &ciphertext).map_err(|_| ()));
+            let opened = Key32::from_slice(&test.key)
+                .ok_or(())
+                .and_then(|key| chunked::open(&key, &test.ctx, &ciphertext).map_err(|_| ()));
             match test.result {
                 TestResult::Valid => {
-                    let plaintext = opened.unwrap_or_else(|()| panic!("tcId {} must open: {}", test.tc_id, test.comment));
-                    assert_eq!(Some(plaintext.len()), test.msg_length, "tcId {}", test.tc_id);
-                    assert_eq!(Sha512::digest(&plaintext).as_slice(), &test.msg_sha512.as_ref().unwrap()[..], "tcId {}", test.tc_id);
+                    let plaintext = opened.unwrap_or_else(|()| {
+                        panic!("tcId {} must open: {}", test.tc_id, test.comment)
+                    });
+                    assert_eq!(
+                        Some(plaintext.len()),
+                        test.msg_length,
+                        "tcId {}",
+                        test.tc_id
+                    );
+                    assert_eq!(
+                        Sha512::digest(&plaintext).as_slice(),
+                        &test.msg_sha512.as_ref().unwrap()[..],
+                        "tcId {}",
+                        test.tc_id
+                    );
                     valid += 1;
                 }
                 _ => {
-                    assert!(opened.is_err(), "tcId {} must fail: {} {:?}", test.tc_id, test.comment, test.flags);
+                    assert!(
+                        opened.is_err(),
+                        "tcId {} must fail: {} {:?}",
+                        test.tc_id,
+                        test.comment,
+                        test.flags
+                    );
                     invalid += 1;
                 }
             }
         }
     }
-    assert!(valid >= 5 && invalid >= 10, "ran {valid} valid and {invalid} invalid vectors");
+    assert!(
+        valid >= 5 && invalid >= 10,
+        "ran {valid} valid and {invalid} invalid vectors"
+    );
 }
 
 #[test]
@@ -139,7 +212,12 @@ fn our_chunked_seal_reproduces_wycheproof_ciphertexts() {
         let key = Key32::from_slice(&test.key).unwrap();
         let plaintext = chunked::open(&key, &test.ctx, &ciphertext).unwrap();
         let salt: [u8; 24] = ciphertext[..24].try_into().unwrap();
-        assert_eq!(chunked::seal(&key, &salt, &test.ctx, &plaintext), ciphertext, "tcId {}", test.tc_id);
+        assert_eq!(
+            chunked::seal(&key, &salt, &test.ctx, &plaintext),
+            ciphertext,
+            "tcId {}",
+            test.tc_id
+        );
         ran += 1;
     }
     assert!(ran >= 5);

@@ -94,14 +94,19 @@ fn leaks_in(site: &Path, secrets: &[String]) -> Vec<String> {
         }
         let is_ciphertext = file.parent().unwrap().ends_with("b") || file.ends_with("gallery.bin");
         if is_ciphertext {
+            // Signatures long enough not to occur by chance in megabytes of
+            // ciphertext (a bare FF D8 FF does, about once per 16 MB).
+            if bytes.starts_with(b"\xff\xd8\xff") {
+                found.push(format!("a JPEG in {}", file.display()));
+            }
             for (what, magic) in [
-                ("JPEG", &b"\xff\xd8\xff"[..]),
-                ("PNG", b"\x89PNG"),
+                ("PNG", &b"\x89PNG\r\n\x1a\n"[..]),
                 ("EXIF", b"Exif\0\0"),
-                ("JFIF", b"JFIF"),
+                ("JFIF", b"JFIF\0"),
+                ("XMP", b"http://ns.adobe.com/xap"),
             ] {
                 if find(&bytes, magic) {
-                    found.push(format!("{what} magic in {}", file.display()));
+                    found.push(format!("{what} signature in {}", file.display()));
                 }
             }
         }

@@ -1,0 +1,321 @@
+// End to end: build the sample shoot with the real CLI, serve it with a real
+// static server, open it in headless Chromium.
+//
+//   LIGHTPROOF_BIN=target/release/lightproof npm test   (in tests/browser)
+import assert from 'node:assert/strict';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  PASSWORD, PASSWORD_NFD, WRONG_PASSWORD, buildSite, countShootImages, forEachAlbum, launchBrowser,
+  makeTempDir, openPage, removeDir, serve, sweepAlbum, tileInfo, unlock,
+} from './support.mjs';
+
+let tmp;
+let site;
+let server;
+let browser;
+let shootImages;
+
+before(async () => {
+  tmp = await makeTempDir();
+  site = await buildSite(tmp);
+  server = await serve(site);
+  browser = await launchBrowser();
+  shootImages = await countShootImages();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await removeDir(tmp);
+});
+
+const noProblems = (p) => assert.deepEqual(p.problems, [], 'no page errors, console errors or CSP violations');
+const galleryShown = (page) => page.evaluate(() => !document.getElementById('gallery').hidden);
+
+describe('viewer', { timeout: 300_000 }, () => {
+  test('the page is generic and self-contained', async () => {
+    const p = await openPage(browser, server.url);
+    try {
+      const { page } = p;
+      assert.equal(await page.title(), 'Private gallery');
+      assert.equal(await page.locator('meta[property^="og:"]').count(), 0);
+      assert.equal(await page.getAttribute('meta[name="referrer"]', 'content'), 'no-referrer');
+      assert.match(await page.getAttribute('meta[name="robots"]', 'content'), /noindex/);
+      assert.match(await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content'), /default-src 'none'/);
+      assert.equal(await page.locator('script:not([src]), [style], style').count(), 0, 'no inline script or style');
+      assert.equal(await page.locator('[role="alert"]').textContent(), '');
+      assert.equal(await page.evaluate(() => window.lightproofViewer.ready), true, 'the viewer loaded');
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a wrong password shows the alert and no gallery', async () => {
+    const p = await openPage(browser, server.url);
+    try {
+      const { page } = p;
+      await unlock(page, WRONG_PASSWORD);
+      assert.match(await page.locator('[role="alert"]').textContent(), /password does not open this gallery/);
+      assert.equal(await galleryShown(page), false);
+      assert.equal(await page.locator('#grid .tile').count(), 0);
+      // Focus is back in the field, its text selected for retyping.
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'password');
+      assert.equal(await page.evaluate(() => {
+        const i = document.getElementById('password');
+        return i.selectionEnd - i.selectionStart;
+      }), WRONG_PASSWORD.length);
+      assert.equal(await page.isEnabled('#unlock-button'), true);
+      // The right one still works after a wrong one.
+      await unlock(page, PASSWORD);
+      assert.equal(await galleryShown(page), true);
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('the right password decodes every thumbnail of every album', async () => {
+    const p = await openPage(browser, server.url);
+    try {
+      const { page } = p;
+      // Typed decomposed (e + U+0301): the viewer normalises to NFC.
+      await unlock(page, PASSWORD_NFD);
+      assert.equal(await page.locator('[role="alert"]').textContent(), '');
+      assert.equal(await galleryShown(page), true);
+      assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'webcrypto');
+      assert.ok((await page.locator('#gallery-title').textContent()).length > 0, 'gallery title shown');
+      const all = new Map();
+      await forEachAlbum(page, async (i, name) => {
+        const tiles = await page.locator('#grid .tile').count();
+        const seen = await sweepAlbum(page);
+        assert.equal(seen.size, tiles, `album ${name ?? i}: every tile seen`);
+        for (const [n, t] of seen) {
+          assert.equal(t.error, null, `photo ${n}: no error`);
+          assert.ok(t.naturalWidth > 0, `photo ${n}: decoded`);
+          assert.match(t.src, /^blob:/, `photo ${n}: blob: URL`);
+          assert.ok(t.alt && t.alt.length > 0, `photo ${n}: alt text`);
+          assert.ok(!all.has(n), `photo ${n} in one album only`);
+          all.set(n, t);
+        }
+      });
+      assert.equal(all.size, shootImages, 'one thumbnail per image file of the shoot');
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('the lightbox shows the preview, moves with the keyboard and closes', async () => {
+    const p = await openPage(browser, server.url);
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      // An album with at least two photos.
+      const tabs = page.locator('.album-tab');
+      for (let i = 0; (await page.locator('#grid .tile').count()) < 2; i++) {
+        assert.ok(i < (await tabs.count()), 'an album with two photos');
+        await tabs.nth(i).click();
+      }
+      const total = await page.locator('#grid .tile').count();
+      const first = page.locator('#grid .tile').first();
+      await first.locator('img').waitFor();
+      await page.waitForFunction(() => document.querySelector('#grid .tile img').naturalWidth > 0);
+      const thumbWidth = await first.locator('img').evaluate((img) => img.naturalWidth);
+
+      await first.click();
+      await page.waitForSelector('#lightbox[open] #lb-stage.is-loaded');
+      const preview = await page.$eval('#lb-image', (img) => ({ src: img.src, w: img.naturalWidth }));
+      assert.match(preview.src, /^blob:/);
+      assert.ok(preview.w > thumbWidth, `preview (${preview.w}px) wider than the thumbnail (${thumbWidth}px)`);
+      assert.equal(await page.textContent('#lb-counter'), `1 / ${total}`);
+      assert.ok((await page.textContent('#lb-file')).length > 0, 'file name shown');
+      assert.equal(await page.evaluate(() => document.getElementById('lightbox').contains(document.activeElement)), true,
+        'focus moved into the lightbox');
+
+      await page.keyboard.press('ArrowRight');
+      await page.waitForFunction((t) => document.getElementById('lb-counter').textContent === `2 / ${t}`, total);
+      await page.waitForFunction((old) => {
+        const img = document.getElementById('lb-image');
+        return document.getElementById('lb-stage').classList.contains('is-loaded') && img.src !== old && img.naturalWidth > 0;
+      }, preview.src);
+      await page.keyboard.press('ArrowLeft');
+      await page.waitForFunction((t) => document.getElementById('lb-counter').textContent === `1 / ${t}`, total);
+      await page.keyboard.press('ArrowRight');
+      await page.waitForFunction((t) => document.getElementById('lb-counter').textContent === `2 / ${t}`, total);
+
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(() => !document.getElementById('lightbox').open);
+      // Focus returns to the tile of the photo last shown (in the dialog's
+      // close event, a task after `open` turns false).
+      const second = await page.locator('#grid .tile').nth(1).getAttribute('data-n');
+      await page.waitForFunction((n) => document.activeElement.dataset.n === n, second, { timeout: 5000 });
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('Lock forgets everything and unlocking again works', async () => {
+    const p = await openPage(browser, server.url);
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await page.waitForFunction(() => document.querySelector('#grid .tile img'));
+      assert.ok(await page.evaluate(() => window.lightproofViewer.liveBlobUrls) > 0);
+      await page.click('#lock-button');
+      assert.equal(await galleryShown(page), false);
+      assert.equal(await page.isVisible('#unlock-form'), true);
+      assert.equal(await page.locator('#grid .tile').count(), 0);
+      assert.equal(await page.textContent('#gallery-title'), '');
+      assert.equal(await page.evaluate(() => window.lightproofViewer.liveBlobUrls), 0, 'every blob: URL revoked');
+      assert.equal(await page.inputValue('#password'), '');
+      await unlock(page, PASSWORD);
+      assert.equal(await galleryShown(page), true);
+      await page.waitForFunction(() => document.querySelector('#grid .tile img'));
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('no request leaves the origin', async () => {
+    const p = await openPage(browser, server.url);
+    try {
+      const { page, requests } = p;
+      await unlock(page, PASSWORD);
+      await forEachAlbum(page, () => sweepAlbum(page));
+      await page.locator('#grid .tile').first().click();
+      await page.waitForSelector('#lightbox[open] #lb-stage.is-loaded');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('Escape');
+      await page.click('#lock-button');
+      assert.ok(requests.length > 5, 'requests were recorded');
+      const outside = requests.filter((url) => !url.startsWith(server.origin + '/') && !/^(blob|data):/.test(url));
+      assert.deepEqual(outside, []);
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
+  // FALLBACK: no WebCrypto (as on a plain-HTTP origin that is not localhost):
+  // the wasm module runs PBKDF2 itself. Slow, hence the long timeout.
+  test('FALLBACK without WebCrypto: unlocks with PBKDF2 in wasm', { timeout: 240_000 }, async () => {
+    const p = await openPage(browser, server.url, {
+      initScript: () => {
+        Object.defineProperty(Crypto.prototype, 'subtle', { get() { return undefined; }, configurable: true });
+      },
+    });
+    try {
+      const { page } = p;
+      assert.equal(await page.evaluate(() => globalThis.crypto.subtle), undefined);
+      await unlock(page, WRONG_PASSWORD, { timeout: 180_000 });
+      assert.match(await page.locator('[role="alert"]').textContent(), /password does not open this gallery/);
+      await unlock(page, PASSWORD_NFD, { timeout: 180_000 });
+      assert.equal(await page.locator('[role="alert"]').textContent(), '');
+      assert.equal(await galleryShown(page), true);
+      assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'wasm', 'the wasm PBKDF2 was used');
+      await page.waitForFunction(() => {
+        const img = document.querySelector('#grid .tile img');
+        return img && img.naturalWidth > 0;
+      }, null, { timeout: 60_000 });
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a missing or foreign gallery.bin gives a clear alert', async () => {
+    for (const [name, change, message] of [
+      ['missing', (file) => rm(file), /missing from the server/],
+      ['garbage', (file) => writeFile(file, Buffer.from('<html>not a gallery</html>')), /damaged or were made by a newer version/],
+    ]) {
+      const copy = path.join(tmp, `header-${name}`);
+      await cp(site, copy, { recursive: true });
+      await change(path.join(copy, 'gallery.bin'));
+      const bad = await serve(copy);
+      try {
+        const p = await openPage(browser, bad.url);
+        try {
+          const { page } = p;
+          assert.equal(await page.evaluate(() => window.lightproofViewer.ready), false, `${name}: not ready`);
+          await unlock(page, PASSWORD);
+          assert.match(await page.locator('[role="alert"]').textContent(), message, name);
+          assert.equal(await galleryShown(page), false);
+          assert.equal(await page.isEnabled('#password'), true, `${name}: the form can be tried again`);
+        } finally {
+          await p.close();
+        }
+      } finally {
+        await bad.close();
+      }
+    }
+  });
+
+  test('a tampered or missing thumbnail shows an error in its tile only', async () => {
+    // Learn the thumbnails' (public) blob names, album by album, from the good site.
+    let albums;
+    {
+      const p = await openPage(browser, server.url);
+      try {
+        await unlock(p.page, PASSWORD);
+        albums = await forEachAlbum(p.page, async () => (await tileInfo(p.page)).map((t) => t.blob));
+      } finally {
+        await p.close();
+      }
+    }
+    const all = albums.flat();
+    assert.ok(all.length >= 3, 'the sample has three photos or more');
+    // Flip a byte in the first thumbnail; delete the last one (another album, if any).
+    const flipped = all[0];
+    const missing = all[all.length - 1];
+
+    const copy = path.join(tmp, 'tampered');
+    await cp(site, copy, { recursive: true });
+    const file = path.join(copy, flipped);
+    const bytes = await readFile(file);
+    bytes[bytes.length >> 1] ^= 0x01;
+    await writeFile(file, bytes);
+    await rm(path.join(copy, missing));
+    const bad = await serve(copy);
+    try {
+      const p = await openPage(browser, bad.url);
+      try {
+        const { page } = p;
+        await unlock(page, PASSWORD);
+        assert.equal(await galleryShown(page), true);
+        const seen = new Map();
+        await forEachAlbum(page, async () => {
+          for (const [n, t] of await sweepAlbum(page)) seen.set(n, t);
+        });
+        assert.equal(seen.size, all.length, 'every tile settled');
+        for (const t of seen.values()) {
+          if (t.blob === flipped) {
+            assert.match(t.error ?? '', /Damaged — can't be shown/, 'the flipped thumbnail is reported damaged');
+            assert.equal(t.src, null, 'no image in the damaged tile');
+          } else if (t.blob === missing) {
+            assert.match(t.error ?? '', /Missing — can't be shown/, 'the missing thumbnail is reported');
+            assert.equal(t.src, null, 'no image in the tile of the missing blob');
+          } else {
+            assert.equal(t.error, null, `photo ${t.n} decodes`);
+            assert.ok(t.naturalWidth > 0, `photo ${t.n} decodes`);
+          }
+        }
+        // The damaged photo's preview is intact: the lightbox shows it.
+        if (albums.length > 1) await page.locator('.album-tab').first().click();
+        await page.locator(`#grid .tile[data-blob="${flipped}"]`).click();
+        await page.waitForSelector('#lightbox[open] #lb-stage.is-loaded');
+        // The browser logs the 404 of the missing blob; nothing else.
+        const others = p.problems.filter((m) => !/404|Not Found/i.test(m));
+        assert.deepEqual(others, []);
+      } finally {
+        await p.close();
+      }
+    } finally {
+      await bad.close();
+    }
+  });
+});

@@ -1,0 +1,225 @@
+// Shared helpers of the browser tests: build a site with the real CLI, serve
+// it with a real static server, drive headless Chromium.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SHOOT = path.resolve(process.env.LIGHTPROOF_SAMPLE || path.join(REPO, 'sample-shoot'));
+export const BIN = path.resolve(process.env.LIGHTPROOF_BIN || path.join(REPO, 'target', 'release', 'lightproof'));
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// Built with the composed "é" (U+00E9); some tests type it decomposed.
+export const PASSWORD = 'Caf\u00e9 au lait, seven bridges';
+export const PASSWORD_NFD = 'Cafe\u0301 au lait, seven bridges';
+export const WRONG_PASSWORD = 'cafe au lait, seven bridges';
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);
+
+/** Image files in the shoot (hidden files and folders excluded). */
+export async function countShootImages(dir = SHOOT) {
+  let count = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) count += await countShootImages(full);
+    else if (entry.isFile() && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) count += 1;
+  }
+  return count;
+}
+
+export async function makeTempDir(prefix = 'lightproof-browser-') {
+  return mkdtemp(path.join(tmpdir(), prefix));
+}
+export async function removeDir(dir) {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+/** Builds the sample shoot into `<dir>/site` with the test password. */
+export async function buildSite(dir) {
+  if (!existsSync(BIN)) {
+    throw new Error(`lightproof CLI not found at ${BIN}: build it (cargo build --release) or set LIGHTPROOF_BIN`);
+  }
+  const site = path.join(dir, 'site');
+  try {
+    await promisify(execFile)(BIN, ['build', SHOOT, '--out', site], {
+      env: { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD },
+      timeout: 300_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (e) {
+    throw new Error(`lightproof build failed: ${e.message}\n${e.stdout || ''}\n${e.stderr || ''}`);
+  }
+  // The CLI embeds the theme at compile time: make sure we test this tree's.
+  for (const name of ['viewer.js', 'style.css', 'viewer.wasm']) {
+    const [built, theme] = await Promise.all([
+      readFile(path.join(site, name)), readFile(path.join(REPO, 'themes', 'default', 'static', name)),
+    ]);
+    if (!built.equals(theme)) {
+      throw new Error(`${name} in the built site differs from themes/default/static/${name}: ${BIN} is stale, rebuild it`);
+    }
+  }
+  return site;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Serves `dir` with python's http.server on a free loopback port. */
+export async function serve(dir) {
+  const port = await freePort();
+  const child = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  let exited = false;
+  child.on('exit', () => { exited = true; });
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (exited) throw new Error('python3 -m http.server exited early');
+    try {
+      const res = await fetch(`${origin}/index.html`);
+      await res.arrayBuffer();
+      if (res.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`static server on ${origin} did not answer`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    origin,
+    url: `${origin}/index.html`,
+    close: () => new Promise((resolve) => {
+      if (exited) return resolve();
+      child.once('exit', resolve);
+      child.kill();
+    }),
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * A new page that records problems: uncaught errors, console errors (CSP
+ * violations show up there) and every request URL.
+ */
+export async function openPage(browser, url, { context: contextOptions = {}, initScript } = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const problems = [];
+  const requests = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (msg) => {
+    // The browser asks for /favicon.ico on its own; the site has none.
+    if (msg.type() === 'error' && !/\/favicon\.ico$/.test(msg.location().url)) {
+      problems.push(`console error: ${msg.text()} (${msg.location().url})`);
+    }
+  });
+  page.on('request', (req) => requests.push(req.url()));
+  if (initScript) await page.addInitScript(initScript);
+  if (url) {
+    await page.goto(url);
+    await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+  }
+  return { context, page, problems, requests, close: () => context.close() };
+}
+
+/** Types the password and submits; waits for the gallery or an error. */
+export async function unlock(page, password, { timeout = 30_000 } = {}) {
+  await page.fill('#password', password);
+  await page.click('#unlock-button');
+  await page.waitForFunction(
+    () => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '',
+    null,
+    { timeout },
+  );
+}
+
+/** Data on every tile of the album on screen. */
+export function tileInfo(page) {
+  return page.$$eval('#grid .tile', (tiles) => tiles.map((t) => {
+    const img = t.querySelector('img');
+    const error = t.querySelector('.photo-error');
+    const r = t.getBoundingClientRect();
+    return {
+      n: Number(t.dataset.n),
+      blob: t.dataset.blob,
+      src: img ? img.getAttribute('src') : null,
+      naturalWidth: img ? img.naturalWidth : 0,
+      alt: img ? img.alt : null,
+      error: error ? error.textContent : null,
+      top: r.top,
+      bottom: r.bottom,
+    };
+  }));
+}
+
+/**
+ * Scrolls through the album on screen until every tile has been seen
+ * decoded or failed (thumbnails are lazy, and far ones are let go again).
+ * Returns a Map n -> { blob, naturalWidth, alt, error, src }.
+ */
+export async function sweepAlbum(page, { timeout = 60_000 } = {}) {
+  const seen = new Map();
+  const total = await page.locator('#grid .tile').count();
+  const viewport = await page.evaluate(() => window.innerHeight);
+  let y = 0;
+  for (;;) {
+    await page.evaluate((top) => window.scrollTo(0, top), y);
+    // Every tile on screen settles: decoded, or a visible error.
+    await page.waitForFunction(() => {
+      const h = window.innerHeight;
+      return [...document.querySelectorAll('#grid .tile')].every((t) => {
+        const r = t.getBoundingClientRect();
+        if (r.bottom < 0 || r.top > h) return true;
+        const img = t.querySelector('img');
+        return (img && img.complete && img.naturalWidth > 0) || t.querySelector('.photo-error');
+      });
+    }, null, { timeout });
+    for (const t of await tileInfo(page)) {
+      if (t.bottom < 0 || t.top > viewport) continue;
+      if (t.naturalWidth > 0 || t.error) seen.set(t.n, t);
+    }
+    const atEnd = await page.evaluate(() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2);
+    if (atEnd || seen.size >= total) break;
+    y += Math.round(viewport * 0.6);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  return seen;
+}
+
+/** Each album tab in turn (or the only album): calls fn(index, name). */
+export async function forEachAlbum(page, fn) {
+  const tabs = page.locator('.album-tab');
+  const count = await tabs.count();
+  if (count === 0) return [await fn(0, null)];
+  const results = [];
+  for (let i = 0; i < count; i++) {
+    await tabs.nth(i).click();
+    await page.waitForFunction((i) => document.querySelectorAll('.album-tab')[i].getAttribute('aria-pressed') === 'true', i);
+    results.push(await fn(i, await tabs.nth(i).locator('.album-name').textContent()));
+  }
+  return results;
+}

@@ -1,0 +1,634 @@
+// lightproof viewer: glue between the page and viewer.wasm, which does all the
+// cryptography. Every string from the manifest is untrusted: it only ever
+// reaches the page through textContent and properties, never as markup.
+(function () {
+  'use strict';
+
+  // ---------------------------------------------------------------- messages
+  const NEWER = "This gallery's files are damaged or were made by a newer version of lightproof.";
+  const MESSAGES = {
+    1: NEWER, 2: NEWER, 3: NEWER,
+    4: 'That password does not open this gallery. Check it and try again.',
+    5: "This gallery's files are damaged and can't be opened.",
+    6: 'Something went wrong. Reload the page and try again.',
+    7: 'Something went wrong. Reload the page and try again.',
+    network: "Couldn't load the gallery. Check your connection and try again.",
+    missing: 'Some of the files of this gallery are missing from the server.',
+    nowasm: "This browser can't open the gallery. Try an up-to-date browser.",
+    empty: 'Enter the password to open the gallery.',
+  };
+  const PHOTO_MESSAGES = {
+    5: "Damaged — can't be shown",
+    missing: "Missing — can't be shown",
+    network: "Couldn't be loaded",
+    decode: "Damaged — can't be shown",
+  };
+  const WRONG_PASSWORD = 4;
+  const THUMB = 0;
+  const PREVIEW = 1;
+  const MAX_JOBS = 4;
+  const BLOB_PATH = /^b\/[A-Za-z0-9]{16,64}$/;
+
+  function lpError(code) {
+    const e = new Error('lightproof: ' + code);
+    e.code = code;
+    return e;
+  }
+  function codeOf(e) {
+    return e && e.code !== undefined ? e.code : 7;
+  }
+
+  // ------------------------------------------------------------------- DOM
+  const $ = (id) => document.getElementById(id);
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  const ui = {
+    unlock: $('unlock'), form: $('unlock-form'), fields: $('unlock-fields'),
+    password: $('password'), reveal: $('reveal'),
+    status: $('unlock-status'), error: $('unlock-error'),
+    gallery: $('gallery'), title: $('gallery-title'), lock: $('lock-button'),
+    albums: $('albums'), albumList: $('album-list'), summary: $('album-summary'), grid: $('grid'),
+    lb: $('lightbox'), lbCounter: $('lb-counter'), lbClose: $('lb-close'), lbStage: $('lb-stage'),
+    lbImage: $('lb-image'), lbPlaceholder: $('lb-placeholder'), lbError: $('lb-error'),
+    lbCaption: $('lb-caption'), lbFile: $('lb-file'), lbPrev: $('lb-prev'), lbNext: $('lb-next'),
+  };
+
+  // -------------------------------------------------------------- blob URLs
+  const liveUrls = new Set();
+  function jpegUrl(bytes) {
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'image/jpeg' }));
+    liveUrls.add(url);
+    return url;
+  }
+  function revoke(url) {
+    if (url && liveUrls.delete(url)) URL.revokeObjectURL(url);
+  }
+
+  // ------------------------------------------------------------ wasm bridge
+  const EXPORTS = ['memory', 'lp_alloc', 'lp_free', 'lp_out_ptr', 'lp_out_len', 'lp_open_header',
+    'lp_unlock_key', 'lp_unlock_password', 'lp_open_manifest', 'lp_open_photo', 'lp_lock'];
+  let wasm = null;
+
+  // Calls an export with `args` then (ptr, len) of `input`, if any. Returns the
+  // status and a copy of the output buffer. Secret inputs are wiped in place.
+  function call(name, args, input, secret) {
+    const ex = wasm;
+    let ptr = 0;
+    let cap = 0;
+    const len = input ? input.length : 0;
+    if (input) {
+      cap = Math.max(len, 1); // never hand the module a null pointer
+      ptr = ex.lp_alloc(cap) >>> 0;
+      if (!ptr) throw lpError(7);
+      new Uint8Array(ex.memory.buffer, ptr, len).set(input);
+    }
+    let status;
+    try {
+      status = input ? ex[name](...args, ptr, len) : ex[name](...args);
+    } catch (e) {
+      throw lpError(7); // a trap inside the module
+    } finally {
+      if (input) {
+        try {
+          if (secret) new Uint8Array(ex.memory.buffer, ptr, len).fill(0);
+          ex.lp_free(ptr, cap);
+        } catch (e) { /* nothing more to do */ }
+      }
+    }
+    const outPtr = ex.lp_out_ptr() >>> 0;
+    const outLen = ex.lp_out_len() >>> 0;
+    return { status: status >>> 0, out: new Uint8Array(ex.memory.buffer, outPtr, outLen).slice() };
+  }
+  function json(bytes) {
+    try { return JSON.parse(new TextDecoder().decode(bytes)); } catch (e) { throw lpError(5); }
+  }
+  function checked(r) {
+    if (r.status !== 0) throw lpError(r.status);
+    return r.out;
+  }
+
+  async function fetchBytes(path, options) {
+    let res;
+    try { res = await fetch(path, options); } catch (e) { throw lpError('network'); }
+    if (!res.ok) throw lpError(res.status === 404 || res.status === 410 ? 'missing' : 'network');
+    try { return new Uint8Array(await res.arrayBuffer()); } catch (e) { throw lpError('network'); }
+  }
+
+  // --------------------------------------------------- loading the module
+  let headerBytes = null;
+  let kdf = null; // { iterations, salt }
+  let initPromise = null;
+  let markReady;
+  const ready = new Promise((resolve) => { markReady = resolve; });
+
+  function openHeader() {
+    const h = json(checked(call('lp_open_header', [], headerBytes)));
+    if (!Number.isInteger(h.iterations) || h.iterations < 1 || typeof h.salt !== 'string') throw lpError(3);
+    let salt;
+    try { salt = Uint8Array.from(atob(h.salt), (c) => c.charCodeAt(0)); } catch (e) { throw lpError(3); }
+    kdf = { iterations: h.iterations, salt };
+  }
+
+  function init() {
+    if (initPromise) return initPromise;
+    initPromise = (async () => {
+      if (typeof WebAssembly !== 'object') throw lpError('nowasm');
+      const [code, header] = await Promise.all([
+        fetchBytes('viewer.wasm'),
+        fetchBytes('gallery.bin', { cache: 'no-cache' }),
+      ]);
+      let instance;
+      try { instance = (await WebAssembly.instantiate(code, {})).instance; } catch (e) { throw lpError('nowasm'); }
+      if (!EXPORTS.every((name) => name in instance.exports)) throw lpError('nowasm');
+      wasm = instance.exports;
+      headerBytes = header;
+      openHeader();
+    })();
+    initPromise.then(() => markReady(true), () => { initPromise = null; markReady(false); });
+    return initPromise;
+  }
+
+  // ------------------------------------------------------------- unlocking
+  let state = 'locked'; // 'locked' | 'unlocking' | 'open'
+  let session = 0; // bumped on lock: late results of an old session are dropped
+  let manifest = null;
+  let unlockedWith = null; // 'webcrypto' | 'wasm': how the key was derived, for the tests
+
+  function nextPaint() {
+    return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  }
+
+  async function unlockWith(password) {
+    openHeader(); // a lock (or a failed attempt) forgets it in the module
+    const pw = new TextEncoder().encode(password.normalize('NFC'));
+    try {
+      let r = null;
+      const subtle = globalThis.crypto && globalThis.crypto.subtle;
+      if (subtle) {
+        let bits = null;
+        try {
+          const key = await subtle.importKey('raw', pw, 'PBKDF2', false, ['deriveBits']);
+          bits = new Uint8Array(await subtle.deriveBits(
+            { name: 'PBKDF2', hash: 'SHA-256', salt: kdf.salt, iterations: kdf.iterations }, key, 256));
+        } catch (e) {
+          bits = null; // fall back to the module's own PBKDF2 below
+        }
+        if (bits) {
+          try { r = call('lp_unlock_key', [], bits, true); } finally { bits.fill(0); }
+          unlockedWith = 'webcrypto';
+        }
+      }
+      if (!r) {
+        // No WebCrypto (e.g. a plain-HTTP origin): the module derives the key
+        // itself, which blocks this page for a while. Let the message show first.
+        setStatus('Unlocking… This browser is slower at it: it can take up to a minute.');
+        await nextPaint();
+        r = call('lp_unlock_password', [], pw, true);
+        unlockedWith = 'wasm';
+      }
+      const path = json(checked(r)).manifest;
+      if (typeof path !== 'string' || !BLOB_PATH.test(path)) throw lpError(5);
+      return path;
+    } finally {
+      pw.fill(0);
+    }
+  }
+  function setStatus(text) { ui.status.textContent = text; }
+  function setError(text) { ui.error.textContent = text; }
+  function setBusy(busy) {
+    ui.fields.disabled = busy;
+    ui.form.setAttribute('aria-busy', String(busy));
+  }
+
+  async function onSubmit(ev) {
+    ev.preventDefault();
+    if (state !== 'locked') return;
+    const password = ui.password.value;
+    if (!password) {
+      setError(MESSAGES.empty);
+      ui.password.focus();
+      return;
+    }
+    state = 'unlocking';
+    setError('');
+    setStatus('Unlocking…');
+    setBusy(true);
+    try {
+      await init();
+      const manifestPath = await unlockWith(password);
+      setStatus('Opening the gallery…');
+      const blob = await fetchBytes(manifestPath);
+      manifest = validateManifest(json(checked(call('lp_open_manifest', [], blob))));
+      ui.password.value = '';
+      setStatus('');
+      setBusy(false);
+      state = 'open';
+      showGallery();
+    } catch (e) {
+      const code = codeOf(e);
+      try { if (wasm) wasm.lp_lock(); } catch (e2) { /* nothing to clear */ }
+      state = 'locked';
+      setStatus('');
+      setBusy(false);
+      setError(MESSAGES[code] || MESSAGES[7]);
+      ui.password.focus();
+      if (code === WRONG_PASSWORD) ui.password.select();
+    }
+  }
+
+  // Checks the shape of the manifest; anything unexpected counts as damage.
+  function validateManifest(m) {
+    const str = (v) => typeof v === 'string';
+    const dim = (v) => Number.isFinite(v) && v > 0;
+    const blob = (b) => b && typeof b === 'object' && str(b.path) && BLOB_PATH.test(b.path) && dim(b.width) && dim(b.height);
+    const photo = (p) => p && typeof p === 'object' && Number.isInteger(p.n) && p.n >= 0 && str(p.file) &&
+      (p.caption === null || p.caption === undefined || str(p.caption)) &&
+      dim(p.width) && dim(p.height) && blob(p.thumb) && blob(p.preview);
+    const album = (a) => a && typeof a === 'object' && str(a.name) && Array.isArray(a.photos) && a.photos.every(photo);
+    if (!m || typeof m !== 'object' || !str(m.title) || !Array.isArray(m.albums) || !m.albums.every(album)) {
+      throw lpError(5);
+    }
+    return m;
+  }
+
+  // ---------------------------------------------------------- job limiter
+  // Fetch + decrypt jobs, at most MAX_JOBS at once; urgent ones jump the queue.
+  const queue = [];
+  let running = 0;
+  function schedule(job, urgent) {
+    return new Promise((resolve, reject) => {
+      const task = () => job().then(resolve, reject);
+      if (urgent) queue.unshift(task); else queue.push(task);
+      pump();
+    });
+  }
+  function pump() {
+    while (running < MAX_JOBS && queue.length) {
+      const task = queue.shift();
+      running++;
+      task().finally(() => { running--; pump(); });
+    }
+  }
+
+  // Fetches and decrypts one photo blob; resolves to a blob: URL of the JPEG.
+  async function decryptPhoto(photo, kind, s) {
+    const ref = kind === THUMB ? photo.thumb : photo.preview;
+    const bytes = await fetchBytes(ref.path);
+    if (s !== session) throw lpError('stale');
+    const jpeg = checked(call('lp_open_photo', [photo.n, kind], bytes));
+    return jpegUrl(jpeg);
+  }
+  // Resolves once `img` is decoded; rejects if the bytes are not a picture.
+  async function decoded(img) {
+    try {
+      await img.decode();
+    } catch (e) {
+      if (!(img.complete && img.naturalWidth > 0)) throw lpError('decode');
+    }
+  }
+  const photoLabel = (p) => (p.caption && p.caption.trim()) || p.file;
+
+  // ---------------------------------------------------------------- gallery
+  let tiles = []; // of the album on screen: { photo, el, url, state, near, gen }
+  const tileOf = new WeakMap();
+  // Tiles within about a screen of the viewport get their thumbnail...
+  const nearObserver = new IntersectionObserver(onNear, { rootMargin: '100% 0px' });
+  // ...and lose it again (blob URL revoked) once they are far away.
+  const farObserver = new IntersectionObserver(onFar, { rootMargin: '300% 0px' });
+  const resizeObserver = new ResizeObserver(() => requestAnimationFrame(layout));
+  let lastWidth = 0;
+
+  function showGallery() {
+    ui.title.textContent = manifest.title || 'Private gallery';
+    ui.albumList.replaceChildren();
+    const several = manifest.albums.length > 1;
+    ui.albums.hidden = !several;
+    if (several) {
+      manifest.albums.forEach((album, i) => {
+        const b = el('button', 'album-tab');
+        b.type = 'button';
+        b.append(el('span', 'album-name', album.name || 'Photos'), el('span', 'album-count', String(album.photos.length)));
+        b.addEventListener('click', () => showAlbum(i));
+        const li = el('li');
+        li.append(b);
+        ui.albumList.append(li);
+      });
+    }
+    ui.unlock.hidden = true;
+    ui.gallery.hidden = false;
+    showAlbum(0);
+    resizeObserver.observe(ui.grid);
+    ui.title.focus({ preventScroll: true });
+  }
+
+  function showAlbum(i) {
+    clearTiles();
+    const album = manifest.albums[i];
+    [...ui.albumList.querySelectorAll('.album-tab')].forEach((b, j) => {
+      b.setAttribute('aria-pressed', String(j === i));
+      if (j === i) b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    });
+    const count = album ? album.photos.length : 0;
+    ui.summary.textContent = count === 0 ? 'There are no photos here yet.' : count + (count === 1 ? ' photo' : ' photos');
+    if (!album) return;
+    tiles = album.photos.map((photo, index) => {
+      const b = el('button', 'tile');
+      b.type = 'button';
+      b.dataset.n = String(photo.n);
+      b.dataset.blob = photo.thumb.path; // public ciphertext name, for tests
+      b.setAttribute('aria-label', photoLabel(photo));
+      b.addEventListener('click', () => openLightbox(index));
+      const t = { photo, el: b, url: null, state: 'idle', near: false, gen: 0 };
+      tileOf.set(b, t);
+      return t;
+    });
+    ui.grid.replaceChildren(...tiles.map((t) => t.el));
+    lastWidth = 0;
+    layout();
+    window.scrollTo(0, 0);
+    for (const t of tiles) { nearObserver.observe(t.el); farObserver.observe(t.el); }
+  }
+
+  function clearTiles() {
+    for (const t of tiles) {
+      nearObserver.unobserve(t.el);
+      farObserver.unobserve(t.el);
+      unloadTile(t);
+    }
+    tiles = [];
+    ui.grid.replaceChildren();
+  }
+
+  // Masonry: each tile goes to the shortest column; heights come from the
+  // manifest, so nothing moves when the thumbnails arrive.
+  function layout() {
+    const width = ui.grid.clientWidth;
+    if (!width || (width === lastWidth && tiles.length)) return;
+    lastWidth = width;
+    const cols = width < 560 ? 2 : Math.min(6, Math.max(3, Math.round(width / 280)));
+    const gap = width < 560 ? 6 : 10;
+    const colWidth = (width - gap * (cols - 1)) / cols;
+    const heights = new Array(cols).fill(0);
+    for (const t of tiles) {
+      const ratio = Math.min(2, Math.max(0.5, t.photo.thumb.height / t.photo.thumb.width)); // as shown
+      const c = heights.indexOf(Math.min(...heights));
+      const h = Math.round(colWidth * ratio);
+      const s = t.el.style;
+      s.left = (c * (colWidth + gap)).toFixed(1) + 'px';
+      s.top = heights[c] + 'px';
+      s.width = colWidth.toFixed(1) + 'px';
+      s.height = h + 'px';
+      heights[c] += h + gap;
+    }
+    ui.grid.style.height = Math.max(0, Math.max(...heights) - gap) + 'px';
+  }
+
+  function onNear(entries) {
+    for (const entry of entries) {
+      const t = tileOf.get(entry.target);
+      if (!t) continue;
+      t.near = entry.isIntersecting;
+      if (t.near && t.state === 'idle') loadTile(t);
+    }
+  }
+  function onFar(entries) {
+    for (const entry of entries) {
+      const t = tileOf.get(entry.target);
+      if (t && !entry.isIntersecting && t.state !== 'idle') unloadTile(t);
+    }
+  }
+
+  function loadTile(t) {
+    t.state = 'queued';
+    const s = session;
+    const gen = ++t.gen; // an unload, or a newer load, makes this one stale
+    const stale = () => s !== session || gen !== t.gen || !t.el.isConnected;
+    schedule(async () => {
+      if (stale() || !t.near) {
+        if (gen === t.gen) t.state = 'idle';
+        return;
+      }
+      t.state = 'loading';
+      let url = null;
+      try {
+        url = await decryptPhoto(t.photo, THUMB, s);
+        const img = el('img', 'tile-image');
+        img.alt = photoLabel(t.photo);
+        img.draggable = false;
+        img.src = url;
+        await decoded(img);
+        if (stale()) { revoke(url); return; }
+        t.url = url;
+        t.state = 'shown';
+        t.el.replaceChildren(img);
+        t.el.classList.remove('has-error');
+      } catch (e) {
+        revoke(url);
+        if (stale()) return;
+        t.state = 'error';
+        t.el.replaceChildren(el('span', 'photo-error', PHOTO_MESSAGES[codeOf(e)] || PHOTO_MESSAGES[5]));
+        t.el.classList.add('has-error');
+      }
+    }).catch(() => {});
+  }
+
+  function unloadTile(t) {
+    revoke(t.url);
+    t.url = null;
+    t.gen++; // in-flight loads see this and drop their result
+    t.state = 'idle';
+    t.el.replaceChildren();
+    t.el.classList.remove('has-error');
+  }
+
+  // --------------------------------------------------------------- lightbox
+  // previews: index -> { promise, url, dropped }; pushed: a history entry is ours
+  const lb = { index: 0, dir: 1, token: 0, previews: new Map(), pushed: false };
+
+  function openLightbox(index) {
+    if (!ui.lb.open) {
+      ui.lb.showModal();
+      // The phone's Back button then closes the photo instead of the gallery.
+      try { history.pushState({ lightproof: 'photo' }, ''); lb.pushed = true; } catch (e) { lb.pushed = false; }
+    }
+    document.documentElement.classList.add('lightbox-open');
+    showPhoto(index);
+    ui.lbClose.focus();
+  }
+
+  function preview(index) {
+    let entry = lb.previews.get(index);
+    if (entry) return entry.promise;
+    const s = session;
+    const photo = tiles[index].photo;
+    entry = { url: null, dropped: false, promise: null };
+    entry.promise = schedule(() => decryptPhoto(photo, PREVIEW, s), true).then((url) => {
+      if (entry.dropped) { revoke(url); throw lpError('stale'); }
+      entry.url = url;
+      return url;
+    });
+    entry.promise.catch(() => {});
+    lb.previews.set(index, entry);
+    return entry.promise;
+  }
+  function keepPreviews(keep) {
+    for (const [index, entry] of lb.previews) {
+      if (keep.includes(index)) continue;
+      entry.dropped = true;
+      revoke(entry.url);
+      lb.previews.delete(index);
+    }
+  }
+
+  function showPhoto(index) {
+    const t = tiles[index];
+    if (!t) return;
+    lb.index = index;
+    const token = ++lb.token;
+    const p = t.photo;
+    ui.lbCounter.textContent = (index + 1) + ' / ' + tiles.length;
+    ui.lbCaption.textContent = p.caption || '';
+    ui.lbCaption.hidden = !p.caption;
+    ui.lbFile.textContent = p.file;
+    ui.lbPrev.disabled = index === 0;
+    ui.lbNext.disabled = index === tiles.length - 1;
+    ui.lbError.hidden = true;
+    ui.lbStage.classList.remove('is-loaded', 'has-error');
+    ui.lbStage.classList.add('is-loading');
+    ui.lbImage.removeAttribute('src');
+    ui.lbImage.alt = photoLabel(p);
+    if (t.url) ui.lbPlaceholder.src = t.url; // the thumbnail, scaled up, while we wait
+    else ui.lbPlaceholder.removeAttribute('src');
+
+    const ahead = index + lb.dir;
+    keepPreviews([index, ahead]);
+    preview(index)
+      .then((url) => {
+        if (token !== lb.token) return;
+        ui.lbImage.src = url;
+        return decoded(ui.lbImage).then(() => {
+          if (token !== lb.token) return;
+          ui.lbStage.classList.remove('is-loading');
+          ui.lbStage.classList.add('is-loaded');
+        });
+      })
+      .catch((e) => {
+        if (token !== lb.token || codeOf(e) === 'stale') return;
+        ui.lbStage.classList.remove('is-loading');
+        ui.lbStage.classList.add('has-error');
+        ui.lbImage.removeAttribute('src');
+        ui.lbPlaceholder.removeAttribute('src');
+        ui.lbError.textContent = PHOTO_MESSAGES[codeOf(e)] || PHOTO_MESSAGES[5];
+        ui.lbError.hidden = false;
+      })
+      .finally(() => {
+        if (token === lb.token && ahead >= 0 && ahead < tiles.length) preview(ahead).catch(() => {});
+      });
+  }
+
+  function step(dir) {
+    const next = lb.index + dir;
+    if (!ui.lb.open || next < 0 || next >= tiles.length) return;
+    lb.dir = dir;
+    showPhoto(next);
+  }
+
+  function onLightboxClosed() {
+    lb.token++;
+    keepPreviews([]);
+    ui.lbImage.removeAttribute('src');
+    ui.lbPlaceholder.removeAttribute('src');
+    document.documentElement.classList.remove('lightbox-open');
+    if (lb.pushed) { lb.pushed = false; history.back(); }
+    const t = tiles[lb.index];
+    if (t && t.el.isConnected) {
+      t.el.scrollIntoView({ block: 'nearest' });
+      t.el.focus({ preventScroll: true });
+    }
+  }
+
+  // Swipes: left/right to move, down to close.
+  let swipe = null;
+  function onPointerDown(e) {
+    if (!e.isPrimary || (e.pointerType === 'mouse' && e.button !== 0)) return;
+    swipe = { x: e.clientX, y: e.clientY };
+  }
+  function onPointerUp(e) {
+    if (!swipe || !e.isPrimary) return;
+    const dx = e.clientX - swipe.x;
+    const dy = e.clientY - swipe.y;
+    swipe = null;
+    if (window.visualViewport && window.visualViewport.scale > 1.01) return; // pinch-zoomed: let it pan
+    if (Math.abs(dx) > 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) step(dx < 0 ? 1 : -1);
+    else if (dy > 90 && dy > 1.5 * Math.abs(dx)) ui.lb.close();
+  }
+
+  // ------------------------------------------------------------------- lock
+  function lock() {
+    session++;
+    if (ui.lb.open) ui.lb.close();
+    keepPreviews([]);
+    resizeObserver.disconnect();
+    clearTiles();
+    try { if (wasm) wasm.lp_lock(); } catch (e) { /* keys are gone with the page anyway */ }
+    manifest = null;
+    for (const url of liveUrls) revoke(url);
+    ui.title.textContent = '';
+    ui.albumList.replaceChildren();
+    ui.summary.textContent = '';
+    ui.grid.style.height = '';
+    ui.gallery.hidden = true;
+    ui.unlock.hidden = false;
+    state = 'locked';
+    setError('');
+    setStatus('The gallery is locked.');
+    window.scrollTo(0, 0);
+    ui.password.focus();
+  }
+
+  // ------------------------------------------------------------------ wiring
+  ui.form.addEventListener('submit', onSubmit);
+  ui.reveal.addEventListener('click', () => {
+    const show = ui.password.type === 'password';
+    ui.password.type = show ? 'text' : 'password';
+    ui.reveal.setAttribute('aria-pressed', String(show));
+    ui.reveal.textContent = show ? 'Hide' : 'Show';
+  });
+  ui.lock.addEventListener('click', lock);
+  ui.lbClose.addEventListener('click', () => ui.lb.close());
+  ui.lbPrev.addEventListener('click', () => step(-1));
+  ui.lbNext.addEventListener('click', () => step(1));
+  ui.lb.addEventListener('close', onLightboxClosed);
+  window.addEventListener('popstate', () => {
+    if (!ui.lb.open) return;
+    lb.pushed = false; // Back already took our entry off
+    ui.lb.close();
+  });
+  ui.lb.addEventListener('keydown', (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === 'ArrowLeft') { e.preventDefault(); step(-1); }
+    else if (e.key === 'ArrowRight') { e.preventDefault(); step(1); }
+  });
+  ui.lbStage.addEventListener('pointerdown', onPointerDown);
+  ui.lbStage.addEventListener('pointerup', onPointerUp);
+  ui.lbStage.addEventListener('pointercancel', () => { swipe = null; });
+
+  // Start loading the module and the header before the password is typed.
+  init().catch((e) => {
+    if (state === 'locked' && !ui.error.textContent) setError(MESSAGES[codeOf(e)] || MESSAGES[7]);
+  });
+
+  // Read-only hooks for the browser tests: no keys, no plaintext.
+  Object.defineProperty(window, 'lightproofViewer', {
+    value: Object.freeze({
+      ready,
+      get state() { return state; },
+      get liveBlobUrls() { return liveUrls.size; },
+      get unlockedWith() { return unlockedWith; },
+    }),
+  });
+})();
