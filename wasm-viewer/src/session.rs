@@ -19,7 +19,10 @@ impl Session {
     pub fn open_header(&mut self, bytes: &[u8]) -> Result<Vec<u8>, Status> {
         *self = Self::default();
         let header = Header::parse(bytes).map_err(status)?;
-        let info = HeaderInfo { iterations: header.kdf_iterations, salt: base64(&header.pbkdf2_salt()) };
+        let info = HeaderInfo {
+            iterations: header.kdf_iterations,
+            salt: base64(&header.pbkdf2_salt()),
+        };
         self.header = Some(header);
         Ok(json(&info))
     }
@@ -27,7 +30,9 @@ impl Session {
     pub fn unlock_key(&mut self, key: &[u8]) -> Result<Vec<u8>, Status> {
         let header = self.header.as_ref().ok_or(Status::BadState)?;
         let key = Key32::from_slice(key).ok_or(Status::BadState)?;
-        let slot = header.open_slots(&key, SlotType::Password).map_err(status)?;
+        let slot = header
+            .open_slots(&key, SlotType::Password)
+            .map_err(status)?;
         self.unlocked(slot)
     }
 
@@ -143,13 +148,20 @@ impl<'a> GalleryView<'a> {
                     .collect(),
             })
             .collect();
-        Self { title: &manifest.title, albums }
+        Self {
+            title: &manifest.title,
+            albums,
+        }
     }
 }
 
 impl<'a> PhotoView<'a> {
     fn of(n: usize, photo: &'a Photo) -> Self {
-        let rendition = |r: &Rendition| RenditionView { path: r.blob.path(), width: r.width, height: r.height };
+        let rendition = |r: &Rendition| RenditionView {
+            path: r.blob.path(),
+            width: r.width,
+            height: r.height,
+        };
         Self {
             n,
             file: &photo.file,
@@ -167,7 +179,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for group in bytes.chunks(3) {
-        let b = [group[0], *group.get(1).unwrap_or(&0), *group.get(2).unwrap_or(&0)];
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= group.len() {
@@ -184,7 +200,13 @@ fn base64(bytes: &[u8]) -> String {
 mod tests {
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(super::base64(input.as_bytes()), expected);
         }
     }
