@@ -30,6 +30,8 @@ pub struct BuildOptions {
     pub force: bool,
     pub render: RenderSettings,
     pub kdf_iterations: u32,
+    /// Gallery title; the shoot folder's name when `None`.
+    pub title: Option<String>,
 }
 
 impl BuildOptions {
@@ -40,6 +42,7 @@ impl BuildOptions {
             force: false,
             render: RenderSettings::default(),
             kdf_iterations: DEFAULT_ITERATIONS,
+            title: None,
         }
     }
 }
@@ -96,7 +99,10 @@ pub fn build(
     progress: &ProgressBar,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let shoot = scan_shoot(&options.shoot)?;
+    let mut shoot = scan_shoot(&options.shoot)?;
+    if let Some(title) = &options.title {
+        retitle(&mut shoot, title);
+    }
     let jobs = jobs(&shoot);
     if jobs.is_empty() {
         return Err(BuildError::NoPhotos(options.shoot.clone()));
@@ -140,6 +146,16 @@ pub fn build(
         removed_blobs,
         elapsed: started.elapsed(),
     })
+}
+
+/// Names the gallery and its main album `title`.
+fn retitle(shoot: &mut Shoot, title: &str) {
+    shoot.title = title.to_owned();
+    shoot
+        .albums
+        .iter_mut()
+        .filter(|album| album.is_main)
+        .for_each(|album| album.name = title.to_owned());
 }
 
 fn jobs(shoot: &Shoot) -> Vec<Job<'_>> {

@@ -41,6 +41,10 @@ pub struct BuildArgs {
     #[command(flatten)]
     pub password: PasswordArgs,
 
+    /// Gallery title (default: the shoot folder's name)
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+
     /// Write into a non-empty folder that is not a gallery
     #[arg(long)]
     pub force: bool,

@@ -41,6 +41,7 @@ fn run_build(args: BuildArgs) -> Outcome {
     let mut options = BuildOptions::new(&args.shoot, &args.out);
     options.force = args.force;
     options.kdf_iterations = args.kdf_iterations;
+    options.title = args.title;
     let progress = progress_bar(args.quiet);
     let result = build(&options, &password, &progress);
     progress.finish_and_clear();

@@ -23,6 +23,8 @@ pub struct Shoot {
 
 pub struct AlbumSource {
     pub name: String,
+    /// The album of the photos at the top level of the shoot.
+    pub is_main: bool,
     pub photos: Vec<PathBuf>,
 }
 
@@ -205,7 +207,14 @@ fn albums(
             } else {
                 album_name(root, &folder)
             };
-            (main, AlbumSource { name, photos })
+            (
+                main,
+                AlbumSource {
+                    name,
+                    is_main: main,
+                    photos,
+                },
+            )
         })
         .collect();
     albums.sort_by(|(main_a, a), (main_b, b)| {

@@ -249,3 +249,52 @@ fn a_broken_photo_is_reported_and_the_others_are_built() {
         .status
         .success());
 }
+
+#[test]
+fn jpeg_png_webp_and_tiff_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    make_shoot(
+        &shoot,
+        &["a.jpg", "b.png", "c.webp", "d.tif", "e.TIFF", "f.jpeg"],
+    );
+    let out = dir.path().join("site");
+    let output = run(&mut lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&out),
+    ]));
+    assert!(output.status.success());
+    assert!(
+        stderr(&output).contains("built 6 photos in 1 album"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_title_given_on_the_command_line_names_the_gallery() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    make_shoot(&shoot, &["a.jpg", "Album/b.jpg"]);
+    let out = dir.path().join("site");
+    let output = run(lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&out),
+        "--title",
+        "Smith & Jones wedding",
+    ])
+    .arg("--quiet"));
+    assert!(output.status.success());
+    let header = Header::parse(&fs::read(out.join(HEADER_FILE)).unwrap()).unwrap();
+    let slot =
+        lightproof::format::vault::unlock_with_password(&header, PASSWORD.as_bytes()).unwrap();
+    let bytes = fs::read(out.join(lightproof::format::blob_path(&slot.manifest_id))).unwrap();
+    let manifest = lightproof::format::vault::open_manifest(&header, &slot, &bytes).unwrap();
+    assert_eq!(manifest.title, "Smith & Jones wedding");
+    let names: Vec<_> = manifest.albums.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Smith & Jones wedding", "Album"]);
+}

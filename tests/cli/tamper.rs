@@ -219,3 +219,44 @@ fn a_damaged_header_stops_verify_with_a_clear_message() {
         "{text}"
     );
 }
+
+#[test]
+fn every_rendition_is_metadata_free_and_upright() {
+    let (header, manifest, _) = open_manifest(sample_site());
+    for (_, photo) in manifest.photos() {
+        for (rendition, kind) in [
+            (&photo.thumb, BlobKind::Thumbnail),
+            (&photo.preview, BlobKind::Preview),
+        ] {
+            let bytes = fs::read(sample_site().join(rendition.blob.path())).unwrap();
+            let jpeg =
+                vault::open_pinned_blob(&header.gallery_id, &rendition.blob, kind, &bytes).unwrap();
+            assert!(jpeg.starts_with(b"\xff\xd8\xff"), "{}", photo.file);
+            for marker in [
+                &b"Exif\0\0"[..],
+                b"GPS",
+                b"http://ns.adobe.com/xap",
+                b"ICC_PROFILE",
+            ] {
+                assert!(
+                    !jpeg.windows(marker.len()).any(|w| w == marker),
+                    "{} carries {marker:?}",
+                    photo.file
+                );
+            }
+            let decoded = image::load_from_memory(&jpeg).unwrap();
+            assert_eq!(
+                (decoded.width(), decoded.height()),
+                (rendition.width, rendition.height)
+            );
+        }
+    }
+    // The sample's EXIF-rotated photos (orientations 6 and 8) come out as portraits.
+    for name in ["IMG_0201.jpg", "IMG_0202.jpg"] {
+        let (_, photo) = manifest.photos().find(|(_, p)| p.file == name).unwrap();
+        assert!(
+            photo.height > photo.width && photo.preview.height > photo.preview.width,
+            "{name} is upright"
+        );
+    }
+}
