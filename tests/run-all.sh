@@ -28,8 +28,9 @@ if ((${#missing[@]})); then
 fi
 command -v node >/dev/null || { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q nodejs npm; }
 
-say "formatting"
+say "formatting and lints"
 cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 say "Rust tests"
 cargo test --workspace --locked

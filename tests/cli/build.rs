@@ -298,3 +298,52 @@ fn a_title_given_on_the_command_line_names_the_gallery() {
     let names: Vec<_> = manifest.albums.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Smith & Jones wedding", "Album"]);
 }
+
+/// Types `lines` into `lightproof` on a real pseudo-terminal (util-linux `script`).
+fn on_a_terminal(args: &str, lines: &[&str]) -> std::process::Output {
+    use std::io::Write;
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_lightproof"));
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("LIGHTPROOF_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdin = child.stdin.take().unwrap();
+    for line in lines {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        writeln!(stdin, "{line}").unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_prompt_asks_twice_and_refuses_a_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    make_shoot(&shoot, &["a.jpg"]);
+    let out = dir.path().join("site");
+    let args = format!(
+        "build {} --out {} --quiet",
+        path_str(&shoot),
+        path_str(&out)
+    );
+    let output = on_a_terminal(&args, &["first secret", "second secret"]);
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{screen}");
+    assert!(
+        screen.contains("Repeat password") && screen.contains("different"),
+        "{screen}"
+    );
+    assert!(!out.join("gallery.bin").exists());
+    let output = on_a_terminal(&args, &["same secret", "same secret"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let output =
+        run(lightproof(&["verify", path_str(&out)]).env("LIGHTPROOF_PASSWORD", "same secret"));
+    assert!(output.status.success());
+}
