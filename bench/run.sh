@@ -42,11 +42,13 @@ rm -rf "$shoot"
 if true; then
     for ((i = 0; i < repeat; i++)); do
         mkdir -p "$shoot/set$i"
-        ln "$corpus"/camera24/*.jpg "$shoot/set$i/" 2>/dev/null || cp "$corpus"/camera24/*.jpg "$shoot/set$i/"
+        for photo in "$corpus"/camera24/*; do
+            ln "$photo" "$shoot/set$i/" 2>/dev/null || cp "$photo" "$shoot/set$i/"
+        done
     done
 fi
-photos=$(find "$shoot" -name '*.jpg' | wc -l)
-find "$shoot" -name '*.jpg' | sort > "$work/files.txt"
+find "$shoot" -type f -iname '*.jp*g' | sort > "$work/files.txt"
+photos=$(wc -l < "$work/files.txt")
 
 cat > "$work/sigal.conf.py" <<CONF
 source = "$shoot"
@@ -65,7 +67,7 @@ cat > "$work/vips-one.sh" <<'VIPS'
 #!/bin/sh
 # vips-one.sh OUT_DIR PHOTO: the two renditions, each from the original.
 set -e
-name=$(basename "$(dirname "$2")")-$(basename "$2" .jpg)
+name=$(basename "$(dirname "$2")")-$(basename "$2")
 vipsthumbnail "$2" --size 2048 -o "$1/${name}_p.jpg[Q=82,strip]"
 vipsthumbnail "$2" --size 480 -o "$1/${name}_t.jpg[Q=82,strip]"
 VIPS

@@ -17,7 +17,8 @@ say() { printf '\n== %s\n' "$*"; }
 say "system packages"
 # chromium: browser tests. rustc-web & co: the wasm32 toolchain (rustup cannot
 # add targets on our machines). binaryen: wasm-opt. python3: the static server.
-packages=(chromium rustc-web cargo-web rust-web-src lld-19 binaryen python3)
+# cmake, nasm: the bundled libjpeg-turbo that the turbojpeg crate builds.
+packages=(cmake nasm chromium rustc-web cargo-web rust-web-src lld-19 binaryen python3)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
