@@ -84,13 +84,7 @@ pub struct VerifyReport {
 /// Checks the gallery in `site` with `password`.
 pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyError> {
     let header_path = site.join(HEADER_FILE);
-    let header_bytes = std::fs::read(&header_path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => VerifyError::HeaderMissing(header_path.clone()),
-        _ => VerifyError::Io {
-            path: header_path.clone(),
-            source,
-        },
-    })?;
+    let header_bytes = read_required(&header_path, VerifyError::HeaderMissing)?;
     let header = Header::parse(&header_bytes).map_err(|reason| VerifyError::HeaderDamaged {
         path: header_path,
         reason,
@@ -98,13 +92,7 @@ pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyEr
     let slot = vault::unlock_with_password(&header, password.as_bytes())
         .map_err(|_| VerifyError::WrongPassword)?;
     let manifest_path = site.join(blob_path(&slot.manifest_id));
-    let manifest_bytes = std::fs::read(&manifest_path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => VerifyError::ManifestMissing(manifest_path.clone()),
-        _ => VerifyError::Io {
-            path: manifest_path.clone(),
-            source,
-        },
-    })?;
+    let manifest_bytes = read_required(&manifest_path, VerifyError::ManifestMissing)?;
     let manifest = vault::open_manifest(&header, &slot, &manifest_bytes).map_err(|reason| {
         VerifyError::ManifestDamaged {
             path: manifest_path,
@@ -122,6 +110,18 @@ pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyEr
         photos: manifest.photos().count(),
         blobs_checked: checks.len(),
         problems,
+    })
+}
+
+/// Reads a file the gallery cannot be opened without; `missing` names it
+/// when it is not there.
+fn read_required(path: &Path, missing: fn(PathBuf) -> VerifyError) -> Result<Vec<u8>, VerifyError> {
+    std::fs::read(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => missing(path.to_owned()),
+        _ => VerifyError::Io {
+            path: path.to_owned(),
+            source,
+        },
     })
 }
 
