@@ -57,6 +57,73 @@ pub struct BuildArgs {
     /// Print only errors
     #[arg(short, long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub render: RenderArgs,
+
+    #[command(flatten)]
+    pub watermark: WatermarkArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Renditions")]
+pub struct RenderArgs {
+    /// Long edge of thumbnails, in pixels
+    #[arg(long, value_name = "PX", default_value_t = 480,
+          value_parser = clap::value_parser!(u32).range(64..=2048))]
+    pub thumb_size: u32,
+
+    /// Long edge of previews (the lightbox image), in pixels
+    #[arg(long, value_name = "PX", default_value_t = 2048,
+          value_parser = clap::value_parser!(u32).range(256..=8192))]
+    pub preview_size: u32,
+
+    /// JPEG quality of thumbnails and previews
+    #[arg(long, value_name = "1-100", default_value_t = 82,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub quality: u8,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Watermark")]
+pub struct WatermarkArgs {
+    /// Stamp this text on every preview, e.g. "© Studio North"
+    #[arg(long, value_name = "TEXT", conflicts_with = "watermark_logo")]
+    pub watermark: Option<String>,
+
+    /// Stamp this PNG (transparency is kept) on every preview
+    #[arg(long, value_name = "PNG", value_hint = clap::ValueHint::FilePath)]
+    pub watermark_logo: Option<PathBuf>,
+
+    /// Where the watermark goes
+    #[arg(long, value_name = "WHERE", default_value = "bottom-right",
+          value_parser = clap::builder::PossibleValuesParser::new(lightproof::watermark::Position::NAMES))]
+    pub watermark_position: String,
+
+    /// Watermark opacity, 0 to 1
+    #[arg(long, value_name = "0-1", default_value_t = lightproof::watermark::Watermark::DEFAULT_OPACITY,
+          value_parser = fraction)]
+    pub watermark_opacity: f32,
+
+    /// Watermark height as a fraction of the photo's shorter side
+    #[arg(long, value_name = "0-1", default_value_t = lightproof::watermark::Watermark::DEFAULT_SIZE,
+          value_parser = fraction)]
+    pub watermark_size: f32,
+
+    /// Also stamp thumbnails (originals are never stamped)
+    #[arg(long)]
+    pub watermark_thumbnails: bool,
+}
+
+fn fraction(text: &str) -> Result<f32, String> {
+    let value: f32 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is outside 0 to 1"))
+    }
 }
 
 #[derive(Debug, Args)]

@@ -26,4 +26,6 @@ pub mod site;
 #[cfg(feature = "generator")]
 pub mod verify;
 #[cfg(feature = "generator")]
+pub mod watermark;
+#[cfg(feature = "generator")]
 pub mod write;

@@ -5,14 +5,16 @@ mod report;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use cli::{BuildArgs, Cli, Command, VerifyArgs};
+use cli::{BuildArgs, Cli, Command, VerifyArgs, WatermarkArgs};
 use lightproof::build::{build, BuildOptions};
 use lightproof::password::{self, Confirm};
 use lightproof::verify::verify;
+use lightproof::watermark::Watermark;
 
 /// Done, with problems (some photos failed, or verify found damage).
 const EXIT_PROBLEMS: u8 = 1;
@@ -42,6 +44,10 @@ fn run_build(args: BuildArgs) -> Outcome {
     options.force = args.force;
     options.kdf_iterations = args.kdf_iterations;
     options.title = args.title;
+    options.render.thumb_long_edge = args.render.thumb_size;
+    options.render.preview_long_edge = args.render.preview_size;
+    options.render.jpeg_quality = args.render.quality;
+    options.render.watermark = watermark(&args.watermark)?.map(Arc::new);
     let progress = progress_bar(args.quiet);
     let result = build(&options, &password, &progress);
     progress.finish_and_clear();
@@ -55,6 +61,19 @@ fn run_build(args: BuildArgs) -> Outcome {
     } else {
         ExitCode::from(EXIT_PROBLEMS)
     })
+}
+
+fn watermark(args: &WatermarkArgs) -> Result<Option<Watermark>, Box<dyn std::error::Error>> {
+    let mut watermark = match (&args.watermark, &args.watermark_logo) {
+        (Some(text), _) => Watermark::text(text)?,
+        (None, Some(logo)) => Watermark::logo(logo)?,
+        (None, None) => return Ok(None),
+    };
+    watermark.position = args.watermark_position.parse()?;
+    watermark.opacity = args.watermark_opacity;
+    watermark.size = args.watermark_size;
+    watermark.on_thumbnails = args.watermark_thumbnails;
+    Ok(Some(watermark))
 }
 
 fn run_verify(args: VerifyArgs) -> Outcome {

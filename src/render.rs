@@ -8,12 +8,14 @@
 //! XMP or ICC segment is ever written.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
 use crate::decode::{decode_photo, PhotoError};
+use crate::watermark::Watermark;
 
 #[derive(Clone, Debug)]
 pub struct RenderSettings {
@@ -22,6 +24,7 @@ pub struct RenderSettings {
     pub jpeg_quality: u8,
     /// Larger sources are refused before decoding (decompression bombs).
     pub max_pixels: u64,
+    pub watermark: Option<Arc<Watermark>>,
 }
 
 impl Default for RenderSettings {
@@ -31,6 +34,7 @@ impl Default for RenderSettings {
             preview_long_edge: 2048,
             jpeg_quality: 82,
             max_pixels: 100_000_000,
+            watermark: None,
         }
     }
 }
@@ -54,9 +58,15 @@ pub fn render_photo(path: &Path, settings: &RenderSettings) -> Result<Rendered, 
     let decoded = decode_photo(path, settings.max_pixels, settings.preview_long_edge)?;
     let (width, height) = decoded.image.dimensions();
     let mut resizer = Resizer::new();
-    let preview = fit(&mut resizer, &decoded.image, settings.preview_long_edge);
+    let mut preview = fit(&mut resizer, &decoded.image, settings.preview_long_edge);
     drop(decoded.image);
-    let thumb = fit(&mut resizer, &preview, settings.thumb_long_edge);
+    let mut thumb = fit(&mut resizer, &preview, settings.thumb_long_edge);
+    if let Some(watermark) = &settings.watermark {
+        watermark.apply(&mut preview);
+        if watermark.on_thumbnails {
+            watermark.apply(&mut thumb);
+        }
+    }
     Ok(Rendered {
         width,
         height,
