@@ -4,6 +4,10 @@
 //! bytes. Broken metadata is ignored, never fatal. The pixel count is checked
 //! from the header before any pixel buffer is allocated, so a small file that
 //! claims 60000×60000 pixels costs nothing. Alpha is flattened on white.
+//! Colour comes out as sRGB: an embedded ICC profile (Adobe RGB, Display P3,
+//! ProPhoto…) is converted with qcms, a camera's untagged Adobe RGB mode
+//! (EXIF ColorSpace "uncalibrated" with interop index R03) is treated as
+//! Adobe RGB, and anything without a profile is taken to be sRGB already.
 //! Nothing but pixels leaves this stage: EXIF, XMP, ICC and maker notes are
 //! gone once the renditions are re-encoded.
 
@@ -11,7 +15,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageReader, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
 pub struct Decoded {
     /// Upright pixels (EXIF orientation applied).
@@ -58,7 +62,8 @@ pub fn decode_photo(
         path: path.to_owned(),
         source,
     })?;
-    let (orientation, caption) = read_exif(&bytes);
+    let exif = read_exif(&bytes);
+    let (orientation, caption) = (exif.orientation, exif.caption);
     let reader = || {
         ImageReader::new(Cursor::new(&bytes[..]))
             .with_guessed_format()
@@ -72,7 +77,10 @@ pub fn decode_photo(
         path: path.to_owned(),
         reason: error.to_string(),
     };
-    let (width, height) = reader()?.into_dimensions().map_err(decode_error)?;
+    let mut header = reader()?.into_decoder().map_err(decode_error)?;
+    let (width, height) = header.dimensions();
+    let icc = header.icc_profile().ok().flatten();
+    drop(header);
     if u64::from(width) * u64::from(height) > max_pixels {
         return Err(PhotoError::TooLarge {
             path: path.to_owned(),
@@ -81,12 +89,13 @@ pub fn decode_photo(
             limit: max_pixels,
         });
     }
+    let colour = colour::Source::new(icc.as_deref(), exif.adobe_rgb);
     let is_jpeg = reader()?.format() == Some(image::ImageFormat::Jpeg);
     if let Some(image) = is_jpeg
         .then(|| decode_jpeg_scaled(&bytes, min_long_edge))
         .flatten()
     {
-        let mut image = DynamicImage::ImageRgb8(image);
+        let mut image = DynamicImage::ImageRgb8(colour.to_srgb(image));
         image.apply_orientation(orientation);
         return Ok(Decoded {
             image: image.into_rgb8(),
@@ -100,7 +109,7 @@ pub fn decode_photo(
     let mut image = reader.decode().map_err(decode_error)?;
     image.apply_orientation(orientation);
     Ok(Decoded {
-        image: flatten_to_rgb(image),
+        image: colour.to_srgb(flatten_to_rgb(image)),
         caption,
     })
 }
@@ -135,10 +144,24 @@ fn decode_jpeg_scaled(bytes: &[u8], min_long_edge: u32) -> Option<RgbImage> {
     )
 }
 
-/// Orientation and caption from EXIF; defaults when absent or unreadable.
-fn read_exif(bytes: &[u8]) -> (Orientation, Option<String>) {
+/// What the decode stage uses from EXIF.
+struct ExifFacts {
+    orientation: Orientation,
+    caption: Option<String>,
+    /// A camera set to Adobe RGB without embedding a profile: ColorSpace
+    /// "uncalibrated" and interoperability index "R03" (DCF option file).
+    adobe_rgb: bool,
+}
+
+/// Orientation, caption and colour hint from EXIF; defaults when absent or
+/// unreadable.
+fn read_exif(bytes: &[u8]) -> ExifFacts {
     let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
-        return (Orientation::NoTransforms, None);
+        return ExifFacts {
+            orientation: Orientation::NoTransforms,
+            caption: None,
+            adobe_rgb: false,
+        };
     };
     let orientation = exif
         .get_field(exif::Tag::Orientation, exif::In::PRIMARY)
@@ -154,7 +177,78 @@ fn read_exif(bytes: &[u8]) -> (Orientation, Option<String>) {
                 .map(|text| String::from_utf8_lossy(text).trim().to_owned()),
             _ => None,
         });
-    (orientation, caption.filter(|text| !text.is_empty()))
+    let uncalibrated = exif
+        .get_field(exif::Tag::ColorSpace, exif::In::PRIMARY)
+        .and_then(|field| field.value.get_uint(0))
+        == Some(0xFFFF);
+    let r03 = exif
+        .get_field(exif::Tag::InteroperabilityIndex, exif::In::PRIMARY)
+        .is_some_and(|field| matches!(&field.value, exif::Value::Ascii(parts) if parts.first().is_some_and(|p| p.starts_with(b"R03"))));
+    ExifFacts {
+        orientation,
+        caption: caption.filter(|text| !text.is_empty()),
+        adobe_rgb: uncalibrated && r03,
+    }
+}
+
+/// Conversion of decoded pixels to sRGB.
+mod colour {
+    use std::sync::OnceLock;
+
+    use image::RgbImage;
+    use qcms::{DataType, Intent, Profile, Transform};
+
+    /// Adobe RGB (1998): D65 white, its primaries, gamma 563/256.
+    fn adobe_rgb() -> Option<Box<Profile>> {
+        let white = qcms::CIE_xyY {
+            x: 0.3127,
+            y: 0.3290,
+            Y: 1.0,
+        };
+        let primary = |x, y| qcms::CIE_xyY { x, y, Y: 1.0 };
+        let primaries = qcms::CIE_xyYTRIPLE {
+            red: primary(0.64, 0.33),
+            green: primary(0.21, 0.71),
+            blue: primary(0.15, 0.06),
+        };
+        let gamma = 563.0 / 256.0;
+        Profile::new_rgb_with_gamma_set(white, primaries, gamma, gamma, gamma)
+    }
+
+    fn srgb() -> &'static Profile {
+        static SRGB: OnceLock<Box<Profile>> = OnceLock::new();
+        SRGB.get_or_init(|| {
+            let mut profile = Profile::new_sRGB();
+            profile.precache_output_transform();
+            profile
+        })
+    }
+
+    /// The colour space decoded pixels are in.
+    pub struct Source(Option<Transform>);
+
+    impl Source {
+        /// From the embedded ICC profile, else the EXIF Adobe RGB hint,
+        /// else sRGB. Profiles qcms cannot use for RGB pixels (grey, CMYK,
+        /// damaged) leave the pixels as they are.
+        pub fn new(icc: Option<&[u8]>, adobe_rgb_hint: bool) -> Self {
+            let profile = match icc {
+                Some(icc) => Profile::new_from_slice(icc, false),
+                None if adobe_rgb_hint => adobe_rgb(),
+                None => None,
+            };
+            Self(profile.filter(|p| !p.is_sRGB()).and_then(|profile| {
+                Transform::new(&profile, srgb(), DataType::RGB8, Intent::Perceptual)
+            }))
+        }
+
+        pub fn to_srgb(&self, mut image: RgbImage) -> RgbImage {
+            if let Some(transform) = &self.0 {
+                transform.apply(&mut image);
+            }
+            image
+        }
+    }
 }
 
 /// RGB8, with any alpha composited over white and 16-bit samples reduced.
