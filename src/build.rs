@@ -4,6 +4,11 @@
 //! manifest → viewer files → header. A photo that fails is reported and the
 //! others go on; the gallery is switched (header written) only when at least
 //! one photo made it, so a failed build leaves the previous gallery intact.
+//!
+//! Rebuilds are incremental: a photo whose file and render settings are
+//! unchanged keeps its encrypted renditions (see `cache`), and the manifest
+//! blob is kept when nothing in it changed, so a password change rewrites
+//! only `gallery.bin`. The password's PBKDF2 runs while photos render.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -12,11 +17,12 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
+use crate::cache::{Cache, Fingerprint};
 use crate::decode::PhotoError;
 use crate::encrypt::{random, Sealer};
-use crate::format::header::DEFAULT_ITERATIONS;
-use crate::format::manifest::{Album, Manifest, Photo, Rendition, MANIFEST_FORMAT};
-use crate::format::{encoding, BlobKind};
+use crate::format::header::{Header, SlotContents, DEFAULT_ITERATIONS};
+use crate::format::manifest::{Album, BlobRef, Manifest, Photo, Rendition, MANIFEST_FORMAT};
+use crate::format::{encoding, BlobKind, Id, HEADER_FILE};
 use crate::password::Password;
 use crate::render::{render_photo, RenderSettings};
 use crate::scan::{scan_shoot, ScanError, Shoot, Skipped};
@@ -32,6 +38,10 @@ pub struct BuildOptions {
     pub kdf_iterations: u32,
     /// Gallery title; the shoot folder's name when `None`.
     pub title: Option<String>,
+    /// Reuse what the last build made (false: `--no-cache`).
+    pub use_cache: bool,
+    /// Where the cache lives; the user's cache folder when `None`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -43,6 +53,8 @@ impl BuildOptions {
             render: RenderSettings::default(),
             kdf_iterations: DEFAULT_ITERATIONS,
             title: None,
+            use_cache: true,
+            cache_dir: None,
         }
     }
 }
@@ -53,12 +65,32 @@ pub struct BuildReport {
     pub out: PathBuf,
     pub albums: usize,
     pub photos: usize,
+    /// Photos rendered by this build; the others came from the cache.
+    pub rendered: usize,
     pub skipped: Vec<Skipped>,
     pub failed: Vec<PhotoFailure>,
     pub bytes_written: u64,
     /// Blobs of the previous gallery that were removed.
     pub removed_blobs: Vec<String>,
     pub elapsed: Duration,
+    /// Why the cache could not be saved (the next build will be a full one).
+    pub cache_warning: Option<String>,
+}
+
+/// Build progress, in photos. The CLI shows a bar or a log.
+pub trait Progress: Sync {
+    fn start(&self, photos: u64);
+    fn photo_done(&self);
+}
+
+impl Progress for ProgressBar {
+    fn start(&self, photos: u64) {
+        self.set_length(photos);
+    }
+
+    fn photo_done(&self) {
+        self.inc(1);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,13 +122,24 @@ pub enum PhotoFailure {
 struct Job<'a> {
     album: usize,
     path: &'a Path,
+    /// Path relative to the shoot folder: the photo's key in the cache.
+    source: String,
 }
 
-/// Builds the gallery. `progress` counts photos.
+/// One photo that made it into the gallery.
+struct Done {
+    photo: Photo,
+    fingerprint: Option<Fingerprint>,
+    /// Ciphertext bytes written by this build (0 when reused).
+    bytes: u64,
+    rendered: bool,
+}
+
+/// Builds the gallery.
 pub fn build(
     options: &BuildOptions,
     password: &Password,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let mut shoot = scan_shoot(&options.shoot)?;
@@ -108,44 +151,102 @@ pub fn build(
         return Err(BuildError::NoPhotos(options.shoot.clone()));
     }
     let writer = SiteWriter::prepare(&options.out, &options.shoot, options.force)?;
-    let sealer = Sealer::new(random());
-    progress.set_length(jobs.len() as u64);
-    let outcomes: Vec<Result<(Photo, u64), PhotoFailure>> = jobs
-        .par_iter()
-        .map(|job| {
-            let outcome = process_photo(job.path, &options.render, &sealer, &writer);
-            progress.inc(1);
-            outcome
-        })
-        .collect();
-    let (manifest, failed, blob_bytes) = assemble(&shoot, &jobs, outcomes, &sealer);
+    let mut cache = Cache::open(
+        writer.root(),
+        options.cache_dir.as_deref(),
+        !options.use_cache,
+    );
+    let sealer = Sealer::new(gallery_id(&mut cache, writer.root()));
+    let settings = options.render.fingerprint();
+    progress.start(jobs.len() as u64);
+    let (outcomes, prepared_header) = rayon::join(
+        || {
+            jobs.par_iter()
+                .map(|job| {
+                    let outcome = photo(job, options, &settings, &cache, &sealer, &writer);
+                    progress.photo_done();
+                    outcome
+                })
+                .collect::<Vec<_>>()
+        },
+        || sealer.prepare_header(options.kdf_iterations, password),
+    );
+    let (manifest, failed, done) = assemble(&shoot, &jobs, outcomes, &sealer);
     let photos = manifest.photos().count();
     if photos == 0 {
         return Err(BuildError::AllPhotosFailed(failed));
+    }
+    for (job, done) in &done {
+        if let Some(fingerprint) = &done.fingerprint {
+            cache.record_photo(job.clone(), fingerprint.clone(), &settings, &done.photo);
+        }
     }
     let mut keep: HashSet<String> = manifest
         .photos()
         .flat_map(|(_, p)| [p.thumb.blob.id.clone(), p.preview.blob.id.clone()])
         .collect();
-    let (sealed_manifest, slot) = sealer.seal_manifest(&manifest);
-    writer.write_blob(&sealed_manifest.id, &sealed_manifest.ciphertext)?;
-    keep.insert(encoding::base32(&sealed_manifest.id));
+    let (manifest_blob, manifest_bytes) = write_manifest(&manifest, &sealer, &mut cache, &writer)?;
+    keep.insert(manifest_blob.id.clone());
     site::write_viewer(&writer)?;
-    let header = sealer
-        .header(options.kdf_iterations, password, &slot)
-        .to_bytes();
+    let slot = SlotContents {
+        manifest_id: manifest_blob.id_bytes().expect("our own blob id"),
+        manifest_key: manifest_blob.key.clone(),
+    };
+    let header = sealer.seal_header(prepared_header, &slot).to_bytes();
     let out = writer.root().to_owned();
     let removed_blobs = writer.finish(&header, &keep)?;
+    let cache_warning = cache.save().err().map(|error| error.to_string());
+    let blob_bytes: u64 = done.iter().map(|(_, d)| d.bytes).sum();
     Ok(BuildReport {
         out,
         albums: manifest.albums.len(),
         photos,
+        rendered: done.iter().filter(|(_, d)| d.rendered).count(),
         skipped: shoot.skipped,
         failed,
-        bytes_written: blob_bytes + sealed_manifest.ciphertext.len() as u64 + header.len() as u64,
+        bytes_written: blob_bytes + manifest_bytes + header.len() as u64,
         removed_blobs,
         elapsed: started.elapsed(),
+        cache_warning,
     })
+}
+
+/// The cached gallery id when the output folder still holds that gallery;
+/// otherwise a fresh one, and the cache is forgotten.
+fn gallery_id(cache: &mut Cache, site: &Path) -> Id {
+    let current = std::fs::read(site.join(HEADER_FILE))
+        .ok()
+        .and_then(|bytes| Header::parse(&bytes).ok())
+        .map(|header| header.gallery_id);
+    cache.gallery_id(current.as_ref()).unwrap_or_else(|| {
+        cache.forget();
+        random()
+    })
+}
+
+/// Seals and writes the manifest, or keeps the previous manifest blob when
+/// the manifest is unchanged. Returns its reference and the bytes written.
+fn write_manifest(
+    manifest: &Manifest,
+    sealer: &Sealer,
+    cache: &mut Cache,
+    writer: &SiteWriter,
+) -> Result<(BlobRef, u64), WriteError> {
+    let mut json = manifest.to_json();
+    let result = match cache.manifest(&json, writer.root()) {
+        Some(blob) => Ok((blob, 0)),
+        None => {
+            let (sealed, _) = sealer.seal_manifest(&json);
+            writer
+                .write_blob(&sealed.id, &sealed.ciphertext)
+                .map(|()| (sealed.blob, sealed.ciphertext.len() as u64))
+        }
+    };
+    if let Ok((blob, _)) = &result {
+        cache.record_manifest(sealer.gallery_id(), &json, blob);
+    }
+    zeroize::Zeroize::zeroize(&mut json);
+    result
 }
 
 /// Names the gallery and its main album `title`.
@@ -161,12 +262,53 @@ fn retitle(shoot: &mut Shoot, title: &str) {
 fn jobs(shoot: &Shoot) -> Vec<Job<'_>> {
     let per_album = shoot.albums.iter().enumerate();
     per_album
-        .flat_map(|(album, source)| source.photos.iter().map(move |path| Job { album, path }))
+        .flat_map(|(album, source)| {
+            source.photos.iter().map(move |path| Job {
+                album,
+                path,
+                source: relative_key(&shoot.root, path),
+            })
+        })
         .collect()
 }
 
+fn relative_key(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative.to_string_lossy().into_owned()
+}
+
+/// One photo from the cache, or rendered, sealed and written.
+fn photo(
+    job: &Job<'_>,
+    options: &BuildOptions,
+    settings: &str,
+    cache: &Cache,
+    sealer: &Sealer,
+    writer: &SiteWriter,
+) -> Result<Done, PhotoFailure> {
+    let fingerprint = Fingerprint::of(job.path);
+    let cached = fingerprint
+        .as_ref()
+        .and_then(|f| cache.photo(&job.source, f, settings, writer.root()));
+    if let Some(photo) = cached {
+        return Ok(Done {
+            photo,
+            fingerprint,
+            bytes: 0,
+            rendered: false,
+        });
+    }
+    let (photo, bytes) = render_and_seal(job.path, &options.render, sealer, writer)?;
+    Ok(Done {
+        photo,
+        fingerprint,
+        bytes,
+        rendered: true,
+    })
+}
+
 /// Render, seal and write one photo's two renditions.
-fn process_photo(
+fn render_and_seal(
     path: &Path,
     settings: &RenderSettings,
     sealer: &Sealer,
@@ -200,13 +342,15 @@ fn process_photo(
     Ok((photo, bytes))
 }
 
+type Assembled = (Manifest, Vec<PhotoFailure>, Vec<(String, Done)>);
+
 /// Puts the photos that made it into albums, in shoot order.
 fn assemble(
     shoot: &Shoot,
     jobs: &[Job<'_>],
-    outcomes: Vec<Result<(Photo, u64), PhotoFailure>>,
+    outcomes: Vec<Result<Done, PhotoFailure>>,
     sealer: &Sealer,
-) -> (Manifest, Vec<PhotoFailure>, u64) {
+) -> Assembled {
     let mut albums: Vec<Album> = shoot
         .albums
         .iter()
@@ -215,12 +359,12 @@ fn assemble(
             photos: Vec::new(),
         })
         .collect();
-    let (mut failed, mut bytes) = (Vec::new(), 0);
+    let (mut failed, mut done) = (Vec::new(), Vec::new());
     for (job, outcome) in jobs.iter().zip(outcomes) {
         match outcome {
-            Ok((photo, size)) => {
-                albums[job.album].photos.push(photo);
-                bytes += size;
+            Ok(photo) => {
+                albums[job.album].photos.push(photo.photo.clone());
+                done.push((job.source.clone(), photo));
             }
             Err(error) => failed.push(error),
         }
@@ -232,5 +376,5 @@ fn assemble(
         title: shoot.title.clone(),
         albums,
     };
-    (manifest, failed, bytes)
+    (manifest, failed, done)
 }

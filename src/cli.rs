@@ -58,6 +58,15 @@ pub struct BuildArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Render every photo again instead of reusing unchanged ones from the
+    /// last build (new keys for everything; the cache is then rewritten)
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Where to keep the build cache [default: $XDG_CACHE_HOME/lightproof or ~/.cache/lightproof]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
     #[command(flatten)]
     pub render: RenderArgs,
 

@@ -6,7 +6,7 @@ use crate::format::chunked::SALT_LEN;
 use crate::format::header::{
     Header, SlotContents, SlotType, DEFAULT_SLOTS, KDF_SALT_LEN, SLOT_LEN, SLOT_SALT_LEN,
 };
-use crate::format::manifest::{BlobRef, Manifest};
+use crate::format::manifest::BlobRef;
 use crate::format::{vault, BlobKind, Id, Key32};
 use crate::password::Password;
 
@@ -59,11 +59,10 @@ impl Sealer {
         }
     }
 
-    /// Encrypts the manifest; returns the blob and what the key slot holds.
-    pub fn seal_manifest(&self, manifest: &Manifest) -> (SealedBlob, SlotContents) {
-        let mut json = manifest.to_json();
-        let sealed = self.seal(BlobKind::Manifest, &json);
-        zeroize::Zeroize::zeroize(&mut json);
+    /// Encrypts the manifest JSON; returns the blob and what the key slot
+    /// holds.
+    pub fn seal_manifest(&self, json: &[u8]) -> (SealedBlob, SlotContents) {
+        let sealed = self.seal(BlobKind::Manifest, json);
         let slot = SlotContents {
             manifest_id: sealed.id,
             manifest_key: sealed.blob.key.clone(),
@@ -71,16 +70,29 @@ impl Sealer {
         (sealed, slot)
     }
 
-    /// A header with one password slot; the other slots are random bytes.
-    pub fn header(&self, kdf_iterations: u32, password: &Password, slot: &SlotContents) -> Header {
+    /// A header with random filler slots and the password key for one of
+    /// them: the slow part (PBKDF2), which a build runs while it renders.
+    pub fn prepare_header(&self, kdf_iterations: u32, password: &Password) -> PreparedHeader {
         let filler = (0..DEFAULT_SLOTS).map(|_| random::<SLOT_LEN>()).collect();
-        let mut header = Header::new(
+        let header = Header::new(
             self.gallery_id,
             kdf_iterations,
             random::<KDF_SALT_LEN>(),
             filler,
         );
         let password_key = header.derive_password_key(password.as_bytes());
+        PreparedHeader {
+            header,
+            password_key,
+        }
+    }
+
+    /// The header, with the password slot (at a random index) opening `slot`.
+    pub fn seal_header(&self, prepared: PreparedHeader, slot: &SlotContents) -> Header {
+        let PreparedHeader {
+            mut header,
+            password_key,
+        } = prepared;
         let index = usize::from(random::<1>()[0]) % DEFAULT_SLOTS;
         header.seal_slot(
             index,
@@ -91,4 +103,10 @@ impl Sealer {
         );
         header
     }
+}
+
+/// A header whose password key is derived but whose slot is not yet sealed.
+pub struct PreparedHeader {
+    header: Header,
+    password_key: Key32,
 }

@@ -44,13 +44,22 @@ fn run_build(args: BuildArgs) -> Outcome {
     options.force = args.force;
     options.kdf_iterations = args.kdf_iterations;
     options.title = args.title;
+    options.use_cache = !args.no_cache;
+    options.cache_dir = args.cache_dir;
     options.render.thumb_long_edge = args.render.thumb_size;
     options.render.preview_long_edge = args.render.preview_size;
     options.render.jpeg_quality = args.render.quality;
     options.render.watermark = watermark(&args.watermark)?.map(Arc::new);
-    let progress = progress_bar(args.quiet);
-    let result = build(&options, &password, &progress);
-    progress.finish_and_clear();
+    let result = if args.quiet {
+        build(&options, &password, &ProgressBar::hidden())
+    } else if std::io::stderr().is_terminal() {
+        let bar = progress_bar();
+        let result = build(&options, &password, &bar);
+        bar.finish_and_clear();
+        result
+    } else {
+        build(&options, &password, &report::ProgressLog::new())
+    };
     let built = result?;
     if !args.quiet {
         report::build_summary(&built);
@@ -87,11 +96,8 @@ fn run_verify(args: VerifyArgs) -> Outcome {
     })
 }
 
-/// A photo counter with ETA on a terminal; hidden otherwise.
-fn progress_bar(quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
+/// A photo counter with ETA, for a terminal.
+fn progress_bar() -> ProgressBar {
     let style =
         ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} photos, {eta} left")
             .expect("valid template")

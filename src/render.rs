@@ -39,6 +39,27 @@ impl Default for RenderSettings {
     }
 }
 
+/// Bump when a code change alters renditions, so cached ones are redone.
+const RENDERER_VERSION: u32 = 1;
+
+impl RenderSettings {
+    /// Everything that changes the renditions, hashed: equal fingerprints
+    /// mean a cached rendition can be reused.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let watermark = self
+            .watermark
+            .as_ref()
+            .map(|w| w.fingerprint())
+            .unwrap_or_default();
+        let text = format!(
+            "renderer {RENDERER_VERSION}; thumb {}; preview {}; quality {}; watermark {watermark}",
+            self.thumb_long_edge, self.preview_long_edge, self.jpeg_quality
+        );
+        crate::format::encoding::hex(&Sha256::digest(text.as_bytes()))
+    }
+}
+
 pub struct Jpeg {
     pub bytes: Vec<u8>,
     pub width: u32,

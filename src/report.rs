@@ -2,8 +2,10 @@
 //! summaries. stdout stays free for machine-readable output.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
-use lightproof::build::{BuildReport, PhotoFailure};
+use lightproof::build::{BuildReport, PhotoFailure, Progress};
 use lightproof::verify::VerifyReport;
 
 pub fn error(error: &dyn std::error::Error) {
@@ -17,13 +19,25 @@ pub fn error(error: &dyn std::error::Error) {
 
 pub fn build_summary(report: &BuildReport) {
     let out = report.out.display();
+    let reused = report.photos - report.rendered;
+    let rendered = if reused == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({} rendered, {} unchanged since the last build)",
+            report.rendered, reused
+        )
+    };
     eprintln!(
-        "lightproof: built {} in {} into '{out}' ({}) in {:.1} s",
+        "lightproof: built {}{rendered} in {} into '{out}' ({} written) in {:.1} s",
         plural(report.photos, "photo"),
         plural(report.albums, "album"),
         human_bytes(report.bytes_written),
         report.elapsed.as_secs_f64()
     );
+    if let Some(warning) = &report.cache_warning {
+        eprintln!("lightproof: warning: could not save the build cache ({warning}); the next build will render every photo again");
+    }
     if !report.skipped.is_empty() {
         eprintln!(
             "lightproof: skipped {}:",
@@ -41,6 +55,45 @@ pub fn build_summary(report: &BuildReport) {
     }
     eprintln!("lightproof: next: upload the whole folder '{out}' to any static host, then send the link and the password to your client separately.");
     eprintln!("lightproof: to look at it on this computer: python3 -m http.server --bind 127.0.0.1 --directory '{out}' 8000, then open http://127.0.0.1:8000/");
+}
+
+/// Progress as plain lines, for logs and pipes: one line per tenth of the
+/// photos, with the elapsed time and an estimate of what is left.
+pub struct ProgressLog {
+    started: Instant,
+    total: AtomicU64,
+    done: AtomicU64,
+}
+
+impl ProgressLog {
+    pub fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            total: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Progress for ProgressLog {
+    fn start(&self, photos: u64) {
+        self.total.store(photos, Ordering::Relaxed);
+        eprintln!("lightproof: building {}", plural(photos as usize, "photo"));
+    }
+
+    fn photo_done(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let total = self.total.load(Ordering::Relaxed).max(1);
+        if done * 10 / total == (done - 1) * 10 / total && done != total {
+            return;
+        }
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let left = elapsed / done as f64 * (total - done) as f64;
+        eprintln!(
+            "lightproof: {done}/{total} photos ({}%), {elapsed:.0} s elapsed, about {left:.0} s left",
+            done * 100 / total
+        );
+    }
 }
 
 pub fn photo_failures(failed: &[PhotoFailure]) {

@@ -122,6 +122,24 @@ impl Watermark {
         }
     }
 
+    /// A stable description of the mark and its settings, for the cache.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mark = match &self.mark {
+            Mark::Text(text) => format!("text {text:?}"),
+            Mark::Logo(logo) => format!(
+                "logo {}x{} {}",
+                logo.width(),
+                logo.height(),
+                crate::format::encoding::hex(&Sha256::digest(logo.as_raw()))
+            ),
+        };
+        format!(
+            "{mark} at {:?}, opacity {}, size {}, thumbnails {}",
+            self.position, self.opacity, self.size, self.on_thumbnails
+        )
+    }
+
     /// Stamps the mark onto `image` in place.
     pub fn apply(&self, image: &mut RgbImage) {
         let (width, height) = image.dimensions();

@@ -35,7 +35,7 @@ pub struct Album {
     pub photos: Vec<Photo>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Photo {
     /// The source file's name, for the photographer's and client's eyes.
     pub file: String,
@@ -47,7 +47,7 @@ pub struct Photo {
     pub preview: Rendition,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Rendition {
     pub blob: BlobRef,
     pub width: u32,
@@ -55,7 +55,7 @@ pub struct Rendition {
 }
 
 /// How to find and open one blob.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BlobRef {
     /// Blob id, base32 (its file is `b/<id>`).
     pub id: String,

@@ -18,8 +18,15 @@ pub fn lightproof(args: &[&str]) -> Command {
     command
         .args(args)
         .env("LIGHTPROOF_PASSWORD", PASSWORD)
+        .env("LIGHTPROOF_CACHE_DIR", test_cache_dir())
         .env_remove("NO_COLOR");
     command
+}
+
+/// A build cache for this test run, so tests never touch ~/.cache.
+fn test_cache_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
 }
 
 pub fn run(command: &mut Command) -> Output {

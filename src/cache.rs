@@ -1,0 +1,219 @@
+//! The build cache: what the last build of a gallery made, so that the next
+//! build re-renders only new or changed photos and re-encrypts nothing when
+//! only the password changed.
+//!
+//! It lives outside the output folder (it must never be uploaded), one JSON
+//! file per output folder under `$XDG_CACHE_HOME/lightproof/galleries/` (or
+//! `~/.cache/…`), readable by the owner only. It holds no pixels: only the
+//! gallery id, each photo's source fingerprint and render settings, and the
+//! manifest entries of its encrypted renditions, *including their keys*.
+//! Anyone who can read it can decrypt that gallery; it is as sensitive as
+//! the shoot folder on the same computer. `--no-cache` ignores it.
+//!
+//! A cached rendition is reused only if its blob is still in the output
+//! folder with the exact length and SHA-256 the manifest pins.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::format::encoding;
+use crate::format::manifest::{BlobRef, Photo};
+
+const CACHE_FORMAT: u32 = 1;
+
+/// What identifies a source file's contents cheaply: its length and
+/// modification time (as `make` and `rsync` do).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub size: u64,
+    pub modified_ns: u128,
+}
+
+impl Fingerprint {
+    pub fn of(path: &Path) -> Option<Self> {
+        let meta = fs::metadata(path).ok()?;
+        let modified_ns = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some(Self {
+            size: meta.len(),
+            modified_ns: modified_ns.as_nanos(),
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedPhoto {
+    fingerprint: Fingerprint,
+    /// `RenderSettings::fingerprint()` of the build that made it.
+    settings: String,
+    photo: Photo,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CachedManifest {
+    /// SHA-256 of the manifest JSON, hex.
+    pub plaintext_sha256: String,
+    pub blob: BlobRef,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    format: u32,
+    /// Gallery id, hex.
+    gallery: String,
+    manifest: Option<CachedManifest>,
+    /// By source path relative to the shoot folder.
+    photos: BTreeMap<String, CachedPhoto>,
+}
+
+/// One gallery's cache file and what it held when the build started.
+pub struct Cache {
+    file: PathBuf,
+    previous: State,
+    next: State,
+}
+
+impl Cache {
+    /// The cache for output folder `site` (canonical path), in `dir` or the
+    /// default cache folder. `ignore_previous` starts empty (`--no-cache`).
+    pub fn open(site: &Path, dir: Option<&Path>, ignore_previous: bool) -> Self {
+        let dir = dir.map(Path::to_owned).unwrap_or_else(default_dir);
+        let name = encoding::hex(&Sha256::digest(site.as_os_str().as_encoded_bytes()));
+        let file = dir.join("galleries").join(format!("{}.json", &name[..32]));
+        let previous = if ignore_previous {
+            State::default()
+        } else {
+            fs::read(&file)
+                .ok()
+                .and_then(|json| serde_json::from_slice::<State>(&json).ok())
+                .filter(|state| state.format == CACHE_FORMAT)
+                .unwrap_or_default()
+        };
+        Self {
+            file,
+            previous,
+            next: State::default(),
+        }
+    }
+
+    /// The cached gallery id, if it is the gallery now in the output folder.
+    pub fn gallery_id(&self, current: Option<&crate::format::Id>) -> Option<crate::format::Id> {
+        let cached = encoding::hex_decode::<16>(&self.previous.gallery)?;
+        (Some(&cached) == current).then_some(cached)
+    }
+
+    /// Forgets everything cached (the output folder holds another gallery).
+    pub fn forget(&mut self) {
+        self.previous = State::default();
+    }
+
+    /// The cached entry for `source`, if its file, the settings and both
+    /// blobs in `site` are unchanged.
+    pub fn photo(
+        &self,
+        source: &str,
+        fingerprint: &Fingerprint,
+        settings: &str,
+        site: &Path,
+    ) -> Option<Photo> {
+        let cached = self.previous.photos.get(source)?;
+        let unchanged = &cached.fingerprint == fingerprint && cached.settings == settings;
+        let blobs_intact = blob_intact(site, &cached.photo.thumb.blob)
+            && blob_intact(site, &cached.photo.preview.blob);
+        (unchanged && blobs_intact).then(|| cached.photo.clone())
+    }
+
+    /// The cached manifest blob, if the manifest is byte for byte the same
+    /// and its blob is intact in `site`.
+    pub fn manifest(&self, json: &[u8], site: &Path) -> Option<BlobRef> {
+        let cached = self.previous.manifest.as_ref()?;
+        let same = cached.plaintext_sha256 == encoding::hex(&Sha256::digest(json));
+        (same && blob_intact(site, &cached.blob)).then(|| cached.blob.clone())
+    }
+
+    /// Records what this build made, for the next one.
+    pub fn record_photo(
+        &mut self,
+        source: String,
+        fingerprint: Fingerprint,
+        settings: &str,
+        photo: &Photo,
+    ) {
+        self.next.photos.insert(
+            source,
+            CachedPhoto {
+                fingerprint,
+                settings: settings.to_owned(),
+                photo: photo.clone(),
+            },
+        );
+    }
+
+    pub fn record_manifest(&mut self, gallery: &crate::format::Id, json: &[u8], blob: &BlobRef) {
+        self.next.format = CACHE_FORMAT;
+        self.next.gallery = encoding::hex(gallery);
+        self.next.manifest = Some(CachedManifest {
+            plaintext_sha256: encoding::hex(&Sha256::digest(json)),
+            blob: blob.clone(),
+        });
+    }
+
+    /// Writes what was recorded, readable by the owner only. A cache that
+    /// cannot be written costs the next build time, not this one its result,
+    /// so the error is returned for a warning.
+    pub fn save(self) -> Result<PathBuf, std::io::Error> {
+        let json = serde_json::to_vec(&self.next).expect("the cache state serializes");
+        write_private(&self.file, &json)?;
+        Ok(self.file)
+    }
+}
+
+fn default_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| Path::new(dir).is_absolute())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("lightproof")
+}
+
+fn blob_intact(site: &Path, blob: &BlobRef) -> bool {
+    let Ok(bytes) = fs::read(site.join(blob.path())) else {
+        return false;
+    };
+    bytes.len() as u64 == blob.size && encoding::hex(&Sha256::digest(&bytes)) == blob.sha256
+}
+
+/// Temp file (mode 0600) and rename, in a folder only the owner can enter.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    let temp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        encoding::hex(&crate::encrypt::random::<6>())
+    ));
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let result = (|| {
+        let mut file = options.open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
