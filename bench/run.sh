@@ -5,11 +5,15 @@
 #   RUNS=3 REPEAT=1 bench/run.sh   (REPEAT=10 builds a 480-photo shoot from camera24)
 #
 # For each of RUNS rounds it times, over the same camera24 photos on 2 cores:
-#   lightproof   `lightproof build` (thumbnail 480 + preview 2048, q82, encrypted)
+#   lightproof   `lightproof build --no-cache` (thumbnail 480 + preview 2048,
+#                q82, text watermark on previews, encrypted)
 #   vips         two `vipsthumbnail` calls per photo (2048, then 480), xargs -P 2
 #   sigal        `sigal build` with its encrypt plugin, same sizes and quality
 #   floor        `djpeg -scale 1/2` of every photo, pixels discarded, xargs -P 2
 # and prints medians of wall time, photos/s and peak RSS, and the ratios.
+# Then, for lightproof alone: an incremental rebuild after adding one photo
+# (cache on), and peak RSS on the shoot repeated RSS_REPEAT (default 10)
+# times, to show memory does not grow with the shoot.
 # Not a test: figures only. Installs libvips-tools, libjpeg-turbo-progs, GNU
 # time (apt-get) and sigal (pip, into target/bench/venv) when missing.
 set -euo pipefail
@@ -83,7 +87,9 @@ measure() { # name command... ; appends "name wall_s peak_kib" to results
     fi
     rm -f "$t"
 }
-run_lightproof() { rm -rf "$work/out-lp"; LIGHTPROOF_PASSWORD=benchmark measure lightproof "$lightproof" build "$shoot" --out "$work/out-lp" --quiet; }
+export LIGHTPROOF_PASSWORD=benchmark LIGHTPROOF_CACHE_DIR=$work/cache
+watermark=(--watermark "© Benchmark Studio")
+run_lightproof() { rm -rf "$work/out-lp"; measure lightproof "$lightproof" build "$shoot" --out "$work/out-lp" --quiet --no-cache "${watermark[@]}"; }
 run_vips() {
     rm -rf "$work/out-vips"; mkdir -p "$work/out-vips"
     measure vips xargs -P 2 -n 1 "$work/vips-one.sh" "$work/out-vips" < "$work/files.txt"
@@ -100,7 +106,32 @@ for ((r = 1; r <= runs; r++)); do
     run_lightproof; run_vips; run_sigal; run_floor
 done
 
-python3 - "$work/results.txt" "$photos" <<'PY'
+# Incremental: the shoot minus its last photo is built (cache on), then the
+# photo comes back and the rebuild is timed.
+last=$(tail -n 1 "$work/files.txt")
+for ((r = 1; r <= runs; r++)); do
+    mv "$last" "$work/held-back.jpg"
+    rm -rf "$work/out-inc"
+    "$lightproof" build "$shoot" --out "$work/out-inc" --quiet "${watermark[@]}"
+    mv "$work/held-back.jpg" "$last"
+    measure incremental "$lightproof" build "$shoot" --out "$work/out-inc" --quiet "${watermark[@]}"
+done
+
+# Memory against shoot size: the same build over the shoot repeated.
+rss_repeat=${RSS_REPEAT:-10}
+big=$work/shoot-rss-$rss_repeat
+if [[ $rss_repeat -gt 1 ]]; then
+    rm -rf "$big"
+    for ((i = 0; i < rss_repeat; i++)); do
+        mkdir -p "$big/set$i"
+        while read -r photo; do ln "$photo" "$big/set$i/" 2>/dev/null || cp "$photo" "$big/set$i/"; done < "$work/files.txt"
+    done
+    rm -rf "$work/out-big"
+    measure "big" "$lightproof" build "$big" --out "$work/out-big" --quiet --no-cache "${watermark[@]}"
+    rm -rf "$work/out-big" "$big"
+fi
+
+python3 - "$work/results.txt" "$photos" "$rss_repeat" <<'PY'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 photos = int(sys.argv[2])
@@ -119,4 +150,11 @@ print()
 print(f"lightproof is {med['vips'][0] / lp:.2f}x faster than vipsthumbnail (target >= 2.5)")
 print(f"lightproof is {med['sigal'][0] / lp:.2f}x faster than sigal+encrypt (target >= 3)")
 print(f"lightproof takes {lp / med['floor'][0]:.2f}x the djpeg -scale 1/2 floor (target <= 1.3)")
+if "incremental" in med:
+    inc = med["incremental"][0]
+    print(f"incremental rebuild after adding 1 photo to {photos - 1}: {inc:.2f} s, {100 * inc / lp:.1f}% of the full build (target < 10%)")
+if "big" in med:
+    wall, rss = med["big"]
+    n = photos * int(sys.argv[3])
+    print(f"peak RSS: {med['lightproof'][1] / 1024:.0f} MiB for {photos} photos, {rss / 1024:.0f} MiB for {n} photos ({wall:.1f} s, {n / wall:.1f} photos/s) (target < 512 MiB, flat)")
 PY
