@@ -18,7 +18,9 @@ say "system packages"
 # chromium: browser tests. rustc-web & co: the wasm32 toolchain (rustup cannot
 # add targets on our machines). binaryen: wasm-opt. python3: the static server.
 # cmake, nasm: the bundled libjpeg-turbo that the turbojpeg crate builds.
-packages=(cmake nasm chromium rustc-web cargo-web rust-web-src lld-19 binaryen python3)
+# imagemagick, liblcms2-utils: the independent references of the fidelity tests.
+packages=(cmake nasm chromium rustc-web cargo-web rust-web-src lld-19 binaryen python3
+          imagemagick liblcms2-utils)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -32,6 +34,18 @@ command -v node >/dev/null || { DEBIAN_FRONTEND=noninteractive $sudo apt-get ins
 say "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "benchmark corpus for the fidelity tests"
+# Built once into target/ (about 3 minutes) from Debian's wallpaper packages.
+corpus=$root/target/corpus
+if [[ -f $corpus/SHA256SUMS ]]; then
+    echo "reusing $corpus"
+elif [[ -f $root/../shared/bench/make-corpus.sh ]]; then
+    bash "$root/../shared/bench/make-corpus.sh" "$corpus"
+else
+    echo "warning: ../shared/bench/make-corpus.sh not found: corpus checks will be skipped" >&2
+fi
+[[ -f $corpus/SHA256SUMS ]] && export LIGHTPROOF_CORPUS=$corpus
 
 say "Rust tests"
 cargo test --workspace --locked

@@ -3,6 +3,8 @@
 
 /// Building: output layout, guards, password sources, scanning.
 mod build;
+/// Fidelity: orientation, colour, quality and watermark against independent tools.
+mod fidelity;
 /// Incremental rebuilds: the cache, password-only changes, `--no-cache`.
 mod incremental;
 /// Leak test: nothing from the shoot appears in any output file.
