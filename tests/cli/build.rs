@@ -347,3 +347,31 @@ fn the_prompt_asks_twice_and_refuses_a_mismatch() {
         run(lightproof(&["verify", path_str(&out)]).env("LIGHTPROOF_PASSWORD", "same secret"));
     assert!(output.status.success());
 }
+
+#[test]
+fn off_a_terminal_progress_is_a_plain_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    let names: Vec<String> = (0..12).map(|i| format!("p{i:02}.png")).collect();
+    make_shoot(
+        &shoot,
+        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let site = dir.path().join("site");
+    let output = run(&mut lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&site),
+    ]));
+    assert!(output.status.success());
+    let log = stderr(&output);
+    assert!(log.contains("lightproof: building 12 photos"), "{log}");
+    assert!(log.contains("12/12 photos (100%)"), "{log}");
+    assert!(
+        !log.contains('\r') && !log.contains('\x1b'),
+        "no bar redraws: {log:?}"
+    );
+    let progress_lines = log.lines().filter(|l| l.contains(" photos (")).count();
+    assert!((2..=11).contains(&progress_lines), "{log}");
+}
