@@ -23,7 +23,7 @@ use crate::encrypt::{random, Sealer};
 use crate::format::header::{Header, SlotContents, DEFAULT_ITERATIONS};
 use crate::format::manifest::{Album, BlobRef, Manifest, Photo, Rendition, MANIFEST_FORMAT};
 use crate::format::{encoding, BlobKind, Id, HEADER_FILE};
-use crate::password::Password;
+use crate::grants::{self, Grant, GrantError};
 use crate::render::{render_photo, RenderSettings};
 use crate::scan::{scan_shoot, ScanError, Shoot, Skipped};
 use crate::site::{self, SiteError};
@@ -70,6 +70,8 @@ pub struct BuildReport {
     pub skipped: Vec<Skipped>,
     pub failed: Vec<PhotoFailure>,
     pub bytes_written: u64,
+    /// Per grant: its name, albums and photos.
+    pub grants: Vec<(String, usize, usize)>,
     /// Blobs of the previous gallery that were removed.
     pub removed_blobs: Vec<String>,
     pub elapsed: Duration,
@@ -102,6 +104,8 @@ pub enum BuildError {
     Write(#[from] WriteError),
     #[error(transparent)]
     Site(#[from] SiteError),
+    #[error(transparent)]
+    Grant(#[from] GrantError),
     #[error("no photos found in '{0}' (lightproof reads JPEG, PNG, WebP and TIFF files)")]
     NoPhotos(PathBuf),
     #[error("none of the {} photos could be read; the output folder was left as it was", .0.len())]
@@ -135,10 +139,10 @@ struct Done {
     rendered: bool,
 }
 
-/// Builds the gallery.
+/// Builds the gallery with one key slot and one manifest per grant.
 pub fn build(
     options: &BuildOptions,
-    password: &Password,
+    grants: &[Grant],
     progress: &dyn Progress,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
@@ -150,6 +154,7 @@ pub fn build(
     if jobs.is_empty() {
         return Err(BuildError::NoPhotos(options.shoot.clone()));
     }
+    grants::check(grants, &shoot)?;
     let writer = SiteWriter::prepare(&options.out, &options.shoot, options.force)?;
     let mut cache = Cache::open(
         writer.root(),
@@ -169,10 +174,13 @@ pub fn build(
                 })
                 .collect::<Vec<_>>()
         },
-        || sealer.prepare_header(options.kdf_iterations, password),
+        || {
+            let passwords: Vec<_> = grants.iter().map(|grant| &grant.password).collect();
+            sealer.prepare_header(options.kdf_iterations, &passwords)
+        },
     );
-    let (manifest, failed, done) = assemble(&shoot, &jobs, outcomes, &sealer);
-    let photos = manifest.photos().count();
+    let (albums, failed, done) = assemble(&shoot, &jobs, outcomes);
+    let photos = done.len();
     if photos == 0 {
         return Err(BuildError::AllPhotosFailed(failed));
     }
@@ -181,26 +189,41 @@ pub fn build(
             cache.record_photo(job.clone(), fingerprint.clone(), &settings, &done.photo);
         }
     }
-    let mut keep: HashSet<String> = manifest
-        .photos()
-        .flat_map(|(_, p)| [p.thumb.blob.id.clone(), p.preview.blob.id.clone()])
-        .collect();
-    let (manifest_blob, manifest_bytes) = write_manifest(&manifest, &sealer, &mut cache, &writer)?;
-    keep.insert(manifest_blob.id.clone());
+    let mut keep = HashSet::new();
+    let mut slots = Vec::new();
+    let mut grant_report = Vec::new();
+    let mut manifest_bytes = 0;
+    for grant in grants {
+        let manifest = manifest_for(grant, &shoot, &albums, &sealer);
+        keep.extend(
+            manifest
+                .photos()
+                .flat_map(|(_, p)| [p.thumb.blob.id.clone(), p.preview.blob.id.clone()]),
+        );
+        let (blob, bytes) = write_manifest(&manifest, &grant.name, &sealer, &mut cache, &writer)?;
+        keep.insert(blob.id.clone());
+        manifest_bytes += bytes;
+        slots.push(SlotContents {
+            manifest_id: blob.id_bytes().expect("our own blob id"),
+            manifest_key: blob.key.clone(),
+        });
+        grant_report.push((
+            grant.name.clone(),
+            manifest.albums.len(),
+            manifest.photos().count(),
+        ));
+    }
     site::write_viewer(&writer)?;
-    let slot = SlotContents {
-        manifest_id: manifest_blob.id_bytes().expect("our own blob id"),
-        manifest_key: manifest_blob.key.clone(),
-    };
-    let header = sealer.seal_header(prepared_header, &slot).to_bytes();
+    let header = sealer.seal_header(prepared_header, &slots).to_bytes();
     let out = writer.root().to_owned();
     let removed_blobs = writer.finish(&header, &keep)?;
     let cache_warning = cache.save().err().map(|error| error.to_string());
     let blob_bytes: u64 = done.iter().map(|(_, d)| d.bytes).sum();
     Ok(BuildReport {
         out,
-        albums: manifest.albums.len(),
+        albums: albums.len(),
         photos,
+        grants: grant_report,
         rendered: done.iter().filter(|(_, d)| d.rendered).count(),
         skipped: shoot.skipped,
         failed,
@@ -228,12 +251,13 @@ fn gallery_id(cache: &mut Cache, site: &Path) -> Id {
 /// the manifest is unchanged. Returns its reference and the bytes written.
 fn write_manifest(
     manifest: &Manifest,
+    grant: &str,
     sealer: &Sealer,
     cache: &mut Cache,
     writer: &SiteWriter,
 ) -> Result<(BlobRef, u64), WriteError> {
     let mut json = manifest.to_json();
-    let result = match cache.manifest(&json, writer.root()) {
+    let result = match cache.manifest(grant, &json, writer.root()) {
         Some(blob) => Ok((blob, 0)),
         None => {
             let (sealed, _) = sealer.seal_manifest(&json);
@@ -243,7 +267,7 @@ fn write_manifest(
         }
     };
     if let Ok((blob, _)) = &result {
-        cache.record_manifest(sealer.gallery_id(), &json, blob);
+        cache.record_manifest(sealer.gallery_id(), grant, &json, blob);
     }
     zeroize::Zeroize::zeroize(&mut json);
     result
@@ -342,39 +366,57 @@ fn render_and_seal(
     Ok((photo, bytes))
 }
 
-type Assembled = (Manifest, Vec<PhotoFailure>, Vec<(String, Done)>);
+/// Albums (with the index of their source) of the photos that made it.
+type Assembled = (Vec<(usize, Album)>, Vec<PhotoFailure>, Vec<(String, Done)>);
 
-/// Puts the photos that made it into albums, in shoot order.
+/// Puts the photos that made it into albums, in shoot order; empty albums
+/// are dropped.
 fn assemble(
     shoot: &Shoot,
     jobs: &[Job<'_>],
     outcomes: Vec<Result<Done, PhotoFailure>>,
-    sealer: &Sealer,
 ) -> Assembled {
-    let mut albums: Vec<Album> = shoot
+    let mut albums: Vec<(usize, Album)> = shoot
         .albums
         .iter()
-        .map(|source| Album {
-            name: source.name.clone(),
-            photos: Vec::new(),
+        .enumerate()
+        .map(|(index, source)| {
+            let album = Album {
+                name: source.name.clone(),
+                photos: Vec::new(),
+            };
+            (index, album)
         })
         .collect();
     let (mut failed, mut done) = (Vec::new(), Vec::new());
     for (job, outcome) in jobs.iter().zip(outcomes) {
         match outcome {
             Ok(photo) => {
-                albums[job.album].photos.push(photo.photo.clone());
+                albums[job.album].1.photos.push(photo.photo.clone());
                 done.push((job.source.clone(), photo));
             }
             Err(error) => failed.push(error),
         }
     }
-    albums.retain(|album| !album.photos.is_empty());
-    let manifest = Manifest {
+    albums.retain(|(_, album)| !album.photos.is_empty());
+    (albums, failed, done)
+}
+
+/// The manifest `grant` sees: only the albums it opens.
+fn manifest_for(
+    grant: &Grant,
+    shoot: &Shoot,
+    albums: &[(usize, Album)],
+    sealer: &Sealer,
+) -> Manifest {
+    Manifest {
         format: MANIFEST_FORMAT,
         gallery: encoding::hex(sealer.gallery_id()),
         title: shoot.title.clone(),
-        albums,
-    };
-    (manifest, failed, done)
+        albums: albums
+            .iter()
+            .filter(|(source, _)| grant.opens(&shoot.albums[*source]))
+            .map(|(_, album)| album.clone())
+            .collect(),
+    }
 }

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::format::encoding;
 use crate::format::manifest::{BlobRef, Photo};
 
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 
 /// What identifies a source file's contents cheaply: its length and
 /// modification time (as `make` and `rsync` do).
@@ -66,7 +66,8 @@ struct State {
     format: u32,
     /// Gallery id, hex.
     gallery: String,
-    manifest: Option<CachedManifest>,
+    /// By grant name.
+    manifests: BTreeMap<String, CachedManifest>,
     /// By source path relative to the shoot folder.
     photos: BTreeMap<String, CachedPhoto>,
 }
@@ -128,10 +129,10 @@ impl Cache {
         (unchanged && blobs_intact).then(|| cached.photo.clone())
     }
 
-    /// The cached manifest blob, if the manifest is byte for byte the same
-    /// and its blob is intact in `site`.
-    pub fn manifest(&self, json: &[u8], site: &Path) -> Option<BlobRef> {
-        let cached = self.previous.manifest.as_ref()?;
+    /// The cached manifest blob of `grant`, if the manifest is byte for
+    /// byte the same and its blob is intact in `site`.
+    pub fn manifest(&self, grant: &str, json: &[u8], site: &Path) -> Option<BlobRef> {
+        let cached = self.previous.manifests.get(grant)?;
         let same = cached.plaintext_sha256 == encoding::hex(&Sha256::digest(json));
         (same && blob_intact(site, &cached.blob)).then(|| cached.blob.clone())
     }
@@ -154,13 +155,22 @@ impl Cache {
         );
     }
 
-    pub fn record_manifest(&mut self, gallery: &crate::format::Id, json: &[u8], blob: &BlobRef) {
+    pub fn record_manifest(
+        &mut self,
+        gallery: &crate::format::Id,
+        grant: &str,
+        json: &[u8],
+        blob: &BlobRef,
+    ) {
         self.next.format = CACHE_FORMAT;
         self.next.gallery = encoding::hex(gallery);
-        self.next.manifest = Some(CachedManifest {
-            plaintext_sha256: encoding::hex(&Sha256::digest(json)),
-            blob: blob.clone(),
-        });
+        self.next.manifests.insert(
+            grant.to_owned(),
+            CachedManifest {
+                plaintext_sha256: encoding::hex(&Sha256::digest(json)),
+                blob: blob.clone(),
+            },
+        );
     }
 
     /// Writes what was recorded, readable by the owner only. A cache that

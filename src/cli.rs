@@ -22,7 +22,7 @@ pub struct Cli {
 pub enum Command {
     /// Build an encrypted gallery from a shoot folder
     #[command(after_help = EXIT_CODES)]
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Check that a gallery is complete and every file decrypts
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
@@ -40,6 +40,11 @@ pub struct BuildArgs {
 
     #[command(flatten)]
     pub password: PasswordArgs,
+
+    /// Grants file: several passwords, each opening some albums
+    /// [default: SHOOT_DIR/lightproof.toml when it exists]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
 
     /// Gallery title (default: the shoot folder's name)
     #[arg(long, value_name = "TEXT")]

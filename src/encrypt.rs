@@ -70,9 +70,9 @@ impl Sealer {
         (sealed, slot)
     }
 
-    /// A header with random filler slots and the password key for one of
-    /// them: the slow part (PBKDF2), which a build runs while it renders.
-    pub fn prepare_header(&self, kdf_iterations: u32, password: &Password) -> PreparedHeader {
+    /// A header with random filler slots and one password key per grant:
+    /// the slow part (PBKDF2), which a build runs while it renders.
+    pub fn prepare_header(&self, kdf_iterations: u32, passwords: &[&Password]) -> PreparedHeader {
         let filler = (0..DEFAULT_SLOTS).map(|_| random::<SLOT_LEN>()).collect();
         let header = Header::new(
             self.gallery_id,
@@ -80,33 +80,52 @@ impl Sealer {
             random::<KDF_SALT_LEN>(),
             filler,
         );
-        let password_key = header.derive_password_key(password.as_bytes());
+        let password_keys = passwords
+            .iter()
+            .map(|password| header.derive_password_key(password.as_bytes()))
+            .collect();
         PreparedHeader {
             header,
-            password_key,
+            password_keys,
         }
     }
 
-    /// The header, with the password slot (at a random index) opening `slot`.
-    pub fn seal_header(&self, prepared: PreparedHeader, slot: &SlotContents) -> Header {
+    /// The header, password key `i` opening `slots[i]`, each in its own
+    /// slot at a random index, so slot order says nothing about grants.
+    pub fn seal_header(&self, prepared: PreparedHeader, slots: &[SlotContents]) -> Header {
         let PreparedHeader {
             mut header,
-            password_key,
+            password_keys,
         } = prepared;
-        let index = usize::from(random::<1>()[0]) % DEFAULT_SLOTS;
-        header.seal_slot(
-            index,
-            &password_key,
-            SlotType::Password,
-            random::<SLOT_SALT_LEN>(),
-            slot,
-        );
+        assert_eq!(password_keys.len(), slots.len(), "one slot per password");
+        let indices = shuffled_slot_indices();
+        for ((key, slot), index) in password_keys.iter().zip(slots).zip(indices) {
+            header.seal_slot(
+                index,
+                key,
+                SlotType::Password,
+                random::<SLOT_SALT_LEN>(),
+                slot,
+            );
+        }
         header
     }
 }
 
-/// A header whose password key is derived but whose slot is not yet sealed.
+/// 0..DEFAULT_SLOTS in a random order (Fisher–Yates; the modulo bias of a
+/// 32-bit draw over at most 8 is below 2^-28, and only hides slot order).
+fn shuffled_slot_indices() -> Vec<usize> {
+    let mut indices: Vec<usize> = (0..DEFAULT_SLOTS).collect();
+    for i in (1..indices.len()).rev() {
+        let j = u32::from_le_bytes(random::<4>()) as usize % (i + 1);
+        indices.swap(i, j);
+    }
+    indices
+}
+
+/// A header whose password keys are derived but whose slots are not yet
+/// sealed.
 pub struct PreparedHeader {
     header: Header,
-    password_key: Key32,
+    password_keys: Vec<Key32>,
 }

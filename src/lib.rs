@@ -18,6 +18,8 @@ pub mod decode;
 #[cfg(feature = "generator")]
 pub mod encrypt;
 #[cfg(feature = "generator")]
+pub mod grants;
+#[cfg(feature = "generator")]
 pub mod password;
 #[cfg(feature = "generator")]
 pub mod render;

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use cli::{BuildArgs, Cli, Command, VerifyArgs, WatermarkArgs};
 use lightproof::build::{build, BuildOptions};
+use lightproof::grants::{Config, Grant, CONFIG_FILE, EVERYONE};
 use lightproof::password::{self, Confirm};
 use lightproof::verify::verify;
 use lightproof::watermark::Watermark;
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
     keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build(args) => run_build(args),
+        Command::Build(args) => run_build(*args),
         Command::Verify(args) => run_verify(args),
     };
     match result {
@@ -40,7 +41,7 @@ fn main() -> ExitCode {
 type Outcome = Result<ExitCode, Box<dyn std::error::Error>>;
 
 fn run_build(args: BuildArgs) -> Outcome {
-    let password = password::obtain(args.password.password_file.as_deref(), Confirm::Twice)?;
+    let grants = grants(&args)?;
     let mut options = BuildOptions::new(&args.shoot, &args.out);
     options.force = args.force;
     options.kdf_iterations = args.kdf_iterations;
@@ -52,14 +53,14 @@ fn run_build(args: BuildArgs) -> Outcome {
     options.render.jpeg_quality = args.render.quality;
     options.render.watermark = watermark(&args.watermark)?.map(Arc::new);
     let result = if args.quiet {
-        build(&options, &password, &ProgressBar::hidden())
+        build(&options, &grants, &ProgressBar::hidden())
     } else if std::io::stderr().is_terminal() {
         let bar = progress_bar();
-        let result = build(&options, &password, &bar);
+        let result = build(&options, &grants, &bar);
         bar.finish_and_clear();
         result
     } else {
-        build(&options, &password, &report::ProgressLog::new())
+        build(&options, &grants, &report::ProgressLog::new())
     };
     let built = result?;
     if !args.quiet {
@@ -71,6 +72,46 @@ fn run_build(args: BuildArgs) -> Outcome {
     } else {
         ExitCode::from(EXIT_PROBLEMS)
     })
+}
+
+/// The grants from the config file, or one grant for every album.
+fn grants(args: &BuildArgs) -> Result<Vec<Grant>, Box<dyn std::error::Error>> {
+    let default_config = args.shoot.join(CONFIG_FILE);
+    let config_path = args
+        .config
+        .clone()
+        .or_else(|| default_config.is_file().then_some(default_config));
+    let Some(config_path) = config_path else {
+        let password = password::obtain(args.password.password_file.as_deref(), Confirm::Twice)?;
+        return Ok(vec![Grant {
+            name: EVERYONE.to_owned(),
+            albums: None,
+            password,
+        }]);
+    };
+    if args.password.password_file.is_some() {
+        return Err(format!(
+            "--password-file cannot be used with the grants in '{}': give each grant a password_file there",
+            config_path.display()
+        )
+        .into());
+    }
+    let config = Config::read(&config_path)?;
+    let folder = config_path.parent().unwrap_or(std::path::Path::new("."));
+    config
+        .grants
+        .into_iter()
+        .map(|grant| {
+            let file = grant.password_file.as_ref().map(|f| folder.join(f));
+            let password =
+                password::obtain_for_grant(&grant.name, file.as_deref(), Confirm::Twice)?;
+            Ok(Grant {
+                name: grant.name,
+                albums: grant.albums,
+                password,
+            })
+        })
+        .collect()
 }
 
 fn watermark(args: &WatermarkArgs) -> Result<Option<Watermark>, Box<dyn std::error::Error>> {

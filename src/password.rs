@@ -31,6 +31,8 @@ pub enum PasswordError {
         "no password given: use --password-file FILE or set {PASSWORD_ENV} (no terminal to ask on)"
     )]
     NoTerminal,
+    #[error("no password for grant '{0}': set password_file in lightproof.toml or {1} (no terminal to ask on)")]
+    NoTerminalForGrant(String, String),
     #[error("cannot read the password from the terminal: {0}")]
     Prompt(std::io::Error),
 }
@@ -77,6 +79,45 @@ pub fn obtain(password_file: Option<&Path>, confirm: Confirm) -> Result<Password
         return Password::new(&Zeroizing::new(text));
     }
     prompt(confirm)
+}
+
+/// The password of grant `name`: its `password_file`, else the variable
+/// `LIGHTPROOF_PASSWORD_<NAME>` (upper case, other characters as `_`), else
+/// the terminal, naming the grant.
+pub fn obtain_for_grant(
+    name: &str,
+    password_file: Option<&Path>,
+    confirm: Confirm,
+) -> Result<Password, PasswordError> {
+    if let Some(path) = password_file {
+        return from_file(path);
+    }
+    if let Ok(text) = std::env::var(grant_env(name)) {
+        return Password::new(&Zeroizing::new(text));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(PasswordError::NoTerminalForGrant(
+            name.to_owned(),
+            grant_env(name),
+        ));
+    }
+    eprintln!("Password for grant '{name}':");
+    prompt(confirm)
+}
+
+/// `LIGHTPROOF_PASSWORD_FAMILY` for grant "family".
+pub fn grant_env(name: &str) -> String {
+    let suffix: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{PASSWORD_ENV}_{suffix}")
 }
 
 /// The file's first line, without its line ending. Other whitespace counts.

@@ -35,6 +35,15 @@ pub fn build_summary(report: &BuildReport) {
         human_bytes(report.bytes_written),
         report.elapsed.as_secs_f64()
     );
+    if report.grants.len() > 1 {
+        for (name, albums, photos) in &report.grants {
+            eprintln!(
+                "lightproof:   grant '{name}' opens {} and {}",
+                plural(*albums, "album"),
+                plural(*photos, "photo")
+            );
+        }
+    }
     if let Some(warning) = &report.cache_warning {
         eprintln!("lightproof: warning: could not save the build cache ({warning}); the next build will render every photo again");
     }

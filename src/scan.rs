@@ -120,6 +120,7 @@ pub fn scan_shoot(root: &Path) -> Result<Shoot, ScanError> {
                 });
             }
             Ok(entry) if entry.file_type().is_dir() => {}
+            Ok(entry) if entry.depth() == 1 && entry.file_name() == crate::grants::CONFIG_FILE => {}
             Ok(entry) => match classify(entry.path()) {
                 Ok(()) => {
                     let folder = entry.path().parent().unwrap_or(root).to_owned();

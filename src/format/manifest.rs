@@ -29,7 +29,7 @@ pub struct Manifest {
     pub albums: Vec<Album>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Album {
     pub name: String,
     pub photos: Vec<Photo>,

@@ -5,6 +5,8 @@
 mod build;
 /// Fidelity: orientation, colour, quality and watermark against independent tools.
 mod fidelity;
+/// Grants: several passwords, each opening exactly its albums.
+mod grants;
 /// Incremental rebuilds: the cache, password-only changes, `--no-cache`.
 mod incremental;
 /// Leak test: nothing from the shoot appears in any output file.

@@ -1,0 +1,162 @@
+//! Grants: who may see what. A gallery has one or more grants; each is a
+//! password and the albums it opens. Each grant gets its own manifest, which
+//! lists only its albums and so holds only the keys of their blobs: a grant
+//! gives no cryptographic access to any album outside it.
+//!
+//! Grants are described in `lightproof.toml` at the top of the shoot folder
+//! (or the file given with `--config`):
+//!
+//! ```toml
+//! [[grant]]
+//! name = "client"            # every album when `albums` is left out
+//!
+//! [[grant]]
+//! name = "family"
+//! albums = ["Ceremony", "Reception"]   # subfolder names; "main" is the top level
+//! password_file = "family.txt"         # else LIGHTPROOF_PASSWORD_FAMILY, else asked
+//! ```
+//!
+//! Without a config file there is one grant, "everyone", for every album.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::format::header::DEFAULT_SLOTS;
+use crate::password::Password;
+use crate::scan::{AlbumSource, Shoot};
+
+pub const CONFIG_FILE: &str = "lightproof.toml";
+/// What `albums` calls the photos at the top of the shoot folder.
+pub const MAIN_ALBUM: &str = "main";
+/// The grant of a gallery built without a config file.
+pub const EVERYONE: &str = "everyone";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default, rename = "grant")]
+    pub grants: Vec<GrantConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantConfig {
+    pub name: String,
+    /// Album names; every album when absent.
+    pub albums: Option<Vec<String>>,
+    /// Relative to the config file's folder.
+    pub password_file: Option<PathBuf>,
+}
+
+/// A grant with its password.
+#[derive(Debug)]
+pub struct Grant {
+    pub name: String,
+    pub albums: Option<Vec<String>>,
+    pub password: Password,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GrantError {
+    #[error("cannot read the config file '{path}': {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the config file '{path}' is not valid: {reason}")]
+    Parse { path: PathBuf, reason: String },
+    #[error("the config file '{0}' has no [[grant]]: add at least one, or delete the file for a single password")]
+    NoGrants(PathBuf),
+    #[error("two grants are called '{0}': give each grant its own name")]
+    DuplicateName(String),
+    #[error("{0} grants are more than a gallery can hold ({DEFAULT_SLOTS})")]
+    TooMany(usize),
+    #[error("grants '{0}' and '{1}' have the same password: each grant needs its own")]
+    SamePassword(String, String),
+    #[error("grant '{grant}' names the album '{album}', which is not in the shoot (albums: {})", available.join(", "))]
+    UnknownAlbum {
+        grant: String,
+        album: String,
+        available: Vec<String>,
+    },
+}
+
+impl Config {
+    pub fn read(path: &Path) -> Result<Self, GrantError> {
+        let text = std::fs::read_to_string(path).map_err(|source| GrantError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config: Self = toml::from_str(&text).map_err(|error| GrantError::Parse {
+            path: path.to_owned(),
+            reason: error.message().to_owned(),
+        })?;
+        if config.grants.is_empty() {
+            return Err(GrantError::NoGrants(path.to_owned()));
+        }
+        Ok(config)
+    }
+}
+
+impl Grant {
+    /// Whether this grant opens `album`.
+    pub fn opens(&self, album: &AlbumSource) -> bool {
+        self.albums
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|name| album_called(album, name)))
+    }
+}
+
+fn album_called(album: &AlbumSource, name: &str) -> bool {
+    album.name == name || (album.is_main && name == MAIN_ALBUM)
+}
+
+/// Names unique, at most one per key slot, passwords distinct, and every
+/// album named is in the shoot.
+pub fn check(grants: &[Grant], shoot: &Shoot) -> Result<(), GrantError> {
+    if grants.len() > DEFAULT_SLOTS {
+        return Err(GrantError::TooMany(grants.len()));
+    }
+    for (i, a) in grants.iter().enumerate() {
+        for b in &grants[i + 1..] {
+            if a.name == b.name {
+                return Err(GrantError::DuplicateName(a.name.clone()));
+            }
+            if a.password.as_bytes() == b.password.as_bytes() {
+                return Err(GrantError::SamePassword(a.name.clone(), b.name.clone()));
+            }
+        }
+    }
+    for grant in grants {
+        for album in grant.albums.iter().flatten() {
+            if !shoot
+                .albums
+                .iter()
+                .any(|source| album_called(source, album))
+            {
+                return Err(GrantError::UnknownAlbum {
+                    grant: grant.name.clone(),
+                    album: album.clone(),
+                    available: available_albums(shoot),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn available_albums(shoot: &Shoot) -> Vec<String> {
+    shoot
+        .albums
+        .iter()
+        .map(|album| {
+            if album.is_main {
+                format!("{MAIN_ALBUM} (the top level)")
+            } else {
+                album.name.clone()
+            }
+        })
+        .collect()
+}
