@@ -17,12 +17,14 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
-use crate::cache::{Cache, Fingerprint};
+use crate::cache::{Cache, Fingerprint, Links};
 use crate::decode::PhotoError;
-use crate::encrypt::{random, Sealer};
+use crate::encrypt::{random, PreparedHeader, Sealer, SlotEntry};
+use crate::format::header::SlotType;
 use crate::format::header::{Header, SlotContents, DEFAULT_ITERATIONS};
 use crate::format::manifest::{Album, BlobRef, Manifest, Photo, Rendition, MANIFEST_FORMAT};
 use crate::format::{encoding, BlobKind, Id, HEADER_FILE};
+use crate::format::{vault, Key32};
 use crate::grants::{self, Grant, GrantError};
 use crate::render::{render_photo, RenderSettings};
 use crate::scan::{scan_shoot, ScanError, Shoot, Skipped};
@@ -190,10 +192,10 @@ pub fn build(
         }
     }
     let mut keep = HashSet::new();
-    let mut slots = Vec::new();
+    let mut slots: Vec<SlotEntry> = Vec::new();
     let mut grant_report = Vec::new();
     let mut manifest_bytes = 0;
-    for grant in grants {
+    for (index, grant) in grants.iter().enumerate() {
         let manifest = manifest_for(grant, &shoot, &albums, &sealer);
         keep.extend(
             manifest
@@ -203,10 +205,13 @@ pub fn build(
         let (blob, bytes) = write_manifest(&manifest, &grant.name, &sealer, &mut cache, &writer)?;
         keep.insert(blob.id.clone());
         manifest_bytes += bytes;
-        slots.push(SlotContents {
-            manifest_id: blob.id_bytes().expect("our own blob id"),
-            manifest_key: blob.key.clone(),
-        });
+        slots.extend(grant_slots(
+            index,
+            grant,
+            &blob,
+            &prepared_header,
+            &mut cache,
+        ));
         grant_report.push((
             grant.name.clone(),
             manifest.albums.len(),
@@ -232,6 +237,53 @@ pub fn build(
         elapsed: started.elapsed(),
         cache_warning,
     })
+}
+
+/// The key slots of grant number `index`: its password (or, for a
+/// two-factor grant, password and link together only), and its key link.
+/// Link secrets are kept from the last build, so links already sent work.
+fn grant_slots(
+    index: usize,
+    grant: &Grant,
+    manifest: &BlobRef,
+    prepared: &PreparedHeader,
+    cache: &mut Cache,
+) -> Vec<SlotEntry> {
+    let contents = || SlotContents {
+        manifest_id: manifest.id_bytes().expect("our own blob id"),
+        manifest_key: manifest.key.clone(),
+    };
+    let password_key = prepared.password_key(index);
+    let previous = cache.links(&grant.name);
+    let secret = |kept: Option<Key32>| kept.unwrap_or_else(|| Key32::from_bytes(random()));
+    let links = Links {
+        link: grant.link.then(|| secret(previous.link)),
+        two_factor: grant.two_factor_link.then(|| secret(previous.two_factor)),
+    };
+    let mut slots = Vec::new();
+    if let Some(link) = &links.two_factor {
+        // Only link and password together: no slot for either alone.
+        slots.push(SlotEntry {
+            ikm: vault::two_factor_key(password_key, link),
+            kind: SlotType::LinkAndPassword,
+            contents: contents(),
+        });
+    } else {
+        slots.push(SlotEntry {
+            ikm: password_key.clone(),
+            kind: SlotType::Password,
+            contents: contents(),
+        });
+    }
+    if let Some(link) = &links.link {
+        slots.push(SlotEntry {
+            ikm: link.clone(),
+            kind: SlotType::Link,
+            contents: contents(),
+        });
+    }
+    cache.record_links(&grant.name, links);
+    slots
 }
 
 /// The cached gallery id when the output folder still holds that gallery;

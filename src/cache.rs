@@ -70,6 +70,16 @@ struct State {
     manifests: BTreeMap<String, CachedManifest>,
     /// By source path relative to the shoot folder.
     photos: BTreeMap<String, CachedPhoto>,
+    /// Key-link secrets by grant name, kept so links stay valid.
+    #[serde(default)]
+    links: BTreeMap<String, Links>,
+}
+
+/// The secrets in a grant's key links.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Links {
+    pub link: Option<crate::format::Key32>,
+    pub two_factor: Option<crate::format::Key32>,
 }
 
 /// One gallery's cache file and what it held when the build started.
@@ -135,6 +145,20 @@ impl Cache {
         let cached = self.previous.manifests.get(grant)?;
         let same = cached.plaintext_sha256 == encoding::hex(&Sha256::digest(json));
         (same && blob_intact(site, &cached.blob)).then(|| cached.blob.clone())
+    }
+
+    /// The link secrets the last build gave `grant`.
+    pub fn links(&self, grant: &str) -> Links {
+        self.previous.links.get(grant).cloned().unwrap_or_default()
+    }
+
+    /// Every grant's link secrets, as of the last build.
+    pub fn all_links(&self) -> &BTreeMap<String, Links> {
+        &self.previous.links
+    }
+
+    pub fn record_links(&mut self, grant: &str, links: Links) {
+        self.next.links.insert(grant.to_owned(), links);
     }
 
     /// Records what this build made, for the next one.

@@ -26,6 +26,9 @@ pub enum Command {
     /// Check that a gallery is complete and every file decrypts
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
+    /// Print the key links of a gallery built with `link = true` or
+    /// `two_factor_link = true` in lightproof.toml
+    Link(LinkArgs),
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +151,25 @@ pub struct VerifyArgs {
 
     #[command(flatten)]
     pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// Gallery folder, as given to `lightproof build --out`
+    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// Only this grant's links
+    #[arg(long, value_name = "NAME")]
+    pub grant: Option<String>,
+
+    /// The gallery's address on the web, e.g. https://example.com/smith-wedding/
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Where the build cache lives (as for `build`)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

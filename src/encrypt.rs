@@ -90,26 +90,29 @@ impl Sealer {
         }
     }
 
-    /// The header, password key `i` opening `slots[i]`, each in its own
-    /// slot at a random index, so slot order says nothing about grants.
-    pub fn seal_header(&self, prepared: PreparedHeader, slots: &[SlotContents]) -> Header {
-        let PreparedHeader {
-            mut header,
-            password_keys,
-        } = prepared;
-        assert_eq!(password_keys.len(), slots.len(), "one slot per password");
-        let indices = shuffled_slot_indices();
-        for ((key, slot), index) in password_keys.iter().zip(slots).zip(indices) {
+    /// The header with each slot sealed at a random index, so slot order
+    /// says nothing about grants; the other slots stay random filler.
+    pub fn seal_header(&self, prepared: PreparedHeader, slots: &[SlotEntry]) -> Header {
+        let mut header = prepared.header;
+        assert!(slots.len() <= DEFAULT_SLOTS, "grants::check counts slots");
+        for (slot, index) in slots.iter().zip(shuffled_slot_indices()) {
             header.seal_slot(
                 index,
-                key,
-                SlotType::Password,
+                &slot.ikm,
+                slot.kind,
                 random::<SLOT_SALT_LEN>(),
-                slot,
+                &slot.contents,
             );
         }
         header
     }
+}
+
+/// One key slot to write: what unwraps it, and what it holds.
+pub struct SlotEntry {
+    pub ikm: Key32,
+    pub kind: SlotType,
+    pub contents: SlotContents,
 }
 
 /// 0..DEFAULT_SLOTS in a random order (Fisher–Yates; the modulo bias of a
@@ -128,4 +131,11 @@ fn shuffled_slot_indices() -> Vec<usize> {
 pub struct PreparedHeader {
     header: Header,
     password_keys: Vec<Key32>,
+}
+
+impl PreparedHeader {
+    /// PBKDF2 of password `index` (in the order given to `prepare_header`).
+    pub fn password_key(&self, index: usize) -> &Key32 {
+        &self.password_keys[index]
+    }
 }

@@ -14,6 +14,11 @@
 //! name = "family"
 //! albums = ["Ceremony", "Reception"]   # subfolder names; "main" is the top level
 //! password_file = "family.txt"         # else LIGHTPROOF_PASSWORD_FAMILY, else asked
+//! link = true                          # also a key link (`lightproof link`)
+//!
+//! [[grant]]
+//! name = "downloads"
+//! two_factor_link = true               # opens only with its link AND its password
 //! ```
 //!
 //! Without a config file there is one grant, "everyone", for every album.
@@ -47,6 +52,13 @@ pub struct GrantConfig {
     pub albums: Option<Vec<String>>,
     /// Relative to the config file's folder.
     pub password_file: Option<PathBuf>,
+    /// A key link opens this grant without the password.
+    #[serde(default)]
+    pub link: bool,
+    /// Opened only by a key link together with the password: neither
+    /// alone opens anything. Excludes `link`.
+    #[serde(default)]
+    pub two_factor_link: bool,
 }
 
 /// A grant with its password.
@@ -55,6 +67,27 @@ pub struct Grant {
     pub name: String,
     pub albums: Option<Vec<String>>,
     pub password: Password,
+    pub link: bool,
+    pub two_factor_link: bool,
+}
+
+impl Grant {
+    /// The grant of a gallery without a config file.
+    pub fn everyone(password: Password) -> Self {
+        Self {
+            name: EVERYONE.to_owned(),
+            albums: None,
+            password,
+            link: false,
+            two_factor_link: false,
+        }
+    }
+
+    /// Key slots it needs: its password (or password and link together),
+    /// and its key link.
+    pub fn slots(&self) -> usize {
+        1 + usize::from(self.link)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,9 +102,11 @@ pub enum GrantError {
     Parse { path: PathBuf, reason: String },
     #[error("the config file '{0}' has no [[grant]]: add at least one, or delete the file for a single password")]
     NoGrants(PathBuf),
+    #[error("grant '{0}' has both link and two_factor_link: a plain link would open it without the password")]
+    LinkAndTwoFactor(String),
     #[error("two grants are called '{0}': give each grant its own name")]
     DuplicateName(String),
-    #[error("{0} grants are more than a gallery can hold ({DEFAULT_SLOTS})")]
+    #[error("the grants need {0} key slots (one per password and per link), more than the {DEFAULT_SLOTS} a gallery holds")]
     TooMany(usize),
     #[error("grants '{0}' and '{1}' have the same password: each grant needs its own")]
     SamePassword(String, String),
@@ -116,8 +151,12 @@ fn album_called(album: &AlbumSource, name: &str) -> bool {
 /// Names unique, at most one per key slot, passwords distinct, and every
 /// album named is in the shoot.
 pub fn check(grants: &[Grant], shoot: &Shoot) -> Result<(), GrantError> {
-    if grants.len() > DEFAULT_SLOTS {
-        return Err(GrantError::TooMany(grants.len()));
+    let slots: usize = grants.iter().map(Grant::slots).sum();
+    if slots > DEFAULT_SLOTS {
+        return Err(GrantError::TooMany(slots));
+    }
+    if let Some(grant) = grants.iter().find(|g| g.link && g.two_factor_link) {
+        return Err(GrantError::LinkAndTwoFactor(grant.name.clone()));
     }
     for (i, a) in grants.iter().enumerate() {
         for b in &grants[i + 1..] {

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use cli::{BuildArgs, Cli, Command, VerifyArgs, WatermarkArgs};
+use cli::{BuildArgs, Cli, Command, LinkArgs, VerifyArgs, WatermarkArgs};
 use lightproof::build::{build, BuildOptions};
-use lightproof::grants::{Config, Grant, CONFIG_FILE, EVERYONE};
+use lightproof::grants::{Config, Grant, CONFIG_FILE};
 use lightproof::password::{self, Confirm};
 use lightproof::verify::verify;
 use lightproof::watermark::Watermark;
@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => run_build(*args),
         Command::Verify(args) => run_verify(args),
+        Command::Link(args) => run_link(args),
     };
     match result {
         Ok(code) => code,
@@ -83,11 +84,7 @@ fn grants(args: &BuildArgs) -> Result<Vec<Grant>, Box<dyn std::error::Error>> {
         .or_else(|| default_config.is_file().then_some(default_config));
     let Some(config_path) = config_path else {
         let password = password::obtain(args.password.password_file.as_deref(), Confirm::Twice)?;
-        return Ok(vec![Grant {
-            name: EVERYONE.to_owned(),
-            albums: None,
-            password,
-        }]);
+        return Ok(vec![Grant::everyone(password)]);
     };
     if args.password.password_file.is_some() {
         return Err(format!(
@@ -109,6 +106,8 @@ fn grants(args: &BuildArgs) -> Result<Vec<Grant>, Box<dyn std::error::Error>> {
                 name: grant.name,
                 albums: grant.albums,
                 password,
+                link: grant.link,
+                two_factor_link: grant.two_factor_link,
             })
         })
         .collect()
@@ -125,6 +124,51 @@ fn watermark(args: &WatermarkArgs) -> Result<Option<Watermark>, Box<dyn std::err
     watermark.size = args.watermark_size;
     watermark.on_thumbnails = args.watermark_thumbnails;
     Ok(Some(watermark))
+}
+
+/// Prints `URL#k=…` (opens the grant) and `URL#k2=…` (opens it with the
+/// password) for each grant that has links. Links live in the build cache
+/// of this computer; stdout gets only the links, for scripts.
+fn run_link(args: LinkArgs) -> Outcome {
+    let site = args
+        .site
+        .canonicalize()
+        .map_err(|e| format!("cannot open '{}': {e}", args.site.display()))?;
+    let cache = lightproof::cache::Cache::open(&site, args.cache_dir.as_deref(), false);
+    let base = args.url.as_deref().unwrap_or("");
+    let mut printed = 0;
+    for (grant, links) in cache.all_links() {
+        if args.grant.as_ref().is_some_and(|wanted| wanted != grant) {
+            continue;
+        }
+        let fragment = |tag: &str, key: &lightproof::format::Key32| {
+            format!(
+                "{base}#{tag}={}",
+                lightproof::format::encoding::base32(key.as_bytes())
+            )
+        };
+        if let Some(key) = &links.link {
+            println!("{}", fragment("k", key));
+            eprintln!("lightproof: ^ opens grant '{grant}' without a password");
+            printed += 1;
+        }
+        if let Some(key) = &links.two_factor {
+            println!("{}", fragment("k2", key));
+            eprintln!("lightproof: ^ opens grant '{grant}' together with its password (send them separately)");
+            printed += 1;
+        }
+    }
+    if printed == 0 {
+        return Err(format!(
+            "no key links known for '{}' on this computer: add link = true or two_factor_link = true to a grant in lightproof.toml and build it here",
+            site.display()
+        )
+        .into());
+    }
+    if args.url.is_none() {
+        eprintln!("lightproof: add your gallery's address in front (or pass --url https://…/): the part after # never reaches the server");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_verify(args: VerifyArgs) -> Outcome {

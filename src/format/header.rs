@@ -52,7 +52,13 @@ const SLOT_LABEL: &[u8] = b"lightproof.v1/slot";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum SlotType {
+    /// ikm = PBKDF2 of the password.
     Password = 1,
+    /// ikm = the 32-byte secret in a key link's fragment.
+    Link = 2,
+    /// ikm = HMAC-SHA-256(link secret, "lightproof.v1/two-factor" ||
+    /// PBKDF2 of the password): needs both the link and the password.
+    LinkAndPassword = 3,
 }
 
 /// What a slot unwraps to: the manifest this password may read.

@@ -110,3 +110,37 @@ pub fn open_manifest(
     zeroize::Zeroize::zeroize(&mut json);
     manifest
 }
+
+const TWO_FACTOR_LABEL: &[u8] = b"lightproof.v1/two-factor";
+
+/// The ikm of a two-factor link slot: the link secret keys an HMAC over
+/// the password key, so neither half alone gives anything.
+pub fn two_factor_key(password_key: &Key32, link_secret: &Key32) -> Key32 {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(link_secret.as_bytes())
+        .expect("HMAC takes any key length");
+    mac.update(TWO_FACTOR_LABEL);
+    mac.update(password_key.as_bytes());
+    let mut out: [u8; 32] = mac.finalize().into_bytes().into();
+    let key = Key32::from_bytes(out);
+    zeroize::Zeroize::zeroize(&mut out);
+    key
+}
+
+/// Opens the slot of a key link.
+pub fn unlock_with_link(header: &Header, link_secret: &Key32) -> Result<SlotContents, FormatError> {
+    header.open_slots(link_secret, SlotType::Link)
+}
+
+/// Opens the slot of a two-factor link with its password.
+pub fn unlock_with_link_and_password(
+    header: &Header,
+    link_secret: &Key32,
+    password_nfc: &[u8],
+) -> Result<SlotContents, FormatError> {
+    let password_key = header.derive_password_key(password_nfc);
+    header.open_slots(
+        &two_factor_key(&password_key, link_secret),
+        SlotType::LinkAndPassword,
+    )
+}

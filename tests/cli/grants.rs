@@ -203,3 +203,86 @@ fn bad_grants_are_refused_before_anything_is_written() {
         assert!(!site.join(HEADER_FILE).exists());
     }
 }
+
+/// A shoot with a linked grant and a two-factor grant, built; returns the
+/// dir, shoot, site and the output of `lightproof link`.
+fn linked_site() -> (tempfile::TempDir, PathBuf, PathBuf, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    copy_dir(&sample_shoot(), &shoot);
+    let config = "[[grant]]\nname = \"client\"\nlink = true\n\n\
+                  [[grant]]\nname = \"vip\"\nalbums = [\"Mountains\"]\ntwo_factor_link = true\n";
+    fs::write(shoot.join("lightproof.toml"), config).unwrap();
+    let site = dir.path().join("site");
+    let build = || {
+        let output = run(
+            lightproof(&["build", path_str(&shoot), "--out", path_str(&site)])
+                .env("LIGHTPROOF_PASSWORD_CLIENT", "client password for links")
+                .env("LIGHTPROOF_PASSWORD_VIP", "vip password, second factor"),
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    let links = || {
+        let output = run(&mut lightproof(&[
+            "link",
+            path_str(&site),
+            "--url",
+            "https://example.com/g/",
+        ]));
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    build();
+    let first = links();
+    build();
+    assert_eq!(links(), first, "a rebuild keeps the links already sent");
+    (dir, shoot, site, first)
+}
+
+fn secret_of(line: &str, tag: &str) -> Key32 {
+    let encoded = line.split_once(&format!("#{tag}=")).unwrap().1;
+    Key32::from_bytes(encoding::base32_decode::<32>(encoded).unwrap())
+}
+
+#[test]
+fn key_links_open_their_grant_and_two_factor_needs_both_halves() {
+    let (_dir, _, site, links) = linked_site();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links
+        .iter()
+        .all(|l| l.starts_with("https://example.com/g/#k")));
+    let plain = links.iter().find(|l| l.contains("#k=")).unwrap();
+    let two_factor = links.iter().find(|l| l.contains("#k2=")).unwrap();
+    let header = Header::parse(&fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
+
+    let slot = vault::unlock_with_link(&header, &secret_of(plain, "k")).unwrap();
+    let manifest_file = fs::read(site.join(blob_path(&slot.manifest_id))).unwrap();
+    let manifest = vault::open_manifest(&header, &slot, &manifest_file).unwrap();
+    assert_eq!(
+        manifest.albums.len(),
+        3,
+        "the client link opens the client grant"
+    );
+    assert!(vault::unlock_with_password(&header, b"client password for links").is_ok());
+
+    let vip_secret = secret_of(two_factor, "k2");
+    let vip_password = b"vip password, second factor";
+    assert!(
+        vault::unlock_with_password(&header, vip_password).is_err(),
+        "password alone"
+    );
+    assert!(
+        vault::unlock_with_link(&header, &vip_secret).is_err(),
+        "link alone"
+    );
+    assert!(vault::unlock_with_link_and_password(&header, &vip_secret, b"wrong").is_err());
+    let slot = vault::unlock_with_link_and_password(&header, &vip_secret, vip_password).unwrap();
+    let manifest_file = fs::read(site.join(blob_path(&slot.manifest_id))).unwrap();
+    let manifest = vault::open_manifest(&header, &slot, &manifest_file).unwrap();
+    let names: Vec<_> = manifest.albums.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Mountains"]);
+}

@@ -119,6 +119,38 @@ pub unsafe extern "C" fn lp_unlock_password(ptr: *const u8, len: usize) -> i32 {
     with_session(|session| session.unlock_password(password))
 }
 
+/// Unlocks with a key link's 32-byte secret. Output as [`lp_unlock_key`].
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_unlock_link(ptr: *const u8, len: usize) -> i32 {
+    let secret = input(ptr, len);
+    with_session(|session| session.unlock_link(secret))
+}
+
+/// Unlocks a two-factor link: PBKDF2 output (32 bytes) ‖ link secret (32
+/// bytes). Output as [`lp_unlock_key`].
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_unlock_two_factor(ptr: *const u8, len: usize) -> i32 {
+    let keys = input(ptr, len);
+    with_session(|session| session.unlock_two_factor(keys))
+}
+
+/// Unlocks a two-factor link without WebCrypto: link secret (32 bytes) ‖
+/// NFC password; PBKDF2 runs here. Output as [`lp_unlock_key`].
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_unlock_two_factor_password(ptr: *const u8, len: usize) -> i32 {
+    let bytes = input(ptr, len);
+    with_session(|session| session.unlock_two_factor_password(bytes))
+}
+
 /// Opens the manifest blob; output: the display JSON (no keys).
 ///
 /// # Safety

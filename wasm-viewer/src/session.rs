@@ -36,6 +36,43 @@ impl Session {
         self.unlocked(slot)
     }
 
+    /// A key link's 32-byte secret.
+    pub fn unlock_link(&mut self, secret: &[u8]) -> Result<Vec<u8>, Status> {
+        let header = self.header.as_ref().ok_or(Status::BadState)?;
+        let secret = Key32::from_slice(secret).ok_or(Status::BadState)?;
+        let slot = vault::unlock_with_link(header, &secret).map_err(status)?;
+        self.unlocked(slot)
+    }
+
+    /// A two-factor link: the PBKDF2 output (32 bytes) then the link's
+    /// secret (32 bytes).
+    pub fn unlock_two_factor(&mut self, keys: &[u8]) -> Result<Vec<u8>, Status> {
+        let header = self.header.as_ref().ok_or(Status::BadState)?;
+        if keys.len() != 64 {
+            return Err(Status::BadState);
+        }
+        let password_key = Key32::from_slice(&keys[..32]).ok_or(Status::BadState)?;
+        let secret = Key32::from_slice(&keys[32..]).ok_or(Status::BadState)?;
+        let ikm = vault::two_factor_key(&password_key, &secret);
+        let slot = header
+            .open_slots(&ikm, SlotType::LinkAndPassword)
+            .map_err(status)?;
+        self.unlocked(slot)
+    }
+
+    /// A two-factor link without WebCrypto: the link's secret (32 bytes)
+    /// then the NFC password; PBKDF2 runs here.
+    pub fn unlock_two_factor_password(&mut self, input: &[u8]) -> Result<Vec<u8>, Status> {
+        let header = self.header.as_ref().ok_or(Status::BadState)?;
+        if input.len() <= 32 {
+            return Err(Status::BadState);
+        }
+        let secret = Key32::from_slice(&input[..32]).ok_or(Status::BadState)?;
+        let slot =
+            vault::unlock_with_link_and_password(header, &secret, &input[32..]).map_err(status)?;
+        self.unlocked(slot)
+    }
+
     pub fn unlock_password(&mut self, password: &[u8]) -> Result<Vec<u8>, Status> {
         let header = self.header.as_ref().ok_or(Status::BadState)?;
         let slot = vault::unlock_with_password(header, password).map_err(status)?;

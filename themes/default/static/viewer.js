@@ -16,6 +16,8 @@
     missing: 'Some of the files of this gallery are missing from the server.',
     nowasm: "This browser can't open the gallery. Try an up-to-date browser.",
     empty: 'Enter the password to open the gallery.',
+    badlink: 'This link does not open the gallery (it may be old or cut short). Enter the password, or ask the photographer for a new link.',
+    twofactor: 'This link needs the gallery password too.',
   };
   const PHOTO_MESSAGES = {
     5: "Damaged — can't be shown",
@@ -68,9 +70,44 @@
     if (url && liveUrls.delete(url)) URL.revokeObjectURL(url);
   }
 
+  // -------------------------------------------------------------- key links
+  // `#k=<secret>` opens a grant; `#k2=<secret>` opens it with the password.
+  // The fragment never reaches the server; it leaves the address bar (and
+  // the history entry) at once, and the secret stays in memory only.
+  const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+  function base32Decode(text) {
+    const out = [];
+    let buffer = 0;
+    let bits = 0;
+    for (const c of text) {
+      const v = BASE32.indexOf(c);
+      if (v < 0) return null;
+      buffer = (buffer << 5) | v;
+      bits += 5;
+      if (bits >= 8) {
+        bits -= 8;
+        out.push((buffer >>> bits) & 0xff);
+      }
+    }
+    return Uint8Array.from(out);
+  }
+  function takeLinkFromAddress() {
+    const m = /^#(k2?)=([a-z2-7]+)$/.exec(location.hash);
+    if (!/^#k2?=/.test(location.hash)) return null;
+    history.replaceState(history.state, '', location.pathname + location.search);
+    const bytes = m && m[2].length === 52 ? base32Decode(m[2]) : null;
+    return { twoFactor: Boolean(m && m[1] === 'k2'), bytes: bytes && bytes.length === 32 ? bytes : null };
+  }
+  let link = takeLinkFromAddress();
+  function forgetLink() {
+    if (link && link.bytes) link.bytes.fill(0);
+    link = null;
+  }
+
   // ------------------------------------------------------------ wasm bridge
   const EXPORTS = ['memory', 'lp_alloc', 'lp_free', 'lp_out_ptr', 'lp_out_len', 'lp_open_header',
-    'lp_unlock_key', 'lp_unlock_password', 'lp_open_manifest', 'lp_open_photo', 'lp_lock'];
+    'lp_unlock_key', 'lp_unlock_password', 'lp_unlock_link', 'lp_unlock_two_factor',
+    'lp_unlock_two_factor_password', 'lp_open_manifest', 'lp_open_photo', 'lp_lock'];
   let wasm = null;
 
   // Calls an export with `args` then (ptr, len) of `input`, if any. Returns the
@@ -178,7 +215,14 @@
           bits = null; // fall back to the module's own PBKDF2 below
         }
         if (bits) {
-          try { r = call('lp_unlock_key', [], bits, true); } finally { bits.fill(0); }
+          const twoFactor = link && link.twoFactor && link.bytes;
+          const input = twoFactor ? concat(bits, link.bytes) : bits;
+          try {
+            r = call(twoFactor ? 'lp_unlock_two_factor' : 'lp_unlock_key', [], input, true);
+          } finally {
+            bits.fill(0);
+            input.fill(0);
+          }
           unlockedWith = 'webcrypto';
         }
       }
@@ -187,7 +231,12 @@
         // itself, which blocks this page for a while. Let the message show first.
         setStatus('Unlocking… This browser is slower at it: it can take up to a minute.');
         await nextPaint();
-        r = call('lp_unlock_password', [], pw, true);
+        if (link && link.twoFactor && link.bytes) {
+          const input = concat(link.bytes, pw);
+          try { r = call('lp_unlock_two_factor_password', [], input, true); } finally { input.fill(0); }
+        } else {
+          r = call('lp_unlock_password', [], pw, true);
+        }
         unlockedWith = 'wasm';
       }
       const path = json(checked(r)).manifest;
@@ -197,6 +246,24 @@
       pw.fill(0);
     }
   }
+  function concat(a, b) {
+    const out = new Uint8Array(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+  }
+
+  // Opens the grant of a `#k=` link; on failure the password form stays.
+  async function unlockWithLink() {
+    if (!link.bytes) throw lpError('badlink');
+    const r = call('lp_unlock_link', [], link.bytes, true);
+    if (r.status === WRONG_PASSWORD) throw lpError('badlink');
+    const path = json(checked(r)).manifest;
+    if (typeof path !== 'string' || !BLOB_PATH.test(path)) throw lpError(5);
+    unlockedWith = 'link';
+    return path;
+  }
+
   function setStatus(text) { ui.status.textContent = text; }
   function setError(text) { ui.error.textContent = text; }
   function setBusy(busy) {
@@ -213,13 +280,19 @@
       ui.password.focus();
       return;
     }
+    await openGallery(() => unlockWith(password));
+  }
+
+  // Unlocks with `getManifestPath` (password or link), then shows the gallery.
+  async function openGallery(getManifestPath) {
     state = 'unlocking';
     setError('');
     setStatus('Unlocking…');
     setBusy(true);
     try {
       await init();
-      const manifestPath = await unlockWith(password);
+      const manifestPath = await getManifestPath();
+      if (link && !link.twoFactor) forgetLink();
       setStatus('Opening the gallery…');
       const blob = await fetchBytes(manifestPath);
       manifest = validateManifest(json(checked(call('lp_open_manifest', [], blob))));
@@ -231,8 +304,9 @@
     } catch (e) {
       const code = codeOf(e);
       try { if (wasm) wasm.lp_lock(); } catch (e2) { /* nothing to clear */ }
+      if (code === 'badlink') forgetLink();
       state = 'locked';
-      setStatus('');
+      setStatus(link && link.twoFactor ? MESSAGES.twofactor : '');
       setBusy(false);
       setError(MESSAGES[code] || MESSAGES[7]);
       ui.password.focus();
@@ -575,6 +649,7 @@
     resizeObserver.disconnect();
     clearTiles();
     try { if (wasm) wasm.lp_lock(); } catch (e) { /* keys are gone with the page anyway */ }
+    forgetLink();
     manifest = null;
     for (const url of liveUrls) revoke(url);
     ui.title.textContent = '';
@@ -617,10 +692,17 @@
   ui.lbStage.addEventListener('pointerup', onPointerUp);
   ui.lbStage.addEventListener('pointercancel', () => { swipe = null; });
 
-  // Start loading the module and the header before the password is typed.
-  init().catch((e) => {
-    if (state === 'locked' && !ui.error.textContent) setError(MESSAGES[codeOf(e)] || MESSAGES[7]);
-  });
+  // Start loading the module and the header before the password is typed;
+  // a key link opens the gallery straight away.
+  if (link && !link.twoFactor) {
+    openGallery(unlockWithLink);
+  } else {
+    if (link) setStatus(link.bytes ? MESSAGES.twofactor : '');
+    if (link && !link.bytes) { setError(MESSAGES.badlink); forgetLink(); }
+    init().catch((e) => {
+      if (state === 'locked' && !ui.error.textContent) setError(MESSAGES[codeOf(e)] || MESSAGES[7]);
+    });
+  }
 
   // Read-only hooks for the browser tests: no keys, no plaintext.
   Object.defineProperty(window, 'lightproofViewer', {
