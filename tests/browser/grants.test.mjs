@@ -11,10 +11,12 @@ import {
 } from './support.mjs';
 
 const GRANTS = {
-  client: { password: 'client: every album, 2026', albums: null, expect: { albums: 3, photos: 9 } },
+  client: { password: 'client: every album, 2026', albums: null, link: 'link', expect: { albums: 3, photos: 9 } },
   family: { password: 'family: the ceremony only', albums: ['Ceremony'], expect: { albums: 1, photos: 3 } },
   friends: { password: 'friends: mountains and main', albums: ['Mountains', 'main'], expect: { albums: 2, photos: 6 } },
+  vip: { password: 'vip: link and password together', albums: ['Mountains'], link: 'two_factor_link', expect: { albums: 1, photos: 4 } },
 };
+const links = {}; // 'k' and 'k2' fragments printed by `lightproof link`
 
 let tmp;
 let server;
@@ -25,13 +27,20 @@ before(async () => {
   const shoot = path.join(tmp, 'shoot');
   await cp(SHOOT, shoot, { recursive: true });
   const config = Object.entries(GRANTS).map(([name, g]) => `[[grant]]\nname = "${name}"\n`
-    + (g.albums ? `albums = ${JSON.stringify(g.albums)}\n` : '')).join('\n');
+    + (g.albums ? `albums = ${JSON.stringify(g.albums)}\n` : '')
+    + (g.link ? `${g.link} = true\n` : '')).join('\n');
   await writeFile(path.join(shoot, 'lightproof.toml'), config);
   const env = { ...process.env, LIGHTPROOF_CACHE_DIR: path.join(tmp, 'cache') };
   delete env.LIGHTPROOF_PASSWORD;
   for (const [name, g] of Object.entries(GRANTS)) env[`LIGHTPROOF_PASSWORD_${name.toUpperCase()}`] = g.password;
   const site = path.join(tmp, 'site');
   await promisify(execFile)(BIN, ['build', shoot, '--out', site, '--quiet'], { env, timeout: 300_000 });
+  const { stdout } = await promisify(execFile)(BIN, ['link', site], { env });
+  for (const line of stdout.trim().split('\n')) {
+    const [, tag] = /^#(k2?)=/.exec(line);
+    links[tag] = line;
+  }
+  assert.ok(links.k && links.k2, stdout);
   server = await serve(site);
   browser = await launchBrowser();
 });
@@ -43,7 +52,7 @@ after(async () => {
 });
 
 describe('grants', { timeout: 300_000 }, () => {
-  for (const [name, grant] of Object.entries(GRANTS)) {
+  for (const [name, grant] of Object.entries(GRANTS).filter(([, g]) => g.link !== 'two_factor_link')) {
     test(`the ${name} password shows exactly its albums`, async () => {
       const p = await openPage(browser, server.url);
       try {
@@ -64,4 +73,70 @@ describe('grants', { timeout: 300_000 }, () => {
       }
     });
   }
+});
+
+const albumsAndPhotos = async (page) => {
+  const perAlbum = await forEachAlbum(page, async () => (await sweepAlbum(page)).size);
+  return { albums: perAlbum.length, photos: perAlbum.reduce((a, b) => a + b, 0) };
+};
+
+describe('key links', { timeout: 300_000 }, () => {
+  test('a key link opens without a password and leaves no fragment behind', async () => {
+    const p = await openPage(browser, null);
+    try {
+      const { page } = p;
+      await page.goto(server.url + links.k);
+      await page.waitForFunction(() => !document.getElementById('gallery').hidden, null, { timeout: 30_000 });
+      assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'link');
+      assert.equal(new URL(page.url()).hash, '', 'the fragment left the address bar');
+      assert.equal(await page.evaluate(() => location.hash), '');
+      assert.deepEqual(await albumsAndPhotos(page), GRANTS.client.expect);
+      assert.ok(p.requests.every((url) => !url.includes('#') && !url.includes(links.k.slice(3))), 'the secret never went out');
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a two-factor link needs its password, and the password alone opens nothing', async () => {
+    const p = await openPage(browser, null);
+    try {
+      const { page } = p;
+      await page.goto(server.url + links.k2);
+      await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+      assert.equal(new URL(page.url()).hash, '');
+      assert.match(await page.locator('#unlock-status, [role="status"]').first().textContent(), /password too/);
+      await unlock(page, 'not the vip password');
+      assert.match(await page.locator('[role="alert"]').textContent(), /does not open/);
+      await unlock(page, GRANTS.vip.password);
+      assert.equal(await page.evaluate(() => !document.getElementById('gallery').hidden), true);
+      assert.deepEqual(await albumsAndPhotos(page), GRANTS.vip.expect);
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+    const q = await openPage(browser, server.url);
+    try {
+      await unlock(q.page, GRANTS.vip.password);
+      assert.match(await q.page.locator('[role="alert"]').textContent(), /does not open/, 'password without the link');
+      assert.equal(await q.page.evaluate(() => document.getElementById('gallery').hidden), true);
+    } finally {
+      await q.close();
+    }
+  });
+
+  test('a damaged link says so and the password still works', async () => {
+    const p = await openPage(browser, null);
+    try {
+      const { page } = p;
+      await page.goto(`${server.url}#k=${'a'.repeat(52)}`);
+      await page.waitForFunction(() => document.querySelector('[role="alert"]').textContent !== '', null, { timeout: 30_000 });
+      assert.match(await page.locator('[role="alert"]').textContent(), /link does not open/);
+      assert.equal(new URL(page.url()).hash, '');
+      await unlock(page, GRANTS.family.password);
+      assert.deepEqual(await albumsAndPhotos(page), GRANTS.family.expect);
+    } finally {
+      await p.close();
+    }
+  });
 });
