@@ -87,7 +87,7 @@ measure() { # name command... ; appends "name wall_s peak_kib" to results
     fi
     rm -f "$t"
 }
-export LIGHTPROOF_PASSWORD=benchmark LIGHTPROOF_CACHE_DIR=$work/cache
+export LIGHTPROOF_PASSWORD="benchmark: copper tundra lantern" LIGHTPROOF_CACHE_DIR=$work/cache
 watermark=(--watermark "© Benchmark Studio")
 run_lightproof() { rm -rf "$work/out-lp"; measure lightproof "$lightproof" build "$shoot" --out "$work/out-lp" --quiet --no-cache "${watermark[@]}"; }
 run_vips() {

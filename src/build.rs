@@ -44,6 +44,8 @@ pub struct BuildOptions {
     pub use_cache: bool,
     /// Where the cache lives; the user's cache folder when `None`.
     pub cache_dir: Option<PathBuf>,
+    /// Build even with passwords that are easy to guess.
+    pub allow_weak: bool,
 }
 
 impl BuildOptions {
@@ -57,6 +59,7 @@ impl BuildOptions {
             title: None,
             use_cache: true,
             cache_dir: None,
+            allow_weak: false,
         }
     }
 }
@@ -156,7 +159,7 @@ pub fn build(
     if jobs.is_empty() {
         return Err(BuildError::NoPhotos(options.shoot.clone()));
     }
-    grants::check(grants, &shoot)?;
+    grants::check(grants, &shoot, options.allow_weak)?;
     let writer = SiteWriter::prepare(&options.out, &options.shoot, options.force)?;
     let mut cache = Cache::open(
         writer.root(),

@@ -29,6 +29,8 @@ pub enum Command {
     /// Print the key links of a gallery built with `link = true` or
     /// `two_factor_link = true` in lightproof.toml
     Link(LinkArgs),
+    /// Print a strong random passphrase (EFF word list, at least 77 bits)
+    Passwd(PasswdArgs),
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +67,11 @@ pub struct BuildArgs {
     /// Print only errors
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Build even if a password is easy to guess or contains the gallery's
+    /// title or an album name
+    #[arg(long)]
+    pub allow_weak: bool,
 
     /// Render every photo again instead of reusing unchanged ones from the
     /// last build (new keys for everything; the cache is then rewritten)
@@ -151,6 +158,14 @@ pub struct VerifyArgs {
 
     #[command(flatten)]
     pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// Number of words (6 give 77.5 bits)
+    #[arg(long, value_name = "N", default_value_t = 6,
+          value_parser = clap::value_parser!(u8).range(6..=20))]
+    pub words: u8,
 }
 
 #[derive(Debug, Args)]

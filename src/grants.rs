@@ -104,6 +104,8 @@ pub enum GrantError {
     NoGrants(PathBuf),
     #[error("grant '{0}' has both link and two_factor_link: a plain link would open it without the password")]
     LinkAndTwoFactor(String),
+    #[error("the password of grant '{grant}' is too weak: {why}. `lightproof passwd` makes a strong one; --allow-weak builds anyway")]
+    WeakPassword { grant: String, why: String },
     #[error("two grants are called '{0}': give each grant its own name")]
     DuplicateName(String),
     #[error("the grants need {0} key slots (one per password and per link), more than the {DEFAULT_SLOTS} a gallery holds")]
@@ -148,9 +150,12 @@ fn album_called(album: &AlbumSource, name: &str) -> bool {
     album.name == name || (album.is_main && name == MAIN_ALBUM)
 }
 
-/// Names unique, at most one per key slot, passwords distinct, and every
-/// album named is in the shoot.
-pub fn check(grants: &[Grant], shoot: &Shoot) -> Result<(), GrantError> {
+/// Names unique, at most one per key slot, passwords distinct and (unless
+/// `allow_weak`) strong, and every album named is in the shoot.
+pub fn check(grants: &[Grant], shoot: &Shoot, allow_weak: bool) -> Result<(), GrantError> {
+    if !allow_weak {
+        check_strength(grants, shoot)?;
+    }
     let slots: usize = grants.iter().map(Grant::slots).sum();
     if slots > DEFAULT_SLOTS {
         return Err(GrantError::TooMany(slots));
@@ -198,4 +203,23 @@ fn available_albums(shoot: &Shoot) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// Refuses guessable passwords and those containing the gallery's names.
+fn check_strength(grants: &[Grant], shoot: &Shoot) -> Result<(), GrantError> {
+    let mut names: Vec<&str> = vec![shoot.title.as_str()];
+    names.extend(shoot.albums.iter().map(|album| album.name.as_str()));
+    for grant in grants {
+        let mut known = names.clone();
+        if grant.name != EVERYONE {
+            known.push(&grant.name);
+        }
+        if let Some(why) = crate::passphrase::weakness(grant.password.as_str(), &known) {
+            return Err(GrantError::WeakPassword {
+                grant: grant.name.clone(),
+                why,
+            });
+        }
+    }
+    Ok(())
 }

@@ -20,6 +20,8 @@ pub mod encrypt;
 #[cfg(feature = "generator")]
 pub mod grants;
 #[cfg(feature = "generator")]
+pub mod passphrase;
+#[cfg(feature = "generator")]
 pub mod password;
 #[cfg(feature = "generator")]
 pub mod render;

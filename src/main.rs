@@ -29,6 +29,12 @@ fn main() -> ExitCode {
         Command::Build(args) => run_build(*args),
         Command::Verify(args) => run_verify(args),
         Command::Link(args) => run_link(args),
+        Command::Passwd(args) => {
+            let (phrase, bits) = lightproof::passphrase::generate(usize::from(args.words));
+            println!("{phrase}");
+            eprintln!("lightproof: {} random words, {bits:.1} bits", args.words);
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
@@ -48,6 +54,7 @@ fn run_build(args: BuildArgs) -> Outcome {
     options.kdf_iterations = args.kdf_iterations;
     options.title = args.title;
     options.use_cache = !args.no_cache;
+    options.allow_weak = args.allow_weak;
     options.cache_dir = args.cache_dir;
     options.render.thumb_long_edge = args.render.thumb_size;
     options.render.preview_long_edge = args.render.preview_size;

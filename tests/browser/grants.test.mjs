@@ -11,10 +11,10 @@ import {
 } from './support.mjs';
 
 const GRANTS = {
-  client: { password: 'client: every album, 2026', albums: null, link: 'link', expect: { albums: 3, photos: 9 } },
-  family: { password: 'family: the ceremony only', albums: ['Ceremony'], expect: { albums: 1, photos: 3 } },
-  friends: { password: 'friends: mountains and main', albums: ['Mountains', 'main'], expect: { albums: 2, photos: 6 } },
-  vip: { password: 'vip: link and password together', albums: ['Mountains'], link: 'two_factor_link', expect: { albums: 1, photos: 4 } },
+  client: { password: 'orchid tandem ferry: every album', albums: null, link: 'link', expect: { albums: 3, photos: 9 } },
+  family: { password: 'pebble cobalt sonnet, one album only', albums: ['Ceremony'], expect: { albums: 1, photos: 3 } },
+  friends: { password: 'lilac summit oyster, two albums', albums: ['Mountains', 'main'], expect: { albums: 2, photos: 6 } },
+  vip: { password: 'marble kite horizon, with its link', albums: ['Mountains'], link: 'two_factor_link', expect: { albums: 1, photos: 4 } },
 };
 const links = {}; // 'k' and 'k2' fragments printed by `lightproof link`
 

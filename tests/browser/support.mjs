@@ -48,7 +48,7 @@ export async function buildSite(dir) {
   const site = path.join(dir, 'site');
   try {
     await promisify(execFile)(BIN, ['build', SHOOT, '--out', site], {
-      env: { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD },
+      env: { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD, LIGHTPROOF_CACHE_DIR: path.join(dir, 'cache') },
       timeout: 300_000,
       maxBuffer: 16 * 1024 * 1024,
     });

@@ -187,7 +187,7 @@ fn password_sources_and_empty_passwords() {
     assert!(stderr(&output).contains("--password-file"));
     // The file wins over the environment.
     let file = dir.path().join("pw");
-    fs::write(&file, "from the file\n").unwrap();
+    fs::write(&file, "from the file: amber kettle orchard\n").unwrap();
     let output = run(lightproof(&[
         "build",
         path_str(&shoot),
@@ -198,7 +198,8 @@ fn password_sources_and_empty_passwords() {
     ])
     .arg("--quiet"));
     assert!(output.status.success());
-    let output = run(lightproof(&["verify", &out]).env("LIGHTPROOF_PASSWORD", "from the file"));
+    let output = run(lightproof(&["verify", &out])
+        .env("LIGHTPROOF_PASSWORD", "from the file: amber kettle orchard"));
     assert!(output.status.success());
     let output = run(&mut lightproof(&["verify", &out]));
     assert_eq!(output.status.code(), Some(2));
@@ -337,14 +338,20 @@ fn the_prompt_asks_twice_and_refuses_a_mismatch() {
         "{screen}"
     );
     assert!(!out.join("gallery.bin").exists());
-    let output = on_a_terminal(&args, &["same secret", "same secret"]);
+    let output = on_a_terminal(
+        &args,
+        &[
+            "same secret: copper meadow violin",
+            "same secret: copper meadow violin",
+        ],
+    );
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
-    let output =
-        run(lightproof(&["verify", path_str(&out)]).env("LIGHTPROOF_PASSWORD", "same secret"));
+    let output = run(lightproof(&["verify", path_str(&out)])
+        .env("LIGHTPROOF_PASSWORD", "same secret: copper meadow violin"));
     assert!(output.status.success());
 }
 

@@ -13,16 +13,16 @@ use lightproof::format::{blob_path, encoding, vault, BlobKind, Key32, HEADER_FIL
 use crate::util::*;
 
 const GRANTS: [(&str, &str, &str); 3] = [
-    ("client", "", "client password, all albums"),
+    ("client", "", "orchid tandem ferry, all albums"),
     (
         "family",
         "albums = [\"Ceremony\"]",
-        "family password, one album",
+        "pebble cobalt sonnet, one album",
     ),
     (
         "friends",
         "albums = [\"Mountains\", \"main\"]",
-        "friends password, two albums",
+        "lilac summit oyster, two albums",
     ),
 ];
 
@@ -152,7 +152,7 @@ fn changing_one_grant_password_rewrites_only_the_header() {
         "--out",
         path_str(&site),
     ]))
-    .env("LIGHTPROOF_PASSWORD_FAMILY", "a new family password"));
+    .env("LIGHTPROOF_PASSWORD_FAMILY", "a new walnut quartz melody"));
     assert!(output.status.success(), "{}", stderr(&output));
     let changed: Vec<_> = before
         .iter()
@@ -160,7 +160,7 @@ fn changing_one_grant_password_rewrites_only_the_header() {
         .map(|(path, _)| path.file_name().unwrap().to_owned())
         .collect();
     assert_eq!(changed, ["gallery.bin"]);
-    open_grant(&site, "a new family password");
+    open_grant(&site, "a new walnut quartz melody");
     let header = Header::parse(&fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
     assert!(vault::unlock_with_password(&header, GRANTS[1].2.as_bytes()).is_err());
 }
@@ -182,6 +182,14 @@ fn bad_grants_are_refused_before_anything_is_written() {
         ),
         ("[[grant]]\nnaem = \"a\"\n", "is not valid"),
         ("", "has no [[grant]]"),
+        (
+            "[[grant]]\nname = \"c\"\n",
+            "password of grant 'c' is too weak: it could be guessed",
+        ),
+        (
+            "[[grant]]\nname = \"d\"\n",
+            "password of grant 'd' is too weak: it contains 'ceremony'",
+        ),
     ];
     for (config, message) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -191,8 +199,13 @@ fn bad_grants_are_refused_before_anything_is_written() {
         let site = dir.path().join("site");
         let output = run(
             lightproof(&["build", path_str(&shoot), "--out", path_str(&site)])
-                .env("LIGHTPROOF_PASSWORD_A", "same")
-                .env("LIGHTPROOF_PASSWORD_B", "same"),
+                .env("LIGHTPROOF_PASSWORD_A", "identical tiger lantern opera")
+                .env("LIGHTPROOF_PASSWORD_B", "identical tiger lantern opera")
+                .env("LIGHTPROOF_PASSWORD_C", "Summer2026!")
+                .env(
+                    "LIGHTPROOF_PASSWORD_D",
+                    "our ceremony in the quiet glade, 1987",
+                ),
         );
         assert_eq!(output.status.code(), Some(2), "{config}");
         assert!(
@@ -202,6 +215,49 @@ fn bad_grants_are_refused_before_anything_is_written() {
         );
         assert!(!site.join(HEADER_FILE).exists());
     }
+}
+
+#[test]
+fn allow_weak_builds_with_a_weak_password_and_passwd_makes_strong_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    make_shoot(&shoot, &["a.png"]);
+    let site = dir.path().join("site");
+    let build = |extra: &[&str]| {
+        run(lightproof(&[
+            "build",
+            path_str(&shoot),
+            "--out",
+            path_str(&site),
+            "--quiet",
+        ])
+        .args(extra)
+        .env("LIGHTPROOF_PASSWORD", "letmein"))
+    };
+    assert_eq!(build(&[]).status.code(), Some(2));
+    assert!(build(&["--allow-weak"]).status.success());
+    let phrases: Vec<String> = (0..2)
+        .map(|_| {
+            let output = run(&mut lightproof(&["passwd"]));
+            assert!(output.status.success());
+            assert!(stderr(&output).contains("77.5 bits"), "{}", stderr(&output));
+            String::from_utf8(output.stdout).unwrap().trim().to_owned()
+        })
+        .collect();
+    assert_ne!(phrases[0], phrases[1]);
+    assert_eq!(phrases[0].split('-').count(), 6);
+    let output = run(lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&site),
+        "--quiet",
+    ])
+    .env("LIGHTPROOF_PASSWORD", &phrases[0]));
+    assert!(
+        output.status.success(),
+        "a generated passphrase is accepted"
+    );
 }
 
 /// A shoot with a linked grant and a two-factor grant, built; returns the
@@ -217,8 +273,14 @@ fn linked_site() -> (tempfile::TempDir, PathBuf, PathBuf, Vec<String>) {
     let build = || {
         let output = run(
             lightproof(&["build", path_str(&shoot), "--out", path_str(&site)])
-                .env("LIGHTPROOF_PASSWORD_CLIENT", "client password for links")
-                .env("LIGHTPROOF_PASSWORD_VIP", "vip password, second factor"),
+                .env(
+                    "LIGHTPROOF_PASSWORD_CLIENT",
+                    "saffron violet tundra for links",
+                )
+                .env(
+                    "LIGHTPROOF_PASSWORD_VIP",
+                    "marble kite horizon, second factor",
+                ),
         );
         assert!(output.status.success(), "{}", stderr(&output));
     };
@@ -267,10 +329,10 @@ fn key_links_open_their_grant_and_two_factor_needs_both_halves() {
         3,
         "the client link opens the client grant"
     );
-    assert!(vault::unlock_with_password(&header, b"client password for links").is_ok());
+    assert!(vault::unlock_with_password(&header, b"saffron violet tundra for links").is_ok());
 
     let vip_secret = secret_of(two_factor, "k2");
-    let vip_password = b"vip password, second factor";
+    let vip_password = b"marble kite horizon, second factor";
     assert!(
         vault::unlock_with_password(&header, vip_password).is_err(),
         "password alone"

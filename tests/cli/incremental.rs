@@ -101,9 +101,9 @@ fn adding_a_photo_renders_only_that_photo_and_keeps_every_other_blob() {
 #[test]
 fn a_password_change_rewrites_only_the_header() {
     let setup = setup(3);
-    build(&setup, "first password for this gallery", &[]);
+    build(&setup, "first: quiet umbrella canyon ledger", &[]);
     let before = snapshot(&setup.site);
-    let log = build(&setup, "second password for this gallery", &[]);
+    let log = build(&setup, "second: brisk walnut lantern atlas", &[]);
     assert!(log.contains("0 rendered, 3 unchanged"), "{log}");
     let after = snapshot(&setup.site);
     let changed: Vec<_> = after
@@ -113,8 +113,14 @@ fn a_password_change_rewrites_only_the_header() {
         .collect();
     assert_eq!(changed, [PathBuf::from("gallery.bin")]);
     assert_eq!(before.len(), after.len());
-    assert!(verify_with(&setup.site, "second password for this gallery"));
-    assert!(!verify_with(&setup.site, "first password for this gallery"));
+    assert!(verify_with(
+        &setup.site,
+        "second: brisk walnut lantern atlas"
+    ));
+    assert!(!verify_with(
+        &setup.site,
+        "first: quiet umbrella canyon ledger"
+    ));
 }
 
 #[test]

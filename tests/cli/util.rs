@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-pub const PASSWORD: &str = "test password for the sample shoot";
+pub const PASSWORD: &str = "velvet harbour lanterns drift at dawn";
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
