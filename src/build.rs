@@ -473,5 +473,6 @@ fn manifest_for(
             .filter(|(source, _)| grant.opens(&shoot.albums[*source]))
             .map(|(_, album)| album.clone())
             .collect(),
+        expires: grant.expires.clone(),
     }
 }

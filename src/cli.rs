@@ -51,6 +51,11 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 
+    /// Last day the viewer shows the photos, YYYY-MM-DD (advisory: delete
+    /// the gallery from the host to really end access)
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+
     /// Gallery title (default: the shoot folder's name)
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,

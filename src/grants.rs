@@ -55,6 +55,8 @@ pub struct GrantConfig {
     /// A key link opens this grant without the password.
     #[serde(default)]
     pub link: bool,
+    /// Last day the viewer shows this grant's photos (YYYY-MM-DD).
+    pub expires: Option<String>,
     /// Opened only by a key link together with the password: neither
     /// alone opens anything. Excludes `link`.
     #[serde(default)]
@@ -69,6 +71,7 @@ pub struct Grant {
     pub password: Password,
     pub link: bool,
     pub two_factor_link: bool,
+    pub expires: Option<String>,
 }
 
 impl Grant {
@@ -80,6 +83,7 @@ impl Grant {
             password,
             link: false,
             two_factor_link: false,
+            expires: None,
         }
     }
 
@@ -106,6 +110,8 @@ pub enum GrantError {
     LinkAndTwoFactor(String),
     #[error("the password of grant '{grant}' is too weak: {why}. `lightproof passwd` makes a strong one; --allow-weak builds anyway")]
     WeakPassword { grant: String, why: String },
+    #[error("grant '{grant}' expires on '{date}', which is not a date written YYYY-MM-DD")]
+    BadDate { grant: String, date: String },
     #[error("two grants are called '{0}': give each grant its own name")]
     DuplicateName(String),
     #[error("the grants need {0} key slots (one per password and per link), more than the {DEFAULT_SLOTS} a gallery holds")]
@@ -159,6 +165,18 @@ pub fn check(grants: &[Grant], shoot: &Shoot, allow_weak: bool) -> Result<(), Gr
     let slots: usize = grants.iter().map(Grant::slots).sum();
     if slots > DEFAULT_SLOTS {
         return Err(GrantError::TooMany(slots));
+    }
+    for grant in grants {
+        if let Some(date) = grant
+            .expires
+            .as_ref()
+            .filter(|d| !crate::format::manifest::is_iso_date(d))
+        {
+            return Err(GrantError::BadDate {
+                grant: grant.name.clone(),
+                date: date.clone(),
+            });
+        }
     }
     if let Some(grant) = grants.iter().find(|g| g.link && g.two_factor_link) {
         return Err(GrantError::LinkAndTwoFactor(grant.name.clone()));

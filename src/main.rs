@@ -91,7 +91,9 @@ fn grants(args: &BuildArgs) -> Result<Vec<Grant>, Box<dyn std::error::Error>> {
         .or_else(|| default_config.is_file().then_some(default_config));
     let Some(config_path) = config_path else {
         let password = password::obtain(args.password.password_file.as_deref(), Confirm::Twice)?;
-        return Ok(vec![Grant::everyone(password)]);
+        let mut everyone = Grant::everyone(password);
+        everyone.expires = args.expires.clone();
+        return Ok(vec![everyone]);
     };
     if args.password.password_file.is_some() {
         return Err(format!(
@@ -115,6 +117,7 @@ fn grants(args: &BuildArgs) -> Result<Vec<Grant>, Box<dyn std::error::Error>> {
                 password,
                 link: grant.link,
                 two_factor_link: grant.two_factor_link,
+                expires: grant.expires.or_else(|| args.expires.clone()),
             })
         })
         .collect()

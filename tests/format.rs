@@ -180,6 +180,7 @@ fn a_manifest_from_another_gallery_is_refused() {
         gallery: encoding::hex(&[1; 16]),
         title: "t".into(),
         albums: vec![],
+        expires: None,
     };
     let json = manifest.to_json();
     assert!(Manifest::parse(&json, &[1; 16]).is_ok());

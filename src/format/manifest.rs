@@ -27,6 +27,43 @@ pub struct Manifest {
     pub gallery: String,
     pub title: String,
     pub albums: Vec<Album>,
+    /// Last day (YYYY-MM-DD, the viewer's local time) the viewer shows the
+    /// photos; advisory only: a static host cannot enforce it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// Whether `text` is a calendar date written YYYY-MM-DD.
+pub fn is_iso_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(year, 4) && digits(month, 2) && digits(day, 2)) {
+        return false;
+    }
+    let (y, m, d): (u32, u32, u32) = (
+        year.parse().unwrap_or(0),
+        month.parse().unwrap_or(0),
+        day.parse().unwrap_or(0),
+    );
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    (1..=12).contains(&m) && d >= 1 && d <= days[(m - 1) as usize]
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -135,6 +172,13 @@ impl Manifest {
             });
         if !texts_ok {
             return Err(bad("text too long"));
+        }
+        if self
+            .expires
+            .as_deref()
+            .is_some_and(|date| !is_iso_date(date))
+        {
+            return Err(bad("invalid expiry date"));
         }
         let refs_ok = self.photos().all(|(_, photo)| {
             [&photo.thumb, &photo.preview].iter().all(|rendition| {

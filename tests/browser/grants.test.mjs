@@ -12,7 +12,7 @@ import {
 
 const GRANTS = {
   client: { password: 'orchid tandem ferry: every album', albums: null, link: 'link', expect: { albums: 3, photos: 9 } },
-  family: { password: 'pebble cobalt sonnet, one album only', albums: ['Ceremony'], expect: { albums: 1, photos: 3 } },
+  family: { password: 'pebble cobalt sonnet, one album only', albums: ['Ceremony'], expires: '2036-12-31', expect: { albums: 1, photos: 3 } },
   friends: { password: 'lilac summit oyster, two albums', albums: ['Mountains', 'main'], expect: { albums: 2, photos: 6 } },
   vip: { password: 'marble kite horizon, with its link', albums: ['Mountains'], link: 'two_factor_link', expect: { albums: 1, photos: 4 } },
 };
@@ -28,7 +28,8 @@ before(async () => {
   await cp(SHOOT, shoot, { recursive: true });
   const config = Object.entries(GRANTS).map(([name, g]) => `[[grant]]\nname = "${name}"\n`
     + (g.albums ? `albums = ${JSON.stringify(g.albums)}\n` : '')
-    + (g.link ? `${g.link} = true\n` : '')).join('\n');
+    + (g.link ? `${g.link} = true\n` : '')
+    + (g.expires ? `expires = "${g.expires}"\n` : '')).join('\n');
   await writeFile(path.join(shoot, 'lightproof.toml'), config);
   const env = { ...process.env, LIGHTPROOF_CACHE_DIR: path.join(tmp, 'cache') };
   delete env.LIGHTPROOF_PASSWORD;
@@ -139,4 +140,33 @@ describe('key links', { timeout: 300_000 }, () => {
       await p.close();
     }
   });
+});
+
+describe('expiry', { timeout: 300_000 }, () => {
+  for (const [when, expired] of [['2036-12-31T23:59:00', false], ['2037-01-01T00:00:01', true]]) {
+    test(`a grant that expires on 2036-12-31, opened at ${when}`, async () => {
+      const p = await openPage(browser, null);
+      try {
+        const { page } = p;
+        await page.clock.setFixedTime(new Date(when)); // local time, like the viewer's check
+        await page.goto(server.url);
+        await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+        await unlock(page, GRANTS.family.password);
+        const galleryShown = await page.evaluate(() => !document.getElementById('gallery').hidden);
+        assert.equal(galleryShown, !expired);
+        if (expired) {
+          assert.match(await page.locator('[role="alert"]').textContent(), /expired.*contact the photographer/i);
+          assert.equal(await page.evaluate(() => window.lightproofViewer.liveBlobUrls), 0, 'no photo was decrypted');
+        }
+        // The other grants have no expiry.
+        if (expired) {
+          await unlock(page, GRANTS.client.password);
+          assert.equal(await page.evaluate(() => !document.getElementById('gallery').hidden), true);
+        }
+        assert.deepEqual(p.problems, []);
+      } finally {
+        await p.close();
+      }
+    });
+  }
 });

@@ -348,3 +348,34 @@ fn key_links_open_their_grant_and_two_factor_needs_both_halves() {
     let names: Vec<_> = manifest.albums.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Mountains"]);
 }
+
+#[test]
+fn expiry_dates_are_checked_and_carried_in_the_grant_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    make_shoot(&shoot, &["a.png"]);
+    let site = dir.path().join("site");
+    let build = |date: &str| {
+        run(&mut lightproof(&[
+            "build",
+            path_str(&shoot),
+            "--out",
+            path_str(&site),
+            "--quiet",
+            "--expires",
+            date,
+        ]))
+    };
+    for bad in ["2026-02-30", "31.12.2026", "2026-13-01", "soon"] {
+        let output = build(bad);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&output).contains("YYYY-MM-DD"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert!(build("2028-02-29").status.success());
+    let (_, manifest, _, _) = open_grant(&site, PASSWORD);
+    assert_eq!(manifest.expires.as_deref(), Some("2028-02-29"));
+}

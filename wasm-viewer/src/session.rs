@@ -140,6 +140,7 @@ struct ManifestPointer {
 #[derive(Serialize)]
 struct GalleryView<'a> {
     title: &'a str,
+    expires: Option<&'a str>,
     albums: Vec<AlbumView<'a>>,
 }
 
@@ -187,6 +188,7 @@ impl<'a> GalleryView<'a> {
             .collect();
         Self {
             title: &manifest.title,
+            expires: manifest.expires.as_deref(),
             albums,
         }
     }

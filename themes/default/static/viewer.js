@@ -18,6 +18,7 @@
     empty: 'Enter the password to open the gallery.',
     badlink: 'This link does not open the gallery (it may be old or cut short). Enter the password, or ask the photographer for a new link.',
     twofactor: 'This link needs the gallery password too.',
+    expired: 'This gallery has expired. Please contact the photographer if you still need the photos.',
   };
   const PHOTO_MESSAGES = {
     5: "Damaged — can't be shown",
@@ -296,6 +297,10 @@
       setStatus('Opening the gallery…');
       const blob = await fetchBytes(manifestPath);
       manifest = validateManifest(json(checked(call('lp_open_manifest', [], blob))));
+      if (hasExpired(manifest.expires)) {
+        manifest = null;
+        throw lpError('expired');
+      }
       ui.password.value = '';
       setStatus('');
       setBusy(false);
@@ -314,6 +319,14 @@
     }
   }
 
+  // Expiry is the end of the given day in the viewer's local time. Advisory:
+  // whoever has the password and the files can still decrypt them.
+  function hasExpired(date) {
+    if (date === undefined || date === null) return false;
+    const [y, m, d] = date.split('-').map(Number);
+    return Date.now() >= new Date(y, m - 1, d + 1).getTime();
+  }
+
   // Checks the shape of the manifest; anything unexpected counts as damage.
   function validateManifest(m) {
     const str = (v) => typeof v === 'string';
@@ -323,7 +336,8 @@
       (p.caption === null || p.caption === undefined || str(p.caption)) &&
       dim(p.width) && dim(p.height) && blob(p.thumb) && blob(p.preview);
     const album = (a) => a && typeof a === 'object' && str(a.name) && Array.isArray(a.photos) && a.photos.every(photo);
-    if (!m || typeof m !== 'object' || !str(m.title) || !Array.isArray(m.albums) || !m.albums.every(album)) {
+    const expires = m && (m.expires === null || m.expires === undefined || (str(m.expires) && /^\d{4}-\d{2}-\d{2}$/.test(m.expires)));
+    if (!m || typeof m !== 'object' || !str(m.title) || !expires || !Array.isArray(m.albums) || !m.albums.every(album)) {
       throw lpError(5);
     }
     return m;
