@@ -46,6 +46,10 @@ pub struct BuildOptions {
     pub cache_dir: Option<PathBuf>,
     /// Build even with passwords that are easy to guess.
     pub allow_weak: bool,
+    /// "Choose up to N" favourites, shown by the viewer.
+    pub selection_limit: Option<u32>,
+    /// The address "Send my selection" writes to.
+    pub photographer_email: Option<String>,
 }
 
 impl BuildOptions {
@@ -60,6 +64,8 @@ impl BuildOptions {
             use_cache: true,
             cache_dir: None,
             allow_weak: false,
+            selection_limit: None,
+            photographer_email: None,
         }
     }
 }
@@ -199,7 +205,7 @@ pub fn build(
     let mut grant_report = Vec::new();
     let mut manifest_bytes = 0;
     for (index, grant) in grants.iter().enumerate() {
-        let manifest = manifest_for(grant, &shoot, &albums, &sealer);
+        let manifest = manifest_for(grant, options, &shoot, &albums, &sealer);
         keep.extend(
             manifest
                 .photos()
@@ -460,6 +466,7 @@ fn assemble(
 /// The manifest `grant` sees: only the albums it opens.
 fn manifest_for(
     grant: &Grant,
+    options: &BuildOptions,
     shoot: &Shoot,
     albums: &[(usize, Album)],
     sealer: &Sealer,
@@ -474,5 +481,7 @@ fn manifest_for(
             .map(|(_, album)| album.clone())
             .collect(),
         expires: grant.expires.clone(),
+        selection_limit: options.selection_limit,
+        photographer_email: options.photographer_email.clone(),
     }
 }

@@ -152,6 +152,16 @@ impl Cache {
         self.previous.links.get(grant).cloned().unwrap_or_default()
     }
 
+    /// The key of the manifest with blob id `id` (base32), from the last
+    /// build of any grant.
+    pub fn manifest_key(&self, id: &str) -> Option<crate::format::Key32> {
+        self.previous
+            .manifests
+            .values()
+            .find(|cached| cached.blob.id == id)
+            .map(|cached| cached.blob.key.clone())
+    }
+
     /// Every grant's link secrets, as of the last build.
     pub fn all_links(&self) -> &BTreeMap<String, Links> {
         &self.previous.links

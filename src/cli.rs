@@ -29,6 +29,8 @@ pub enum Command {
     /// Print the key links of a gallery built with `link = true` or
     /// `two_factor_link = true` in lightproof.toml
     Link(LinkArgs),
+    /// Map a client's selection back to the source files of the shoot
+    Picks(PicksArgs),
     /// Print a strong random passphrase (EFF word list, at least 77 bits)
     Passwd(PasswdArgs),
 }
@@ -55,6 +57,14 @@ pub struct BuildArgs {
     /// the gallery from the host to really end access)
     #[arg(long, value_name = "DATE")]
     pub expires: Option<String>,
+
+    /// Let clients choose at most N favourites ("choose up to 25")
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub selection_limit: Option<u32>,
+
+    /// Your email address, for the client's "Send my selection" button
+    #[arg(long, value_name = "ADDRESS")]
+    pub photographer_email: Option<String>,
 
     /// Gallery title (default: the shoot folder's name)
     #[arg(long, value_name = "TEXT")]
@@ -163,6 +173,29 @@ pub struct VerifyArgs {
 
     #[command(flatten)]
     pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PicksArgs {
+    /// The selection file the client sent (from "Send selection")
+    #[arg(value_name = "SELECTION_FILE", value_hint = clap::ValueHint::FilePath)]
+    pub selection: PathBuf,
+
+    /// The shoot folder the gallery was built from
+    #[arg(long, value_name = "SHOOT_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub shoot: PathBuf,
+
+    /// The gallery folder it was built into (its keys check the selection)
+    #[arg(long, value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// Also copy the chosen originals into this folder
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub copy_to: Option<PathBuf>,
+
+    /// Where the build cache lives (as for `build`)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

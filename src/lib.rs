@@ -24,6 +24,8 @@ pub mod passphrase;
 #[cfg(feature = "generator")]
 pub mod password;
 #[cfg(feature = "generator")]
+pub mod picks;
+#[cfg(feature = "generator")]
 pub mod render;
 #[cfg(feature = "generator")]
 pub mod scan;

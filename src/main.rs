@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use cli::{BuildArgs, Cli, Command, LinkArgs, VerifyArgs, WatermarkArgs};
+use cli::{BuildArgs, Cli, Command, LinkArgs, PicksArgs, VerifyArgs, WatermarkArgs};
 use lightproof::build::{build, BuildOptions};
 use lightproof::grants::{Config, Grant, CONFIG_FILE};
 use lightproof::password::{self, Confirm};
@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Build(args) => run_build(*args),
         Command::Verify(args) => run_verify(args),
         Command::Link(args) => run_link(args),
+        Command::Picks(args) => run_picks(args),
         Command::Passwd(args) => {
             let (phrase, bits) = lightproof::passphrase::generate(usize::from(args.words));
             println!("{phrase}");
@@ -55,6 +56,8 @@ fn run_build(args: BuildArgs) -> Outcome {
     options.title = args.title;
     options.use_cache = !args.no_cache;
     options.allow_weak = args.allow_weak;
+    options.selection_limit = args.selection_limit;
+    options.photographer_email = args.photographer_email.clone();
     options.cache_dir = args.cache_dir;
     options.render.thumb_long_edge = args.render.thumb_size;
     options.render.preview_long_edge = args.render.preview_size;
@@ -177,6 +180,50 @@ fn run_link(args: LinkArgs) -> Outcome {
     }
     if args.url.is_none() {
         eprintln!("lightproof: add your gallery's address in front (or pass --url https://…/): the part after # never reaches the server");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the chosen file names comma-separated (for Lightroom's filter)
+/// on stdout, the notes on stderr, and copies the originals if asked.
+fn run_picks(args: PicksArgs) -> Outcome {
+    let picks = lightproof::picks::read_picks(
+        &args.selection,
+        &args.site,
+        &args.shoot,
+        args.cache_dir.as_deref(),
+    )?;
+    let names: Vec<&str> = picks.iter().map(|p| p.file.as_str()).collect();
+    println!("{}", names.join(", "));
+    eprintln!("lightproof: {} chosen", picks.len());
+    for pick in picks.iter().filter(|p| p.note.is_some()) {
+        eprintln!(
+            "  {} ({}): {}",
+            pick.file,
+            pick.album,
+            pick.note.as_deref().unwrap_or("")
+        );
+    }
+    if let Some(folder) = &args.copy_to {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create '{}': {e}", folder.display()))?;
+        for pick in &picks {
+            let target = folder.join(&pick.file);
+            if target.exists() {
+                return Err(format!(
+                    "'{}' already exists; nothing was overwritten",
+                    target.display()
+                )
+                .into());
+            }
+            std::fs::copy(&pick.source, &target)
+                .map_err(|e| format!("cannot copy '{}': {e}", pick.source.display()))?;
+        }
+        eprintln!(
+            "lightproof: copied {} originals into '{}'",
+            picks.len(),
+            folder.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -181,6 +181,8 @@ fn a_manifest_from_another_gallery_is_refused() {
         title: "t".into(),
         albums: vec![],
         expires: None,
+        selection_limit: None,
+        photographer_email: None,
     };
     let json = manifest.to_json();
     assert!(Manifest::parse(&json, &[1; 16]).is_ok());

@@ -31,6 +31,12 @@ pub struct Manifest {
     /// photos; advisory only: a static host cannot enforce it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    /// How many favourites the client may choose, if limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection_limit: Option<u32>,
+    /// Where "Send my selection" addresses its email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photographer_email: Option<String>,
 }
 
 /// Whether `text` is a calendar date written YYYY-MM-DD.
@@ -172,6 +178,13 @@ impl Manifest {
             });
         if !texts_ok {
             return Err(bad("text too long"));
+        }
+        if self
+            .photographer_email
+            .as_ref()
+            .is_some_and(|email| email.len() > 254 || !email.contains('@'))
+        {
+            return Err(bad("invalid photographer email"));
         }
         if self
             .expires

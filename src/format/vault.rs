@@ -112,6 +112,19 @@ pub fn open_manifest(
 }
 
 const TWO_FACTOR_LABEL: &[u8] = b"lightproof.v1/two-factor";
+const SELECTION_LABEL: &[u8] = b"lightproof.v1/selection\x00";
+
+/// The tag on a client's selection: HMAC-SHA-256 keyed with the manifest
+/// key of the grant it came from, so only a holder of that grant can make
+/// one and any change to the text is detected.
+pub fn selection_tag(manifest_key: &Key32, text: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(manifest_key.as_bytes())
+        .expect("HMAC takes any key length");
+    mac.update(SELECTION_LABEL);
+    mac.update(text);
+    mac.finalize().into_bytes().into()
+}
 
 /// The ikm of a two-factor link slot: the link secret keys an HMAC over
 /// the password key, so neither half alone gives anything.

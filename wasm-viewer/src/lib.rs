@@ -151,6 +151,16 @@ pub unsafe extern "C" fn lp_unlock_two_factor_password(ptr: *const u8, len: usiz
     with_session(|session| session.unlock_two_factor_password(bytes))
 }
 
+/// Tags a selection's text with the open grant's key; output: 32 bytes.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_sign_selection(ptr: *const u8, len: usize) -> i32 {
+    let text = input(ptr, len);
+    with_session(|session| session.sign_selection(text))
+}
+
 /// Opens the manifest blob; output: the display JSON (no keys).
 ///
 /// # Safety

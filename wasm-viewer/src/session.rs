@@ -22,6 +22,7 @@ impl Session {
         let info = HeaderInfo {
             iterations: header.kdf_iterations,
             salt: base64(&header.pbkdf2_salt()),
+            gallery: lightproof::format::encoding::hex(&header.gallery_id),
         };
         self.header = Some(header);
         Ok(json(&info))
@@ -71,6 +72,12 @@ impl Session {
         let slot =
             vault::unlock_with_link_and_password(header, &secret, &input[32..]).map_err(status)?;
         self.unlocked(slot)
+    }
+
+    /// The tag of a selection's text, under the open grant's manifest key.
+    pub fn sign_selection(&self, text: &[u8]) -> Result<Vec<u8>, Status> {
+        let slot = self.slot.as_ref().ok_or(Status::BadState)?;
+        Ok(vault::selection_tag(&slot.manifest_key, text).to_vec())
     }
 
     pub fn unlock_password(&mut self, password: &[u8]) -> Result<Vec<u8>, Status> {
@@ -129,6 +136,7 @@ fn json(value: &impl Serialize) -> Vec<u8> {
 struct HeaderInfo {
     iterations: u32,
     salt: String,
+    gallery: String,
 }
 
 #[derive(Serialize)]
@@ -141,6 +149,8 @@ struct ManifestPointer {
 struct GalleryView<'a> {
     title: &'a str,
     expires: Option<&'a str>,
+    selection_limit: Option<u32>,
+    photographer_email: Option<&'a str>,
     albums: Vec<AlbumView<'a>>,
 }
 
@@ -189,6 +199,8 @@ impl<'a> GalleryView<'a> {
         Self {
             title: &manifest.title,
             expires: manifest.expires.as_deref(),
+            selection_limit: manifest.selection_limit,
+            photographer_email: manifest.photographer_email.as_deref(),
             albums,
         }
     }

@@ -58,6 +58,10 @@
     lb: $('lightbox'), lbCounter: $('lb-counter'), lbClose: $('lb-close'), lbStage: $('lb-stage'),
     lbImage: $('lb-image'), lbPlaceholder: $('lb-placeholder'), lbError: $('lb-error'),
     lbCaption: $('lb-caption'), lbFile: $('lb-file'), lbPrev: $('lb-prev'), lbNext: $('lb-next'),
+    lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),
+    picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'),
+    send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
+    sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),
   };
 
   // -------------------------------------------------------------- blob URLs
@@ -108,7 +112,7 @@
   // ------------------------------------------------------------ wasm bridge
   const EXPORTS = ['memory', 'lp_alloc', 'lp_free', 'lp_out_ptr', 'lp_out_len', 'lp_open_header',
     'lp_unlock_key', 'lp_unlock_password', 'lp_unlock_link', 'lp_unlock_two_factor',
-    'lp_unlock_two_factor_password', 'lp_open_manifest', 'lp_open_photo', 'lp_lock'];
+    'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_open_manifest', 'lp_open_photo', 'lp_lock'];
   let wasm = null;
 
   // Calls an export with `args` then (ptr, len) of `input`, if any. Returns the
@@ -158,6 +162,8 @@
 
   // --------------------------------------------------- loading the module
   let headerBytes = null;
+  let galleryId = '';
+  let manifestId = ''; // of the open grant, for the selection's footer
   let kdf = null; // { iterations, salt }
   let initPromise = null;
   let markReady;
@@ -169,6 +175,7 @@
     let salt;
     try { salt = Uint8Array.from(atob(h.salt), (c) => c.charCodeAt(0)); } catch (e) { throw lpError(3); }
     kdf = { iterations: h.iterations, salt };
+    galleryId = typeof h.gallery === 'string' ? h.gallery : '';
   }
 
   function init() {
@@ -293,6 +300,7 @@
     try {
       await init();
       const manifestPath = await getManifestPath();
+      manifestId = manifestPath.slice(2);
       if (link && !link.twoFactor) forgetLink();
       setStatus('Opening the gallery…');
       const blob = await fetchBytes(manifestPath);
@@ -336,8 +344,10 @@
       (p.caption === null || p.caption === undefined || str(p.caption)) &&
       dim(p.width) && dim(p.height) && blob(p.thumb) && blob(p.preview);
     const album = (a) => a && typeof a === 'object' && str(a.name) && Array.isArray(a.photos) && a.photos.every(photo);
+    const limit = m && (m.selection_limit === null || m.selection_limit === undefined || (Number.isInteger(m.selection_limit) && m.selection_limit > 0));
+    const email = m && (m.photographer_email === null || m.photographer_email === undefined || str(m.photographer_email));
     const expires = m && (m.expires === null || m.expires === undefined || (str(m.expires) && /^\d{4}-\d{2}-\d{2}$/.test(m.expires)));
-    if (!m || typeof m !== 'object' || !str(m.title) || !expires || !Array.isArray(m.albums) || !m.albums.every(album)) {
+    if (!m || typeof m !== 'object' || !str(m.title) || !expires || !limit || !email || !Array.isArray(m.albums) || !m.albums.every(album)) {
       throw lpError(5);
     }
     return m;
@@ -408,6 +418,7 @@
     }
     ui.unlock.hidden = true;
     ui.gallery.hidden = false;
+    loadPicks();
     showAlbum(0);
     resizeObserver.observe(ui.grid);
     ui.title.focus({ preventScroll: true });
@@ -415,7 +426,12 @@
 
   function showAlbum(i) {
     clearTiles();
-    const album = manifest.albums[i];
+    albumIndex = i;
+    const whole = manifest.albums[i];
+    const album = whole && {
+      name: whole.name,
+      photos: onlyPicks ? whole.photos.filter((p) => picks.has(pickKey(whole, p))) : whole.photos,
+    };
     [...ui.albumList.querySelectorAll('.album-tab')].forEach((b, j) => {
       b.setAttribute('aria-pressed', String(j === i));
       if (j === i) b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
@@ -430,7 +446,9 @@
       b.dataset.blob = photo.thumb.path; // public ciphertext name, for tests
       b.setAttribute('aria-label', photoLabel(photo));
       b.addEventListener('click', () => openLightbox(index));
-      const t = { photo, el: b, url: null, state: 'idle', near: false, gen: 0 };
+      const key = pickKey(album, photo);
+      b.classList.toggle('picked', picks.has(key));
+      const t = { photo, key, el: b, url: null, state: 'idle', near: false, gen: 0 };
       tileOf.set(b, t);
       return t;
     });
@@ -449,6 +467,104 @@
     }
     tiles = [];
     ui.grid.replaceChildren();
+  }
+
+  // ------------------------------------------------------------- favourites
+  // Kept in this browser per gallery (localStorage), by album and file name
+  // so they survive a rebuild; "Send selection" exports them, tagged with
+  // the grant's key so `lightproof picks` can tell a tampered one.
+  let picks = new Map(); // key -> note
+  let onlyPicks = false;
+  let albumIndex = 0;
+  const pickKey = (album, photo) => album.name + '\u0000' + photo.file;
+  const storageKey = () => 'lightproof-picks:' + galleryId;
+  function loadPicks() {
+    picks = new Map();
+    onlyPicks = false;
+    ui.picksFilter.setAttribute('aria-pressed', 'false');
+    try {
+      const saved = JSON.parse(localStorage.getItem(storageKey()) || '[]');
+      if (Array.isArray(saved)) {
+        for (const [k, note] of saved) if (typeof k === 'string' && typeof note === 'string') picks.set(k, note);
+      }
+    } catch (e) { /* storage unavailable or damaged: start empty */ }
+    showPickCount();
+  }
+  function savePicks() {
+    try { localStorage.setItem(storageKey(), JSON.stringify([...picks])); } catch (e) { /* private mode */ }
+    showPickCount();
+  }
+  function showPickCount() {
+    const limit = manifest && manifest.selection_limit;
+    ui.picksCount.textContent = limit ? `${picks.size} of ${limit}` : String(picks.size);
+  }
+  function showPick(t) {
+    const picked = picks.has(t.key);
+    ui.lbFav.setAttribute('aria-pressed', String(picked));
+    ui.lbFav.setAttribute('aria-label', picked ? 'Remove from favourites' : 'Add to favourites');
+    const note = picks.get(t.key) || '';
+    ui.lbNoteText.textContent = note ? 'Note: ' + note : '';
+    ui.lbNoteText.hidden = !note;
+  }
+  function togglePick() {
+    const t = tiles[lb.index];
+    if (!t) return;
+    if (picks.has(t.key)) {
+      picks.delete(t.key);
+    } else {
+      const limit = manifest.selection_limit;
+      if (limit && picks.size >= limit) {
+        ui.lbCounter.textContent = `You have already chosen ${limit}. Remove one to choose this.`;
+        return;
+      }
+      picks.set(t.key, '');
+    }
+    t.el.classList.toggle('picked', picks.has(t.key));
+    savePicks();
+    showPick(t);
+  }
+  function editNote() {
+    const t = tiles[lb.index];
+    if (!t) return;
+    const note = window.prompt('A note for the photographer about this photo:', picks.get(t.key) || '');
+    if (note === null) return;
+    picks.set(t.key, note.replace(/\s+/g, ' ').trim().slice(0, 500));
+    t.el.classList.add('picked');
+    savePicks();
+    showPick(t);
+  }
+  function toggleOnlyPicks() {
+    onlyPicks = !onlyPicks;
+    ui.picksFilter.setAttribute('aria-pressed', String(onlyPicks));
+    showAlbum(albumIndex);
+  }
+  // The selection: readable (file names, one per line, with album and
+  // note), then a footer line with the gallery, the grant and the tag.
+  function selectionText() {
+    const lines = [];
+    for (const album of manifest.albums) {
+      for (const photo of album.photos) {
+        const key = pickKey(album, photo);
+        if (!picks.has(key)) continue;
+        lines.push(photo.file, '    album: ' + album.name);
+        if (picks.get(key)) lines.push('    note: ' + picks.get(key));
+      }
+    }
+    const limit = manifest.selection_limit ? ` (up to ${manifest.selection_limit})` : '';
+    const body = [`Selection from ${manifest.title}: ${picks.size} photo${picks.size === 1 ? '' : 's'}${limit}`, '', ...lines].join('\n') + '\n';
+    const tag = checked(call('lp_sign_selection', [], new TextEncoder().encode(body)));
+    const hex = [...tag].map((b) => b.toString(16).padStart(2, '0')).join('');
+    return body + '--\n' + `lightproof-selection 1 gallery=${galleryId} manifest=${manifestId} tag=${hex}\n`;
+  }
+  function openSend() {
+    const text = selectionText();
+    ui.sendText.value = text;
+    if (ui.sendDownload.href.startsWith('blob:')) URL.revokeObjectURL(ui.sendDownload.href);
+    ui.sendDownload.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+    const email = manifest.photographer_email;
+    ui.sendMail.hidden = !email;
+    if (email) ui.sendMail.href = `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent('My selection: ' + manifest.title)}&body=${encodeURIComponent(text)}`;
+    ui.send.showModal();
   }
 
   // Masonry: each tile goes to the shortest column; heights come from the
@@ -582,6 +698,7 @@
     ui.lbCaption.textContent = p.caption || '';
     ui.lbCaption.hidden = !p.caption;
     ui.lbFile.textContent = p.file;
+    showPick(t);
     ui.lbPrev.disabled = index === 0;
     ui.lbNext.disabled = index === tiles.length - 1;
     ui.lbError.hidden = true;
@@ -664,6 +781,9 @@
     clearTiles();
     try { if (wasm) wasm.lp_lock(); } catch (e) { /* keys are gone with the page anyway */ }
     forgetLink();
+    if (ui.send.open) ui.send.close();
+    ui.sendText.value = '';
+    picks = new Map();
     manifest = null;
     for (const url of liveUrls) revoke(url);
     ui.title.textContent = '';
@@ -688,6 +808,15 @@
     ui.reveal.textContent = show ? 'Hide' : 'Show';
   });
   ui.lock.addEventListener('click', lock);
+  ui.lbFav.addEventListener('click', togglePick);
+  ui.lbNote.addEventListener('click', editNote);
+  ui.picksFilter.addEventListener('click', toggleOnlyPicks);
+  ui.picksSend.addEventListener('click', openSend);
+  ui.sendClose.addEventListener('click', () => ui.send.close());
+  ui.sendCopy.addEventListener('click', () => {
+    ui.sendText.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(ui.sendText.value).catch(() => {});
+  });
   ui.lbClose.addEventListener('click', () => ui.lb.close());
   ui.lbPrev.addEventListener('click', () => step(-1));
   ui.lbNext.addEventListener('click', () => step(1));

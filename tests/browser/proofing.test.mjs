@@ -1,0 +1,91 @@
+// Proofing: favourites with notes and a limit, kept across reloads, sent
+// as a selection that `lightproof picks` maps back to the shoot, and that
+// it refuses once edited.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { BIN, PASSWORD, SHOOT, launchBrowser, makeTempDir, openPage, removeDir, serve, unlock } from './support.mjs';
+
+const run = promisify(execFile);
+let tmp;
+let shoot;
+let site;
+let env;
+let server;
+let browser;
+
+before(async () => {
+  tmp = await makeTempDir('lightproof-proofing-');
+  shoot = path.join(tmp, 'shoot');
+  await cp(SHOOT, shoot, { recursive: true });
+  site = path.join(tmp, 'site');
+  env = { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD, LIGHTPROOF_CACHE_DIR: path.join(tmp, 'cache') };
+  await run(BIN, ['build', shoot, '--out', site, '--quiet', '--selection-limit', '2',
+    '--photographer-email', 'studio@example.com'], { env, timeout: 300_000 });
+  server = await serve(site);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await removeDir(tmp);
+});
+
+describe('proofing', { timeout: 300_000 }, () => {
+  test('favourites and notes survive a reload, and the selection reaches picks', async () => {
+    const p = await openPage(browser, server.url);
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await page.locator('.album-tab', { hasText: 'Mountains' }).click(); // 4 photos
+      await page.locator('#grid .tile').first().click();
+      await page.waitForFunction(() => document.getElementById('lightbox').open);
+      await page.click('#lb-fav');
+      page.once('dialog', (d) => d.accept('  please   crop tighter '));
+      await page.click('#lb-note');
+      await page.waitForFunction(() => !document.getElementById('lb-note-text').hidden);
+      await page.click('#lb-next');
+      await page.click('#lb-fav');
+      await page.click('#lb-next');
+      await page.click('#lb-fav'); // a third one is over the limit of 2
+      assert.match(await page.textContent('#lb-counter'), /already chosen 2/);
+      assert.equal(await page.getAttribute('#lb-fav', 'aria-pressed'), 'false');
+      await page.keyboard.press('Escape');
+      assert.equal(await page.textContent('#picks-count'), '2 of 2');
+
+      await page.reload();
+      await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+      await unlock(page, PASSWORD);
+      assert.equal(await page.textContent('#picks-count'), '2 of 2', 'kept across a reload');
+      await page.locator('.album-tab', { hasText: 'Mountains' }).click();
+      assert.equal(await page.locator('#grid .tile.picked').count(), 2);
+      await page.click('#picks-filter');
+      assert.equal(await page.locator('#grid .tile').count(), 2, 'the filter shows only favourites');
+
+      await page.click('#picks-send');
+      const text = await page.inputValue('#send-text');
+      assert.match(text, /^Selection from .*: 2 photos \(up to 2\)\n/);
+      assert.match(text, /    note: please crop tighter\n/);
+      assert.match(text, /\nlightproof-selection 1 gallery=[0-9a-f]{32} manifest=[a-z2-7]{26} tag=[0-9a-f]{64}\n$/);
+      assert.match(await page.getAttribute('#send-mail', 'href'), /^mailto:studio%40example\.com\?subject=/);
+      assert.deepEqual(p.problems, []);
+
+      const file = path.join(tmp, 'selection.txt');
+      await writeFile(file, text);
+      const picked = await run(BIN, ['picks', file, '--shoot', shoot, '--site', site, '--copy-to', path.join(tmp, 'picked')], { env });
+      const names = text.split('\n').filter((l) => /^\S+\.jpg$/.test(l));
+      assert.equal(picked.stdout.trim(), names.join(', '));
+      assert.match(picked.stderr, /please crop tighter/);
+
+      await writeFile(file, text.replace(names[0], 'IMG_9999.jpg'));
+      await assert.rejects(run(BIN, ['picks', file, '--shoot', shoot, '--site', site], { env }),
+        (e) => e.code === 2 && /changed after the client sent it/.test(e.stderr));
+    } finally {
+      await p.close();
+    }
+  });
+});
