@@ -23,6 +23,10 @@ pub enum Command {
     /// Build an encrypted gallery from a shoot folder
     #[command(after_help = EXIT_CODES)]
     Build(Box<BuildArgs>),
+    /// Revoke: rebuild under new keys, new file names and new links, and
+    /// list the old files to delete from the host
+    #[command(after_help = EXIT_CODES)]
+    Rotate(Box<BuildArgs>),
     /// Check that a gallery is complete and every file decrypts
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),

@@ -26,7 +26,8 @@ fn main() -> ExitCode {
     keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build(args) => run_build(*args),
+        Command::Build(args) => run_build(*args, false),
+        Command::Rotate(args) => run_build(*args, true),
         Command::Verify(args) => run_verify(args),
         Command::Link(args) => run_link(args),
         Command::Picks(args) => run_picks(args),
@@ -48,13 +49,15 @@ fn main() -> ExitCode {
 
 type Outcome = Result<ExitCode, Box<dyn std::error::Error>>;
 
-fn run_build(args: BuildArgs) -> Outcome {
+/// `build`, or with `rotate` a build under all-new keys that prints the
+/// old files (now deleted here) to delete from the host.
+fn run_build(args: BuildArgs, rotate: bool) -> Outcome {
     let grants = grants(&args)?;
     let mut options = BuildOptions::new(&args.shoot, &args.out);
     options.force = args.force;
     options.kdf_iterations = args.kdf_iterations;
     options.title = args.title;
-    options.use_cache = !args.no_cache;
+    options.use_cache = !args.no_cache && !rotate;
     options.allow_weak = args.allow_weak;
     options.selection_limit = args.selection_limit;
     options.photographer_email = args.photographer_email.clone();
@@ -74,6 +77,15 @@ fn run_build(args: BuildArgs) -> Outcome {
         build(&options, &grants, &report::ProgressLog::new())
     };
     let built = result?;
+    if rotate {
+        for blob in &built.removed_blobs {
+            println!("{}/{blob}", lightproof::format::BLOB_DIR);
+        }
+        eprintln!(
+            "lightproof: rotated: every file has new keys and a new name; delete the {} old files listed above from your host, then upload the folder. Old passwords and links no longer open anything in it.",
+            built.removed_blobs.len()
+        );
+    }
     if !args.quiet {
         report::build_summary(&built);
     }

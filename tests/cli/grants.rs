@@ -379,3 +379,42 @@ fn expiry_dates_are_checked_and_carried_in_the_grant_manifest() {
     let (_, manifest, _, _) = open_grant(&site, PASSWORD);
     assert_eq!(manifest.expires.as_deref(), Some("2028-02-29"));
 }
+
+#[test]
+fn rotate_replaces_every_key_and_file_and_lists_the_old_ones() {
+    let (_dir, shoot, site, links) = linked_site();
+    let old_blobs: BTreeSet<String> = files_under(&site.join("b"))
+        .iter()
+        .map(|p| format!("b/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    let old_header = Header::parse(&fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
+    let output = run(
+        lightproof(&["rotate", path_str(&shoot), "--out", path_str(&site)])
+            .env(
+                "LIGHTPROOF_PASSWORD_CLIENT",
+                "saffron violet tundra for links",
+            )
+            .env(
+                "LIGHTPROOF_PASSWORD_VIP",
+                "a brand new quartz passphrase, rotated",
+            ),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed: BTreeSet<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(listed, old_blobs, "every old file is listed for deletion");
+    let new_blobs: BTreeSet<String> = files_under(&site.join("b"))
+        .iter()
+        .map(|p| format!("b/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    assert!(new_blobs.is_disjoint(&old_blobs), "no file name survives");
+    let header = Header::parse(&fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
+    assert_ne!(header.gallery_id, old_header.gallery_id);
+    // The old link no longer opens anything; the same password opens the new build.
+    let old_link = links.iter().find(|l| l.contains("#k=")).unwrap();
+    assert!(vault::unlock_with_link(&header, &secret_of(old_link, "k")).is_err());
+    assert!(vault::unlock_with_password(&header, b"saffron violet tundra for links").is_ok());
+}
