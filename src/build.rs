@@ -46,6 +46,8 @@ pub struct BuildOptions {
     pub cache_dir: Option<PathBuf>,
     /// Build even with passwords that are easy to guess.
     pub allow_weak: bool,
+    /// Let the viewer stay unlocked for the browser tab's session.
+    pub remember: bool,
     /// "Choose up to N" favourites, shown by the viewer.
     pub selection_limit: Option<u32>,
     /// The address "Send my selection" writes to.
@@ -66,6 +68,7 @@ impl BuildOptions {
             allow_weak: false,
             selection_limit: None,
             photographer_email: None,
+            remember: false,
         }
     }
 }
@@ -482,6 +485,7 @@ fn manifest_for(
             .collect(),
         expires: grant.expires.clone(),
         selection_limit: options.selection_limit,
+        remember: options.remember,
         photographer_email: options.photographer_email.clone(),
     }
 }

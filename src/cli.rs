@@ -62,6 +62,12 @@ pub struct BuildArgs {
     #[arg(long, value_name = "DATE")]
     pub expires: Option<String>,
 
+    /// Let the viewer stay unlocked across reloads until the browser tab
+    /// is closed or the client presses Lock (it keeps a wrapped key, never
+    /// the password)
+    #[arg(long)]
+    pub remember: bool,
+
     /// Let clients choose at most N favourites ("choose up to 25")
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub selection_limit: Option<u32>,

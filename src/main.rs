@@ -60,6 +60,7 @@ fn run_build(args: BuildArgs, rotate: bool) -> Outcome {
     options.use_cache = !args.no_cache && !rotate;
     options.allow_weak = args.allow_weak;
     options.selection_limit = args.selection_limit;
+    options.remember = args.remember;
     options.photographer_email = args.photographer_email.clone();
     options.cache_dir = args.cache_dir;
     options.render.thumb_long_edge = args.render.thumb_size;

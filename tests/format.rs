@@ -182,6 +182,7 @@ fn a_manifest_from_another_gallery_is_refused() {
         albums: vec![],
         expires: None,
         selection_limit: None,
+        remember: false,
         photographer_email: None,
     };
     let json = manifest.to_json();

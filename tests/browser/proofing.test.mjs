@@ -55,6 +55,10 @@ describe('proofing', { timeout: 300_000 }, () => {
       assert.match(await page.textContent('#lb-counter'), /already chosen 2/);
       assert.equal(await page.getAttribute('#lb-fav', 'aria-pressed'), 'false');
       await page.keyboard.press('Escape');
+      // Closing the lightbox takes its history entry back: let that finish
+      // before reloading, or the reload is aborted by it.
+      await page.waitForFunction(() => !document.getElementById('lightbox').open);
+      await page.waitForTimeout(500);
       assert.equal(await page.textContent('#picks-count'), '2 of 2');
 
       await page.reload();

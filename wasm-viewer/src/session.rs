@@ -151,6 +151,7 @@ struct GalleryView<'a> {
     expires: Option<&'a str>,
     selection_limit: Option<u32>,
     photographer_email: Option<&'a str>,
+    remember: bool,
     albums: Vec<AlbumView<'a>>,
 }
 
@@ -200,6 +201,7 @@ impl<'a> GalleryView<'a> {
             title: &manifest.title,
             expires: manifest.expires.as_deref(),
             selection_limit: manifest.selection_limit,
+            remember: manifest.remember,
             photographer_email: manifest.photographer_email.as_deref(),
             albums,
         }

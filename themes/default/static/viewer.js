@@ -224,6 +224,7 @@
         }
         if (bits) {
           const twoFactor = link && link.twoFactor && link.bytes;
+          if (!twoFactor) { forgetRememberCandidate(); rememberCandidate = bits.slice(); }
           const input = twoFactor ? concat(bits, link.bytes) : bits;
           try {
             r = call(twoFactor ? 'lp_unlock_two_factor' : 'lp_unlock_key', [], input, true);
@@ -272,6 +273,68 @@
     return path;
   }
 
+  // ----------------------------------------------------------- remember me
+  // When the photographer allowed it (`--remember`), the password's derived
+  // key (never the password) is kept for this tab's session: encrypted with
+  // a non-extractable AES-GCM key that lives in IndexedDB, the ciphertext
+  // in sessionStorage. Closing the tab loses the ciphertext; Lock deletes
+  // both.
+  let rememberCandidate = null;
+  function forgetRememberCandidate() {
+    if (rememberCandidate) rememberCandidate.fill(0);
+    rememberCandidate = null;
+  }
+  const rememberSlot = () => 'lightproof-remember:' + galleryId;
+  function keyStore(mode, action) {
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open('lightproof', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('keys');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction('keys', mode);
+        const req = action(tx.objectStore('keys'));
+        tx.oncomplete = () => { open.result.close(); resolve(req && req.result); };
+        tx.onerror = () => { open.result.close(); reject(tx.error); };
+      };
+    });
+  }
+  async function remember(bits) {
+    try {
+      const subtle = crypto.subtle;
+      const key = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+      await keyStore('readwrite', (s) => s.put(key, galleryId));
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const sealed = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv }, key, bits));
+      sessionStorage.setItem(rememberSlot(), btoa(String.fromCharCode(...concat(iv, sealed))));
+    } catch (e) { /* no storage: simply not remembered */ }
+  }
+  async function recall() {
+    try {
+      const stored = sessionStorage.getItem(rememberSlot());
+      if (!stored) return null;
+      const key = await keyStore('readonly', (s) => s.get(galleryId));
+      if (!key) return null;
+      const bytes = Uint8Array.from(atob(stored), (c) => c.charCodeAt(0));
+      return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(0, 12) }, key, bytes.slice(12)));
+    } catch (e) {
+      forgetRemembered();
+      return null;
+    }
+  }
+  function forgetRemembered() {
+    try { sessionStorage.removeItem(rememberSlot()); } catch (e) { /* nothing kept */ }
+    if (galleryId) keyStore('readwrite', (s) => s.delete(galleryId)).catch(() => {});
+  }
+  async function unlockRemembered(bits) {
+    let r;
+    try { r = call('lp_unlock_key', [], bits, true); } finally { bits.fill(0); }
+    if (r.status === WRONG_PASSWORD) { forgetRemembered(); throw lpError(WRONG_PASSWORD); }
+    const path = json(checked(r)).manifest;
+    if (typeof path !== 'string' || !BLOB_PATH.test(path)) throw lpError(5);
+    unlockedWith = 'remembered';
+    return path;
+  }
+
   function setStatus(text) { ui.status.textContent = text; }
   function setError(text) { ui.error.textContent = text; }
   function setBusy(busy) {
@@ -309,6 +372,8 @@
         manifest = null;
         throw lpError('expired');
       }
+      if (manifest.remember && rememberCandidate) await remember(rememberCandidate);
+      forgetRememberCandidate();
       ui.password.value = '';
       setStatus('');
       setBusy(false);
@@ -316,8 +381,10 @@
       showGallery();
     } catch (e) {
       const code = codeOf(e);
+      forgetRememberCandidate();
       try { if (wasm) wasm.lp_lock(); } catch (e2) { /* nothing to clear */ }
       if (code === 'badlink') forgetLink();
+      if (code === 'expired') forgetRemembered();
       state = 'locked';
       setStatus(link && link.twoFactor ? MESSAGES.twofactor : '');
       setBusy(false);
@@ -346,8 +413,9 @@
     const album = (a) => a && typeof a === 'object' && str(a.name) && Array.isArray(a.photos) && a.photos.every(photo);
     const limit = m && (m.selection_limit === null || m.selection_limit === undefined || (Number.isInteger(m.selection_limit) && m.selection_limit > 0));
     const email = m && (m.photographer_email === null || m.photographer_email === undefined || str(m.photographer_email));
+    const rememberOk = m && (m.remember === undefined || typeof m.remember === 'boolean');
     const expires = m && (m.expires === null || m.expires === undefined || (str(m.expires) && /^\d{4}-\d{2}-\d{2}$/.test(m.expires)));
-    if (!m || typeof m !== 'object' || !str(m.title) || !expires || !limit || !email || !Array.isArray(m.albums) || !m.albums.every(album)) {
+    if (!m || typeof m !== 'object' || !str(m.title) || !expires || !limit || !email || !rememberOk || !Array.isArray(m.albums) || !m.albums.every(album)) {
       throw lpError(5);
     }
     return m;
@@ -781,6 +849,7 @@
     clearTiles();
     try { if (wasm) wasm.lp_lock(); } catch (e) { /* keys are gone with the page anyway */ }
     forgetLink();
+    forgetRemembered();
     if (ui.send.open) ui.send.close();
     ui.sendText.value = '';
     picks = new Map();
@@ -842,7 +911,13 @@
   } else {
     if (link) setStatus(link.bytes ? MESSAGES.twofactor : '');
     if (link && !link.bytes) { setError(MESSAGES.badlink); forgetLink(); }
-    init().catch((e) => {
+    init().then(async () => {
+      const bits = state === 'locked' && !link ? await recall() : null;
+      if (bits && state === 'locked') {
+        await openGallery(() => unlockRemembered(bits));
+        if (state !== 'open') setError('');
+      }
+    }, (e) => {
       if (state === 'locked' && !ui.error.textContent) setError(MESSAGES[codeOf(e)] || MESSAGES[7]);
     });
   }
