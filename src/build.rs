@@ -26,6 +26,7 @@ use crate::format::manifest::{Album, BlobRef, Manifest, Photo, Rendition, MANIFE
 use crate::format::{encoding, BlobKind, Id, HEADER_FILE};
 use crate::format::{vault, Key32};
 use crate::grants::{self, Grant, GrantError};
+use crate::original::{prepare_original, OriginalError, OriginalMetadata};
 use crate::render::{render_photo, RenderSettings};
 use crate::scan::{scan_shoot, ScanError, Shoot, Skipped};
 use crate::site::{self, SiteError};
@@ -52,6 +53,8 @@ pub struct BuildOptions {
     pub selection_limit: Option<u32>,
     /// The address "Send my selection" writes to.
     pub photographer_email: Option<String>,
+    /// What downloaded originals keep of the source's metadata.
+    pub original_metadata: OriginalMetadata,
 }
 
 impl BuildOptions {
@@ -69,6 +72,7 @@ impl BuildOptions {
             selection_limit: None,
             photographer_email: None,
             remember: false,
+            original_metadata: OriginalMetadata::default(),
         }
     }
 }
@@ -84,13 +88,23 @@ pub struct BuildReport {
     pub skipped: Vec<Skipped>,
     pub failed: Vec<PhotoFailure>,
     pub bytes_written: u64,
-    /// Per grant: its name, albums and photos.
-    pub grants: Vec<(String, usize, usize)>,
+    /// Per grant: what it opens.
+    pub grants: Vec<GrantSummary>,
     /// Blobs of the previous gallery that were removed.
     pub removed_blobs: Vec<String>,
     pub elapsed: Duration,
     /// Why the cache could not be saved (the next build will be a full one).
     pub cache_warning: Option<String>,
+}
+
+/// What one grant opens.
+#[derive(Debug)]
+pub struct GrantSummary {
+    pub name: String,
+    pub albums: usize,
+    pub photos: usize,
+    /// Originals it may download (0 for a view-only grant).
+    pub originals: usize,
 }
 
 /// Build progress, in photos. The CLI shows a bar or a log.
@@ -134,6 +148,8 @@ pub enum PhotoFailure {
     Render(#[from] PhotoError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Original(#[from] OriginalError),
 }
 
 /// One photo's place in the shoot.
@@ -142,6 +158,8 @@ struct Job<'a> {
     path: &'a Path,
     /// Path relative to the shoot folder: the photo's key in the cache.
     source: String,
+    /// A grant that opens its album may download originals.
+    needs_original: bool,
 }
 
 /// One photo that made it into the gallery.
@@ -164,7 +182,7 @@ pub fn build(
     if let Some(title) = &options.title {
         retitle(&mut shoot, title);
     }
-    let jobs = jobs(&shoot);
+    let jobs = jobs(&shoot, grants);
     if jobs.is_empty() {
         return Err(BuildError::NoPhotos(options.shoot.clone()));
     }
@@ -209,11 +227,12 @@ pub fn build(
     let mut manifest_bytes = 0;
     for (index, grant) in grants.iter().enumerate() {
         let manifest = manifest_for(grant, options, &shoot, &albums, &sealer);
-        keep.extend(
-            manifest
-                .photos()
-                .flat_map(|(_, p)| [p.thumb.blob.id.clone(), p.preview.blob.id.clone()]),
-        );
+        keep.extend(manifest.photos().flat_map(|(_, p)| {
+            let original = p.original.as_ref().map(|o| o.blob.id.clone());
+            [p.thumb.blob.id.clone(), p.preview.blob.id.clone()]
+                .into_iter()
+                .chain(original)
+        }));
         let (blob, bytes) = write_manifest(&manifest, &grant.name, &sealer, &mut cache, &writer)?;
         keep.insert(blob.id.clone());
         manifest_bytes += bytes;
@@ -224,11 +243,15 @@ pub fn build(
             &prepared_header,
             &mut cache,
         ));
-        grant_report.push((
-            grant.name.clone(),
-            manifest.albums.len(),
-            manifest.photos().count(),
-        ));
+        grant_report.push(GrantSummary {
+            name: grant.name.clone(),
+            albums: manifest.albums.len(),
+            photos: manifest.photos().count(),
+            originals: manifest
+                .photos()
+                .filter(|(_, p)| p.original.is_some())
+                .count(),
+        });
     }
     site::write_viewer(&writer)?;
     let header = sealer.seal_header(prepared_header, &slots).to_bytes();
@@ -347,14 +370,16 @@ fn retitle(shoot: &mut Shoot, title: &str) {
         .for_each(|album| album.name = title.to_owned());
 }
 
-fn jobs(shoot: &Shoot) -> Vec<Job<'_>> {
+fn jobs<'a>(shoot: &'a Shoot, grants: &[Grant]) -> Vec<Job<'a>> {
     let per_album = shoot.albums.iter().enumerate();
     per_album
         .flat_map(|(album, source)| {
+            let needs_original = grants.iter().any(|g| g.download && g.opens(source));
             source.photos.iter().map(move |path| Job {
                 album,
                 path,
                 source: relative_key(&shoot.root, path),
+                needs_original,
             })
         })
         .collect()
@@ -378,21 +403,56 @@ fn photo(
     let cached = fingerprint
         .as_ref()
         .and_then(|f| cache.photo(&job.source, f, settings, writer.root()));
-    if let Some(photo) = cached {
-        return Ok(Done {
+    let done = match cached {
+        Some(photo) => Done {
             photo,
             fingerprint,
             bytes: 0,
             rendered: false,
-        });
+        },
+        None => {
+            let (photo, bytes) = render_and_seal(job.path, &options.render, sealer, writer)?;
+            Done {
+                photo,
+                fingerprint,
+                bytes,
+                rendered: true,
+            }
+        }
+    };
+    with_original(done, job, options.original_metadata, sealer, writer)
+}
+
+/// Adds the encrypted original when a grant may download it (kept from the
+/// last build when its blob is still there), or drops it when none may.
+fn with_original(
+    mut done: Done,
+    job: &Job<'_>,
+    metadata: OriginalMetadata,
+    sealer: &Sealer,
+    writer: &SiteWriter,
+) -> Result<Done, PhotoFailure> {
+    if !job.needs_original {
+        done.photo.original = None;
+        return Ok(done);
     }
-    let (photo, bytes) = render_and_seal(job.path, &options.render, sealer, writer)?;
-    Ok(Done {
-        photo,
-        fingerprint,
-        bytes,
-        rendered: true,
-    })
+    let stripped = metadata == OriginalMetadata::Strip;
+    let reusable = done.photo.original.as_ref().is_some_and(|original| {
+        original.stripped == stripped && blob_present(writer.root(), &original.blob)
+    });
+    if !reusable {
+        let prepared = prepare_original(job.path, metadata)?;
+        let original = sealer.seal_original(&prepared, writer)?;
+        done.bytes += original.blob.size;
+        done.photo.original = Some(original);
+    }
+    Ok(done)
+}
+
+/// Whether a blob from the last build is still in the site with its length.
+/// Originals are too large to hash on every rebuild; `verify` does that.
+fn blob_present(site: &Path, blob: &BlobRef) -> bool {
+    std::fs::metadata(site.join(blob.path())).is_ok_and(|meta| meta.len() == blob.size)
 }
 
 /// Render, seal and write one photo's two renditions.
@@ -414,6 +474,7 @@ fn render_and_seal(
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default(),
         caption: rendered.caption,
+        original: None,
         width: rendered.width,
         height: rendered.height,
         thumb: Rendition {
@@ -481,11 +542,24 @@ fn manifest_for(
         albums: albums
             .iter()
             .filter(|(source, _)| grant.opens(&shoot.albums[*source]))
-            .map(|(_, album)| album.clone())
+            .map(|(_, album)| album_for(grant, album))
             .collect(),
         expires: grant.expires.clone(),
         selection_limit: options.selection_limit,
         remember: options.remember,
         photographer_email: options.photographer_email.clone(),
     }
+}
+
+/// `album` as `grant` sees it: a view-only grant gets no original at all,
+/// so its manifest holds no key to one.
+fn album_for(grant: &Grant, album: &Album) -> Album {
+    let mut album = album.clone();
+    if !grant.download {
+        album
+            .photos
+            .iter_mut()
+            .for_each(|photo| photo.original = None);
+    }
+    album
 }

@@ -72,6 +72,18 @@ pub struct BuildArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub selection_limit: Option<u32>,
 
+    /// Let the client download the original files (for several passwords,
+    /// set download = true on a grant in lightproof.toml instead)
+    #[arg(long)]
+    pub downloads: bool,
+
+    /// What downloaded originals keep: "strip" removes location (GPS,
+    /// place names) and serial numbers, "keep" delivers the files byte for
+    /// byte
+    #[arg(long, value_name = "HOW", default_value = "strip",
+          value_parser = clap::builder::PossibleValuesParser::new(lightproof::original::OriginalMetadata::NAMES))]
+    pub original_metadata: String,
+
     /// Your email address, for the client's "Send my selection" button
     #[arg(long, value_name = "ADDRESS")]
     pub photographer_email: Option<String>,
@@ -181,8 +193,10 @@ pub struct VerifyArgs {
     #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
     pub site: PathBuf,
 
-    #[command(flatten)]
-    pub password: PasswordArgs,
+    /// Read a password from the first line of FILE; repeat to check several
+    /// grants in one run [default: LIGHTPROOF_PASSWORD, else asked]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub password_file: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -6,9 +6,11 @@ use crate::format::chunked::SALT_LEN;
 use crate::format::header::{
     Header, SlotContents, SlotType, DEFAULT_SLOTS, KDF_SALT_LEN, SLOT_LEN, SLOT_SALT_LEN,
 };
-use crate::format::manifest::BlobRef;
+use crate::format::manifest::{BlobRef, Original};
 use crate::format::{vault, BlobKind, Id, Key32};
+use crate::original::PreparedOriginal;
 use crate::password::Password;
+use crate::write::{SiteWriter, WriteError};
 
 /// Bytes from the OS CSPRNG. A machine without one cannot make a gallery.
 pub fn random<const N: usize>() -> [u8; N] {
@@ -57,6 +59,34 @@ impl Sealer {
             ciphertext,
             blob,
         }
+    }
+
+    /// Encrypts an original under a fresh key and id, streaming it into
+    /// the site through `writer`.
+    pub fn seal_original(
+        &self,
+        prepared: &PreparedOriginal,
+        writer: &SiteWriter,
+    ) -> Result<Original, WriteError> {
+        let (id, key) = (random::<16>(), Key32::from_bytes(random()));
+        let blob = writer.write_blob_with(&id, |out| {
+            vault::seal_original_to(
+                out,
+                &self.gallery_id,
+                &id,
+                &key,
+                &random::<SALT_LEN>(),
+                &prepared.bytes,
+            )
+        })?;
+        Ok(Original {
+            blob,
+            bytes: prepared.bytes.len() as u64,
+            crc32: prepared.crc32,
+            media_type: prepared.media_type.to_owned(),
+            stripped: prepared.stripped,
+            modified: prepared.modified,
+        })
     }
 
     /// Encrypts the manifest JSON; returns the blob and what the key slot

@@ -19,6 +19,7 @@
 //! [[grant]]
 //! name = "downloads"
 //! two_factor_link = true               # opens only with its link AND its password
+//! download = true                      # may download the original files
 //! ```
 //!
 //! Without a config file there is one grant, "everyone", for every album.
@@ -61,6 +62,10 @@ pub struct GrantConfig {
     /// alone opens anything. Excludes `link`.
     #[serde(default)]
     pub two_factor_link: bool,
+    /// May download the original files (their keys are in this grant's
+    /// manifest only).
+    #[serde(default)]
+    pub download: bool,
 }
 
 /// A grant with its password.
@@ -72,6 +77,7 @@ pub struct Grant {
     pub link: bool,
     pub two_factor_link: bool,
     pub expires: Option<String>,
+    pub download: bool,
 }
 
 impl Grant {
@@ -84,6 +90,7 @@ impl Grant {
             link: false,
             two_factor_link: false,
             expires: None,
+            download: false,
         }
     }
 

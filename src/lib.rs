@@ -20,6 +20,8 @@ pub mod encrypt;
 #[cfg(feature = "generator")]
 pub mod grants;
 #[cfg(feature = "generator")]
+pub mod original;
+#[cfg(feature = "generator")]
 pub mod passphrase;
 #[cfg(feature = "generator")]
 pub mod password;
@@ -31,6 +33,8 @@ pub mod render;
 pub mod scan;
 #[cfg(feature = "generator")]
 pub mod site;
+#[cfg(feature = "generator")]
+pub mod strip;
 #[cfg(feature = "generator")]
 pub mod verify;
 #[cfg(feature = "generator")]

@@ -62,6 +62,9 @@ fn run_build(args: BuildArgs, rotate: bool) -> Outcome {
     options.selection_limit = args.selection_limit;
     options.remember = args.remember;
     options.photographer_email = args.photographer_email.clone();
+    options.original_metadata =
+        lightproof::original::OriginalMetadata::parse(&args.original_metadata)
+            .expect("clap checks the value");
     options.cache_dir = args.cache_dir;
     options.render.thumb_long_edge = args.render.thumb_size;
     options.render.preview_long_edge = args.render.preview_size;
@@ -109,11 +112,19 @@ fn grants(args: &BuildArgs) -> Result<Vec<Grant>, Box<dyn std::error::Error>> {
         let password = password::obtain(args.password.password_file.as_deref(), Confirm::Twice)?;
         let mut everyone = Grant::everyone(password);
         everyone.expires = args.expires.clone();
+        everyone.download = args.downloads;
         return Ok(vec![everyone]);
     };
     if args.password.password_file.is_some() {
         return Err(format!(
             "--password-file cannot be used with the grants in '{}': give each grant a password_file there",
+            config_path.display()
+        )
+        .into());
+    }
+    if args.downloads {
+        return Err(format!(
+            "--downloads cannot be used with the grants in '{}': add download = true to the grants that may download originals",
             config_path.display()
         )
         .into());
@@ -134,6 +145,7 @@ fn grants(args: &BuildArgs) -> Result<Vec<Grant>, Box<dyn std::error::Error>> {
                 link: grant.link,
                 two_factor_link: grant.two_factor_link,
                 expires: grant.expires.or_else(|| args.expires.clone()),
+                download: grant.download,
             })
         })
         .collect()
@@ -241,14 +253,37 @@ fn run_picks(args: PicksArgs) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Checks the grant of each password given (one per --password-file), so
+/// a studio can check every grant of a delivery in one run.
 fn run_verify(args: VerifyArgs) -> Outcome {
-    let password = password::obtain(args.password.password_file.as_deref(), Confirm::Once)?;
-    let verified = verify(&args.site, &password)?;
-    report::verify_summary(&args.site, &verified);
-    Ok(if verified.problems.is_empty() {
-        ExitCode::SUCCESS
+    let files: Vec<Option<&std::path::Path>> = if args.password_file.is_empty() {
+        vec![None]
     } else {
+        args.password_file
+            .iter()
+            .map(|f| Some(f.as_path()))
+            .collect()
+    };
+    let mut problems = false;
+    for file in &files {
+        let password = password::obtain(*file, Confirm::Once)?;
+        let verified = verify(&args.site, &password).map_err(|error| match file {
+            Some(file) => format!("{error} (password from '{}')", file.display()).into(),
+            None => Box::<dyn std::error::Error>::from(error),
+        })?;
+        let which = match file {
+            Some(file) if files.len() > 1 => {
+                format!(" with the password in '{}'", file.display())
+            }
+            _ => String::new(),
+        };
+        report::verify_summary(&args.site, &which, &verified);
+        problems |= !verified.problems.is_empty();
+    }
+    Ok(if problems {
         ExitCode::from(EXIT_PROBLEMS)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

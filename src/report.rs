@@ -36,11 +36,20 @@ pub fn build_summary(report: &BuildReport) {
         report.elapsed.as_secs_f64()
     );
     if report.grants.len() > 1 {
-        for (name, albums, photos) in &report.grants {
+        for grant in &report.grants {
             eprintln!(
-                "lightproof:   grant '{name}' opens {} and {}",
-                plural(*albums, "album"),
-                plural(*photos, "photo")
+                "lightproof:   grant '{}' opens {} and {}{}",
+                grant.name,
+                plural(grant.albums, "album"),
+                plural(grant.photos, "photo"),
+                downloads(grant.originals)
+            );
+        }
+    } else if let Some(grant) = report.grants.first() {
+        if grant.originals > 0 {
+            eprintln!(
+                "lightproof:   {}",
+                downloads(grant.originals).trim_start_matches(", ")
             );
         }
     }
@@ -118,23 +127,33 @@ pub fn photo_failures(failed: &[PhotoFailure]) {
     }
 }
 
-pub fn verify_summary(site: &Path, report: &VerifyReport) {
+/// `which` names the password when several were checked.
+pub fn verify_summary(site: &Path, which: &str, report: &VerifyReport) {
     let site = site.display();
     if report.problems.is_empty() {
         eprintln!(
-            "lightproof: '{site}' is complete: {} in {}, all {} encrypted files present and authentic",
+            "lightproof: '{site}'{which} is complete: {} in {}{}, all {} encrypted files present and authentic",
             plural(report.photos, "photo"),
             plural(report.albums, "album"),
+            downloads(report.originals),
             report.blobs_checked + 1
         );
         return;
     }
     eprintln!(
-        "lightproof: '{site}' has {}:",
+        "lightproof: '{site}'{which} has {}:",
         plural(report.problems.len(), "problem")
     );
     for problem in &report.problems {
         eprintln!("  {problem}");
+    }
+}
+
+fn downloads(originals: usize) -> String {
+    if originals == 0 {
+        String::new()
+    } else {
+        format!(", with downloads of {}", plural(originals, "original"))
     }
 }
 

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::format::header::Header;
-use crate::format::manifest::{BlobRef, Manifest};
-use crate::format::{blob_path, vault, BlobKind, FormatError, HEADER_FILE};
+use crate::format::manifest::{BlobRef, Manifest, Original};
+use crate::format::vault::OriginalReader;
+use crate::format::{blob_path, vault, BlobKind, FormatError, Id, HEADER_FILE};
 use crate::password::Password;
 
 /// Files every site needs besides the header and the blobs.
@@ -77,6 +78,8 @@ impl fmt::Display for Problem {
 pub struct VerifyReport {
     pub albums: usize,
     pub photos: usize,
+    /// Originals this grant may download, each checked to its last byte.
+    pub originals: usize,
     pub blobs_checked: usize,
     pub problems: Vec<Problem>,
 }
@@ -108,6 +111,10 @@ pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyEr
     Ok(VerifyReport {
         albums: manifest.albums.len(),
         photos: manifest.photos().count(),
+        originals: manifest
+            .photos()
+            .filter(|(_, p)| p.original.is_some())
+            .count(),
         blobs_checked: checks.len(),
         problems,
     })
@@ -129,6 +136,8 @@ struct BlobCheck<'a> {
     item: String,
     blob: &'a BlobRef,
     kind: BlobKind,
+    /// Set for originals, which are read as a stream.
+    original: Option<&'a Original>,
 }
 
 fn blob_checks(manifest: &Manifest) -> Vec<BlobCheck<'_>> {
@@ -139,12 +148,22 @@ fn blob_checks(manifest: &Manifest) -> Vec<BlobCheck<'_>> {
             item: format!("the thumbnail of {place}"),
             blob: &photo.thumb.blob,
             kind: BlobKind::Thumbnail,
+            original: None,
         });
         checks.push(BlobCheck {
             item: format!("the preview of {place}"),
             blob: &photo.preview.blob,
             kind: BlobKind::Preview,
+            original: None,
         });
+        if let Some(original) = &photo.original {
+            checks.push(BlobCheck {
+                item: format!("the original of {place}"),
+                blob: &original.blob,
+                kind: BlobKind::Original,
+                original: Some(original),
+            });
+        }
     }
     checks
 }
@@ -156,13 +175,50 @@ fn check_blob(site: &Path, header: &Header, check: &BlobCheck<'_>) -> Result<(),
         file: file.clone(),
         kind,
     };
-    let bytes = std::fs::read(site.join(&file)).map_err(|error| match error.kind() {
+    let unreadable = |error: std::io::Error| match error.kind() {
         std::io::ErrorKind::NotFound => problem(ProblemKind::Missing),
         _ => problem(ProblemKind::Unreadable(error.to_string())),
-    })?;
+    };
+    if let Some(original) = check.original {
+        let opened = open_original(&site.join(&file), &header.gallery_id, original);
+        return match opened {
+            Err(OriginalCheck::Io(error)) => Err(unreadable(error)),
+            Err(OriginalCheck::Damaged) => Err(problem(ProblemKind::Damaged)),
+            Ok(()) => Ok(()),
+        };
+    }
+    let bytes = std::fs::read(site.join(&file)).map_err(unreadable)?;
     let mut plaintext = vault::open_pinned_blob(&header.gallery_id, check.blob, check.kind, &bytes)
         .map_err(|_| problem(ProblemKind::Damaged))?;
     zeroize::Zeroize::zeroize(&mut plaintext);
+    Ok(())
+}
+
+enum OriginalCheck {
+    Io(std::io::Error),
+    Damaged,
+}
+
+/// Decrypts an original as a stream, 1 MiB at a time, as the viewer does:
+/// a 2 GB original never has to fit in memory.
+fn open_original(path: &Path, gallery_id: &Id, original: &Original) -> Result<(), OriginalCheck> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(OriginalCheck::Io)?;
+    let mut reader =
+        OriginalReader::new(gallery_id, original).map_err(|_| OriginalCheck::Damaged)?;
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer).map_err(OriginalCheck::Io)?;
+        if read == 0 {
+            break;
+        }
+        let mut plaintext = reader
+            .push(&buffer[..read])
+            .map_err(|_| OriginalCheck::Damaged)?;
+        zeroize::Zeroize::zeroize(&mut plaintext);
+    }
+    let mut tail = reader.finish().map_err(|_| OriginalCheck::Damaged)?;
+    zeroize::Zeroize::zeroize(&mut tail);
     Ok(())
 }
 

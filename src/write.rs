@@ -86,6 +86,25 @@ impl SiteWriter {
         write_atomic(&self.out.join(BLOB_DIR).join(encoding::base32(id)), bytes)
     }
 
+    /// Writes `b/<id>` atomically from `fill`, which streams into a
+    /// buffered temporary file (for originals too large to hold twice).
+    pub fn write_blob_with<T>(
+        &self,
+        id: &Id,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+    ) -> Result<T, WriteError> {
+        let path = self.out.join(BLOB_DIR).join(encoding::base32(id));
+        write_atomic_with(&path, |file| {
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+            let value = fill(&mut buffered)?;
+            buffered
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .sync_all()?;
+            Ok(value)
+        })
+    }
+
     /// Writes a file at the root of the site atomically.
     pub fn write_file(&self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
         write_atomic(&self.out.join(name), bytes)
@@ -132,6 +151,17 @@ fn resolve(path: &Path) -> std::io::Result<PathBuf> {
 
 /// Writes `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_atomic_with(path, |file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    })
+}
+
+/// `write_atomic` with the contents written (and synced) by `fill`.
+fn write_atomic_with<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> std::io::Result<T>,
+) -> Result<T, WriteError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -143,9 +173,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     ));
     let result = (|| {
         let mut file = fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
+        let value = fill(&mut file)?;
+        fs::rename(&temp, path)?;
+        Ok(value)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);

@@ -19,8 +19,9 @@ say "system packages"
 # add targets on our machines). binaryen: wasm-opt. python3: the static server.
 # cmake, nasm: the bundled libjpeg-turbo that the turbojpeg crate builds.
 # imagemagick, liblcms2-utils: the independent references of the fidelity tests.
+# libimage-exiftool-perl: exiftool, the independent reader of the strip tests.
 packages=(cmake nasm chromium rustc-web cargo-web rust-web-src lld-19 binaryen python3
-          imagemagick liblcms2-utils)
+          imagemagick liblcms2-utils libimage-exiftool-perl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -101,6 +101,174 @@ pub fn open(input_key: &Key32, context: &[u8], ciphertext: &[u8]) -> Result<Vec<
     Ok(plaintext)
 }
 
+/// Encrypts a message chunk by chunk, for files too large to hold twice in
+/// memory: [`StreamSealer::prefix`] first, then [`StreamSealer::seal_chunk`]
+/// for every full 16 KiB chunk, then [`StreamSealer::seal_final`] for the
+/// shorter (possibly empty) rest. The bytes are exactly those of [`seal`].
+pub struct StreamSealer {
+    derived: DerivedKeys,
+    cipher: Aes256Gcm,
+    salt: [u8; SALT_LEN],
+    index: u64,
+}
+
+impl StreamSealer {
+    /// `salt` MUST NOT repeat for the same `input_key`.
+    pub fn new(input_key: &Key32, salt: &[u8; SALT_LEN], context: &[u8]) -> Self {
+        let derived = DerivedKeys::new(input_key, salt, context);
+        let cipher = derived.cipher();
+        Self {
+            derived,
+            cipher,
+            salt: *salt,
+            index: 0,
+        }
+    }
+
+    /// Salt and commitment: the first 56 bytes of the ciphertext.
+    pub fn prefix(&self) -> [u8; PREFIX_LEN] {
+        let mut prefix = [0; PREFIX_LEN];
+        prefix[..SALT_LEN].copy_from_slice(&self.salt);
+        prefix[SALT_LEN..].copy_from_slice(&self.derived.commitment);
+        prefix
+    }
+
+    /// Encrypts one full chunk in place and returns its tag.
+    pub fn seal_chunk(&mut self, chunk: &mut [u8; CHUNK_LEN]) -> [u8; TAG_LEN] {
+        self.seal_record(chunk)
+    }
+
+    /// Encrypts the final chunk (shorter than 16 KiB) in place; returns its tag.
+    pub fn seal_final(mut self, chunk: &mut [u8]) -> [u8; TAG_LEN] {
+        assert!(chunk.len() < CHUNK_LEN, "the final chunk is short");
+        self.seal_record(chunk)
+    }
+
+    fn seal_record(&mut self, chunk: &mut [u8]) -> [u8; TAG_LEN] {
+        let nonce = self.derived.nonce(self.index);
+        self.index += 1;
+        self.cipher
+            .encrypt_in_place_detached(&nonce, b"", chunk)
+            .expect("a 16 KiB chunk is far below the AES-GCM length limit")
+            .into()
+    }
+}
+
+/// Decrypts a message as its bytes arrive, in pieces of any size, so a
+/// large file never has to be in memory at once.
+///
+/// Each released chunk has authenticated on its own, at its own position
+/// (the chunk index is in the nonce). Truncation shows only at the end:
+/// whatever was released MUST be treated as incomplete, and thrown away,
+/// unless [`StreamOpener::finish`] succeeds.
+pub struct StreamOpener {
+    context: Vec<u8>,
+    input_key: Key32,
+    keys: Option<(DerivedKeys, Aes256Gcm)>,
+    pending: Vec<u8>,
+    index: u64,
+}
+
+impl StreamOpener {
+    pub fn new(input_key: &Key32, context: &[u8]) -> Self {
+        Self {
+            context: context.to_vec(),
+            input_key: input_key.clone(),
+            keys: None,
+            pending: Vec::with_capacity(CHUNK_LEN + TAG_LEN),
+            index: 0,
+        }
+    }
+
+    /// Takes the next ciphertext bytes; returns the plaintext of every chunk
+    /// that is now complete and authentic (possibly none).
+    pub fn push(&mut self, mut bytes: &[u8]) -> Result<Vec<u8>, FormatError> {
+        let record_len = CHUNK_LEN + TAG_LEN;
+        let mut plaintext = Vec::new();
+        while !bytes.is_empty() {
+            let want = if self.keys.is_none() {
+                PREFIX_LEN
+            } else {
+                // One byte more than a record: a full record is never the
+                // last one, but only the next byte proves the stream goes on.
+                record_len + 1
+            };
+            let take = (want - self.pending.len()).min(bytes.len());
+            self.pending.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.pending.len() < want {
+                break;
+            }
+            if self.keys.is_none() {
+                self.check_commitment()?;
+            } else {
+                let mut chunk: Vec<u8> = self.pending.drain(..record_len).collect();
+                self.open_record(&mut chunk)?;
+                plaintext.extend_from_slice(&chunk);
+                chunk.zeroize();
+            }
+        }
+        Ok(plaintext)
+    }
+
+    /// The end of the ciphertext: opens the final (short) chunk. The
+    /// opener is spent afterwards, whatever the result.
+    pub fn finish(&mut self) -> Result<Vec<u8>, FormatError> {
+        let final_len = self.pending.len();
+        let mut chunk = core::mem::take(&mut self.pending);
+        if self.keys.is_none() || !(TAG_LEN..CHUNK_LEN + TAG_LEN).contains(&final_len) {
+            chunk.zeroize();
+            return Err(FormatError::Damaged);
+        }
+        self.open_record(&mut chunk)?;
+        self.keys = None;
+        Ok(chunk)
+    }
+
+    fn check_commitment(&mut self) -> Result<(), FormatError> {
+        let salt: &[u8; SALT_LEN] = self.pending[..SALT_LEN].try_into().expect("prefix length");
+        let derived = DerivedKeys::new(&self.input_key, salt, &self.context);
+        if !bool::from(
+            derived
+                .commitment
+                .ct_eq(&self.pending[SALT_LEN..PREFIX_LEN]),
+        ) {
+            return Err(FormatError::Damaged);
+        }
+        let cipher = derived.cipher();
+        self.keys = Some((derived, cipher));
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Decrypts `record` (chunk || tag) in place, leaving the chunk.
+    fn open_record(&mut self, record: &mut Vec<u8>) -> Result<(), FormatError> {
+        let (derived, cipher) = self.keys.as_ref().ok_or(FormatError::Damaged)?;
+        if self.index >= MAX_CHUNKS {
+            return Err(FormatError::Damaged);
+        }
+        let split = record.len() - TAG_LEN;
+        let tag = Tag::clone_from_slice(&record[split..]);
+        record.truncate(split);
+        let nonce = derived.nonce(self.index);
+        if cipher
+            .decrypt_in_place_detached(&nonce, b"", record, &tag)
+            .is_err()
+        {
+            record.zeroize();
+            return Err(FormatError::Damaged);
+        }
+        self.index += 1;
+        Ok(())
+    }
+}
+
+impl Drop for StreamOpener {
+    fn drop(&mut self) {
+        self.pending.zeroize();
+    }
+}
+
 /// Key, base nonce and commitment of one message. Zeroized on drop.
 struct DerivedKeys {
     key: [u8; 32],
@@ -239,5 +407,107 @@ mod tests {
         let record = CHUNK_LEN + TAG_LEN;
         swapped.copy_within(PREFIX_LEN..PREFIX_LEN + record, PREFIX_LEN + record);
         assert_eq!(open(&key(1), b"ctx", &swapped), Err(FormatError::Damaged));
+    }
+
+    /// Feeds `sealed` to a StreamOpener in pieces of `piece` bytes.
+    fn open_streamed(sealed: &[u8], context: &[u8], piece: usize) -> Result<Vec<u8>, FormatError> {
+        let mut opener = StreamOpener::new(&key(1), context);
+        let mut out = Vec::new();
+        for part in sealed.chunks(piece.max(1)) {
+            out.extend(opener.push(part)?);
+        }
+        out.extend(opener.finish()?);
+        Ok(out)
+    }
+
+    fn seal_streamed(plaintext: &[u8]) -> Vec<u8> {
+        let mut sealer = StreamSealer::new(&key(1), &[2; SALT_LEN], b"ctx");
+        let mut out = sealer.prefix().to_vec();
+        let mut chunks = plaintext.chunks_exact(CHUNK_LEN);
+        for chunk in &mut chunks {
+            let mut chunk: [u8; CHUNK_LEN] = chunk.try_into().unwrap();
+            let tag = sealer.seal_chunk(&mut chunk);
+            out.extend_from_slice(&chunk);
+            out.extend_from_slice(&tag);
+        }
+        let mut rest = chunks.remainder().to_vec();
+        let tag = sealer.seal_final(&mut rest);
+        out.extend_from_slice(&rest);
+        out.extend_from_slice(&tag);
+        out
+    }
+
+    #[test]
+    fn streams_match_whole_messages_at_every_boundary() {
+        for len in [
+            0,
+            1,
+            CHUNK_LEN - 1,
+            CHUNK_LEN,
+            CHUNK_LEN + 1,
+            3 * CHUNK_LEN,
+            3 * CHUNK_LEN + 7,
+        ] {
+            let plaintext: Vec<u8> = (0..len).map(|i| (i * 13) as u8).collect();
+            let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
+            assert_eq!(seal_streamed(&plaintext), sealed, "length {len}");
+            for piece in [
+                1,
+                7,
+                56,
+                1000,
+                CHUNK_LEN + TAG_LEN,
+                CHUNK_LEN + TAG_LEN + 1,
+                1 << 20,
+            ] {
+                if piece < 50 && len > CHUNK_LEN {
+                    continue; // slow and adds nothing over 56 and 1000
+                }
+                assert_eq!(
+                    open_streamed(&sealed, b"ctx", piece).unwrap(),
+                    plaintext,
+                    "length {len}, pieces of {piece}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn streams_fail_closed_on_tampering_and_truncation() {
+        let plaintext = vec![9u8; 2 * CHUNK_LEN + 100];
+        let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
+        assert!(open_streamed(&sealed, b"other", 4096).is_err());
+        for position in [
+            0,
+            SALT_LEN,
+            PREFIX_LEN,
+            PREFIX_LEN + CHUNK_LEN + 3,
+            sealed.len() - 1,
+        ] {
+            let mut flipped = sealed.clone();
+            flipped[position] ^= 1;
+            assert!(
+                open_streamed(&flipped, b"ctx", 4096).is_err(),
+                "flip at {position}"
+            );
+        }
+        let boundary = PREFIX_LEN + 2 * (CHUNK_LEN + TAG_LEN);
+        for cut in [
+            0,
+            10,
+            PREFIX_LEN,
+            PREFIX_LEN + TAG_LEN,
+            boundary,
+            boundary + 1,
+            sealed.len() - 1,
+        ] {
+            assert!(
+                open_streamed(&sealed[..cut], b"ctx", 4096).is_err(),
+                "cut at {cut}"
+            );
+        }
+        let mut extended = sealed.clone();
+        extended.push(0);
+        assert!(open_streamed(&extended, b"ctx", 4096).is_err());
     }
 }

@@ -17,6 +17,8 @@ pub const MANIFEST_FORMAT: u32 = 1;
 pub const MAX_MANIFEST_LEN: usize = 16 * 1024 * 1024;
 /// Largest rendition blob a reader accepts.
 pub const MAX_RENDITION_LEN: u64 = 64 * 1024 * 1024;
+/// Largest original a reader accepts (a 4-gigapixel 16-bit TIFF fits).
+pub const MAX_ORIGINAL_LEN: u64 = 64 << 30;
 const MAX_TEXT_LEN: usize = 4096;
 const MAX_PHOTOS: usize = 200_000;
 
@@ -92,6 +94,43 @@ pub struct Photo {
     pub height: u32,
     pub thumb: Rendition,
     pub preview: Rendition,
+    /// The original file, only in the manifests of grants that may
+    /// download: a view-only grant never holds its key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<Original>,
+}
+
+/// A photo's original file, encrypted as one chunked blob so it can be
+/// decrypted as a stream.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Original {
+    pub blob: BlobRef,
+    /// Length of the file the client gets (the blob's content, unpadded).
+    pub bytes: u64,
+    /// CRC-32 (IEEE) of that file, for ZIP headers written before the data.
+    pub crc32: u32,
+    /// Its media type, e.g. `image/jpeg`.
+    pub media_type: String,
+    /// Location and serial numbers were removed from the source's metadata;
+    /// `false`: the file is the source, byte for byte.
+    pub stripped: bool,
+    /// The source file's modification time, seconds since 1970 (UTC).
+    pub modified: i64,
+}
+
+impl Original {
+    fn is_valid(&self) -> bool {
+        let padded = super::padding::padme(self.bytes.saturating_add(1));
+        let chunks = padded / super::chunked::CHUNK_LEN as u64 + 1;
+        let expected_size =
+            super::chunked::PREFIX_LEN as u64 + padded + chunks * super::chunked::TAG_LEN as u64;
+        self.bytes <= MAX_ORIGINAL_LEN
+            && self.blob.size == expected_size
+            && self.blob.id_bytes().is_some()
+            && self.blob.sha256_bytes().is_some()
+            && self.media_type.len() <= 100
+            && self.media_type.starts_with("image/")
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -207,6 +246,12 @@ impl Manifest {
         });
         if !refs_ok {
             return Err(bad("invalid blob reference"));
+        }
+        let originals_ok = self
+            .photos()
+            .all(|(_, photo)| photo.original.as_ref().is_none_or(Original::is_valid));
+        if !originals_ok {
+            return Err(bad("invalid original"));
         }
         Ok(())
     }

@@ -45,6 +45,9 @@ pub enum BlobKind {
     Manifest = 1,
     Thumbnail = 2,
     Preview = 3,
+    /// The photographer's original file (or a copy without location and
+    /// serial numbers), for grants that may download.
+    Original = 4,
 }
 
 /// Relative path of a blob inside a site: `b/<26 base32 characters>`.

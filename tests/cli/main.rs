@@ -11,6 +11,10 @@ mod grants;
 mod incremental;
 /// Leak test: nothing from the shoot appears in any output file.
 mod leaks;
+/// Originals: download grants, streamed encryption, verify.
+mod originals;
+/// Originals: stripping location and serial numbers (checked with exiftool).
+mod strip;
 /// Tamper tests: verify and the viewer core fail closed.
 mod tamper;
 /// Shared helpers: temp dirs, running the binary, the sample gallery.

@@ -9,6 +9,7 @@
 //! Nothing here panics on hostile input: every failure is a status code.
 
 mod session;
+pub mod zip;
 
 use session::Session;
 use std::cell::RefCell;
@@ -180,6 +181,54 @@ pub unsafe extern "C" fn lp_open_manifest(ptr: *const u8, len: usize) -> i32 {
 pub unsafe extern "C" fn lp_open_photo(n: u32, kind: u32, ptr: *const u8, len: usize) -> i32 {
     let bytes = input(ptr, len);
     with_session(|session| session.open_photo(n, kind, bytes))
+}
+
+/// Starts decrypting photo `n`'s original (a grant with downloads only).
+#[no_mangle]
+pub extern "C" fn lp_original_begin(n: u32) -> i32 {
+    with_session(|session| session.original_begin(n))
+}
+
+/// Takes the next bytes of the original's blob; output: the next bytes of
+/// the file (possibly none). Any failure ends the download.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_original_push(ptr: *const u8, len: usize) -> i32 {
+    let bytes = input(ptr, len);
+    with_session(|session| session.original_push(bytes))
+}
+
+/// Ends the blob; output: the file's last bytes. Status `Ok` means the
+/// whole file authenticated; anything else means throw away what was
+/// released.
+#[no_mangle]
+pub extern "C" fn lp_original_finish() -> i32 {
+    with_session(|session| session.original_finish())
+}
+
+/// Starts a ZIP of originals; input: a JSON array of photo numbers;
+/// output: `{"bytes": n}`, the archive's exact length.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_zip_begin(ptr: *const u8, len: usize) -> i32 {
+    let photos = input(ptr, len);
+    with_session(|session| session.zip_begin(photos))
+}
+
+/// Output: the ZIP local header of photo `n`, whose original follows.
+#[no_mangle]
+pub extern "C" fn lp_zip_entry(n: u32) -> i32 {
+    with_session(|session| session.zip_entry(n))
+}
+
+/// Output: the ZIP's central directory and end records.
+#[no_mangle]
+pub extern "C" fn lp_zip_finish() -> i32 {
+    with_session(|session| session.zip_finish())
 }
 
 /// Forgets every key and the manifest.

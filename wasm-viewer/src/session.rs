@@ -2,10 +2,12 @@
 //! manifest itself. Everything is dropped (and zeroized) by `lp_lock`.
 
 use lightproof::format::header::{Header, SlotContents, SlotType};
-use lightproof::format::manifest::{Manifest, Photo, Rendition};
+use lightproof::format::manifest::{Manifest, Original, Photo, Rendition};
+use lightproof::format::vault::OriginalReader;
 use lightproof::format::{blob_path, vault, BlobKind, FormatError, Key32};
 use serde::Serialize;
 
+use crate::zip::{entry_name, ZipWriter};
 use crate::Status;
 
 #[derive(Default)]
@@ -13,6 +15,10 @@ pub struct Session {
     header: Option<Header>,
     slot: Option<SlotContents>,
     manifest: Option<Manifest>,
+    /// The original being decrypted, one at a time.
+    download: Option<OriginalReader>,
+    /// The ZIP being written around originals.
+    zip: Option<ZipWriter>,
 }
 
 impl Session {
@@ -117,6 +123,85 @@ impl Session {
     }
 }
 
+impl Session {
+    fn original(&self, n: u32) -> Result<(&Header, &str, &Photo, &Original), Status> {
+        let (Some(header), Some(manifest)) = (&self.header, &self.manifest) else {
+            return Err(Status::BadState);
+        };
+        let (album, photo) = manifest.photos().nth(n as usize).ok_or(Status::BadState)?;
+        let original = photo.original.as_ref().ok_or(Status::BadState)?;
+        Ok((header, &album.name, photo, original))
+    }
+
+    /// Starts decrypting photo `n`'s original; its blob is then pushed in
+    /// pieces of any size.
+    pub fn original_begin(&mut self, n: u32) -> Result<Vec<u8>, Status> {
+        let (header, _, _, original) = self.original(n)?;
+        let reader = OriginalReader::new(&header.gallery_id, original).map_err(status)?;
+        self.download = Some(reader);
+        Ok(Vec::new())
+    }
+
+    /// The next bytes of the file, from the next bytes of its blob.
+    pub fn original_push(&mut self, ciphertext: &[u8]) -> Result<Vec<u8>, Status> {
+        let reader = self.download.as_mut().ok_or(Status::BadState)?;
+        reader.push(ciphertext).map_err(|error| {
+            self.download = None;
+            status(error)
+        })
+    }
+
+    /// The file's last bytes, once the whole blob checked out. Only then is
+    /// what was released a valid file.
+    pub fn original_finish(&mut self) -> Result<Vec<u8>, Status> {
+        let reader = self.download.take().ok_or(Status::BadState)?;
+        reader.finish().map_err(status)
+    }
+
+    /// Starts a ZIP of the originals of `photos` (a JSON array of photo
+    /// numbers); output: `{"bytes": <archive length>}`.
+    pub fn zip_begin(&mut self, photos: &[u8]) -> Result<Vec<u8>, Status> {
+        let photos: Vec<u32> = serde_json::from_slice(photos).map_err(|_| Status::BadState)?;
+        let mut plan = ZipWriter::new();
+        let mut bytes = 0u64;
+        for &n in &photos {
+            let header = self.zip_header(&mut plan, n)?;
+            let size = self.original(n)?.3.bytes;
+            bytes = bytes
+                .saturating_add(header.len() as u64)
+                .saturating_add(size);
+        }
+        bytes = bytes.saturating_add(plan.finish().len() as u64);
+        self.zip = Some(ZipWriter::new());
+        Ok(json(&ZipPlan { bytes }))
+    }
+
+    /// The local header of photo `n`'s entry; its original follows.
+    pub fn zip_entry(&mut self, n: u32) -> Result<Vec<u8>, Status> {
+        let mut zip = self.zip.take().ok_or(Status::BadState)?;
+        let header = self.zip_header(&mut zip, n);
+        self.zip = Some(zip);
+        header
+    }
+
+    /// The central directory that ends the archive.
+    pub fn zip_finish(&mut self) -> Result<Vec<u8>, Status> {
+        let zip = self.zip.take().ok_or(Status::BadState)?;
+        Ok(zip.finish())
+    }
+
+    fn zip_header(&self, zip: &mut ZipWriter, n: u32) -> Result<Vec<u8>, Status> {
+        let (_, album, photo, original) = self.original(n)?;
+        let name = entry_name(album, &photo.file);
+        Ok(zip.local_header(&name, original.bytes, original.crc32, original.modified))
+    }
+}
+
+#[derive(Serialize)]
+struct ZipPlan {
+    bytes: u64,
+}
+
 fn status(error: FormatError) -> Status {
     match error {
         FormatError::NotAGallery => Status::NotAGallery,
@@ -152,6 +237,8 @@ struct GalleryView<'a> {
     selection_limit: Option<u32>,
     photographer_email: Option<&'a str>,
     remember: bool,
+    /// Some photos have an original this grant may download.
+    downloads: bool,
     albums: Vec<AlbumView<'a>>,
 }
 
@@ -170,6 +257,19 @@ struct PhotoView<'a> {
     height: u32,
     thumb: RenditionView,
     preview: RenditionView,
+    original: Option<OriginalView<'a>>,
+}
+
+#[derive(Serialize)]
+struct OriginalView<'a> {
+    path: String,
+    /// Ciphertext length (what the download fetches).
+    size: u64,
+    /// Length of the file the client gets.
+    bytes: u64,
+    #[serde(rename = "type")]
+    media_type: &'a str,
+    stripped: bool,
 }
 
 #[derive(Serialize)]
@@ -203,6 +303,7 @@ impl<'a> GalleryView<'a> {
             selection_limit: manifest.selection_limit,
             remember: manifest.remember,
             photographer_email: manifest.photographer_email.as_deref(),
+            downloads: manifest.photos().any(|(_, p)| p.original.is_some()),
             albums,
         }
     }
@@ -223,6 +324,13 @@ impl<'a> PhotoView<'a> {
             height: photo.height,
             thumb: rendition(&photo.thumb),
             preview: rendition(&photo.preview),
+            original: photo.original.as_ref().map(|original| OriginalView {
+                path: original.blob.path(),
+                size: original.blob.size,
+                bytes: original.bytes,
+                media_type: &original.media_type,
+                stripped: original.stripped,
+            }),
         }
     }
 }

@@ -20,6 +20,15 @@
     twofactor: 'This link needs the gallery password too.',
     expired: 'This gallery has expired. Please contact the photographer if you still need the photos.',
   };
+  const DOWNLOAD_MESSAGES = {
+    5: 'This file is damaged on the server, so nothing was saved. Please tell the photographer.',
+    missing: 'This file is missing from the server, so nothing was saved. Please tell the photographer.',
+    network: 'The download stopped (connection lost), so nothing was saved. Try again.',
+    toolarge: 'This is too large to download in this browser (over 1 GB at once). Use Chrome or Edge on a computer, or download favourites in smaller groups.',
+    disk: "The file couldn't be saved (is the disk full?). Nothing was kept.",
+    6: 'Something went wrong. Reload the page and try again.',
+    7: 'Something went wrong. Reload the page and try again.',
+  };
   const PHOTO_MESSAGES = {
     5: "Damaged — can't be shown",
     missing: "Missing — can't be shown",
@@ -62,6 +71,10 @@
     picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'),
     send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
     sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),
+    lbDownload: $('lb-download'), downloadOpen: $('download-open'), dl: $('download-dialog'),
+    dlAll: $('download-all'), dlPicks: $('download-picks'), dlAlbum: $('download-album'),
+    dlNote: $('download-note'), dlProgress: $('download-progress'), dlStatus: $('download-status'),
+    dlCancel: $('download-cancel'), dlClose: $('download-close'),
   };
 
   // -------------------------------------------------------------- blob URLs
@@ -112,7 +125,8 @@
   // ------------------------------------------------------------ wasm bridge
   const EXPORTS = ['memory', 'lp_alloc', 'lp_free', 'lp_out_ptr', 'lp_out_len', 'lp_open_header',
     'lp_unlock_key', 'lp_unlock_password', 'lp_unlock_link', 'lp_unlock_two_factor',
-    'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_open_manifest', 'lp_open_photo', 'lp_lock'];
+    'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_open_manifest', 'lp_open_photo', 'lp_lock',
+    'lp_original_begin', 'lp_original_push', 'lp_original_finish', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish'];
   let wasm = null;
 
   // Calls an export with `args` then (ptr, len) of `input`, if any. Returns the
@@ -407,9 +421,11 @@
     const str = (v) => typeof v === 'string';
     const dim = (v) => Number.isFinite(v) && v > 0;
     const blob = (b) => b && typeof b === 'object' && str(b.path) && BLOB_PATH.test(b.path) && dim(b.width) && dim(b.height);
+    const original = (o) => o === null || o === undefined || (typeof o === 'object' && str(o.path) &&
+      BLOB_PATH.test(o.path) && Number.isSafeInteger(o.bytes) && o.bytes >= 0 && str(o.type) && typeof o.stripped === 'boolean');
     const photo = (p) => p && typeof p === 'object' && Number.isInteger(p.n) && p.n >= 0 && str(p.file) &&
       (p.caption === null || p.caption === undefined || str(p.caption)) &&
-      dim(p.width) && dim(p.height) && blob(p.thumb) && blob(p.preview);
+      dim(p.width) && dim(p.height) && blob(p.thumb) && blob(p.preview) && original(p.original);
     const album = (a) => a && typeof a === 'object' && str(a.name) && Array.isArray(a.photos) && a.photos.every(photo);
     const limit = m && (m.selection_limit === null || m.selection_limit === undefined || (Number.isInteger(m.selection_limit) && m.selection_limit > 0));
     const email = m && (m.photographer_email === null || m.photographer_email === undefined || str(m.photographer_email));
@@ -486,6 +502,7 @@
     }
     ui.unlock.hidden = true;
     ui.gallery.hidden = false;
+    ui.downloadOpen.hidden = !manifest.downloads;
     loadPicks();
     showAlbum(0);
     resizeObserver.observe(ui.grid);
@@ -635,6 +652,175 @@
     ui.send.showModal();
   }
 
+  // -------------------------------------------------------------- downloads
+  // Originals (grants with downloads only) are decrypted by the module as
+  // their blob arrives and written out at once: straight to disk where the
+  // browser has the File System Access API (Chrome, Edge on a computer), so
+  // a 2 GB album never has to fit in memory; elsewhere gathered in memory,
+  // up to MEMORY_DOWNLOAD_LIMIT. Nothing is kept unless every byte
+  // authenticated: a failed stream is aborted, never saved half-written.
+  const MEMORY_DOWNLOAD_LIMIT = 1024 * 1024 * 1024;
+  let download = null; // { cancelled } while one runs
+
+  const fileSize = (n) => n >= 1e9 ? (n / 1e9).toFixed(1) + ' GB' : n >= 1e6 ? (n / 1e6).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1e3)) + ' kB';
+  const safeFileName = (name) => name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/^[.\s]+/, '').trim().slice(0, 120) || 'photos';
+  const downloadable = (photos) => photos.filter((p) => p.original);
+
+  // Where the bytes go. Must be called before any `await` in a click
+  // handler: the save dialog needs the click's user activation.
+  async function openSink(name, type, bytes) {
+    if (typeof window.showSaveFilePicker === 'function') {
+      let handle = null;
+      try {
+        handle = await window.showSaveFilePicker({ suggestedName: name });
+      } catch (e) {
+        if (e && e.name === 'AbortError') throw lpError('cancelled');
+      }
+      if (handle) {
+        const writable = await handle.createWritable();
+        return {
+          streamed: true,
+          write: (b) => writable.write(b).catch(() => { throw lpError('disk'); }),
+          close: () => writable.close().catch(() => { throw lpError('disk'); }),
+          abort: () => writable.abort().catch(() => {}),
+        };
+      }
+    }
+    if (bytes > MEMORY_DOWNLOAD_LIMIT) throw lpError('toolarge');
+    let parts = [];
+    return {
+      streamed: false,
+      write: async (b) => { parts.push(b); },
+      close: async () => { saveBlob(new Blob(parts, { type }), name); parts = []; },
+      abort: async () => { parts = []; },
+    };
+  }
+  function saveBlob(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const a = el('a');
+    a.href = url;
+    a.download = name;
+    a.hidden = true;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
+  // Streams photo `p`'s original through the module into `sink`.
+  async function streamOriginal(p, sink, progress) {
+    checked(call('lp_original_begin', [p.n]));
+    let ended = false;
+    try {
+      let res;
+      try { res = await fetch(p.original.path); } catch (e) { throw lpError('network'); }
+      if (!res.ok) throw lpError(res.status === 404 || res.status === 410 ? 'missing' : 'network');
+      const reader = res.body.getReader();
+      for (;;) {
+        if (download.cancelled) { reader.cancel().catch(() => {}); throw lpError('cancelled'); }
+        let r;
+        try { r = await reader.read(); } catch (e) { throw lpError('network'); }
+        if (r.done) break;
+        const bytes = checked(call('lp_original_push', [], r.value));
+        if (bytes.length) { await sink.write(bytes); progress(bytes.length); }
+      }
+      ended = true;
+      const tail = checked(call('lp_original_finish', []));
+      if (tail.length) { await sink.write(tail); progress(tail.length); }
+    } finally {
+      if (!ended) { try { call('lp_original_finish', []); } catch (e) { /* already ended */ } }
+    }
+  }
+
+  // Runs one download (a photo or a ZIP) with progress and a clear ending.
+  async function runDownload(name, type, bytes, body, report) {
+    if (download) return;
+    download = { cancelled: false };
+    setDownloading(true);
+    let sink = null;
+    let done = 0;
+    const progress = (n) => { done += n; report(done, bytes); };
+    try {
+      sink = await openSink(name, type, bytes);
+      report(0, bytes);
+      await body(sink, progress);
+      await sink.close();
+      report(bytes, bytes, 'Saved ' + name + (sink.streamed ? '.' : ' to your downloads.'));
+    } catch (e) {
+      if (sink) await sink.abort();
+      const code = codeOf(e);
+      report(done, bytes, code === 'cancelled' ? 'Cancelled. Nothing was saved.' : DOWNLOAD_MESSAGES[code] || DOWNLOAD_MESSAGES[7]);
+    } finally {
+      download = null;
+      setDownloading(false);
+    }
+  }
+  function setDownloading(busy) {
+    ui.lbDownload.disabled = busy;
+    for (const b of [ui.dlAll, ui.dlPicks, ui.dlAlbum]) b.disabled = busy || b.dataset.count === '0';
+    ui.dlCancel.hidden = !busy;
+  }
+
+  function downloadPhoto() {
+    const t = tiles[lb.index];
+    if (!t || !t.photo.original) return;
+    const p = t.photo;
+    const label = ui.lbDownload.textContent;
+    runDownload(p.file, p.original.type, p.original.bytes,
+      (sink, progress) => streamOriginal(p, sink, progress),
+      (done, total, message) => {
+        ui.lbDownload.textContent = message ? label : Math.floor(100 * done / Math.max(1, total)) + ' %';
+        if (message) ui.lbCounter.textContent = message;
+      });
+  }
+
+  function downloadZip(photos, name) {
+    if (download) return;
+    const ns = new TextEncoder().encode(JSON.stringify(photos.map((p) => p.n)));
+    let plan;
+    try { plan = json(checked(call('lp_zip_begin', [], ns))); } catch (e) { showDownloadStatus(0, 0, DOWNLOAD_MESSAGES[codeOf(e)] || DOWNLOAD_MESSAGES[7]); return; }
+    runDownload(name, 'application/zip', plan.bytes, async (sink, progress) => {
+      for (const p of photos) {
+        const header = checked(call('lp_zip_entry', [p.n]));
+        await sink.write(header);
+        progress(header.length);
+        await streamOriginal(p, sink, progress);
+      }
+      const end = checked(call('lp_zip_finish', []));
+      await sink.write(end);
+      progress(end.length);
+    }, showDownloadStatus);
+  }
+  function showDownloadStatus(done, total, message) {
+    ui.dlProgress.hidden = false;
+    ui.dlProgress.max = Math.max(1, total);
+    ui.dlProgress.value = done;
+    ui.dlStatus.textContent = message || `${fileSize(done)} of ${fileSize(total)}`;
+  }
+
+  function allPhotos() { return manifest.albums.flatMap((a) => a.photos); }
+  function pickedPhotos() {
+    return manifest.albums.flatMap((a) => a.photos.filter((p) => picks.has(pickKey(a, p))));
+  }
+  function openDownloads() {
+    const groups = [
+      [ui.dlAll, downloadable(allPhotos()), 'All photos'],
+      [ui.dlPicks, downloadable(pickedPhotos()), 'My favourites'],
+      [ui.dlAlbum, downloadable((manifest.albums[albumIndex] || { photos: [] }).photos), 'This album'],
+    ];
+    for (const [button, photos, label] of groups) {
+      const bytes = photos.reduce((sum, p) => sum + p.original.bytes, 0);
+      button.dataset.count = String(photos.length);
+      button.textContent = `${label}: ${photos.length} photo${photos.length === 1 ? '' : 's'}` + (photos.length ? `, ${fileSize(bytes)}` : '');
+      button.disabled = Boolean(download) || photos.length === 0;
+    }
+    ui.dlAlbum.hidden = manifest.albums.length < 2;
+    const stripped = allPhotos().some((p) => p.original && p.original.stripped);
+    ui.dlNote.textContent = 'Original files, as a ZIP archive.' + (stripped ? ' Location and camera serial numbers have been removed from them.' : '');
+    if (!download) { ui.dlProgress.hidden = true; ui.dlStatus.textContent = ''; }
+    ui.dl.showModal();
+  }
+
   // Masonry: each tile goes to the shortest column; heights come from the
   // manifest, so nothing moves when the thumbnails arrive.
   function layout() {
@@ -766,6 +952,8 @@
     ui.lbCaption.textContent = p.caption || '';
     ui.lbCaption.hidden = !p.caption;
     ui.lbFile.textContent = p.file;
+    ui.lbDownload.hidden = !p.original;
+    if (p.original) ui.lbDownload.setAttribute('aria-label', `Download the original (${fileSize(p.original.bytes)})`);
     showPick(t);
     ui.lbPrev.disabled = index === 0;
     ui.lbNext.disabled = index === tiles.length - 1;
@@ -843,6 +1031,8 @@
   // ------------------------------------------------------------------- lock
   function lock() {
     session++;
+    if (download) download.cancelled = true;
+    if (ui.dl.open) ui.dl.close();
     if (ui.lb.open) ui.lb.close();
     keepPreviews([]);
     resizeObserver.disconnect();
@@ -878,6 +1068,17 @@
   });
   ui.lock.addEventListener('click', lock);
   ui.lbFav.addEventListener('click', togglePick);
+  ui.lbDownload.addEventListener('click', downloadPhoto);
+  ui.downloadOpen.addEventListener('click', openDownloads);
+  const zipName = (suffix) => safeFileName(manifest.title + suffix) + '.zip';
+  ui.dlAll.addEventListener('click', () => downloadZip(downloadable(allPhotos()), zipName('')));
+  ui.dlPicks.addEventListener('click', () => downloadZip(downloadable(pickedPhotos()), zipName(' - favourites')));
+  ui.dlAlbum.addEventListener('click', () => {
+    const album = manifest.albums[albumIndex];
+    downloadZip(downloadable(album.photos), zipName(' - ' + album.name));
+  });
+  ui.dlCancel.addEventListener('click', () => { if (download) download.cancelled = true; });
+  ui.dlClose.addEventListener('click', () => ui.dl.close());
   ui.lbNote.addEventListener('click', editNote);
   ui.picksFilter.addEventListener('click', toggleOnlyPicks);
   ui.picksSend.addEventListener('click', openSend);
