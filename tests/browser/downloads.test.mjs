@@ -235,6 +235,24 @@ describe('downloads', { timeout: 300_000 }, () => {
       assert.match(await page.textContent('#lb-counter'), /damaged on the server, so nothing was saved/);
       await page.waitForTimeout(300);
       assert.equal(downloads, 0, 'no file was handed to the browser');
+
+      // Streamed to disk: the half-written file is aborted and removed.
+      const streamed = await openPage(browser, server.url, { initScript: OPFS_PICKER });
+      try {
+        await unlock(streamed.page, KEEP);
+        await openLightbox(streamed.page, 'Ceremony');
+        const name = await streamed.page.textContent('#lb-file');
+        await streamed.page.click('#lb-download');
+        await streamed.page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-counter').textContent));
+        assert.match(await streamed.page.textContent('#lb-counter'), /damaged on the server, so nothing was saved/);
+        const left = await streamed.page.evaluate(async (name) => {
+          const dir = await navigator.storage.getDirectory();
+          return dir.getFileHandle(name).then(() => true, () => false);
+        }, name);
+        assert.equal(left, false, 'no empty or partial file is left behind');
+      } finally {
+        await streamed.close();
+      }
     } finally {
       await p.close();
       await server.close();

@@ -682,7 +682,11 @@
           streamed: true,
           write: (b) => writable.write(b).catch(() => { throw lpError('disk'); }),
           close: () => writable.close().catch(() => { throw lpError('disk'); }),
-          abort: () => writable.abort().catch(() => {}),
+          // A file the client chose is created empty: take it away again.
+          abort: async () => {
+            await writable.abort().catch(() => {});
+            if (typeof handle.remove === 'function') await handle.remove().catch(() => {});
+          },
         };
       }
     }
@@ -765,12 +769,10 @@
     const t = tiles[lb.index];
     if (!t || !t.photo.original) return;
     const p = t.photo;
-    const label = ui.lbDownload.textContent;
     runDownload(p.file, p.original.type, p.original.bytes,
       (sink, progress) => streamOriginal(p, sink, progress),
       (done, total, message) => {
-        ui.lbDownload.textContent = message ? label : Math.floor(100 * done / Math.max(1, total)) + ' %';
-        if (message) ui.lbCounter.textContent = message;
+        ui.lbCounter.textContent = message || `Downloading… ${Math.floor(100 * done / Math.max(1, total))} %`;
       });
   }
 
