@@ -5,7 +5,10 @@
 //  2. peak browser memory (PSS of every Chromium process) while the viewer
 //     downloads an album of about 1 GB of originals as one ZIP: streamed to
 //     disk (File System Access API, the origin-private file system standing
-//     in for the save dialog) and gathered in memory (no such API).
+//     in for the save dialog) and gathered in memory (no such API). Both in
+//     a persistent profile, as a client's browser is: in Playwright's
+//     default incognito-like context the origin-private file system lives
+//     in memory, which would count the saved file as browser memory.
 //
 //   cargo build --release && (cd tests/browser && npm ci) && \
 //     bash ../shared/bench/make-corpus.sh target/corpus && node bench/downloads.mjs [CORPUS_DIR]
@@ -13,7 +16,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, stat, link, mkdir, writeFile, cp } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BIN, REPO, SHOOT, makeTempDir, removeDir, serve, launchBrowser, openPage } from '../tests/browser/support.mjs';
+import { BIN, REPO, SHOOT, makeTempDir, removeDir, serve, launchBrowser, launchPersistentContext, openPage } from '../tests/browser/support.mjs';
 
 const run = promisify(execFile);
 const RUNS = 7;
@@ -43,20 +46,14 @@ async function unlockTime(browser, url, password) {
   }
 }
 
-/** Proportional set size of the browser and all its children, in bytes. */
-async function browserPss(rootPid) {
-  const { stdout } = await run('ps', ['-e', '-o', 'pid=,ppid=']);
-  const children = new Map();
-  for (const line of stdout.trim().split('\n')) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
-    if (!children.has(ppid)) children.set(ppid, []);
-    children.get(ppid).push(pid);
-  }
+/** Proportional set size of every Chromium process (run nothing else
+ * with Chromium meanwhile), in bytes. */
+async function browserPss() {
+  const { stdout } = await run('ps', ['-e', '-o', 'pid=,comm=']);
   let total = 0;
-  const todo = [rootPid];
-  while (todo.length) {
-    const pid = todo.pop();
-    todo.push(...(children.get(pid) || []));
+  for (const line of stdout.trim().split('\n')) {
+    const [pid, comm] = line.trim().split(/\s+/);
+    if (!/^(chromium|chrome)/.test(comm || '')) continue;
     try {
       const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
       total += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)[1]) * 1024;
@@ -65,26 +62,28 @@ async function browserPss(rootPid) {
   return total;
 }
 
-async function downloadAlbum(browser, url, password, streamed) {
+async function downloadAlbum(url, password, streamed, profile) {
   const picker = () => {
     window.showSaveFilePicker = async ({ suggestedName }) =>
       (await navigator.storage.getDirectory()).getFileHandle(suggestedName, { create: true });
   };
   const noPicker = () => { delete window.showSaveFilePicker; };
-  const p = await openPage(browser, url, { initScript: streamed ? picker : noPicker, context: { acceptDownloads: true } });
-  const pid = browser.process ? browser.process().pid : null;
+  const context = await launchPersistentContext(profile, { acceptDownloads: true });
   try {
-    const { page } = p;
+    await context.addInitScript(streamed ? picker : noPicker);
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
     await page.fill('#password', password);
     await page.click('#unlock-button');
     await page.waitForFunction(() => !document.getElementById('gallery').hidden, null, { timeout: 60_000 });
     await page.waitForTimeout(1000);
-    const before = await browserPss(pid);
+    const before = await browserPss();
     let peak = before;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        peak = Math.max(peak, await browserPss(pid));
+        peak = Math.max(peak, await browserPss());
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
@@ -102,7 +101,7 @@ async function downloadAlbum(browser, url, password, streamed) {
     await sampler;
     return { label, status, seconds, before, peak };
   } finally {
-    await p.close();
+    await context.close();
   }
 }
 
@@ -159,16 +158,15 @@ try {
     { LIGHTPROOF_PASSWORD: PASSWORDS[0], LIGHTPROOF_CACHE_DIR: cache });
   console.log(`album: ${count} originals, ${(total / 1e9).toFixed(2)} GB (stripped), built in ${seconds.toFixed(0)} s`);
   const server = await serve(big);
-  browser = await launchBrowser();
   try {
     for (const streamed of [true, false]) {
-      const r = await downloadAlbum(browser, server.url, PASSWORDS[0], streamed);
+      const r = await downloadAlbum(server.url, PASSWORDS[0], streamed, path.join(tmp, `profile-${streamed}`));
       const mb = (n) => (n / 2 ** 20).toFixed(0) + ' MiB';
       console.log(`${streamed ? 'streamed to disk (File System Access API)' : 'in memory (no File System Access API)'}: ` +
-        `"${r.label}" → "${r.status}" in ${r.seconds.toFixed(1)} s; browser PSS ${mb(r.before)} before, peak ${mb(r.peak)} (+${mb(r.peak - r.before)})`);
+        `"${r.label}" → "${r.status}" in ${r.seconds.toFixed(1)} s (${(total / 1e6 / r.seconds).toFixed(1)} MB/s); ` +
+        `browser PSS ${mb(r.before)} before, peak ${mb(r.peak)} (+${mb(r.peak - r.before)})`);
     }
   } finally {
-    await browser.close();
     await server.close();
   }
 } finally {

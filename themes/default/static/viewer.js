@@ -691,12 +691,17 @@
       }
     }
     if (bytes > MEMORY_DOWNLOAD_LIMIT) throw lpError('toolarge');
+    // Every 8 MB the pieces are handed to the browser's blob store (which
+    // may keep large blobs on disk), so the page never holds a second copy.
+    let blob = new Blob([], { type });
     let parts = [];
+    let pending = 0;
+    const fold = () => { blob = new Blob([blob, ...parts], { type }); parts = []; pending = 0; };
     return {
       streamed: false,
-      write: async (b) => { parts.push(b); },
-      close: async () => { saveBlob(new Blob(parts, { type }), name); parts = []; },
-      abort: async () => { parts = []; },
+      write: async (b) => { parts.push(b); pending += b.length; if (pending >= 8 << 20) fold(); },
+      close: async () => { fold(); saveBlob(blob, name); blob = null; },
+      abort: async () => { parts = []; blob = null; },
     };
   }
   function saveBlob(blob, name) {
