@@ -210,13 +210,69 @@ fn assert_same_pixels(a: &Path, b: &Path) {
     );
 }
 
-/// Where the JPEG's SOS marker is: everything from there is image data.
+/// Where the JPEG's SOS marker is: everything from there is image data in
+/// files with nothing after their EOI, as the samples have.
 fn start_of_scan(jpeg: &[u8]) -> usize {
     let mut at = 2;
     while jpeg[at + 1] != 0xDA {
         at += 2 + usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
     }
     at
+}
+
+/// `primary` with an APP2 "MPF\0" index after its APP0/APP1 segments and
+/// `preview` appended after its EOI, as a camera lays out its large
+/// preview (CIPA DC-007): a big-endian TIFF header, then the MP Index
+/// IFD with MPFVersion, NumberOfImages and MPEntry, one 16-byte entry per
+/// image (attributes, size, offset from that TIFF header, dependent
+/// images). exiftool reads MPF but cannot write it.
+fn with_mpf_preview(primary: &[u8], preview: &[u8]) -> Vec<u8> {
+    let mut at = 2;
+    while matches!(primary[at + 1], 0xE0 | 0xE1) {
+        at += 2 + usize::from(u16::from_be_bytes([primary[at + 2], primary[at + 3]]));
+    }
+    let index = |first_len: u32, preview_at: u32| {
+        let mut tiff = b"MM\0*\0\0\0\x08\0\x03".to_vec();
+        let entries: [(u16, u16, u32, [u8; 4]); 3] = [
+            (0xB000, 7, 4, *b"0100"),
+            (0xB001, 4, 1, 2u32.to_be_bytes()),
+            (0xB002, 7, 32, 50u32.to_be_bytes()), // right after this IFD
+        ];
+        for (tag, kind, count, value) in entries {
+            tiff.extend(tag.to_be_bytes());
+            tiff.extend(kind.to_be_bytes());
+            tiff.extend(count.to_be_bytes());
+            tiff.extend(value);
+        }
+        tiff.extend(0u32.to_be_bytes()); // No next IFD.
+        let preview_len = u32::try_from(preview.len()).unwrap();
+        // Attributes, size, offset, dependent images: a representative
+        // baseline primary, then a large thumbnail (VGA class).
+        let mp_entries = [
+            [0x2003_0000, first_len, 0, 0],
+            [0x0001_0001, preview_len, preview_at, 0],
+        ];
+        for word in mp_entries.concat() {
+            tiff.extend(u32::to_be_bytes(word));
+        }
+        let mut segment = vec![0xFF, 0xE2];
+        segment.extend(u16::try_from(2 + 4 + tiff.len()).unwrap().to_be_bytes());
+        segment.extend(b"MPF\0");
+        segment.extend(tiff);
+        segment
+    };
+    let first_len = u32::try_from(primary.len() + index(0, 0).len()).unwrap();
+    let tiff_at = u32::try_from(at + 8).unwrap();
+    let index = index(first_len, first_len - tiff_at);
+    [&primary[..at], &index, &primary[at..], preview].concat()
+}
+
+/// Every tag exiftool reads, embedded MPF images included: theirs are
+/// keyed "Doc2:Group:Name", the file's own "Group:Name".
+fn tags_with_embedded(path: &Path) -> Map<String, Value> {
+    let output = exiftool(&["-j", "-a", "-G3:1", "-ee", "-n", path_str(path)]);
+    let mut files: Vec<Map<String, Value>> = serde_json::from_slice(&output.stdout).unwrap();
+    files.remove(0)
 }
 
 fn everything_but_maker_note() -> Removed {
@@ -324,6 +380,47 @@ fn photo_without_private_metadata_comes_back_byte_identical() {
         let (stripped, removed) = strip_private_metadata(&bytes).unwrap();
         assert_eq!(removed, Removed::default(), "{}", path.display());
         assert!(stripped == bytes, "{} changed", path.display());
+    }
+}
+
+#[test]
+fn mpf_preview_with_location_is_dropped_with_its_index() {
+    let dir = tempfile::tempdir().unwrap();
+    // A sample that already has GPS, tagged with serials and owner too.
+    let source = sample_shoot().join("Ceremony/IMG_0201.jpg");
+    let preview = std::fs::read(tagged_copy(dir.path(), &source, "preview.jpg")).unwrap();
+    // Baseline and progressive primaries with nothing private of their own.
+    for sample in ["IMG_0101.jpg", "IMG_0102.jpg"] {
+        let primary = std::fs::read(sample_shoot().join(sample)).unwrap();
+        let input = dir.path().join(format!("mpf-{sample}"));
+        std::fs::write(&input, with_mpf_preview(&primary, &preview)).unwrap();
+        let before = tags_with_embedded(&input);
+        assert!(
+            before.contains_key("MPImage2:MPImageStart")
+                && before.contains_key("Doc2:GPS:GPSLatitude")
+                && before.contains_key("Doc2:ExifIFD:SerialNumber"),
+            "{sample}: exiftool does not see the preview's location: {before:?}"
+        );
+        let (output, removed) = strip_file(&input);
+        let expected = Removed {
+            trailing_images: true,
+            ..Removed::default()
+        };
+        assert_eq!(removed, expected, "{sample}");
+        let after = tags_with_embedded(&output);
+        let left: Vec<_> = after
+            .keys()
+            .filter(|key| is_private(key) || key.starts_with("Doc") || key.starts_with("MP"))
+            .collect();
+        assert!(left.is_empty(), "{sample}: still has {left:?}");
+        let stripped = std::fs::read(&output).unwrap();
+        for secret in SECRETS {
+            let found = stripped
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes());
+            assert!(!found, "{sample}: \"{secret}\" is still in the bytes");
+        }
+        assert!(stripped == primary, "{sample}: not the primary image back");
     }
 }
 
