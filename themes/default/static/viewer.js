@@ -691,29 +691,35 @@
       }
     }
     if (bytes > MEMORY_DOWNLOAD_LIMIT) throw lpError('toolarge');
-    // Every 8 MB the pieces are handed to the browser's blob store (which
-    // may keep large blobs on disk), so the page never holds a second copy.
-    let blob = new Blob([], { type });
+    // Gathered here and handed to the browser whole at the end. (Folding
+    // the pieces into blobs as they came cut memory by a quarter, but
+    // Chromium then cancelled the save of a 1 GB ZIP: bench/downloads.mjs.)
     let parts = [];
-    let pending = 0;
-    const fold = () => { blob = new Blob([blob, ...parts], { type }); parts = []; pending = 0; };
     return {
       streamed: false,
-      write: async (b) => { parts.push(b); pending += b.length; if (pending >= 8 << 20) fold(); },
-      close: async () => { fold(); saveBlob(blob, name); blob = null; },
-      abort: async () => { parts = []; blob = null; },
+      write: async (b) => { parts.push(b); },
+      close: async () => { const blob = new Blob(parts, { type }); parts = []; saveBlob(blob, name); },
+      abort: async () => { parts = []; },
     };
   }
+  // The browser reads the blob while it saves it, which for a large one
+  // outlasts any fixed delay: revoking the URL early cancels the save. It
+  // is kept until the next download or Lock.
+  let savedUrl = null;
+  function forgetSaved() {
+    if (savedUrl) URL.revokeObjectURL(savedUrl);
+    savedUrl = null;
+  }
   function saveBlob(blob, name) {
-    const url = URL.createObjectURL(blob);
+    forgetSaved();
+    savedUrl = URL.createObjectURL(blob);
     const a = el('a');
-    a.href = url;
+    a.href = savedUrl;
     a.download = name;
     a.hidden = true;
     document.body.append(a);
     a.click();
     a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
 
   // Streams photo `p`'s original through the module into `sink`.
@@ -1040,6 +1046,7 @@
     session++;
     if (download) download.cancelled = true;
     if (ui.dl.open) ui.dl.close();
+    forgetSaved();
     if (ui.lb.open) ui.lb.close();
     keepPreviews([]);
     resizeObserver.disconnect();
