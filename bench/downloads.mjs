@@ -12,6 +12,7 @@
 //
 //   cargo build --release && (cd tests/browser && npm ci) && \
 //     bash ../shared/bench/make-corpus.sh target/corpus && node bench/downloads.mjs [CORPUS_DIR]
+//   ONLY=memory node bench/downloads.mjs   (just the in-memory download)
 import { execFile } from 'node:child_process';
 import { readdir, readFile, stat, link, mkdir, writeFile, cp } from 'node:fs/promises';
 import path from 'node:path';
@@ -105,22 +106,20 @@ async function downloadAlbum(url, password, streamed, profile) {
   }
 }
 
-const tmp = await makeTempDir('lightproof-bench-downloads-');
-try {
-  // 1. Unlock time, one grant against three (the header always has 8 slots).
+/** Unlock time of the sample shoot with one grant and with three. */
+async function unlockFigures(tmp, cache) {
   const one = path.join(tmp, 'one-site');
   const three = path.join(tmp, 'three-site');
   const shoot = path.join(tmp, 'sample');
   await cp(SHOOT, shoot, { recursive: true });
   const config = path.join(tmp, 'three.toml');
   await writeFile(config, '[[grant]]\nname = "a"\n\n[[grant]]\nname = "b"\nalbums = ["Ceremony"]\n\n[[grant]]\nname = "c"\nalbums = ["Mountains"]\ndownload = true\n');
-  const cache = path.join(tmp, 'cache');
   await build(shoot, one, [], { LIGHTPROOF_PASSWORD: PASSWORDS[0], LIGHTPROOF_CACHE_DIR: cache });
   await build(shoot, three, ['--config', config], {
     LIGHTPROOF_PASSWORD_A: PASSWORDS[0], LIGHTPROOF_PASSWORD_B: PASSWORDS[1], LIGHTPROOF_PASSWORD_C: PASSWORDS[2], LIGHTPROOF_CACHE_DIR: cache,
   });
   const [oneServer, threeServer] = await Promise.all([serve(one), serve(three)]);
-  let browser = await launchBrowser();
+  const browser = await launchBrowser();
   try {
     const times = { one: [], threeFirst: [], threeLast: [] };
     for (let i = 0; i < RUNS; i++) {
@@ -137,6 +136,13 @@ try {
     await oneServer.close();
     await threeServer.close();
   }
+}
+
+const tmp = await makeTempDir('lightproof-bench-downloads-');
+try {
+  // 1. Unlock time, one grant against three (the header always has 8 slots).
+  const cache = path.join(tmp, 'cache');
+  if (process.env.ONLY !== 'memory') await unlockFigures(tmp, cache);
 
   // 2. A ~1 GB album: the corpus's 24-megapixel JPEGs, hard-linked under
   // new names until their originals add up to TARGET_BYTES.
@@ -159,7 +165,7 @@ try {
   console.log(`album: ${count} originals, ${(total / 1e9).toFixed(2)} GB (stripped), built in ${seconds.toFixed(0)} s`);
   const server = await serve(big);
   try {
-    for (const streamed of [true, false]) {
+    for (const streamed of process.env.ONLY === 'memory' ? [false] : [true, false]) {
       const r = await downloadAlbum(server.url, PASSWORDS[0], streamed, path.join(tmp, `profile-${streamed}`));
       const mb = (n) => (n / 2 ** 20).toFixed(0) + ' MiB';
       console.log(`${streamed ? 'streamed to disk (File System Access API)' : 'in memory (no File System Access API)'}: ` +
