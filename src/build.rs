@@ -247,10 +247,7 @@ pub fn build(
             name: grant.name.clone(),
             albums: manifest.albums.len(),
             photos: manifest.photos().count(),
-            originals: manifest
-                .photos()
-                .filter(|(_, p)| p.original.is_some())
-                .count(),
+            originals: manifest.originals(),
         });
     }
     site::write_viewer(&writer)?;

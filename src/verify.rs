@@ -111,10 +111,7 @@ pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyEr
     Ok(VerifyReport {
         albums: manifest.albums.len(),
         photos: manifest.photos().count(),
-        originals: manifest
-            .photos()
-            .filter(|(_, p)| p.original.is_some())
-            .count(),
+        originals: manifest.originals(),
         blobs_checked: checks.len(),
         problems,
     })

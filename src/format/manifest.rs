@@ -196,6 +196,11 @@ impl Manifest {
             .flat_map(|album| album.photos.iter().map(move |photo| (album, photo)))
     }
 
+    /// How many photos have an original this manifest's grant may download.
+    pub fn originals(&self) -> usize {
+        self.photos().filter(|(_, p)| p.original.is_some()).count()
+    }
+
     fn validate(&self, gallery_id: &Id) -> Result<(), FormatError> {
         let bad = FormatError::BadManifest;
         if self.format != MANIFEST_FORMAT {

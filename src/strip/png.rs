@@ -117,33 +117,10 @@ fn itxt_text(data: &[u8]) -> Option<(bool, &[u8])> {
     Some((compressed, text))
 }
 
-const CRC_TABLE: [u32; 256] = crc_table();
-
-/// The CRC-32 table of PNG's ISO 3309 polynomial (PNG spec, annex D).
-const fn crc_table() -> [u32; 256] {
-    let mut table = [0; 256];
-    let mut n = 0;
-    while n < 256 {
-        let mut c = n as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            c = if c & 1 == 1 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            bit += 1;
-        }
-        table[n] = c;
-        n += 1;
-    }
-    table
-}
-
+/// CRC-32 of a PNG chunk (ISO-HDLC, as in ZIP): `crc32fast`, which the
+/// generator already uses for originals.
 pub(super) fn crc32(bytes: &[u8]) -> u32 {
-    !bytes.iter().fold(!0u32, |c, &b| {
-        CRC_TABLE[usize::from(c as u8 ^ b)] ^ (c >> 8)
-    })
+    crc32fast::hash(bytes)
 }
 
 #[cfg(test)]
