@@ -4,10 +4,9 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use lightproof::format::header::Header;
-use lightproof::format::manifest::Manifest;
 use lightproof::format::{blob_path, encoding, vault, BlobKind, Key32, HEADER_FILE};
 
 use crate::util::*;
@@ -65,15 +64,6 @@ fn with_grant_passwords(command: &mut std::process::Command) -> &mut std::proces
         );
     }
     command
-}
-
-fn open_grant(site: &Path, password: &str) -> (Header, Manifest, String, Key32) {
-    let header = Header::parse(&fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
-    let slot = vault::unlock_with_password(&header, password.as_bytes()).unwrap();
-    let file = blob_path(&slot.manifest_id);
-    let manifest =
-        vault::open_manifest(&header, &slot, &fs::read(site.join(&file)).unwrap()).unwrap();
-    (header, manifest, file, slot.manifest_key)
 }
 
 #[test]

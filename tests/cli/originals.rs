@@ -9,8 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use lightproof::format::header::Header;
-use lightproof::format::manifest::Manifest;
-use lightproof::format::{blob_path, encoding, vault, BlobKind, Key32, HEADER_FILE};
+use lightproof::format::{blob_path, encoding, vault, BlobKind, HEADER_FILE};
 
 use crate::util::*;
 
@@ -73,15 +72,6 @@ fn with_passwords<'a>(
         );
     }
     command
-}
-
-fn open_grant(site: &Path, password: &str) -> (Header, Manifest, String, Key32) {
-    let header = Header::parse(&fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
-    let slot = vault::unlock_with_password(&header, password.as_bytes()).unwrap();
-    let file = blob_path(&slot.manifest_id);
-    let manifest =
-        vault::open_manifest(&header, &slot, &fs::read(site.join(&file)).unwrap()).unwrap();
-    (header, manifest, file, slot.manifest_key)
 }
 
 #[test]

@@ -138,3 +138,23 @@ pub fn make_shoot(root: &Path, names: &[&str]) {
         image.save(&path).unwrap();
     }
 }
+
+/// Opens the grant of `password`: header, its manifest, the manifest's
+/// file (`b/…`) and key.
+pub fn open_grant(
+    site: &Path,
+    password: &str,
+) -> (
+    lightproof::format::header::Header,
+    lightproof::format::manifest::Manifest,
+    String,
+    lightproof::format::Key32,
+) {
+    use lightproof::format::{blob_path, header::Header, vault, HEADER_FILE};
+    let header = Header::parse(&std::fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
+    let slot = vault::unlock_with_password(&header, password.as_bytes()).unwrap();
+    let file = blob_path(&slot.manifest_id);
+    let manifest =
+        vault::open_manifest(&header, &slot, &std::fs::read(site.join(&file)).unwrap()).unwrap();
+    (header, manifest, file, slot.manifest_key)
+}
