@@ -55,6 +55,8 @@ pub struct BuildOptions {
     pub photographer_email: Option<String>,
     /// What downloaded originals keep of the source's metadata.
     pub original_metadata: OriginalMetadata,
+    /// Write offline copies so the site also opens from a disk (`offline`).
+    pub offline_copies: bool,
 }
 
 impl BuildOptions {
@@ -73,6 +75,7 @@ impl BuildOptions {
             photographer_email: None,
             remember: false,
             original_metadata: OriginalMetadata::default(),
+            offline_copies: true,
         }
     }
 }
@@ -187,7 +190,8 @@ pub fn build(
         return Err(BuildError::NoPhotos(options.shoot.clone()));
     }
     grants::check(grants, &shoot, options.allow_weak)?;
-    let writer = SiteWriter::prepare(&options.out, &options.shoot, options.force)?;
+    let mut writer = SiteWriter::prepare(&options.out, &options.shoot, options.force)?;
+    writer.set_offline(options.offline_copies);
     let mut cache = Cache::open(
         writer.root(),
         options.cache_dir.as_deref(),

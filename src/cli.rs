@@ -101,6 +101,13 @@ pub struct BuildArgs {
           value_parser = clap::value_parser!(u32).range(600_000..=10_000_000))]
     pub kdf_iterations: u32,
 
+    /// Skip the offline copies (`*.js` beside each encrypted file) that let
+    /// the gallery open from a disk or USB stick by double-clicking
+    /// index.html; for galleries only ever served by a web host (the upload
+    /// is then about 57 % smaller)
+    #[arg(long)]
+    pub web_only: bool,
+
     /// Print only errors
     #[arg(short, long)]
     pub quiet: bool,

@@ -20,6 +20,8 @@ pub mod encrypt;
 #[cfg(feature = "generator")]
 pub mod grants;
 #[cfg(feature = "generator")]
+pub mod offline;
+#[cfg(feature = "generator")]
 pub mod original;
 #[cfg(feature = "generator")]
 pub mod passphrase;

@@ -66,6 +66,7 @@ fn run_build(args: BuildArgs, rotate: bool) -> Outcome {
         lightproof::original::OriginalMetadata::parse(&args.original_metadata)
             .expect("clap checks the value");
     options.cache_dir = args.cache_dir;
+    options.offline_copies = !args.web_only;
     options.render.thumb_long_edge = args.render.thumb_size;
     options.render.preview_long_edge = args.render.preview_size;
     options.render.jpeg_quality = args.render.quality;

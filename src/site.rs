@@ -12,14 +12,13 @@ const STATIC_FILES: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/static/viewer.js"),
     ),
     (
-        "viewer.wasm",
-        include_bytes!("../themes/default/static/viewer.wasm"),
-    ),
-    (
         "style.css",
         include_bytes!("../themes/default/static/style.css"),
     ),
 ];
+/// The viewer's module; it also gets an offline copy.
+pub const WASM_FILE: &str = "viewer.wasm";
+pub const WASM: &[u8] = include_bytes!("../themes/default/static/viewer.wasm");
 const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /\n";
 
 /// The page's Content-Security-Policy: its own files only, plus compiling
@@ -53,6 +52,7 @@ pub fn write_viewer(writer: &SiteWriter) -> Result<(), SiteError> {
     for (name, bytes) in STATIC_FILES {
         writer.write_file(name, bytes)?;
     }
+    writer.write_viewer_input(WASM_FILE, WASM)?;
     writer.write_file("robots.txt", ROBOTS_TXT.as_bytes())?;
     Ok(())
 }

@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::format::{encoding, header::MAGIC, Id, BLOB_DIR, HEADER_FILE};
+use crate::offline;
 
 /// Marks a folder as written by lightproof, so later builds may replace it.
 pub const MARKER_FILE: &str = ".lightproof";
@@ -50,6 +51,7 @@ pub fn is_site(dir: &Path) -> bool {
 /// An output folder that passed the guards.
 pub struct SiteWriter {
     out: PathBuf,
+    offline: bool,
 }
 
 impl SiteWriter {
@@ -70,7 +72,7 @@ impl SiteWriter {
         if !empty && !is_site(&out) && !force {
             return Err(WriteError::NotASite(out));
         }
-        let writer = Self { out };
+        let writer = Self { out, offline: true };
         writer.write_file(MARKER_FILE, MARKER_TEXT.as_bytes())?;
         let blobs = writer.out.join(BLOB_DIR);
         fs::create_dir_all(&blobs).map_err(io_error(&blobs))?;
@@ -81,9 +83,23 @@ impl SiteWriter {
         &self.out
     }
 
-    /// Writes `b/<id>` atomically.
+    /// Whether files get offline copies (see `offline`); on by default.
+    pub fn set_offline(&mut self, offline: bool) {
+        self.offline = offline;
+    }
+
+    pub fn offline(&self) -> bool {
+        self.offline
+    }
+
+    /// Writes `b/<id>` atomically, and its offline copy.
     pub fn write_blob(&self, id: &Id, bytes: &[u8]) -> Result<(), WriteError> {
-        write_atomic(&self.out.join(BLOB_DIR).join(encoding::base32(id)), bytes)
+        let name = blob_name(id);
+        write_atomic(&self.out.join(&name), bytes)?;
+        if self.offline {
+            offline::write(&self.out, &name, bytes)?;
+        }
+        Ok(())
     }
 
     /// Writes `b/<id>` atomically from `fill`, which streams into a
@@ -93,8 +109,8 @@ impl SiteWriter {
         id: &Id,
         fill: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
     ) -> Result<T, WriteError> {
-        let path = self.out.join(BLOB_DIR).join(encoding::base32(id));
-        write_atomic_with(&path, |file| {
+        let name = blob_name(id);
+        let value = write_atomic_with(&self.out.join(&name), |file| {
             let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
             let value = fill(&mut buffered)?;
             buffered
@@ -102,7 +118,11 @@ impl SiteWriter {
                 .map_err(|e| e.into_error())?
                 .sync_all()?;
             Ok(value)
-        })
+        })?;
+        if self.offline {
+            offline::write_from_file(&self.out, &name)?;
+        }
+        Ok(value)
     }
 
     /// Writes a file at the root of the site atomically.
@@ -110,28 +130,80 @@ impl SiteWriter {
         write_atomic(&self.out.join(name), bytes)
     }
 
+    /// Writes a file the viewer reads (at the root of the site) and its
+    /// offline copy.
+    pub fn write_viewer_input(&self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        if self.offline {
+            offline::write(&self.out, name, bytes)?;
+        }
+        self.write_file(name, bytes)
+    }
+
     /// Switches to the new gallery by writing the header, then removes blobs
     /// not in `keep` and temporary files left by interrupted builds.
+    /// Offline copies missing for kept blobs (reused from a build without
+    /// them) are written first; stale ones go with their blobs.
     /// Returns the names of the removed blobs.
     pub fn finish(self, header: &[u8], keep: &HashSet<String>) -> Result<Vec<String>, WriteError> {
-        self.write_file(HEADER_FILE, header)?;
+        if self.offline {
+            self.complete_offline_copies(keep)?;
+        }
+        self.write_viewer_input(HEADER_FILE, header)?;
         sync_dir(&self.out)?;
         let blobs = self.out.join(BLOB_DIR);
         let mut removed = Vec::new();
         for entry in fs::read_dir(&blobs).map_err(io_error(&blobs))? {
             let entry = entry.map_err(io_error(&blobs))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let stale_blob =
-                encoding::base32_decode::<16>(&name).is_some() && !keep.contains(&name);
-            if stale_blob || name.contains(TEMP_INFIX) {
+            let stale_blob = is_blob_name(&name) && !keep.contains(&name);
+            let stale_copy = offline::blob_of_part(&name)
+                .is_some_and(|blob| !self.offline || !keep.contains(blob));
+            if stale_blob || stale_copy || name.contains(TEMP_INFIX) {
                 fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
                 removed.extend(stale_blob.then_some(name));
             }
+        }
+        if !self.offline {
+            self.remove_root_offline_copies()?;
         }
         remove_temp_files(&self.out)?;
         removed.sort();
         Ok(removed)
     }
+
+    fn complete_offline_copies(&self, keep: &HashSet<String>) -> Result<(), WriteError> {
+        for blob in keep {
+            let name = format!("{BLOB_DIR}/{blob}");
+            if !offline::is_present(&self.out, &name) {
+                offline::write_from_file(&self.out, &name)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `gallery.bin.js`, `viewer.wasm.js` and their parts.
+    fn remove_root_offline_copies(&self) -> Result<(), WriteError> {
+        for entry in fs::read_dir(&self.out).map_err(io_error(&self.out))? {
+            let entry = entry.map_err(io_error(&self.out))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let copy = [HEADER_FILE, crate::site::WASM_FILE]
+                .iter()
+                .any(|file| offline::blob_of_part(&name) == Some(file));
+            if copy {
+                fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `b/<id>`.
+fn blob_name(id: &Id) -> String {
+    format!("{BLOB_DIR}/{}", encoding::base32(id))
+}
+
+fn is_blob_name(name: &str) -> bool {
+    encoding::base32_decode::<16>(name).is_some()
 }
 
 /// The absolute, symlink-free form of `path`, which may not exist yet: its

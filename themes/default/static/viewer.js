@@ -15,6 +15,7 @@
     network: "Couldn't load the gallery. Check your connection and try again.",
     missing: 'Some of the files of this gallery are missing from the server.',
     nowasm: "This browser can't open the gallery. Try an up-to-date browser.",
+    webonly: 'This copy of the gallery opens only from its web address, not from a disk. Ask the photographer for the link.',
     empty: 'Enter the password to open the gallery.',
     badlink: 'This link does not open the gallery (it may be old or cut short). Enter the password, or ask the photographer for a new link.',
     twofactor: 'This link needs the gallery password too.',
@@ -167,11 +168,116 @@
     return r.out;
   }
 
-  async function fetchBytes(path, options) {
+  // ------------------------------------------------------ the site's files
+  // Over http(s) the viewer fetches its files. A page opened from a disk
+  // (file://) may not fetch its neighbours, so there every file also has an
+  // offline copy: scripts that hand its bytes over part by part through
+  // lightproofPart (docs/FORMAT.md, "Offline copies"). A single-file bundle
+  // carries every file in a <script type="application/x-lightproof"> element.
+  // The bytes are ciphertext either way; the module authenticates them.
+  const FROM_DISK = location.protocol === 'file:';
+  const bundled = new Map();
+  for (const e of document.querySelectorAll('script[type="application/x-lightproof"][data-file]')) {
+    bundled.set(e.getAttribute('data-file'), e);
+  }
+  const BUNDLE = bundled.size > 0;
+  if (FROM_DISK && !BUNDLE) {
+    MESSAGES.missing = DOWNLOAD_MESSAGES.missing = 'Some files of this gallery are missing from this folder. Copy the whole folder again.';
+    PHOTO_MESSAGES.missing = "Missing from this folder";
+  }
+
+  function fromBase64(text) {
+    try {
+      if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
+      const s = atob(text);
+      const out = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+      return out;
+    } catch (e) { throw lpError(5); }
+  }
+  function joinAll(pieces) {
+    const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of pieces) { out.set(p, at); at += p.length; }
+    return out;
+  }
+
+  const partFile = (name, index) => (index === 0 ? name + '.js' : name + '.' + index + '.js');
+  const loading = new Map(); // part file -> what its script handed over
+  // Called by each offline copy; only the script loaded for that very part
+  // is heard.
+  Object.defineProperty(window, 'lightproofPart', {
+    value(name, index, count, data) {
+      const file = partFile(String(name), index);
+      const entry = loading.get(file);
+      const script = document.currentScript;
+      if (!entry || !script || script.getAttribute('src') !== file) return;
+      if (!Number.isInteger(count) || index >= count || typeof data !== 'string') return;
+      entry.part = { count, data };
+    },
+  });
+  function loadPart(name, index) {
+    return new Promise((resolve, reject) => {
+      const file = partFile(name, index);
+      const entry = { part: null };
+      const script = document.createElement('script');
+      const done = () => { loading.delete(file); script.remove(); };
+      loading.set(file, entry);
+      script.onload = () => {
+        done();
+        if (!entry.part) { reject(lpError(5)); return; }
+        resolve({ count: entry.part.count, bytes: fromBase64(entry.part.data) });
+      };
+      script.onerror = () => { done(); reject(lpError('missing')); };
+      script.src = file;
+      document.head.append(script);
+    });
+  }
+
+  // Yields the file at `path` in pieces (originals can be gigabytes).
+  async function* fileChunks(path, options) {
+    if (BUNDLE) { yield bundledFile(path); return; }
+    if (FROM_DISK) {
+      let count = 1;
+      for (let index = 0; index < count; index++) {
+        const part = await loadPart(path, index);
+        if (index === 0) count = part.count;
+        else if (part.count !== count) throw lpError(5);
+        yield part.bytes;
+      }
+      return;
+    }
     let res;
     try { res = await fetch(path, options); } catch (e) { throw lpError('network'); }
     if (!res.ok) throw lpError(res.status === 404 || res.status === 410 ? 'missing' : 'network');
-    try { return new Uint8Array(await res.arrayBuffer()); } catch (e) { throw lpError('network'); }
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        let r;
+        try { r = await reader.read(); } catch (e) { throw lpError('network'); }
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+  function bundledFile(path) {
+    const e = bundled.get(path);
+    if (!e) throw lpError('missing');
+    return fromBase64(e.textContent);
+  }
+  async function fetchBytes(path, options) {
+    if (BUNDLE) return bundledFile(path);
+    if (!FROM_DISK) {
+      let res;
+      try { res = await fetch(path, options); } catch (e) { throw lpError('network'); }
+      if (!res.ok) throw lpError(res.status === 404 || res.status === 410 ? 'missing' : 'network');
+      try { return new Uint8Array(await res.arrayBuffer()); } catch (e) { throw lpError('network'); }
+    }
+    const pieces = [];
+    for await (const piece of fileChunks(path)) pieces.push(piece);
+    return pieces.length === 1 ? pieces[0] : joinAll(pieces);
   }
 
   // --------------------------------------------------- loading the module
@@ -197,7 +303,9 @@
     initPromise = (async () => {
       if (typeof WebAssembly !== 'object') throw lpError('nowasm');
       const [code, header] = await Promise.all([
-        fetchBytes('viewer.wasm'),
+        fetchBytes('viewer.wasm').catch((e) => {
+          throw FROM_DISK && !BUNDLE && codeOf(e) === 'missing' ? lpError('webonly') : e;
+        }),
         fetchBytes('gallery.bin', { cache: 'no-cache' }),
       ]);
       let instance;
@@ -727,16 +835,9 @@
     checked(call('lp_original_begin', [p.n]));
     let ended = false;
     try {
-      let res;
-      try { res = await fetch(p.original.path); } catch (e) { throw lpError('network'); }
-      if (!res.ok) throw lpError(res.status === 404 || res.status === 410 ? 'missing' : 'network');
-      const reader = res.body.getReader();
-      for (;;) {
-        if (download.cancelled) { reader.cancel().catch(() => {}); throw lpError('cancelled'); }
-        let r;
-        try { r = await reader.read(); } catch (e) { throw lpError('network'); }
-        if (r.done) break;
-        const bytes = checked(call('lp_original_push', [], r.value));
+      for await (const piece of fileChunks(p.original.path)) {
+        if (download.cancelled) throw lpError('cancelled');
+        const bytes = checked(call('lp_original_push', [], piece));
         if (bytes.length) { await sink.write(bytes); progress(bytes.length); }
       }
       ended = true;
