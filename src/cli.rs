@@ -30,6 +30,10 @@ pub enum Command {
     /// Check that a gallery is complete and every file decrypts
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
+    /// Write a built gallery as one self-contained HTML file (for a small
+    /// proof set sent by email or chat); opens from disk and from any host
+    #[command(after_help = EXIT_CODES)]
+    Bundle(BundleArgs),
     /// Print the key links of a gallery built with `link = true` or
     /// `two_factor_link = true` in lightproof.toml
     Link(LinkArgs),
@@ -100,6 +104,11 @@ pub struct BuildArgs {
     #[arg(long, value_name = "N", default_value_t = lightproof::format::header::DEFAULT_ITERATIONS,
           value_parser = clap::value_parser!(u32).range(600_000..=10_000_000))]
     pub kdf_iterations: u32,
+
+    /// Also write the gallery as one self-contained HTML file, for a small
+    /// proof set sent by email or chat (warns above 50 MB)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub single_file: Option<PathBuf>,
 
     /// Skip the offline copies (`*.js` beside each encrypted file) that let
     /// the gallery open from a disk or USB stick by double-clicking
@@ -204,6 +213,17 @@ pub struct VerifyArgs {
     /// grants in one run [default: LIGHTPROOF_PASSWORD, else asked]
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub password_file: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// Gallery folder (the output of `lightproof build`)
+    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// The HTML file to write, e.g. proofs.html
+    #[arg(short, long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,8 @@ pub mod format;
 #[cfg(feature = "generator")]
 pub mod build;
 #[cfg(feature = "generator")]
+pub mod bundle;
+#[cfg(feature = "generator")]
 pub mod cache;
 #[cfg(feature = "generator")]
 pub mod decode;

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Build(args) => run_build(*args, false),
         Command::Rotate(args) => run_build(*args, true),
         Command::Verify(args) => run_verify(args),
+        Command::Bundle(args) => run_bundle(&args.site, &args.out),
         Command::Link(args) => run_link(args),
         Command::Picks(args) => run_picks(args),
         Command::Passwd(args) => {
@@ -52,6 +53,9 @@ type Outcome = Result<ExitCode, Box<dyn std::error::Error>>;
 /// `build`, or with `rotate` a build under all-new keys that prints the
 /// old files (now deleted here) to delete from the host.
 fn run_build(args: BuildArgs, rotate: bool) -> Outcome {
+    if let Some(single_file) = &args.single_file {
+        lightproof::write::check_outside_shoot(single_file, &args.shoot)?;
+    }
     let grants = grants(&args)?;
     let mut options = BuildOptions::new(&args.shoot, &args.out);
     options.force = args.force;
@@ -95,11 +99,21 @@ fn run_build(args: BuildArgs, rotate: bool) -> Outcome {
         report::build_summary(&built);
     }
     report::photo_failures(&built.failed);
+    if let Some(single_file) = &args.single_file {
+        run_bundle(&built.out, single_file)?;
+    }
     Ok(if built.failed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PROBLEMS)
     })
+}
+
+/// `bundle`, and `build --single-file`.
+fn run_bundle(site: &std::path::Path, out: &std::path::Path) -> Outcome {
+    let bundle = lightproof::bundle::write_bundle(site, out)?;
+    report::bundle_summary(&bundle);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The grants from the config file, or one grant for every album.

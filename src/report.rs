@@ -75,6 +75,24 @@ pub fn build_summary(report: &BuildReport) {
     eprintln!("lightproof: to look at it on this computer: python3 -m http.server --bind 127.0.0.1 --directory '{out}' 8000, then open http://127.0.0.1:8000/");
 }
 
+pub fn bundle_summary(bundle: &lightproof::bundle::BundleReport) {
+    let overhead = bundle.bytes as f64 / bundle.folder_bytes.max(1) as f64 - 1.0;
+    eprintln!(
+        "lightproof: wrote '{}': one file of {} with {} (the folder's files: {}, +{:.0} %). It opens by double-clicking, from any host, and as an email or chat attachment.",
+        bundle.path.display(),
+        human_bytes(bundle.bytes),
+        plural(bundle.blobs, "encrypted file"),
+        human_bytes(bundle.folder_bytes),
+        overhead * 100.0
+    );
+    if bundle.too_large_for_email {
+        eprintln!(
+            "lightproof: warning: at {} it is too large for most email (providers accept 20 to 25 MB) and slow to open on a phone; send a link to a hosted gallery or hand over the folder instead",
+            human_bytes(bundle.bytes)
+        );
+    }
+}
+
 /// Progress as plain lines, for logs and pipes: one line per tenth of the
 /// photos, with the elapsed time and an estimate of what is left.
 pub struct ProgressLog {

@@ -38,11 +38,49 @@ pub enum SiteError {
 
 /// Renders `index.html`.
 pub fn render_index() -> Result<String, tera::Error> {
+    render(CSP, None)
+}
+
+/// What a single-file page carries inline instead of linking.
+#[derive(serde::Serialize)]
+pub struct Inline<'a> {
+    pub style: &'a str,
+    pub script: &'a str,
+}
+
+/// Renders the page of a single-file bundle: style and viewer inline, and
+/// `FILES_MARKER` where the files go.
+pub fn render_bundle_page(csp: &str, inline: &Inline<'_>) -> Result<String, tera::Error> {
+    render(csp, Some(inline))
+}
+
+/// Where a bundle's page takes its files.
+pub const FILES_MARKER: &str = "<!-- lightproof files -->";
+
+/// The viewer's script and style, as the site holds them.
+pub fn viewer_script() -> &'static [u8] {
+    static_file("viewer.js")
+}
+
+pub fn viewer_style() -> &'static [u8] {
+    static_file("style.css")
+}
+
+fn static_file(name: &str) -> &'static [u8] {
+    STATIC_FILES
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, bytes)| *bytes)
+        .unwrap_or_default()
+}
+
+fn render(csp: &str, bundle: Option<&Inline<'_>>) -> Result<String, tera::Error> {
     let mut tera = tera::Tera::default();
     tera.add_raw_template("index.html", TEMPLATE)?;
     let mut context = tera::Context::new();
-    context.insert("csp", CSP);
+    context.insert("csp", csp);
     context.insert("lang", "en");
+    context.insert("bundle", &bundle);
     tera.render("index.html", &context)
 }
 

@@ -58,14 +58,7 @@ impl SiteWriter {
     /// Checks and creates `out`. Refuses a folder that overlaps `shoot`, and
     /// a non-empty folder that is not a gallery unless `force`.
     pub fn prepare(out: &Path, shoot: &Path, force: bool) -> Result<Self, WriteError> {
-        let shoot = shoot.canonicalize().map_err(io_error(shoot))?;
-        let resolved = resolve(out).map_err(io_error(out))?;
-        if resolved.starts_with(&shoot) || shoot.starts_with(&resolved) {
-            return Err(WriteError::OverlapsShoot {
-                out: resolved,
-                shoot,
-            });
-        }
+        check_outside_shoot(out, shoot)?;
         fs::create_dir_all(out).map_err(io_error(out))?;
         let out = out.canonicalize().map_err(io_error(out))?;
         let empty = fs::read_dir(&out).map_err(io_error(&out))?.next().is_none();
@@ -110,15 +103,7 @@ impl SiteWriter {
         fill: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
     ) -> Result<T, WriteError> {
         let name = blob_name(id);
-        let value = write_atomic_with(&self.out.join(&name), |file| {
-            let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
-            let value = fill(&mut buffered)?;
-            buffered
-                .into_inner()
-                .map_err(|e| e.into_error())?
-                .sync_all()?;
-            Ok(value)
-        })?;
+        let value = write_atomic_streamed(&self.out.join(&name), fill)?;
         if self.offline {
             offline::write_from_file(&self.out, &name)?;
         }
@@ -206,6 +191,19 @@ fn is_blob_name(name: &str) -> bool {
     encoding::base32_decode::<16>(name).is_some()
 }
 
+/// Refuses an output path inside the shoot folder (or one that holds it).
+pub fn check_outside_shoot(out: &Path, shoot: &Path) -> Result<(), WriteError> {
+    let shoot = shoot.canonicalize().map_err(io_error(shoot))?;
+    let resolved = resolve(out).map_err(io_error(out))?;
+    if resolved.starts_with(&shoot) || shoot.starts_with(&resolved) {
+        return Err(WriteError::OverlapsShoot {
+            out: resolved,
+            shoot,
+        });
+    }
+    Ok(())
+}
+
 /// The absolute, symlink-free form of `path`, which may not exist yet: its
 /// nearest existing ancestor, canonicalised, joined with the rest.
 fn resolve(path: &Path) -> std::io::Result<PathBuf> {
@@ -226,6 +224,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     write_atomic_with(path, |file| {
         file.write_all(bytes)?;
         file.sync_all()
+    })
+}
+
+/// `write_atomic` for contents that `fill` streams into a buffered
+/// temporary file (too large to hold in memory).
+pub fn write_atomic_streamed<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+) -> Result<T, WriteError> {
+    write_atomic_with(path, |file| {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+        let value = fill(&mut buffered)?;
+        buffered
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
+        Ok(value)
     })
 }
 

@@ -21,7 +21,8 @@ say "system packages"
 # imagemagick, liblcms2-utils: the independent references of the fidelity tests.
 # libimage-exiftool-perl: exiftool, the independent reader of the strip tests.
 # unzip: Info-ZIP, an independent reader of the viewer's ZIP archives.
-packages=(cmake nasm chromium rustc-web cargo-web rust-web-src lld-19 binaryen python3
+# firefox-esr: the second browser of the delivery tests (driven by puppeteer-core).
+packages=(cmake nasm chromium firefox-esr rustc-web cargo-web rust-web-src lld-19 binaryen python3
           imagemagick liblcms2-utils libimage-exiftool-perl unzip)
 missing=()
 for package in "${packages[@]}"; do

@@ -40,14 +40,15 @@ export async function removeDir(dir) {
   if (dir) await rm(dir, { recursive: true, force: true });
 }
 
-/** Builds the sample shoot into `<dir>/site` with the test password. */
-export async function buildSite(dir) {
+/** Builds the sample shoot into `<dir>/<name>` with the test password and
+ * any extra `args` of `lightproof build`. */
+export async function buildSite(dir, { args = [], name = 'site' } = {}) {
   if (!existsSync(BIN)) {
     throw new Error(`lightproof CLI not found at ${BIN}: build it (cargo build --release) or set LIGHTPROOF_BIN`);
   }
-  const site = path.join(dir, 'site');
+  const site = path.join(dir, name);
   try {
-    await promisify(execFile)(BIN, ['build', SHOOT, '--out', site], {
+    await promisify(execFile)(BIN, ['build', SHOOT, '--out', site, ...args], {
       env: { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD, LIGHTPROOF_CACHE_DIR: path.join(dir, 'cache') },
       timeout: 300_000,
       maxBuffer: 16 * 1024 * 1024,

@@ -1,0 +1,247 @@
+// Delivery anywhere: the same gallery opened three ways, in Chromium and in
+// Firefox, passes the same checks. The ways are a folder served over HTTP,
+// the same folder opened from disk (file://, through its offline copies) and
+// the single-file bundle opened from disk. The checks: a wrong password is
+// refused, every thumbnail of every album decodes, the lightbox, a favourite,
+// an original downloaded byte for byte, no request outside the delivery, and
+// a damaged or missing thumbnail fails in its own tile only.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { BROWSERS, launch } from './drivers.mjs';
+import { BIN, PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, makeTempDir, removeDir, serve } from './support.mjs';
+
+const run = promisify(execFile);
+let tmp;
+let site;
+let server;
+let deliveries;
+
+// Keeps what the viewer hands to an <a download> (its in-memory save path),
+// so the test can compare the bytes without a download manager.
+const CAPTURE_SAVES = () => {
+  delete window.showSaveFilePicker;
+  const blobs = new Map();
+  const create = URL.createObjectURL;
+  URL.createObjectURL = (blob) => { const url = create(blob); blobs.set(url, blob); return url; };
+  window.__saved = {};
+  const click = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function () {
+    const blob = blobs.get(this.href);
+    if (this.download && blob) {
+      blob.arrayBuffer().then((b) => {
+        const bytes = new Uint8Array(b);
+        let text = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        window.__saved[this.download] = btoa(text);
+      });
+      return;
+    }
+    click.call(this);
+  };
+};
+
+before(async () => {
+  tmp = await makeTempDir();
+  site = await buildSite(tmp, { args: ['--downloads', '--original-metadata', 'keep'] });
+  const bundle = path.join(tmp, 'proofs.html');
+  await run(BIN, ['bundle', site, '--out', bundle]);
+  server = await serve(site);
+  deliveries = [
+    { name: 'a folder over HTTP', url: server.url, within: (u) => u.startsWith(server.origin + '/'), root: site, kind: 'http' },
+    { name: 'a folder from disk', url: pathToFileURL(path.join(site, 'index.html')).href, within: (u) => u.startsWith(pathToFileURL(site).href + '/'), root: site, kind: 'folder' },
+    { name: 'a single file from disk', url: pathToFileURL(bundle).href, within: (u) => u === pathToFileURL(bundle).href, root: bundle, kind: 'bundle' },
+  ];
+});
+
+after(async () => {
+  await server?.close();
+  await removeDir(tmp);
+});
+
+async function unlock(p, password) {
+  await p.type('#password', password);
+  await p.click('#unlock-button');
+  await p.waitFor(() => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
+}
+
+/** Every album in turn: waits until each tile is decoded or failed. */
+async function sweep(p) {
+  const tiles = new Map();
+  const albums = await p.evaluate(() => document.querySelectorAll('.album-tab').length);
+  for (let i = 0; i < Math.max(albums, 1); i++) {
+    if (albums) await p.evaluate((i) => document.querySelectorAll('.album-tab')[i].click(), i);
+    await p.waitFor((i) => {
+      const tab = document.querySelectorAll('.album-tab')[i];
+      const all = [...document.querySelectorAll('#grid .tile')];
+      return (!tab || tab.getAttribute('aria-pressed') === 'true') && all.length > 0 && all.every((t) => {
+        const img = t.querySelector('img');
+        return (img && img.complete && img.naturalWidth > 0) || t.querySelector('.photo-error');
+      });
+    }, i);
+    const seen = await p.evaluate(() => [...document.querySelectorAll('#grid .tile')].map((t) => ({
+      blob: t.dataset.blob,
+      width: t.querySelector('img')?.naturalWidth ?? 0,
+      error: t.querySelector('.photo-error')?.textContent ?? null,
+    })));
+    for (const t of seen) tiles.set(t.blob, t);
+  }
+  await p.evaluate(() => document.querySelector('.album-tab')?.click());
+  return tiles;
+}
+
+/** The shoot's image files by name (names are unique in the sample). */
+async function shootFile(name, dir = SHOOT) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = await shootFile(name, full).catch(() => null);
+      if (found) return found;
+    } else if (entry.name === name) {
+      return full;
+    }
+  }
+  throw new Error(`${name} is not in the shoot`);
+}
+
+/** A copy of the delivery with `flip`'s bytes damaged and `drop` gone. */
+async function tamperedCopy(delivery, flip, drop) {
+  const damage = (bytes) => { bytes[bytes.length >> 1] ^= 0x01; return bytes; };
+  const copy = path.join(tmp, `tampered-${delivery.kind}-${Date.now()}`);
+  if (delivery.kind === 'bundle') {
+    let html = await readFile(delivery.root, 'utf8');
+    const element = (name) => new RegExp(`<script type="application/x-lightproof" data-file="${name}">([^<]*)</script>\n`);
+    const [whole, data] = html.match(element(flip));
+    html = html.replace(whole, whole.replace(data, damage(Buffer.from(data, 'base64')).toString('base64')));
+    html = html.replace(element(drop), '');
+    await writeFile(copy + '.html', html);
+    return pathToFileURL(copy + '.html').href;
+  }
+  await cp(delivery.root, copy, { recursive: true });
+  if (delivery.kind === 'folder') {
+    const script = path.join(copy, flip + '.js');
+    const text = await readFile(script, 'utf8');
+    const data = text.match(/,"([A-Za-z0-9+/=]*)"\);\n$/)[1];
+    await writeFile(script, text.replace(data, damage(Buffer.from(data, 'base64')).toString('base64')));
+    await rm(path.join(copy, drop + '.js'));
+    return pathToFileURL(path.join(copy, 'index.html')).href;
+  }
+  const file = path.join(copy, flip);
+  await writeFile(file, damage(await readFile(file)));
+  await rm(path.join(copy, drop));
+  const bad = await serve(copy);
+  tamperedServers.push(bad);
+  return bad.url;
+}
+const tamperedServers = [];
+after(() => Promise.all(tamperedServers.map((s) => s.close())));
+
+for (const kind of BROWSERS) {
+  describe(`${kind}`, { timeout: 600_000 }, () => {
+    let browser;
+    before(async () => { browser = await launch(kind); });
+    after(async () => { await browser?.close(); });
+
+    for (const index of [0, 1, 2]) {
+      test(`${['HTTP', 'file:// folder', 'file:// single file'][index]}: a wrong password is refused`, async () => {
+        const delivery = deliveries[index];
+        const p = await browser.newPage();
+        try {
+          await p.goto(delivery.url);
+          await unlock(p, WRONG_PASSWORD);
+          assert.match(await p.text('#unlock-error'), /does not open this gallery/);
+          assert.equal(await p.evaluate(() => document.getElementById('gallery').hidden), true);
+          assert.deepEqual(p.problems, []);
+        } finally {
+          await p.close();
+        }
+      });
+
+      test(`${['HTTP', 'file:// folder', 'file:// single file'][index]}: unlock, browse, lightbox, favourite, download`, async () => {
+        const delivery = deliveries[index];
+        const p = await browser.newPage({ init: CAPTURE_SAVES });
+        try {
+          await p.goto(delivery.url);
+          await unlock(p, PASSWORD);
+          assert.equal(await p.text('#unlock-error'), '');
+          const tiles = await sweep(p);
+          assert.equal(tiles.size, 9, 'every photo of the sample has a tile');
+          for (const [blob, t] of tiles) {
+            assert.equal(t.error, null, `${blob}: no error`);
+            assert.ok(t.width > 0, `${blob}: decoded`);
+          }
+
+          await p.click('#grid .tile');
+          await p.waitFor(() => document.querySelector('#lightbox[open] #lb-stage.is-loaded') && document.getElementById('lb-image').naturalWidth > 0);
+          const preview = await p.evaluate(() => document.getElementById('lb-image').naturalWidth);
+          assert.ok(preview > Math.max(...[...tiles.values()].map((t) => t.width)) / 2, 'the lightbox shows the preview');
+          await p.click('#lb-fav');
+          assert.equal(await p.evaluate(() => document.getElementById('lb-fav').getAttribute('aria-pressed')), 'true');
+
+          const name = await p.text('#lb-file');
+          await p.click('#lb-download');
+          await p.waitFor((n) => window.__saved[n] !== undefined, name);
+          const saved = Buffer.from(await p.evaluate((n) => window.__saved[n], name), 'base64');
+          assert.ok(saved.equals(await readFile(await shootFile(name))), `${name} downloads byte for byte`);
+          await p.evaluate(() => document.getElementById('lb-close').click());
+          await p.waitFor(() => !document.getElementById('lightbox').open);
+          assert.match(await p.text('#picks-count'), /^1\b/);
+
+          const outside = p.requests.filter((u) => !delivery.within(u) && !/^(blob|data):/.test(u));
+          assert.deepEqual(outside, [], 'no request outside the delivery');
+          assert.deepEqual(p.problems, []);
+        } finally {
+          await p.close();
+        }
+      });
+
+      test(`${['HTTP', 'file:// folder', 'file:// single file'][index]}: a damaged or missing thumbnail fails in its tile only`, async () => {
+        const delivery = deliveries[index];
+        let blobs;
+        {
+          const p = await browser.newPage();
+          try {
+            await p.goto(delivery.url);
+            await unlock(p, PASSWORD);
+            blobs = [...(await sweep(p)).keys()];
+          } finally {
+            await p.close();
+          }
+        }
+        const [flipped, missing] = [blobs[0], blobs[blobs.length - 1]];
+        const p = await browser.newPage();
+        try {
+          await p.goto(await tamperedCopy(delivery, flipped, missing));
+          await unlock(p, PASSWORD);
+          const tiles = await sweep(p);
+          assert.equal(tiles.size, 9);
+          for (const [blob, t] of tiles) {
+            if (blob === flipped) assert.match(t.error ?? '', /^Damaged/, 'the damaged thumbnail says so');
+            else if (blob === missing) assert.match(t.error ?? '', /^Missing/, 'the missing thumbnail says so');
+            else assert.ok(t.width > 0 && t.error === null, `${blob} still decodes`);
+          }
+        } finally {
+          await p.close();
+        }
+      });
+    }
+
+    test('file:// of a --web-only build says it opens only from its web address', async () => {
+      const webOnly = await buildSite(tmp, { args: ['--web-only'], name: `web-only-${kind}` });
+      const names = await readdir(path.join(webOnly, 'b'));
+      assert.equal(names.filter((n) => n.endsWith('.js')).length, 0, 'no offline copies');
+      const p = await browser.newPage();
+      try {
+        await p.page.goto(pathToFileURL(path.join(webOnly, 'index.html')).href);
+        await unlock(p, PASSWORD);
+        assert.match(await p.text('#unlock-error'), /opens only from its web address/);
+      } finally {
+        await p.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,121 @@
+// Two real browsers behind one small interface, so the delivery tests run
+// the same checks in each: headless Chromium through playwright-core (CDP)
+// and Debian's Firefox ESR through puppeteer-core (WebDriver BiDi).
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { CHROMIUM, launchBrowser } from './support.mjs';
+
+export const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
+
+/** A page that records uncaught errors, console errors and request URLs. */
+class Page {
+  constructor(kind, page, close) {
+    this.kind = kind;
+    this.page = page;
+    this.problems = [];
+    this.requests = [];
+    this.closeContext = close;
+    page.on('pageerror', (e) => this.problems.push(`page error: ${e.message}`));
+    page.on('console', (msg) => {
+      // Chromium asks for /favicon.ico on its own; the site has none.
+      const where = msg.location()?.url ?? '';
+      if (msg.type() === 'error' && !/\/favicon\.ico$/.test(where)) {
+        this.problems.push(`console error: ${msg.text()} (${where})`);
+      }
+    });
+    page.on('request', (req) => this.requests.push(req.url()));
+  }
+
+  async goto(url) {
+    await this.page.goto(url);
+    await this.waitFor(() => window.lightproofViewer && window.lightproofViewer.ready);
+  }
+
+  evaluate(fn, arg) {
+    return this.page.evaluate(fn, arg);
+  }
+
+  /** Waits until `fn(arg)` is truthy in the page. */
+  waitFor(fn, arg, timeout = 30_000) {
+    return this.kind === 'chromium'
+      ? this.page.waitForFunction(fn, arg, { timeout })
+      : this.page.waitForFunction(fn, { timeout, polling: 50 }, arg);
+  }
+
+  async type(selector, text) {
+    await this.evaluate((s) => { document.querySelector(s).value = ''; }, selector);
+    await this.page.type(selector, text);
+  }
+
+  click(selector) {
+    return this.page.click(selector);
+  }
+
+  text(selector) {
+    return this.evaluate((s) => document.querySelector(s).textContent, selector);
+  }
+
+  screenshot(file) {
+    return this.page.screenshot({ path: file });
+  }
+
+  close() {
+    return this.closeContext();
+  }
+}
+
+/** Launches `kind` ('chromium' or 'firefox'); `newPage(init)` runs `init`
+ * before any script of each document. */
+export async function launch(kind) {
+  if (kind === 'chromium') {
+    const browser = await launchBrowser();
+    return {
+      kind,
+      async newPage({ init, viewport = { width: 390, height: 800 } } = {}) {
+        const context = await browser.newContext({ viewport });
+        const page = await context.newPage();
+        if (init) await page.addInitScript(init);
+        return new Page(kind, page, () => context.close());
+      },
+      close: () => browser.close(),
+    };
+  }
+  if (!existsSync(FIREFOX)) {
+    throw new Error(`Firefox not found at ${FIREFOX}: apt-get install -y firefox-esr (tests/run-all.sh does), or set FIREFOX_PATH`);
+  }
+  const profile = await mkdtemp(path.join(tmpdir(), 'lightproof-firefox-'));
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    userDataDir: profile,
+    // No updates, telemetry or remote settings: the only requests are the gallery's.
+    extraPrefsFirefox: {
+      'app.update.enabled': false,
+      'browser.shell.checkDefaultBrowser': false,
+      'datareporting.policy.dataSubmissionEnabled': false,
+      'network.captive-portal-service.enabled': false,
+      'network.connectivity-service.enabled': false,
+    },
+  });
+  return {
+    kind,
+    async newPage({ init, viewport = { width: 390, height: 800 } } = {}) {
+      const context = await browser.createBrowserContext();
+      const page = await context.newPage();
+      await page.setViewport(viewport);
+      if (init) await page.evaluateOnNewDocument(init);
+      return new Page(kind, page, () => context.close());
+    },
+    close: async () => {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export const BROWSERS = ['chromium', 'firefox'];
+export { CHROMIUM };
