@@ -145,7 +145,7 @@ impl SiteWriter {
                 .is_some_and(|blob| !self.offline || !keep.contains(blob));
             if stale_blob || stale_copy || name.contains(TEMP_INFIX) {
                 fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
-                removed.extend(stale_blob.then_some(name));
+                removed.extend((stale_blob || stale_copy).then_some(name));
             }
         }
         if !self.offline {

@@ -18,22 +18,22 @@ fn the_sample_shoot_builds_into_a_flat_site_that_verifies() {
             ".lightproof",
             "b",
             "gallery.bin",
+            "gallery.bin.js",
             "index.html",
             "robots.txt",
             "style.css",
             "viewer.js",
-            "viewer.wasm"
+            "viewer.wasm",
+            "viewer.wasm.js"
         ]
     );
-    let blobs: Vec<_> = fs::read_dir(site.join("b"))
-        .unwrap()
-        .map(|e| e.unwrap())
-        .collect();
+    let blobs = blob_files(site);
     // 9 photos × (thumbnail + preview) + 1 manifest.
     assert_eq!(blobs.len(), 19);
     for blob in &blobs {
-        assert!(blob.file_type().unwrap().is_file());
-        assert!(encoding::base32_decode::<16>(blob.file_name().to_str().unwrap()).is_some());
+        assert!(blob.is_file());
+        let name = blob.file_name().unwrap().to_str().unwrap();
+        assert!(encoding::base32_decode::<16>(name).is_some());
     }
     let header = Header::parse(&fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
     assert!(header.kdf_iterations >= 600_000);
@@ -138,7 +138,7 @@ fn a_rebuild_replaces_the_gallery_and_removes_its_old_blobs() {
         let output =
             run(lightproof(&["build", path_str(&shoot), "--out", path_str(&out)]).arg("--quiet"));
         assert!(output.status.success());
-        assert_eq!(fs::read_dir(out.join("b")).unwrap().count(), 5);
+        assert_eq!(blob_files(&out).len(), 5);
     }
     let output = run(&mut lightproof(&["verify", path_str(&out)]));
     assert!(output.status.success());

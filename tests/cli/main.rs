@@ -3,6 +3,8 @@
 
 /// Building: output layout, guards, password sources, scanning.
 mod build;
+/// Delivery: offline copies for file://, `--web-only`, single-file bundles.
+mod delivery;
 /// Fidelity: orientation, colour, quality and watermark against independent tools.
 mod fidelity;
 /// Grants: several passwords, each opening exactly its albums.

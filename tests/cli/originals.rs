@@ -77,7 +77,7 @@ fn with_passwords<'a>(
 #[test]
 fn only_download_grants_hold_keys_to_originals_and_each_key_opens_only_its_blobs() {
     let (_dir, shoot, site) = site_with_downloads(&[]);
-    let blobs = files_under(&site.join("b"));
+    let blobs = blob_files(&site);
     let kinds = [
         BlobKind::Manifest,
         BlobKind::Thumbnail,
@@ -198,7 +198,7 @@ fn a_password_change_keeps_every_blob_and_verify_checks_every_grant() {
         .collect();
     assert_eq!(
         changed,
-        ["gallery.bin"],
+        ["gallery.bin", "gallery.bin.js"],
         "every blob, originals too, is unchanged"
     );
 

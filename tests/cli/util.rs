@@ -102,6 +102,14 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The blobs of a site (`b/<id>`), without their offline copies.
+pub fn blob_files(site: &Path) -> Vec<PathBuf> {
+    files_under(&site.join("b"))
+        .into_iter()
+        .filter(|path| path.extension().is_none())
+        .collect()
+}
+
 /// Every path under `dir` (folders too) with the SHA-256 of its bytes
 /// (zero for folders) and its modification time.
 pub fn tree_digest(dir: &Path) -> Vec<(PathBuf, [u8; 32], std::time::SystemTime)> {
