@@ -30,6 +30,14 @@ pub enum Command {
     /// Check that a gallery is complete and every file decrypts
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
+    /// Pack a gallery folder into one reproducible .zip, to archive it or
+    /// to upload it to a host that takes archives
+    #[command(after_help = EXIT_CODES)]
+    Pack(PackArgs),
+    /// List the files to upload and to delete to turn a published gallery
+    /// into a new build (upload in the order printed)
+    #[command(after_help = EXIT_CODES)]
+    Diff(DiffArgs),
     /// Print the key links of a gallery built with `link = true` or
     /// `two_factor_link = true` in lightproof.toml
     Link(LinkArgs),
@@ -189,14 +197,42 @@ fn fraction(text: &str) -> Result<f32, String> {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Gallery folder (the output of `lightproof build`)
-    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    /// Gallery folder (the output of `lightproof build`), or its .zip from
+    /// `lightproof pack` (checked without unpacking)
+    #[arg(value_name = "SITE", value_hint = clap::ValueHint::AnyPath)]
     pub site: PathBuf,
 
     /// Read a password from the first line of FILE; repeat to check several
     /// grants in one run [default: LIGHTPROOF_PASSWORD, else asked]
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub password_file: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// Gallery folder (the output of `lightproof build`)
+    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// Zip file to write, outside the gallery folder [default: SITE_DIR.zip
+    /// beside the folder]
+    #[arg(short, long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The gallery as it is on the host: a folder or a .zip from `lightproof pack`
+    #[arg(value_name = "OLD", value_hint = clap::ValueHint::AnyPath)]
+    pub old: PathBuf,
+
+    /// The new build: a folder or a .zip from `lightproof pack`
+    #[arg(value_name = "NEW", value_hint = clap::ValueHint::AnyPath)]
+    pub new: PathBuf,
+
+    /// Print one JSON object instead of `upload PATH` and `delete PATH` lines
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

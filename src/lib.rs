@@ -16,11 +16,15 @@ pub mod cache;
 #[cfg(feature = "generator")]
 pub mod decode;
 #[cfg(feature = "generator")]
+pub mod diff;
+#[cfg(feature = "generator")]
 pub mod encrypt;
 #[cfg(feature = "generator")]
 pub mod grants;
 #[cfg(feature = "generator")]
 pub mod original;
+#[cfg(feature = "generator")]
+pub mod pack;
 #[cfg(feature = "generator")]
 pub mod passphrase;
 #[cfg(feature = "generator")]
@@ -33,6 +37,8 @@ pub mod render;
 pub mod scan;
 #[cfg(feature = "generator")]
 pub mod site;
+#[cfg(feature = "generator")]
+pub mod site_files;
 #[cfg(feature = "generator")]
 pub mod strip;
 #[cfg(feature = "generator")]

@@ -3,6 +3,8 @@
 
 /// Building: output layout, guards, password sources, scanning.
 mod build;
+/// Diff: what to upload and delete, in a safe order, between two builds.
+mod diff;
 /// Fidelity: orientation, colour, quality and watermark against independent tools.
 mod fidelity;
 /// Grants: several passwords, each opening exactly its albums.
@@ -13,6 +15,8 @@ mod incremental;
 mod leaks;
 /// Originals: download grants, streamed encryption, verify.
 mod originals;
+/// Pack: reproducible zips, and verify on a zip without unpacking.
+mod pack;
 /// Originals: stripping location and serial numbers (checked with exiftool).
 mod strip;
 /// Tamper tests: verify and the viewer core fail closed.
