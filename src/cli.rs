@@ -34,6 +34,14 @@ pub enum Command {
     /// proof set sent by email or chat); opens from disk and from any host
     #[command(after_help = EXIT_CODES)]
     Bundle(BundleArgs),
+    /// Pack a gallery folder into one reproducible .zip, to archive it or
+    /// to upload it to a host that takes archives
+    #[command(after_help = EXIT_CODES)]
+    Pack(PackArgs),
+    /// List the files to upload and to delete to turn a published gallery
+    /// into a new build (upload in the order printed)
+    #[command(after_help = EXIT_CODES)]
+    Diff(DiffArgs),
     /// Print the key links of a gallery built with `link = true` or
     /// `two_factor_link = true` in lightproof.toml
     Link(LinkArgs),
@@ -205,8 +213,9 @@ fn fraction(text: &str) -> Result<f32, String> {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Gallery folder (the output of `lightproof build`)
-    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    /// Gallery folder (the output of `lightproof build`), or its .zip from
+    /// `lightproof pack` (checked without unpacking)
+    #[arg(value_name = "SITE", value_hint = clap::ValueHint::AnyPath)]
     pub site: PathBuf,
 
     /// Read a password from the first line of FILE; repeat to check several
@@ -224,6 +233,33 @@ pub struct BundleArgs {
     /// The HTML file to write, e.g. proofs.html
     #[arg(short, long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// Gallery folder (the output of `lightproof build`)
+    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// Zip file to write, outside the gallery folder [default: SITE_DIR.zip
+    /// beside the folder]
+    #[arg(short, long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The gallery as it is on the host: a folder or a .zip from `lightproof pack`
+    #[arg(value_name = "OLD", value_hint = clap::ValueHint::AnyPath)]
+    pub old: PathBuf,
+
+    /// The new build: a folder or a .zip from `lightproof pack`
+    #[arg(value_name = "NEW", value_hint = clap::ValueHint::AnyPath)]
+    pub new: PathBuf,
+
+    /// Print one JSON object instead of `upload PATH` and `delete PATH` lines
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

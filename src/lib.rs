@@ -18,6 +18,8 @@ pub mod cache;
 #[cfg(feature = "generator")]
 pub mod decode;
 #[cfg(feature = "generator")]
+pub mod diff;
+#[cfg(feature = "generator")]
 pub mod encrypt;
 #[cfg(feature = "generator")]
 pub mod grants;
@@ -25,6 +27,8 @@ pub mod grants;
 pub mod offline;
 #[cfg(feature = "generator")]
 pub mod original;
+#[cfg(feature = "generator")]
+pub mod pack;
 #[cfg(feature = "generator")]
 pub mod passphrase;
 #[cfg(feature = "generator")]
@@ -37,6 +41,8 @@ pub mod render;
 pub mod scan;
 #[cfg(feature = "generator")]
 pub mod site;
+#[cfg(feature = "generator")]
+pub mod site_files;
 #[cfg(feature = "generator")]
 pub mod strip;
 #[cfg(feature = "generator")]

@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         Command::Rotate(args) => run_build(*args, true),
         Command::Verify(args) => run_verify(args),
         Command::Bundle(args) => run_bundle(&args.site, &args.out),
+        Command::Pack(args) => run_pack(args),
+        Command::Diff(args) => run_diff(args),
         Command::Link(args) => run_link(args),
         Command::Picks(args) => run_picks(args),
         Command::Passwd(args) => {
@@ -279,10 +281,11 @@ fn run_verify(args: VerifyArgs) -> Outcome {
             .map(|f| Some(f.as_path()))
             .collect()
     };
+    let site = lightproof::site_files::SiteFiles::open(&args.site)?;
     let mut problems = false;
     for file in &files {
         let password = password::obtain(*file, Confirm::Once)?;
-        let verified = verify(&args.site, &password).map_err(|error| match file {
+        let verified = verify(&site, &password).map_err(|error| match file {
             Some(file) => format!("{error} (password from '{}')", file.display()).into(),
             None => Box::<dyn std::error::Error>::from(error),
         })?;
@@ -300,6 +303,34 @@ fn run_verify(args: VerifyArgs) -> Outcome {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes the reproducible zip of a gallery folder.
+fn run_pack(args: cli::PackArgs) -> Outcome {
+    let packed = lightproof::pack::pack(&args.site, args.out.as_deref())?;
+    report::pack_summary(&packed);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints what to upload and delete, in a safe order, on stdout (or one
+/// JSON object with --json); the summary goes to stderr.
+fn run_diff(args: cli::DiffArgs) -> Outcome {
+    use lightproof::site_files::SiteFiles;
+    let old = SiteFiles::open_gallery(&args.old)?;
+    let new = SiteFiles::open_gallery(&args.new)?;
+    let diff = lightproof::diff::diff(&old, &new)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&diff)?);
+    } else {
+        for upload in &diff.upload {
+            println!("upload {}", upload.path);
+        }
+        for path in &diff.delete {
+            println!("delete {path}");
+        }
+    }
+    report::diff_summary(&diff);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A photo counter with ETA, for a terminal.

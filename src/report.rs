@@ -167,6 +167,30 @@ pub fn verify_summary(site: &Path, which: &str, report: &VerifyReport) {
     }
 }
 
+pub fn pack_summary(report: &lightproof::pack::PackReport) {
+    eprintln!(
+        "lightproof: packed {} into '{}' ({}); check it any time with: lightproof verify '{}'",
+        plural(report.files, "file"),
+        report.out.display(),
+        human_bytes(report.bytes),
+        report.out.display()
+    );
+}
+
+pub fn diff_summary(diff: &lightproof::diff::Diff) {
+    let bytes: u64 = diff.upload.iter().map(|upload| upload.bytes).sum();
+    eprintln!(
+        "lightproof: {} to upload ({}), {} to delete, {} unchanged",
+        plural(diff.upload.len(), "file"),
+        human_bytes(bytes),
+        diff.delete.len(),
+        diff.unchanged
+    );
+    if !diff.upload.is_empty() || !diff.delete.is_empty() {
+        eprintln!("lightproof: upload in the order listed, then delete: the gallery stays whole on the host all along");
+    }
+}
+
 fn downloads(originals: usize) -> String {
     if originals == 0 {
         String::new()

@@ -2,10 +2,13 @@
 //! With the password it opens the header and the manifest, then checks that
 //! every blob is present, has the pinned length and SHA-256, and decrypts.
 //! Problems are collected, not stopped at, and named in the photographer's
-//! terms: which photo, which album, which rendition, which file.
+//! terms: which photo, which album, which rendition, which file (and which
+//! archive, for a packed site). The site is read through [`SiteFiles`], so a
+//! folder and a zip from `lightproof pack` are checked alike, in place.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -13,29 +16,31 @@ use crate::format::header::Header;
 use crate::format::manifest::{BlobRef, Manifest, Original};
 use crate::format::vault::OriginalReader;
 use crate::format::{blob_path, vault, BlobKind, FormatError, Id, HEADER_FILE};
+use crate::offline;
 use crate::password::Password;
+use crate::site_files::{is_damage, SiteFiles};
 
 /// Files every site needs besides the header and the blobs.
 const VIEWER_FILES: &[&str] = &["index.html", "viewer.js", "viewer.wasm", "style.css"];
 
+/// Each `file` is quoted and placed, as [`SiteFiles::describe`] gives it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
-    #[error("'{0}' is missing: this folder is not a lightproof gallery, or its header was lost")]
-    HeaderMissing(PathBuf),
-    #[error("cannot read '{path}': {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("the header '{path}' is damaged or not a gallery header ({reason})")]
-    HeaderDamaged { path: PathBuf, reason: FormatError },
+    #[error("{0} is missing: this is not a lightproof gallery, or its header was lost")]
+    HeaderMissing(String),
+    #[error("cannot read {file}: {source}")]
+    Io { file: String, source: io::Error },
+    #[error("{file} is damaged: its bytes do not match the archive's checksum (CRC-32); copy the archive again from a good copy")]
+    EntryDamaged { file: String },
+    #[error("the header {file} is damaged or not a gallery header ({reason})")]
+    HeaderDamaged { file: String, reason: FormatError },
     #[error("the password does not open this gallery (or the header's key slots are damaged)")]
     WrongPassword,
-    #[error("the manifest '{0}' (the list of albums and photos) is missing")]
-    ManifestMissing(PathBuf),
-    #[error("the manifest '{path}' is damaged: {reason}")]
-    ManifestDamaged { path: PathBuf, reason: FormatError },
+    #[error("the manifest {0} (the list of albums and photos) is missing")]
+    ManifestMissing(String),
+    #[error("the manifest {file} is damaged: {reason}")]
+    ManifestDamaged { file: String, reason: FormatError },
 }
 
 /// One thing wrong with a gallery that could still be opened.
@@ -45,6 +50,8 @@ pub struct Problem {
     pub item: String,
     /// Site-relative file, e.g. `b/abc…`.
     pub file: String,
+    /// The zip holding `file`, for a packed site.
+    pub archive: Option<PathBuf>,
     pub kind: ProblemKind,
 }
 
@@ -58,19 +65,19 @@ pub enum ProblemKind {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let item = &self.item;
         match &self.kind {
-            ProblemKind::Missing => write!(f, "{} is missing (file '{}')", self.item, self.file),
-            ProblemKind::Damaged => write!(
-                f,
-                "{} is damaged: it does not match what was encrypted (file '{}')",
-                self.item, self.file
-            ),
-            ProblemKind::Unreadable(why) => write!(
-                f,
-                "{} cannot be read: {why} (file '{}')",
-                self.item, self.file
-            ),
+            ProblemKind::Missing => write!(f, "{item} is missing")?,
+            ProblemKind::Damaged => {
+                write!(f, "{item} is damaged: it does not match what was encrypted")?
+            }
+            ProblemKind::Unreadable(why) => write!(f, "{item} cannot be read: {why}")?,
         }
+        write!(f, " (file '{}'", self.file)?;
+        if let Some(archive) = &self.archive {
+            write!(f, " in '{}'", archive.display())?;
+        }
+        write!(f, ")")
     }
 }
 
@@ -84,21 +91,20 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
 }
 
-/// Checks the gallery in `site` with `password`.
-pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyError> {
-    let header_path = site.join(HEADER_FILE);
-    let header_bytes = read_required(&header_path, VerifyError::HeaderMissing)?;
+/// Checks the gallery in `site` (a folder or a packed zip) with `password`.
+pub fn verify(site: &SiteFiles, password: &Password) -> Result<VerifyReport, VerifyError> {
+    let header_bytes = read_required(site, HEADER_FILE, VerifyError::HeaderMissing)?;
     let header = Header::parse(&header_bytes).map_err(|reason| VerifyError::HeaderDamaged {
-        path: header_path,
+        file: site.describe(HEADER_FILE),
         reason,
     })?;
     let slot = vault::unlock_with_password(&header, password.as_bytes())
         .map_err(|_| VerifyError::WrongPassword)?;
-    let manifest_path = site.join(blob_path(&slot.manifest_id));
-    let manifest_bytes = read_required(&manifest_path, VerifyError::ManifestMissing)?;
+    let manifest_file = blob_path(&slot.manifest_id);
+    let manifest_bytes = read_required(site, &manifest_file, VerifyError::ManifestMissing)?;
     let manifest = vault::open_manifest(&header, &slot, &manifest_bytes).map_err(|reason| {
         VerifyError::ManifestDamaged {
-            path: manifest_path,
+            file: site.describe(&manifest_file),
             reason,
         }
     })?;
@@ -108,6 +114,20 @@ pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyEr
         .filter_map(|check| check_blob(site, &header, check).err())
         .collect();
     problems.extend(missing_viewer_files(site));
+    if site.contains(&offline::part_name(HEADER_FILE, 0)) {
+        let mut copies = vec![
+            ("the header".to_owned(), HEADER_FILE.to_owned()),
+            ("the viewer".to_owned(), crate::site::WASM_FILE.to_owned()),
+            ("the manifest".to_owned(), manifest_file.clone()),
+        ];
+        copies.extend(checks.iter().map(|c| (c.item.clone(), c.blob.path())));
+        problems.extend(
+            copies
+                .par_iter()
+                .filter_map(|(item, file)| check_offline_copy(site, item, file).err())
+                .collect::<Vec<_>>(),
+        );
+    }
     Ok(VerifyReport {
         albums: manifest.albums.len(),
         photos: manifest.photos().count(),
@@ -119,13 +139,18 @@ pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyEr
 
 /// Reads a file the gallery cannot be opened without; `missing` names it
 /// when it is not there.
-fn read_required(path: &Path, missing: fn(PathBuf) -> VerifyError) -> Result<Vec<u8>, VerifyError> {
-    std::fs::read(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => missing(path.to_owned()),
-        _ => VerifyError::Io {
-            path: path.to_owned(),
-            source,
-        },
+fn read_required(
+    site: &SiteFiles,
+    name: &str,
+    missing: fn(String) -> VerifyError,
+) -> Result<Vec<u8>, VerifyError> {
+    site.read(name).map_err(|source| {
+        let file = site.describe(name);
+        match source.kind() {
+            io::ErrorKind::NotFound => missing(file),
+            _ if is_damage(&source) => VerifyError::EntryDamaged { file },
+            _ => VerifyError::Io { file, source },
+        }
     })
 }
 
@@ -165,42 +190,96 @@ fn blob_checks(manifest: &Manifest) -> Vec<BlobCheck<'_>> {
     checks
 }
 
-fn check_blob(site: &Path, header: &Header, check: &BlobCheck<'_>) -> Result<(), Problem> {
+fn check_blob(site: &SiteFiles, header: &Header, check: &BlobCheck<'_>) -> Result<(), Problem> {
     let file = check.blob.path();
     let problem = |kind| Problem {
         item: check.item.clone(),
         file: file.clone(),
+        archive: site.archive().map(ToOwned::to_owned),
         kind,
     };
-    let unreadable = |error: std::io::Error| match error.kind() {
-        std::io::ErrorKind::NotFound => problem(ProblemKind::Missing),
+    let unreadable = |error: io::Error| match error.kind() {
+        io::ErrorKind::NotFound => problem(ProblemKind::Missing),
+        _ if is_damage(&error) => problem(ProblemKind::Damaged),
         _ => problem(ProblemKind::Unreadable(error.to_string())),
     };
     if let Some(original) = check.original {
-        let opened = open_original(&site.join(&file), &header.gallery_id, original);
+        let opened = site
+            .with_reader(&file, |reader| {
+                Ok(open_original(reader, &header.gallery_id, original))
+            })
+            .unwrap_or_else(|error| Err(OriginalCheck::Io(error)));
         return match opened {
             Err(OriginalCheck::Io(error)) => Err(unreadable(error)),
             Err(OriginalCheck::Damaged) => Err(problem(ProblemKind::Damaged)),
             Ok(()) => Ok(()),
         };
     }
-    let bytes = std::fs::read(site.join(&file)).map_err(unreadable)?;
+    let bytes = site.read(&file).map_err(unreadable)?;
     let mut plaintext = vault::open_pinned_blob(&header.gallery_id, check.blob, check.kind, &bytes)
         .map_err(|_| problem(ProblemKind::Damaged))?;
     zeroize::Zeroize::zeroize(&mut plaintext);
     Ok(())
 }
 
+/// Checks that the offline copy of `file` (see `offline`) holds exactly
+/// its bytes, reading both one part at a time. A missing `file` is
+/// reported by the blob checks, not here.
+fn check_offline_copy(site: &SiteFiles, item: &str, file: &str) -> Result<(), Problem> {
+    let problem = |part: String, kind| Problem {
+        item: format!("the offline copy of {item}"),
+        file: part,
+        archive: site.archive().map(ToOwned::to_owned),
+        kind,
+    };
+    let outcome = site.with_reader(file, |reader| {
+        let mut piece = Vec::with_capacity(offline::PART_BYTES);
+        let mut count = 1;
+        let mut index = 0;
+        while index < count {
+            let part_file = offline::part_name(file, index);
+            let Ok(script) = site.read(&part_file) else {
+                return Ok(Err(problem(part_file, ProblemKind::Missing)));
+            };
+            piece.clear();
+            reader
+                .take(offline::PART_BYTES as u64)
+                .read_to_end(&mut piece)?;
+            let matches = offline::decode_part(&script).is_some_and(|part| {
+                let same_count = index == 0 || part.count == count;
+                count = part.count;
+                same_count && part.name == file && part.index == index && part.bytes == piece
+            });
+            if !matches {
+                return Ok(Err(problem(part_file, ProblemKind::Damaged)));
+            }
+            index += 1;
+        }
+        let longer = reader.read(&mut [0u8; 1])? > 0;
+        Ok(if longer {
+            Err(problem(
+                offline::part_name(file, count - 1),
+                ProblemKind::Damaged,
+            ))
+        } else {
+            Ok(())
+        })
+    });
+    outcome.unwrap_or(Ok(()))
+}
+
 enum OriginalCheck {
-    Io(std::io::Error),
+    Io(io::Error),
     Damaged,
 }
 
 /// Decrypts an original as a stream, 1 MiB at a time, as the viewer does:
 /// a 2 GB original never has to fit in memory.
-fn open_original(path: &Path, gallery_id: &Id, original: &Original) -> Result<(), OriginalCheck> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(OriginalCheck::Io)?;
+fn open_original(
+    file: &mut dyn Read,
+    gallery_id: &Id,
+    original: &Original,
+) -> Result<(), OriginalCheck> {
     let mut reader =
         OriginalReader::new(gallery_id, original).map_err(|_| OriginalCheck::Damaged)?;
     let mut buffer = vec![0u8; 1 << 20];
@@ -219,13 +298,14 @@ fn open_original(path: &Path, gallery_id: &Id, original: &Original) -> Result<()
     Ok(())
 }
 
-fn missing_viewer_files(site: &Path) -> Vec<Problem> {
+fn missing_viewer_files(site: &SiteFiles) -> Vec<Problem> {
     VIEWER_FILES
         .iter()
-        .filter(|name| !site.join(name).is_file())
+        .filter(|name| !site.contains(name))
         .map(|name| Problem {
             item: "the viewer".to_owned(),
             file: (*name).to_owned(),
+            archive: site.archive().map(ToOwned::to_owned),
             kind: ProblemKind::Missing,
         })
         .collect()

@@ -48,6 +48,12 @@ pub fn is_site(dir: &Path) -> bool {
     header_ok || dir.join(MARKER_FILE).is_file()
 }
 
+/// Whether `name` (a file name, not a path) is a temporary file that an
+/// interrupted write left behind: never part of a site.
+pub fn is_temp_file(name: &str) -> bool {
+    name.starts_with('.') && name.contains(TEMP_INFIX)
+}
+
 /// An output folder that passed the guards.
 pub struct SiteWriter {
     out: PathBuf,
@@ -206,7 +212,7 @@ pub fn check_outside_shoot(out: &Path, shoot: &Path) -> Result<(), WriteError> {
 
 /// The absolute, symlink-free form of `path`, which may not exist yet: its
 /// nearest existing ancestor, canonicalised, joined with the rest.
-fn resolve(path: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn resolve(path: &Path) -> std::io::Result<PathBuf> {
     let absolute = std::path::absolute(path)?;
     let mut existing = absolute.as_path();
     let mut rest = Vec::new();
@@ -245,7 +251,7 @@ pub fn write_atomic_streamed<T>(
 }
 
 /// `write_atomic` with the contents written (and synced) by `fill`.
-fn write_atomic_with<T>(
+pub(crate) fn write_atomic_with<T>(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> std::io::Result<T>,
 ) -> Result<T, WriteError> {
@@ -273,7 +279,7 @@ fn write_atomic_with<T>(
 fn remove_temp_files(dir: &Path) -> Result<(), WriteError> {
     for entry in fs::read_dir(dir).map_err(io_error(dir))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && name.contains(TEMP_INFIX) && entry.path().is_file() {
+        if is_temp_file(&name) && entry.path().is_file() {
             fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
         }
     }

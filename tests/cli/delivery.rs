@@ -295,3 +295,34 @@ fn build_single_file_writes_the_folder_and_the_bundle() {
         .unwrap();
     assert_eq!(header.1, std::fs::read(site.join("gallery.bin")).unwrap());
 }
+
+#[test]
+fn verify_names_a_damaged_or_missing_offline_copy() {
+    let (_dir, site) = copy_of_sample_site();
+    let copies: Vec<String> = offline_copies(&site)
+        .into_iter()
+        .filter(|c| c.starts_with("b/"))
+        .collect();
+    let (damaged, missing) = (&copies[0], &copies[copies.len() - 1]);
+    let script = std::fs::read(site.join(damaged)).unwrap();
+    let mut part = offline::decode_part(&script).unwrap();
+    part.bytes[7] ^= 0x01;
+    let forged = offline::encode_part(&part.name, part.index, part.count, &part.bytes);
+    std::fs::write(site.join(damaged), forged).unwrap();
+    std::fs::remove_file(site.join(missing)).unwrap();
+    let output = run(&mut lightproof(&["verify", path_str(&site)]));
+    assert_eq!(output.status.code(), Some(1));
+    let log = stderr(&output);
+    assert!(
+        log.contains(&format!(
+            "is damaged: it does not match what was encrypted (file '{damaged}')"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("is missing (file '{missing}')")),
+        "{log}"
+    );
+    assert!(log.contains("the offline copy of the"), "{log}");
+    assert!(log.contains("has 2 problems"), "{log}");
+}

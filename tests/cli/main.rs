@@ -5,6 +5,8 @@
 mod build;
 /// Delivery: offline copies for file://, `--web-only`, single-file bundles.
 mod delivery;
+/// Diff: what to upload and delete, in a safe order, between two builds.
+mod diff;
 /// Fidelity: orientation, colour, quality and watermark against independent tools.
 mod fidelity;
 /// Grants: several passwords, each opening exactly its albums.
@@ -15,6 +17,8 @@ mod incremental;
 mod leaks;
 /// Originals: download grants, streamed encryption, verify.
 mod originals;
+/// Pack: reproducible zips, and verify on a zip without unpacking.
+mod pack;
 /// Originals: stripping location and serial numbers (checked with exiftool).
 mod strip;
 /// Tamper tests: verify and the viewer core fail closed.
