@@ -37,6 +37,9 @@ pub enum Command {
     Picks(PicksArgs),
     /// Print a strong random passphrase (EFF word list, at least 77 bits)
     Passwd(PasswdArgs),
+    /// Preview a gallery on this computer: serve it on 127.0.0.1 with the
+    /// recommended headers (see docs/HOSTING.md)
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -247,6 +250,25 @@ pub struct LinkArgs {
     /// Where the build cache lives (as for `build`)
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Gallery folder (the output of `lightproof build`)
+    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// Port on 127.0.0.1 [default: a free one]
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+
+    /// Open the gallery in the default browser
+    #[arg(long)]
+    pub open: bool,
+
+    /// Do not log each request on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

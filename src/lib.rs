@@ -20,6 +20,8 @@ pub mod encrypt;
 #[cfg(feature = "generator")]
 pub mod grants;
 #[cfg(feature = "generator")]
+pub mod hosting;
+#[cfg(feature = "generator")]
 pub mod original;
 #[cfg(feature = "generator")]
 pub mod passphrase;
@@ -31,6 +33,8 @@ pub mod picks;
 pub mod render;
 #[cfg(feature = "generator")]
 pub mod scan;
+#[cfg(feature = "generator")]
+pub mod serve;
 #[cfg(feature = "generator")]
 pub mod site;
 #[cfg(feature = "generator")]
