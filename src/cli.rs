@@ -304,6 +304,22 @@ mod tests {
     }
 
     #[test]
+    fn serve_takes_a_port_or_finds_a_free_one() {
+        let parse = |args: &[&str]| {
+            let argv = ["lightproof", "serve", "site"].iter().chain(args);
+            match Cli::try_parse_from(argv).map(|cli| cli.command) {
+                Ok(Command::Serve(args)) => Ok(args.port),
+                Ok(other) => panic!("{other:?}"),
+                Err(error) => Err(error.kind()),
+            }
+        };
+        assert_eq!(parse(&[]), Ok(None));
+        assert_eq!(parse(&["--port", "8080", "--open", "-q"]), Ok(Some(8080)));
+        assert!(parse(&["--port", "65536"]).is_err());
+        assert!(Cli::try_parse_from(["lightproof", "serve"]).is_err());
+    }
+
+    #[test]
     fn build_needs_an_output_folder() {
         assert!(Cli::try_parse_from(["lightproof", "build", "shoot"]).is_err());
     }

@@ -246,7 +246,7 @@ mod tests {
     }
 
     /// The nginx snippet also runs in a real nginx (tests/cli/hosting.rs);
-    /// the Apache one is only checked here, line by line.
+    /// the Apache one and the CloudFront policy are only checked here.
     #[test]
     fn the_shipped_recipes_set_the_headers_of_this_table() {
         let nginx = include_str!("../docs/hosting/nginx.conf");
@@ -264,6 +264,10 @@ mod tests {
         }
         assert!(apache.contains("AddType application/wasm .wasm"));
         assert!(apache.contains("Options -Indexes"));
+        // The CloudFront policy in HOSTING.md quotes the two long values.
+        let doc = include_str!("../docs/HOSTING.md");
+        assert!(doc.contains(&format!("\"{}\"", content_security_policy())));
+        assert!(doc.contains(&format!("\"{PERMISSIONS_POLICY}\"")));
     }
 
     #[test]
