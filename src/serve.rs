@@ -1,17 +1,18 @@
 //! `lightproof serve`: a preview server for a built site on 127.0.0.1.
 //!
-//! Hand-written on `std::net` (about 250 lines, no dependency): it needs GET
+//! Hand-written on `std::net` (400 lines, no dependency): it needs GET
 //! and HEAD of static files with the headers of [`crate::hosting`], nothing
 //! more, and the part that must be right — mapping a URL to a file — would
 //! be ours to write with any HTTP crate. One thread per connection (at most
-//! [`MAX_CONNECTIONS`]), keep-alive, files streamed (`io::copy`, which is
-//! `sendfile` on Linux), never read whole.
+//! [`MAX_CONNECTIONS`]), keep-alive, files streamed with `io::copy` (8 KiB
+//! at a time), never read whole.
 //!
-//! A URL reaches a file only if every `/`-separated segment, percent-decoded,
-//! is a plain name: not empty, not `.` or `..`, no `/`, `\`, `:` or NUL
-//! (400/403), not a dotfile and not `_headers` (404); and only if the
-//! canonical path of the file, symlinks resolved, is inside the canonical
-//! site folder (403). Folders are never listed (404), `/` is `index.html`.
+//! A URL reaches a file only if every `/`-separated segment, percent-decoded
+//! (a broken escape is a 400), is a plain name: not `.` or `..`, without
+//! `/`, `\`, `:` or NUL (403); not empty, as in the listing `/b/`, not a
+//! dotfile and not `_headers` (404); and only if the canonical path of the
+//! file, symlinks resolved, is inside the canonical site folder (403).
+//! Folders are never listed (404); `/` is `index.html`.
 
 use std::fmt::Write as _;
 use std::fs::File;

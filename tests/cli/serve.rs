@@ -18,10 +18,15 @@ pub struct Serve {
 
 impl Serve {
     pub fn start(site: &Path, extra: &[&str]) -> Self {
+        Self::start_with(site, extra, &[])
+    }
+
+    pub fn start_with(site: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lightproof"))
             .arg("serve")
             .arg(site)
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -67,6 +72,20 @@ impl Serve {
 
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 10 s) for `text` on stderr: a request is logged just
+    /// after its response is sent, so a client may see the response first.
+    pub fn wait_for_stderr(&self, text: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.stderr().contains(text) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{text:?} not on stderr: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -213,9 +232,10 @@ fn serve_prints_its_url_and_sends_each_file_with_its_headers() {
     let post = request(&server.addr, "POST", "/");
     assert_eq!(post.status, 405);
     assert_eq!(post.values("Allow"), ["GET, HEAD"]);
-    let log = server.stderr();
-    assert!(log.contains("lightproof: 200 GET /viewer.wasm ("), "{log}");
-    assert!(log.contains("lightproof: 405 POST /"), "{log}");
+    server.wait_for_stderr("lightproof: 405 POST /");
+    assert!(server
+        .stderr()
+        .contains("lightproof: 200 GET /viewer.wasm ("));
 }
 
 #[test]
@@ -302,6 +322,14 @@ fn serve_streams_a_20_mb_file_without_holding_it() {
         .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
         .unwrap();
     assert!(peak_kb < 16 << 10, "serve peaked at {peak_kb} kB");
+}
+
+#[test]
+fn serve_open_without_a_browser_warns_and_keeps_serving() {
+    let server = Serve::start_with(sample_site(), &["--open"], &[("PATH", "/nonexistent")]);
+    let response = request(&server.addr, "GET", "/robots.txt");
+    assert_eq!(response.status, 200);
+    server.wait_for_stderr("lightproof: warning: could not open a browser");
 }
 
 #[test]
