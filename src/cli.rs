@@ -49,6 +49,9 @@ pub enum Command {
     Picks(PicksArgs),
     /// Print a strong random passphrase (EFF word list, at least 77 bits)
     Passwd(PasswdArgs),
+    /// Preview a gallery on this computer: serve it on 127.0.0.1 with the
+    /// recommended headers (see docs/HOSTING.md)
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -313,6 +316,25 @@ pub struct LinkArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Gallery folder (the output of `lightproof build`)
+    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// Port on 127.0.0.1 [default: a free one]
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+
+    /// Open the gallery in the default browser
+    #[arg(long)]
+    pub open: bool,
+
+    /// Do not log each request on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct PasswordArgs {
     /// Read the password from the first line of FILE
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath,
@@ -342,6 +364,22 @@ mod tests {
         assert!(parse("599999").is_err());
         assert!(parse("600000").is_ok());
         assert!(parse("10000001").is_err());
+    }
+
+    #[test]
+    fn serve_takes_a_port_or_finds_a_free_one() {
+        let parse = |args: &[&str]| {
+            let argv = ["lightproof", "serve", "site"].iter().chain(args);
+            match Cli::try_parse_from(argv).map(|cli| cli.command) {
+                Ok(Command::Serve(args)) => Ok(args.port),
+                Ok(other) => panic!("{other:?}"),
+                Err(error) => Err(error.kind()),
+            }
+        };
+        assert_eq!(parse(&[]), Ok(None));
+        assert_eq!(parse(&["--port", "8080", "--open", "-q"]), Ok(Some(8080)));
+        assert!(parse(&["--port", "65536"]).is_err());
+        assert!(Cli::try_parse_from(["lightproof", "serve"]).is_err());
     }
 
     #[test]

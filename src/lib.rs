@@ -24,6 +24,8 @@ pub mod encrypt;
 #[cfg(feature = "generator")]
 pub mod grants;
 #[cfg(feature = "generator")]
+pub mod hosting;
+#[cfg(feature = "generator")]
 pub mod offline;
 #[cfg(feature = "generator")]
 pub mod original;
@@ -39,6 +41,8 @@ pub mod picks;
 pub mod render;
 #[cfg(feature = "generator")]
 pub mod scan;
+#[cfg(feature = "generator")]
+pub mod serve;
 #[cfg(feature = "generator")]
 pub mod site;
 #[cfg(feature = "generator")]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use cli::{BuildArgs, Cli, Command, LinkArgs, PicksArgs, VerifyArgs, WatermarkArgs};
+use cli::{BuildArgs, Cli, Command, LinkArgs, PicksArgs, ServeArgs, VerifyArgs, WatermarkArgs};
 use lightproof::build::{build, BuildOptions};
 use lightproof::grants::{Config, Grant, CONFIG_FILE};
 use lightproof::password::{self, Confirm};
@@ -40,6 +40,7 @@ fn main() -> ExitCode {
             eprintln!("lightproof: {} random words, {bits:.1} bits", args.words);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => run_serve(args),
     };
     match result {
         Ok(code) => code,
@@ -330,6 +331,28 @@ fn run_diff(args: cli::DiffArgs) -> Outcome {
         }
     }
     report::diff_summary(&diff);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves until Ctrl-C. The URL is on stdout, in one line, for scripts.
+fn run_serve(args: ServeArgs) -> Outcome {
+    let server = lightproof::serve::Server::bind(&args.site, args.port.unwrap_or(0))?;
+    let url = server.url();
+    println!(
+        "Serving '{}' at {url} — press Ctrl-C to stop",
+        args.site.display()
+    );
+    if args.open {
+        lightproof::serve::open_browser(&url, |message| {
+            eprintln!("lightproof: warning: {message}")
+        });
+    }
+    let log: fn(&str) = if args.quiet {
+        |_| {}
+    } else {
+        |line| eprintln!("{line}")
+    };
+    server.run(log)?;
     Ok(ExitCode::SUCCESS)
 }
 

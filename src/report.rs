@@ -72,7 +72,7 @@ pub fn build_summary(report: &BuildReport) {
         );
     }
     eprintln!("lightproof: next: upload the whole folder '{out}' to any static host, then send the link and the password to your client separately.");
-    eprintln!("lightproof: to look at it on this computer: python3 -m http.server --bind 127.0.0.1 --directory '{out}' 8000, then open http://127.0.0.1:8000/");
+    eprintln!("lightproof: to look at it on this computer: lightproof serve '{out}' --open (hosting recipes: docs/HOSTING.md)");
 }
 
 pub fn bundle_summary(bundle: &lightproof::bundle::BundleReport) {

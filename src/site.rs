@@ -1,5 +1,5 @@
-//! The public, unencrypted part of a site: the page, the viewer and
-//! `robots.txt`, rendered from the built-in `themes/default`. Nothing from
+//! The public, unencrypted part of a site: the page, the viewer,
+//! `robots.txt` and `_headers` (see `hosting`), rendered from the built-in `themes/default`. Nothing from
 //! the shoot reaches these files: the template gets only fixed values.
 
 use crate::write::{SiteWriter, WriteError};
@@ -84,7 +84,7 @@ fn render(csp: &str, bundle: Option<&Inline<'_>>) -> Result<String, tera::Error>
     tera.render("index.html", &context)
 }
 
-/// Writes the page, the viewer files and `robots.txt`.
+/// Writes the page, the viewer files, `robots.txt` and `_headers`.
 pub fn write_viewer(writer: &SiteWriter) -> Result<(), SiteError> {
     writer.write_file("index.html", render_index()?.as_bytes())?;
     for (name, bytes) in STATIC_FILES {
@@ -92,5 +92,9 @@ pub fn write_viewer(writer: &SiteWriter) -> Result<(), SiteError> {
     }
     writer.write_viewer_input(WASM_FILE, WASM)?;
     writer.write_file("robots.txt", ROBOTS_TXT.as_bytes())?;
+    writer.write_file(
+        crate::hosting::HEADERS_FILE,
+        crate::hosting::headers_file().as_bytes(),
+    )?;
     Ok(())
 }

@@ -22,8 +22,9 @@ say "system packages"
 # libimage-exiftool-perl: exiftool, the independent reader of the strip tests.
 # unzip: Info-ZIP, an independent reader of the viewer's ZIP archives.
 # firefox-esr: the second browser of the delivery tests (driven by puppeteer-core).
+# nginx: the hosting test runs docs/hosting/nginx.conf in a real nginx.
 packages=(cmake nasm chromium firefox-esr rustc-web cargo-web rust-web-src lld-19 binaryen python3
-          imagemagick liblcms2-utils libimage-exiftool-perl unzip)
+          imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -16,6 +16,7 @@ fn the_sample_shoot_builds_into_a_flat_site_that_verifies() {
         top,
         [
             ".lightproof",
+            "_headers",
             "b",
             "gallery.bin",
             "gallery.bin.js",

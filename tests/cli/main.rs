@@ -11,6 +11,8 @@ mod diff;
 mod fidelity;
 /// Grants: several passwords, each opening exactly its albums.
 mod grants;
+/// Hosting: the shipped nginx snippet in a real nginx, and `_headers`, against `hosting`.
+mod hosting;
 /// Incremental rebuilds: the cache, password-only changes, `--no-cache`.
 mod incremental;
 /// Leak test: nothing from the shoot appears in any output file.
@@ -19,6 +21,8 @@ mod leaks;
 mod originals;
 /// Pack: reproducible zips, and verify on a zip without unpacking.
 mod pack;
+/// `lightproof serve`: headers, HEAD, streaming, and no way out of the site.
+mod serve;
 /// Originals: stripping location and serial numbers (checked with exiftool).
 mod strip;
 /// Tamper tests: verify and the viewer core fail closed.
