@@ -32,6 +32,8 @@ pub mod render;
 #[cfg(feature = "generator")]
 pub mod scan;
 #[cfg(feature = "generator")]
+pub mod settings;
+#[cfg(feature = "generator")]
 pub mod site;
 #[cfg(feature = "generator")]
 pub mod strip;

@@ -84,8 +84,30 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
 }
 
+/// Verify progress, in bytes of encrypted files checked. The CLI shows a
+/// bar.
+pub trait Progress: Sync {
+    fn start(&self, bytes: u64);
+    fn checked(&self, bytes: u64);
+}
+
+/// No progress shown.
+impl Progress for () {
+    fn start(&self, _: u64) {}
+    fn checked(&self, _: u64) {}
+}
+
 /// Checks the gallery in `site` with `password`.
 pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyError> {
+    verify_with_progress(site, password, &())
+}
+
+/// `verify`, reporting the bytes checked as it goes.
+pub fn verify_with_progress(
+    site: &Path,
+    password: &Password,
+    progress: &dyn Progress,
+) -> Result<VerifyReport, VerifyError> {
     let header_path = site.join(HEADER_FILE);
     let header_bytes = read_required(&header_path, VerifyError::HeaderMissing)?;
     let header = Header::parse(&header_bytes).map_err(|reason| VerifyError::HeaderDamaged {
@@ -103,9 +125,14 @@ pub fn verify(site: &Path, password: &Password) -> Result<VerifyReport, VerifyEr
         }
     })?;
     let checks = blob_checks(&manifest);
+    progress.start(checks.iter().map(|check| check.blob.size).sum());
     let mut problems: Vec<Problem> = checks
         .par_iter()
-        .filter_map(|check| check_blob(site, &header, check).err())
+        .filter_map(|check| {
+            let checked = check_blob(site, &header, check);
+            progress.checked(check.blob.size);
+            checked.err()
+        })
         .collect();
     problems.extend(missing_viewer_files(site));
     Ok(VerifyReport {

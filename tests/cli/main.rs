@@ -9,10 +9,14 @@ mod fidelity;
 mod grants;
 /// Incremental rebuilds: the cache, password-only changes, `--no-cache`.
 mod incremental;
+/// `lightproof init` and the `[gallery]` options of lightproof.toml.
+mod init;
 /// Leak test: nothing from the shoot appears in any output file.
 mod leaks;
 /// Originals: download grants, streamed encryption, verify.
 mod originals;
+/// Scripting: --json and --quiet, exit codes, completions, man pages, progress bars.
+mod scripting;
 /// Originals: stripping location and serial numbers (checked with exiftool).
 mod strip;
 /// Tamper tests: verify and the viewer core fail closed.
