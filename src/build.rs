@@ -21,7 +21,7 @@ use crate::cache::{Cache, Fingerprint, Links};
 use crate::decode::PhotoError;
 use crate::encrypt::{random, PreparedHeader, Sealer, SlotEntry};
 use crate::format::header::SlotType;
-use crate::format::header::{Header, SlotContents, DEFAULT_ITERATIONS};
+use crate::format::header::{Header, SlotContents};
 use crate::format::manifest::{Album, BlobRef, Manifest, Photo, Rendition, MANIFEST_FORMAT};
 use crate::format::{encoding, BlobKind, Id, HEADER_FILE};
 use crate::format::{vault, Key32};
@@ -66,7 +66,7 @@ impl BuildOptions {
             out: out.into(),
             force: false,
             render: RenderSettings::default(),
-            kdf_iterations: DEFAULT_ITERATIONS,
+            kdf_iterations: crate::settings::KDF_ITERATIONS,
             title: None,
             use_cache: true,
             cache_dir: None,
@@ -105,6 +105,8 @@ pub struct BuildReport {
 pub struct GrantSummary {
     pub name: String,
     pub albums: usize,
+    /// The names of those albums, in gallery order.
+    pub album_names: Vec<String>,
     pub photos: usize,
     /// Originals it may download (0 for a view-only grant).
     pub originals: usize,
@@ -149,10 +151,28 @@ pub enum BuildError {
 pub enum PhotoFailure {
     #[error(transparent)]
     Render(#[from] PhotoError),
-    #[error(transparent)]
-    Write(#[from] WriteError),
+    #[error("cannot add '{path}' to the gallery: {source}")]
+    Write { path: PathBuf, source: WriteError },
     #[error(transparent)]
     Original(#[from] OriginalError),
+}
+
+impl PhotoFailure {
+    /// The photo's file in the shoot.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Render(error) => error.path(),
+            Self::Write { path, .. } => path,
+            Self::Original(error) => error.path(),
+        }
+    }
+}
+
+fn write_failure(path: &Path) -> impl FnOnce(WriteError) -> PhotoFailure + '_ {
+    |source| PhotoFailure::Write {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// One photo's place in the shoot.
@@ -250,6 +270,7 @@ pub fn build(
         grant_report.push(GrantSummary {
             name: grant.name.clone(),
             albums: manifest.albums.len(),
+            album_names: manifest.albums.iter().map(|a| a.name.clone()).collect(),
             photos: manifest.photos().count(),
             originals: manifest.originals(),
         });
@@ -443,7 +464,9 @@ fn with_original(
     });
     if !reusable {
         let prepared = prepare_original(job.path, metadata)?;
-        let original = sealer.seal_original(&prepared, writer)?;
+        let original = sealer
+            .seal_original(&prepared, writer)
+            .map_err(write_failure(job.path))?;
         done.bytes += original.blob.size;
         done.photo.original = Some(original);
     }
@@ -466,8 +489,10 @@ fn render_and_seal(
     let rendered = render_photo(path, settings)?;
     let thumb = sealer.seal(BlobKind::Thumbnail, &rendered.thumb.bytes);
     let preview = sealer.seal(BlobKind::Preview, &rendered.preview.bytes);
-    writer.write_blob(&thumb.id, &thumb.ciphertext)?;
-    writer.write_blob(&preview.id, &preview.ciphertext)?;
+    writer
+        .write_blob(&thumb.id, &thumb.ciphertext)
+        .and_then(|()| writer.write_blob(&preview.id, &preview.ciphertext))
+        .map_err(write_failure(path))?;
     let bytes = (thumb.ciphertext.len() + preview.ciphertext.len()) as u64;
     let photo = Photo {
         file: path

@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use lightproof::settings;
 
 const EXIT_CODES: &str = "Exit codes:
   0  done
   1  done, with problems: some photos could not be read (build), or the gallery is incomplete or damaged (verify)
-  2  nothing done: bad arguments, wrong password, unreadable shoot or output folder";
+  2  nothing done: bad arguments or config file, wrong password, unreadable shoot or output folder";
 
 /// Static encrypted photo galleries for client proofs: build a site that any
 /// file host can serve; only people with the password can see the photos.
@@ -18,17 +19,24 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The command line, with the exit codes under every subcommand's help
+/// (new subcommands get them too). Parsing, completions and the man page
+/// all start here.
+pub fn command() -> clap::Command {
+    Cli::command().mut_subcommands(|sub| sub.after_help(EXIT_CODES))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a commented lightproof.toml with every build option into a
+    /// shoot folder
+    Init(InitArgs),
     /// Build an encrypted gallery from a shoot folder
-    #[command(after_help = EXIT_CODES)]
     Build(Box<BuildArgs>),
     /// Revoke: rebuild under new keys, new file names and new links, and
     /// list the old files to delete from the host
-    #[command(after_help = EXIT_CODES)]
     Rotate(Box<BuildArgs>),
     /// Check that a gallery is complete and every file decrypts
-    #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
     /// Write a built gallery as one self-contained HTML file (for a small
     /// proof set sent by email or chat); opens from disk and from any host
@@ -52,6 +60,11 @@ pub enum Command {
     /// Preview a gallery on this computer: serve it on 127.0.0.1 with the
     /// recommended headers (see docs/HOSTING.md)
     Serve(ServeArgs),
+    /// Print a shell completion script, e.g. `lightproof completions bash
+    /// > ~/.local/share/bash-completion/completions/lightproof`
+    Completions(CompletionsArgs),
+    /// Print the manual page, or write one per subcommand with --out
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,14 +73,15 @@ pub struct BuildArgs {
     #[arg(value_name = "SHOOT_DIR", value_hint = clap::ValueHint::DirPath)]
     pub shoot: PathBuf,
 
-    /// Folder to write the site into
+    /// Folder to write the site into [default: `out` in lightproof.toml]
     #[arg(short, long, value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
 
     #[command(flatten)]
     pub password: PasswordArgs,
 
-    /// Grants file: several passwords, each opening some albums
+    /// Config file: build options ([gallery]) and several passwords, each
+    /// opening some albums ([[grant]]); flags given here win over it
     /// [default: SHOOT_DIR/lightproof.toml when it exists]
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
@@ -84,7 +98,7 @@ pub struct BuildArgs {
     pub remember: bool,
 
     /// Let clients choose at most N favourites ("choose up to 25")
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(settings::SELECTION_LIMITS))]
     pub selection_limit: Option<u32>,
 
     /// Let the client download the original files (for several passwords,
@@ -95,7 +109,7 @@ pub struct BuildArgs {
     /// What downloaded originals keep: "strip" removes location (GPS,
     /// place names) and serial numbers, "keep" delivers the files byte for
     /// byte
-    #[arg(long, value_name = "HOW", default_value = "strip",
+    #[arg(long, value_name = "HOW", default_value = settings::ORIGINAL_METADATA,
           value_parser = clap::builder::PossibleValuesParser::new(lightproof::original::OriginalMetadata::NAMES))]
     pub original_metadata: String,
 
@@ -112,8 +126,8 @@ pub struct BuildArgs {
     pub force: bool,
 
     /// PBKDF2 iterations (600,000 to 10,000,000)
-    #[arg(long, value_name = "N", default_value_t = lightproof::format::header::DEFAULT_ITERATIONS,
-          value_parser = clap::value_parser!(u32).range(600_000..=10_000_000))]
+    #[arg(long, value_name = "N", default_value_t = settings::KDF_ITERATIONS,
+          value_parser = clap::value_parser!(u32).range(settings::KDF_ITERATION_RANGE))]
     pub kdf_iterations: u32,
 
     /// Also write the gallery as one self-contained HTML file, for a small
@@ -128,9 +142,8 @@ pub struct BuildArgs {
     #[arg(long)]
     pub web_only: bool,
 
-    /// Print only errors
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Build even if a password is easy to guess or contains the gallery's
     /// title or an album name
@@ -157,18 +170,18 @@ pub struct BuildArgs {
 #[command(next_help_heading = "Renditions")]
 pub struct RenderArgs {
     /// Long edge of thumbnails, in pixels
-    #[arg(long, value_name = "PX", default_value_t = 480,
-          value_parser = clap::value_parser!(u32).range(64..=2048))]
+    #[arg(long, value_name = "PX", default_value_t = settings::THUMB_SIZE,
+          value_parser = clap::value_parser!(u32).range(settings::THUMB_SIZES))]
     pub thumb_size: u32,
 
     /// Long edge of previews (the lightbox image), in pixels
-    #[arg(long, value_name = "PX", default_value_t = 2048,
-          value_parser = clap::value_parser!(u32).range(256..=8192))]
+    #[arg(long, value_name = "PX", default_value_t = settings::PREVIEW_SIZE,
+          value_parser = clap::value_parser!(u32).range(settings::PREVIEW_SIZES))]
     pub preview_size: u32,
 
     /// JPEG quality of thumbnails and previews
-    #[arg(long, value_name = "1-100", default_value_t = 82,
-          value_parser = clap::value_parser!(u8).range(1..=100))]
+    #[arg(long, value_name = "1-100", default_value_t = settings::QUALITY,
+          value_parser = clap::value_parser!(u8).range(settings::QUALITIES))]
     pub quality: u8,
 }
 
@@ -179,39 +192,29 @@ pub struct WatermarkArgs {
     #[arg(long, value_name = "TEXT", conflicts_with = "watermark_logo")]
     pub watermark: Option<String>,
 
-    /// Stamp this PNG (transparency is kept) on every preview
+    /// Stamp this PNG (transparency is kept) on every preview (in
+    /// lightproof.toml: relative to that file)
     #[arg(long, value_name = "PNG", value_hint = clap::ValueHint::FilePath)]
     pub watermark_logo: Option<PathBuf>,
 
     /// Where the watermark goes
-    #[arg(long, value_name = "WHERE", default_value = "bottom-right",
+    #[arg(long, value_name = "WHERE", default_value = settings::WATERMARK_POSITION,
           value_parser = clap::builder::PossibleValuesParser::new(lightproof::watermark::Position::NAMES))]
     pub watermark_position: String,
 
     /// Watermark opacity, 0 to 1
-    #[arg(long, value_name = "0-1", default_value_t = lightproof::watermark::Watermark::DEFAULT_OPACITY,
-          value_parser = fraction)]
+    #[arg(long, value_name = "0-1", default_value_t = settings::WATERMARK_OPACITY,
+          value_parser = settings::fraction)]
     pub watermark_opacity: f32,
 
     /// Watermark height as a fraction of the photo's shorter side
-    #[arg(long, value_name = "0-1", default_value_t = lightproof::watermark::Watermark::DEFAULT_SIZE,
-          value_parser = fraction)]
+    #[arg(long, value_name = "0-1", default_value_t = settings::WATERMARK_SIZE,
+          value_parser = settings::fraction)]
     pub watermark_size: f32,
 
     /// Also stamp thumbnails (originals are never stamped)
     #[arg(long)]
     pub watermark_thumbnails: bool,
-}
-
-fn fraction(text: &str) -> Result<f32, String> {
-    let value: f32 = text
-        .parse()
-        .map_err(|_| format!("'{text}' is not a number"))?;
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!("{value} is outside 0 to 1"))
-    }
 }
 
 #[derive(Debug, Args)]
@@ -225,6 +228,45 @@ pub struct VerifyArgs {
     /// grants in one run [default: LIGHTPROOF_PASSWORD, else asked]
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub password_file: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What `build`, `rotate` and `verify` print, for people and for scripts.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Print a JSON report on stdout at the end (no progress bar; messages
+    /// stay on stderr)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Shoot folder to write lightproof.toml into (an existing one is never
+    /// replaced)
+    #[arg(value_name = "SHOOT_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub shoot: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write lightproof.1 and one page per subcommand (lightproof-build.1,
+    /// …) into DIR instead of printing the main page
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -383,7 +425,27 @@ mod tests {
     }
 
     #[test]
-    fn build_needs_an_output_folder() {
-        assert!(Cli::try_parse_from(["lightproof", "build", "shoot"]).is_err());
+    fn the_definition_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn every_gallery_key_is_a_build_flag() {
+        let command = command();
+        let build = command.find_subcommand("build").unwrap();
+        for key in settings::Gallery::keys() {
+            assert!(
+                build.get_arguments().any(|arg| arg.get_id() == key),
+                "[gallery] key '{key}' has no build flag of that name"
+            );
+        }
+    }
+
+    #[test]
+    fn every_subcommand_explains_the_exit_codes() {
+        for sub in command().get_subcommands() {
+            let help = sub.get_after_help().map(ToString::to_string);
+            assert_eq!(help.as_deref(), Some(EXIT_CODES), "{}", sub.get_name());
+        }
     }
 }

@@ -49,6 +49,19 @@ pub enum PhotoError {
     Encode { path: PathBuf, reason: String },
 }
 
+impl PhotoError {
+    /// The photo's file.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Read { path, .. }
+            | Self::UnknownFormat { path }
+            | Self::TooLarge { path, .. }
+            | Self::Decode { path, .. }
+            | Self::Encode { path, .. } => path,
+        }
+    }
+}
+
 /// Decodes `path`. JPEGs are decoded at the smallest DCT scale (1/1, 1/2,
 /// 1/4 or 1/8) whose long edge is still at least `min_long_edge`, which
 /// saves a third of the decoding time and three quarters of the memory for

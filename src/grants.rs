@@ -22,7 +22,9 @@
 //! download = true                      # may download the original files
 //! ```
 //!
-//! Without a config file there is one grant, "everyone", for every album.
+//! Without a config file, or without a `[[grant]]` in it, there is one
+//! grant, "everyone", for every album. The same file holds build options in
+//! a `[gallery]` table (see `settings`).
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +33,7 @@ use serde::Deserialize;
 use crate::format::header::DEFAULT_SLOTS;
 use crate::password::Password;
 use crate::scan::{AlbumSource, Shoot};
+use crate::settings::Gallery;
 
 pub const CONFIG_FILE: &str = "lightproof.toml";
 /// What `albums` calls the photos at the top of the shoot folder.
@@ -38,9 +41,12 @@ pub const MAIN_ALBUM: &str = "main";
 /// The grant of a gallery built without a config file.
 pub const EVERYONE: &str = "everyone";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Build options; flags on the command line win over them.
+    #[serde(default)]
+    pub gallery: Gallery,
     #[serde(default, rename = "grant")]
     pub grants: Vec<GrantConfig>,
 }
@@ -111,8 +117,6 @@ pub enum GrantError {
     },
     #[error("the config file '{path}' is not valid: {reason}")]
     Parse { path: PathBuf, reason: String },
-    #[error("the config file '{0}' has no [[grant]]: add at least one, or delete the file for a single password")]
-    NoGrants(PathBuf),
     #[error("grant '{0}' has both link and two_factor_link: a plain link would open it without the password")]
     LinkAndTwoFactor(String),
     #[error("the password of grant '{grant}' is too weak: {why}. `lightproof passwd` makes a strong one; --allow-weak builds anyway")]
@@ -139,15 +143,20 @@ impl Config {
             path: path.to_owned(),
             source,
         })?;
-        let config: Self = toml::from_str(&text).map_err(|error| GrantError::Parse {
+        toml::from_str(&text).map_err(|error| GrantError::Parse {
             path: path.to_owned(),
-            reason: error.message().to_owned(),
-        })?;
-        if config.grants.is_empty() {
-            return Err(GrantError::NoGrants(path.to_owned()));
-        }
-        Ok(config)
+            reason: match error.span() {
+                Some(span) => format!("line {}: {}", line_at(&text, span.start), error.message()),
+                None => error.message().to_owned(),
+            },
+        })
     }
+}
+
+/// The line number (from 1) of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    let before = text.get(..offset).unwrap_or(text);
+    before.matches('\n').count() + 1
 }
 
 impl Grant {

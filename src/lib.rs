@@ -44,6 +44,8 @@ pub mod scan;
 #[cfg(feature = "generator")]
 pub mod serve;
 #[cfg(feature = "generator")]
+pub mod settings;
+#[cfg(feature = "generator")]
 pub mod site;
 #[cfg(feature = "generator")]
 pub mod site_files;

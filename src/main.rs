@@ -1,21 +1,22 @@
 //! The `lightproof` command: parse, run, report, exit with a documented code.
 
 mod cli;
+mod docs;
+mod init;
+mod json;
+mod options;
+mod progress;
 mod report;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
+use clap::FromArgMatches;
 
-use cli::{BuildArgs, Cli, Command, LinkArgs, PicksArgs, ServeArgs, VerifyArgs, WatermarkArgs};
-use lightproof::build::{build, BuildOptions};
-use lightproof::grants::{Config, Grant, CONFIG_FILE};
+use cli::{BuildArgs, Cli, Command, LinkArgs, PicksArgs, ServeArgs, VerifyArgs};
+use lightproof::build::build;
 use lightproof::password::{self, Confirm};
-use lightproof::verify::verify;
-use lightproof::watermark::Watermark;
+use lightproof::verify::verify_with_progress;
+use progress::Shown;
 
 /// Done, with problems (some photos failed, or verify found damage).
 const EXIT_PROBLEMS: u8 = 1;
@@ -24,10 +25,13 @@ const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     keep_freed_memory();
-    let cli = Cli::parse();
+    let matches = cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    let given = options::Given::new(&matches);
     let result = match cli.command {
-        Command::Build(args) => run_build(*args, false),
-        Command::Rotate(args) => run_build(*args, true),
+        Command::Init(args) => init::run(&args),
+        Command::Build(args) => run_build(*args, &given, false),
+        Command::Rotate(args) => run_build(*args, &given, true),
         Command::Verify(args) => run_verify(args),
         Command::Bundle(args) => run_bundle(&args.site, &args.out),
         Command::Pack(args) => run_pack(args),
@@ -41,6 +45,8 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => run_serve(args),
+        Command::Completions(args) => docs::completions(args.shell),
+        Command::Man(args) => docs::man(args.out.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -55,54 +61,43 @@ type Outcome = Result<ExitCode, Box<dyn std::error::Error>>;
 
 /// `build`, or with `rotate` a build under all-new keys that prints the
 /// old files (now deleted here) to delete from the host.
-fn run_build(args: BuildArgs, rotate: bool) -> Outcome {
-    if let Some(single_file) = &args.single_file {
+fn run_build(args: BuildArgs, given: &options::Given, rotate: bool) -> Outcome {
+    let (quiet, json) = (args.output.quiet, args.output.json);
+    let single_file = args.single_file.clone();
+    if let Some(single_file) = &single_file {
         lightproof::write::check_outside_shoot(single_file, &args.shoot)?;
     }
-    let grants = grants(&args)?;
-    let mut options = BuildOptions::new(&args.shoot, &args.out);
-    options.force = args.force;
-    options.kdf_iterations = args.kdf_iterations;
-    options.title = args.title;
-    options.use_cache = !args.no_cache && !rotate;
-    options.allow_weak = args.allow_weak;
-    options.selection_limit = args.selection_limit;
-    options.remember = args.remember;
-    options.photographer_email = args.photographer_email.clone();
-    options.original_metadata =
-        lightproof::original::OriginalMetadata::parse(&args.original_metadata)
-            .expect("clap checks the value");
-    options.cache_dir = args.cache_dir;
-    options.offline_copies = !args.web_only;
-    options.render.thumb_long_edge = args.render.thumb_size;
-    options.render.preview_long_edge = args.render.preview_size;
-    options.render.jpeg_quality = args.render.quality;
-    options.render.watermark = watermark(&args.watermark)?.map(Arc::new);
-    let result = if args.quiet {
-        build(&options, &grants, &ProgressBar::hidden())
-    } else if std::io::stderr().is_terminal() {
-        let bar = progress_bar();
-        let result = build(&options, &grants, &bar);
-        bar.finish_and_clear();
-        result
-    } else {
-        build(&options, &grants, &report::ProgressLog::new())
-    };
+    let (options, grants) = options::prepare(args, given, rotate)?;
+    let shown = Shown::for_build(quiet || json);
+    let result = build(&options, &grants, &shown);
+    shown.finish();
     let built = result?;
-    if rotate {
+    let site_bytes = report::folder_size(&built.out);
+    if rotate && !json {
         for blob in &built.removed_blobs {
             println!("{}/{blob}", lightproof::format::BLOB_DIR);
         }
+    }
+    if rotate {
+        let listed = if json {
+            "listed in removed_blobs"
+        } else {
+            "listed above"
+        };
         eprintln!(
-            "lightproof: rotated: every file has new keys and a new name; delete the {} old files listed above from your host, then upload the folder. Old passwords and links no longer open anything in it.",
+            "lightproof: rotated: every file has new keys and a new name; delete the {} old files {listed} from your host, then upload the folder. Old passwords and links no longer open anything in it.",
             built.removed_blobs.len()
         );
     }
-    if !args.quiet {
-        report::build_summary(&built);
+    if quiet {
+        report::photo_failures(&built.failed);
+    } else {
+        report::build_summary(&built, site_bytes);
     }
-    report::photo_failures(&built.failed);
-    if let Some(single_file) = &args.single_file {
+    if json {
+        json::print(&json::build(&built, site_bytes))?;
+    }
+    if let Some(single_file) = &single_file {
         run_bundle(&built.out, single_file)?;
     }
     Ok(if built.failed.is_empty() {
@@ -117,69 +112,6 @@ fn run_bundle(site: &std::path::Path, out: &std::path::Path) -> Outcome {
     let bundle = lightproof::bundle::write_bundle(site, out)?;
     report::bundle_summary(&bundle);
     Ok(ExitCode::SUCCESS)
-}
-
-/// The grants from the config file, or one grant for every album.
-fn grants(args: &BuildArgs) -> Result<Vec<Grant>, Box<dyn std::error::Error>> {
-    let default_config = args.shoot.join(CONFIG_FILE);
-    let config_path = args
-        .config
-        .clone()
-        .or_else(|| default_config.is_file().then_some(default_config));
-    let Some(config_path) = config_path else {
-        let password = password::obtain(args.password.password_file.as_deref(), Confirm::Twice)?;
-        let mut everyone = Grant::everyone(password);
-        everyone.expires = args.expires.clone();
-        everyone.download = args.downloads;
-        return Ok(vec![everyone]);
-    };
-    if args.password.password_file.is_some() {
-        return Err(format!(
-            "--password-file cannot be used with the grants in '{}': give each grant a password_file there",
-            config_path.display()
-        )
-        .into());
-    }
-    if args.downloads {
-        return Err(format!(
-            "--downloads cannot be used with the grants in '{}': add download = true to the grants that may download originals",
-            config_path.display()
-        )
-        .into());
-    }
-    let config = Config::read(&config_path)?;
-    let folder = config_path.parent().unwrap_or(std::path::Path::new("."));
-    config
-        .grants
-        .into_iter()
-        .map(|grant| {
-            let file = grant.password_file.as_ref().map(|f| folder.join(f));
-            let password =
-                password::obtain_for_grant(&grant.name, file.as_deref(), Confirm::Twice)?;
-            Ok(Grant {
-                name: grant.name,
-                albums: grant.albums,
-                password,
-                link: grant.link,
-                two_factor_link: grant.two_factor_link,
-                expires: grant.expires.or_else(|| args.expires.clone()),
-                download: grant.download,
-            })
-        })
-        .collect()
-}
-
-fn watermark(args: &WatermarkArgs) -> Result<Option<Watermark>, Box<dyn std::error::Error>> {
-    let mut watermark = match (&args.watermark, &args.watermark_logo) {
-        (Some(text), _) => Watermark::text(text)?,
-        (None, Some(logo)) => Watermark::logo(logo)?,
-        (None, None) => return Ok(None),
-    };
-    watermark.position = args.watermark_position.parse()?;
-    watermark.opacity = args.watermark_opacity;
-    watermark.size = args.watermark_size;
-    watermark.on_thumbnails = args.watermark_thumbnails;
-    Ok(Some(watermark))
 }
 
 /// Prints `URL#k=…` (opens the grant) and `URL#k2=…` (opens it with the
@@ -282,11 +214,15 @@ fn run_verify(args: VerifyArgs) -> Outcome {
             .map(|f| Some(f.as_path()))
             .collect()
     };
+    let (quiet, json) = (args.output.quiet, args.output.json);
     let site = lightproof::site_files::SiteFiles::open(&args.site)?;
-    let mut problems = false;
+    let mut checks = Vec::new();
     for file in &files {
         let password = password::obtain(*file, Confirm::Once)?;
-        let verified = verify(&site, &password).map_err(|error| match file {
+        let shown = Shown::for_verify(quiet || json);
+        let result = verify_with_progress(&site, &password, &shown);
+        shown.finish();
+        let verified = result.map_err(|error| match file {
             Some(file) => format!("{error} (password from '{}')", file.display()).into(),
             None => Box::<dyn std::error::Error>::from(error),
         })?;
@@ -296,13 +232,19 @@ fn run_verify(args: VerifyArgs) -> Outcome {
             }
             _ => String::new(),
         };
-        report::verify_summary(&args.site, &which, &verified);
-        problems |= !verified.problems.is_empty();
+        if !quiet || !verified.problems.is_empty() {
+            report::verify_summary(&args.site, &which, &verified);
+        }
+        checks.push(json::check(*file, &verified));
     }
-    Ok(if problems {
-        ExitCode::from(EXIT_PROBLEMS)
-    } else {
+    let report = json::verify(checks);
+    if json {
+        json::print(&report)?;
+    }
+    Ok(if report.complete {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
     })
 }
 
@@ -354,17 +296,6 @@ fn run_serve(args: ServeArgs) -> Outcome {
     };
     server.run(log)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// A photo counter with ETA, for a terminal.
-fn progress_bar() -> ProgressBar {
-    let style =
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} photos, {eta} left")
-            .expect("valid template")
-            .progress_chars("=> ");
-    ProgressBar::new(0)
-        .with_style(style)
-        .with_message("Building")
 }
 
 /// Every photo needs the same few large buffers (the file, the decoded

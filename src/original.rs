@@ -10,17 +10,31 @@ use std::time::UNIX_EPOCH;
 use crate::strip::{strip_private_metadata, StripError};
 
 /// What a downloaded original keeps of the source's metadata.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OriginalMetadata {
     /// Remove location (GPS, place names) and serial numbers.
-    #[default]
     Strip,
     /// The source file exactly as it is.
     Keep,
 }
 
+impl Default for OriginalMetadata {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 impl OriginalMetadata {
+    pub const DEFAULT: Self = Self::Strip;
     pub const NAMES: [&'static str; 2] = ["strip", "keep"];
+
+    /// The name `parse` reads.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Strip => "strip",
+            Self::Keep => "keep",
+        }
+    }
 
     pub fn parse(name: &str) -> Option<Self> {
         match name {
@@ -41,6 +55,15 @@ pub enum OriginalError {
     },
     #[error("cannot remove location and serial numbers from '{path}': {reason} (re-export the file, or build with --original-metadata keep to deliver it as it is)")]
     Strip { path: PathBuf, reason: StripError },
+}
+
+impl OriginalError {
+    /// The original's file.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Read { path, .. } | Self::Strip { path, .. } => path,
+        }
+    }
 }
 
 /// An original ready to be sealed.

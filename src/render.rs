@@ -30,9 +30,9 @@ pub struct RenderSettings {
 impl Default for RenderSettings {
     fn default() -> Self {
         Self {
-            thumb_long_edge: 480,
-            preview_long_edge: 2048,
-            jpeg_quality: 82,
+            thumb_long_edge: crate::settings::THUMB_SIZE,
+            preview_long_edge: crate::settings::PREVIEW_SIZE,
+            jpeg_quality: crate::settings::QUALITY,
             max_pixels: 100_000_000,
             watermark: None,
         }

@@ -2,10 +2,8 @@
 //! summaries. stdout stays free for machine-readable output.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
-use lightproof::build::{BuildReport, PhotoFailure, Progress};
+use lightproof::build::{BuildReport, PhotoFailure};
 use lightproof::verify::VerifyReport;
 
 pub fn error(error: &dyn std::error::Error) {
@@ -17,7 +15,9 @@ pub fn error(error: &dyn std::error::Error) {
     }
 }
 
-pub fn build_summary(report: &BuildReport) {
+/// What was built, what was left out and why, and what to do next: in
+/// plain words, for the photographer.
+pub fn build_summary(report: &BuildReport, site_bytes: u64) {
     let out = report.out.display();
     let reused = report.photos - report.rendered;
     let rendered = if reused == 0 {
@@ -29,16 +29,57 @@ pub fn build_summary(report: &BuildReport) {
         )
     };
     eprintln!(
-        "lightproof: built {}{rendered} in {} into '{out}' ({} written) in {:.1} s",
+        "lightproof: built {}{rendered} in {} into '{out}' in {:.1} s: {} to upload ({} written now)",
         plural(report.photos, "photo"),
         plural(report.albums, "album"),
+        report.elapsed.as_secs_f64(),
+        human_bytes(site_bytes),
         human_bytes(report.bytes_written),
-        report.elapsed.as_secs_f64()
     );
+    grants(report);
+    if let Some(warning) = &report.cache_warning {
+        eprintln!("lightproof: warning: could not save the build cache ({warning}); the next build will render every photo again");
+    }
+    if !report.skipped.is_empty() {
+        eprintln!(
+            "lightproof: skipped {} (not in the gallery):",
+            plural(report.skipped.len(), "file")
+        );
+        for skipped in &report.skipped {
+            eprintln!("  {}: {}", skipped.path.display(), skipped.reason);
+        }
+    }
+    photo_failures(&report.failed);
+    if !report.removed_blobs.is_empty() {
+        eprintln!(
+            "lightproof: removed {} of the previous build",
+            plural(report.removed_blobs.len(), "old encrypted file")
+        );
+    }
+    let whose = if report.grants.len() > 1 {
+        "each person the link and the password of their grant"
+    } else {
+        "your client the link and the password"
+    };
+    eprintln!("lightproof: next:");
+    eprintln!("  1. Upload the whole folder '{out}' to your web host (or make one file of it to send or archive: lightproof pack '{out}').");
+    eprintln!("  2. Send {whose} separately, by different channels: say the link by email and the password by text message.");
+    eprintln!("  Or hand it over on a USB stick: the client double-clicks index.html in the folder (no host needed).");
+    eprintln!("  To look at it first on this computer: lightproof serve '{out}' --open");
+}
+
+/// Which password opens what, when there are several; the downloads of a
+/// single password.
+fn grants(report: &BuildReport) {
     if report.grants.len() > 1 {
         for grant in &report.grants {
+            let names = if grant.albums < report.albums {
+                format!(": {}", grant.album_names.join(", "))
+            } else {
+                String::new()
+            };
             eprintln!(
-                "lightproof:   grant '{}' opens {} and {}{}",
+                "lightproof:   grant '{}' opens {} and {}{}{names}",
                 grant.name,
                 plural(grant.albums, "album"),
                 plural(grant.photos, "photo"),
@@ -53,26 +94,6 @@ pub fn build_summary(report: &BuildReport) {
             );
         }
     }
-    if let Some(warning) = &report.cache_warning {
-        eprintln!("lightproof: warning: could not save the build cache ({warning}); the next build will render every photo again");
-    }
-    if !report.skipped.is_empty() {
-        eprintln!(
-            "lightproof: skipped {}:",
-            plural(report.skipped.len(), "file")
-        );
-        for skipped in &report.skipped {
-            eprintln!("  {}: {}", skipped.path.display(), skipped.reason);
-        }
-    }
-    if !report.removed_blobs.is_empty() {
-        eprintln!(
-            "lightproof: removed {} of the previous build",
-            plural(report.removed_blobs.len(), "old encrypted file")
-        );
-    }
-    eprintln!("lightproof: next: upload the whole folder '{out}' to any static host, then send the link and the password to your client separately.");
-    eprintln!("lightproof: to look at it on this computer: lightproof serve '{out}' --open (hosting recipes: docs/HOSTING.md)");
 }
 
 pub fn bundle_summary(bundle: &lightproof::bundle::BundleReport) {
@@ -93,43 +114,19 @@ pub fn bundle_summary(bundle: &lightproof::bundle::BundleReport) {
     }
 }
 
-/// Progress as plain lines, for logs and pipes: one line per tenth of the
-/// photos, with the elapsed time and an estimate of what is left.
-pub struct ProgressLog {
-    started: Instant,
-    total: AtomicU64,
-    done: AtomicU64,
-}
-
-impl ProgressLog {
-    pub fn new() -> Self {
-        Self {
-            started: Instant::now(),
-            total: AtomicU64::new(0),
-            done: AtomicU64::new(0),
-        }
-    }
-}
-
-impl Progress for ProgressLog {
-    fn start(&self, photos: u64) {
-        self.total.store(photos, Ordering::Relaxed);
-        eprintln!("lightproof: building {}", plural(photos as usize, "photo"));
-    }
-
-    fn photo_done(&self) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        let total = self.total.load(Ordering::Relaxed).max(1);
-        if done * 10 / total == (done - 1) * 10 / total && done != total {
-            return;
-        }
-        let elapsed = self.started.elapsed().as_secs_f64();
-        let left = elapsed / done as f64 * (total - done) as f64;
-        eprintln!(
-            "lightproof: {done}/{total} photos ({}%), {elapsed:.0} s elapsed, about {left:.0} s left",
-            done * 100 / total
-        );
-    }
+/// Bytes of every file under `dir`: what the host will store.
+pub fn folder_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.file_type() {
+            Ok(kind) if kind.is_dir() => folder_size(&entry.path()),
+            Ok(_) => entry.metadata().map_or(0, |meta| meta.len()),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 pub fn photo_failures(failed: &[PhotoFailure]) {

@@ -91,8 +91,30 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
 }
 
+/// Verify progress, in bytes of encrypted files checked. The CLI shows a
+/// bar.
+pub trait Progress: Sync {
+    fn start(&self, bytes: u64);
+    fn checked(&self, bytes: u64);
+}
+
+/// No progress shown.
+impl Progress for () {
+    fn start(&self, _: u64) {}
+    fn checked(&self, _: u64) {}
+}
+
 /// Checks the gallery in `site` (a folder or a packed zip) with `password`.
 pub fn verify(site: &SiteFiles, password: &Password) -> Result<VerifyReport, VerifyError> {
+    verify_with_progress(site, password, &())
+}
+
+/// `verify`, reporting the bytes checked as it goes.
+pub fn verify_with_progress(
+    site: &SiteFiles,
+    password: &Password,
+    progress: &dyn Progress,
+) -> Result<VerifyReport, VerifyError> {
     let header_bytes = read_required(site, HEADER_FILE, VerifyError::HeaderMissing)?;
     let header = Header::parse(&header_bytes).map_err(|reason| VerifyError::HeaderDamaged {
         file: site.describe(HEADER_FILE),
@@ -109,9 +131,14 @@ pub fn verify(site: &SiteFiles, password: &Password) -> Result<VerifyReport, Ver
         }
     })?;
     let checks = blob_checks(&manifest);
+    progress.start(checks.iter().map(|check| check.blob.size).sum());
     let mut problems: Vec<Problem> = checks
         .par_iter()
-        .filter_map(|check| check_blob(site, &header, check).err())
+        .filter_map(|check| {
+            let checked = check_blob(site, &header, check);
+            progress.checked(check.blob.size);
+            checked.err()
+        })
         .collect();
     problems.extend(missing_viewer_files(site));
     if site.contains(&offline::part_name(HEADER_FILE, 0)) {
@@ -121,6 +148,8 @@ pub fn verify(site: &SiteFiles, password: &Password) -> Result<VerifyReport, Ver
             ("the manifest".to_owned(), manifest_file.clone()),
         ];
         copies.extend(checks.iter().map(|c| (c.item.clone(), c.blob.path())));
+        // A file already found missing or damaged is not compared again.
+        copies.retain(|(_, file)| !problems.iter().any(|p| &p.file == file));
         problems.extend(
             copies
                 .par_iter()

@@ -32,6 +32,7 @@ pub enum Position {
 }
 
 impl Position {
+    pub const DEFAULT: Self = Self::BottomRight;
     pub const NAMES: [&'static str; 6] = [
         "top-left",
         "top-right",
@@ -40,6 +41,18 @@ impl Position {
         "center",
         "tiled",
     ];
+
+    /// The name `FromStr` reads.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::TopLeft => "top-left",
+            Self::TopRight => "top-right",
+            Self::BottomLeft => "bottom-left",
+            Self::BottomRight => "bottom-right",
+            Self::Center => "center",
+            Self::Tiled => "tiled",
+        }
+    }
 }
 
 impl FromStr for Position {
@@ -115,7 +128,7 @@ impl Watermark {
     fn with_mark(mark: Mark) -> Self {
         Self {
             mark,
-            position: Position::BottomRight,
+            position: Position::DEFAULT,
             opacity: Self::DEFAULT_OPACITY,
             size: Self::DEFAULT_SIZE,
             on_thumbnails: false,

@@ -170,8 +170,10 @@ fn bad_grants_are_refused_before_anything_is_written() {
             "[[grant]]\nname = \"a\"\n[[grant]]\nname = \"b\"\n",
             "have the same password",
         ),
-        ("[[grant]]\nnaem = \"a\"\n", "is not valid"),
-        ("", "has no [[grant]]"),
+        (
+            "[[grant]]\nnaem = \"a\"\n",
+            "is not valid: line 2: unknown field `naem`",
+        ),
         (
             "[[grant]]\nname = \"c\"\n",
             "password of grant 'c' is too weak: it could be guessed",

@@ -15,6 +15,8 @@ mod grants;
 mod hosting;
 /// Incremental rebuilds: the cache, password-only changes, `--no-cache`.
 mod incremental;
+/// `lightproof init` and the `[gallery]` options of lightproof.toml.
+mod init;
 /// Leak test: nothing from the shoot appears in any output file.
 mod leaks;
 /// Originals: download grants, streamed encryption, verify.
@@ -23,6 +25,8 @@ mod originals;
 mod pack;
 /// `lightproof serve`: headers, HEAD, streaming, and no way out of the site.
 mod serve;
+/// Scripting: --json and --quiet, exit codes, completions, man pages, progress bars.
+mod scripting;
 /// Originals: stripping location and serial numbers (checked with exiftool).
 mod strip;
 /// Tamper tests: verify and the viewer core fail closed.
