@@ -302,12 +302,14 @@
     if (initPromise) return initPromise;
     initPromise = (async () => {
       if (typeof WebAssembly !== 'object') throw lpError('nowasm');
-      const [code, header] = await Promise.all([
-        fetchBytes('viewer.wasm').catch((e) => {
-          throw FROM_DISK && !BUNDLE && codeOf(e) === 'missing' ? lpError('webonly') : e;
-        }),
-        fetchBytes('gallery.bin', { cache: 'no-cache' }),
-      ]);
+      // Both load at once; the module's failure is reported first, since a
+      // folder without offline copies lacks both.
+      const loadingHeader = fetchBytes('gallery.bin', { cache: 'no-cache' });
+      loadingHeader.catch(() => {});
+      const code = await fetchBytes('viewer.wasm').catch((e) => {
+        throw FROM_DISK && !BUNDLE && codeOf(e) === 'missing' ? lpError('webonly') : e;
+      });
+      const header = await loadingHeader;
       let instance;
       try { instance = (await WebAssembly.instantiate(code, {})).instance; } catch (e) { throw lpError('nowasm'); }
       if (!EXPORTS.every((name) => name in instance.exports)) throw lpError('nowasm');
