@@ -23,10 +23,10 @@ mod leaks;
 mod originals;
 /// Pack: reproducible zips, and verify on a zip without unpacking.
 mod pack;
-/// `lightproof serve`: headers, HEAD, streaming, and no way out of the site.
-mod serve;
 /// Scripting: --json and --quiet, exit codes, completions, man pages, progress bars.
 mod scripting;
+/// `lightproof serve`: headers, HEAD, streaming, and no way out of the site.
+mod serve;
 /// Originals: stripping location and serial numbers (checked with exiftool).
 mod strip;
 /// Tamper tests: verify and the viewer core fail closed.
