@@ -6,7 +6,7 @@
 #
 # Stages: format check, Rust unit + integration tests (real binary), a fresh
 # wasm build compared byte for byte with the committed viewer.wasm, and the
-# browser end-to-end tests in headless Chromium.
+# browser end-to-end tests in headless Chromium and Firefox ESR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -63,7 +63,7 @@ if ! cmp -s "$fresh" themes/default/static/viewer.wasm; then
 fi
 echo "viewer.wasm is up to date ($(stat -c %s "$fresh") bytes)"
 
-say "browser tests (headless Chromium)"
+say "browser tests (headless Chromium and Firefox ESR)"
 cargo build --release --locked
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 LIGHTPROOF_BIN=$root/target/release/lightproof LIGHTPROOF_SAMPLE=$root/sample-shoot \
