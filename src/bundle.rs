@@ -176,35 +176,23 @@ fn embedded_len(len: u64) -> u64 {
 
 /// Streams one file in base64 into its element, 3 MiB at a time.
 fn write_embedded(out: &mut dyn Write, entry: &SiteFile) -> std::io::Result<()> {
+    use std::io::Read;
     write!(out, "{OPEN}{}\">", entry.name)?;
+    // Whole pieces of 3 MiB (a multiple of 3 bytes), so the base64 of the
+    // pieces joins up without padding but at the very end.
+    const PIECE: u64 = 3 << 20;
     let mut file = fs::File::open(&entry.path)?;
-    let mut piece = vec![0u8; 3 << 20];
+    let mut piece = Vec::with_capacity(PIECE as usize);
     loop {
-        let read = read_full(&mut file, &mut piece)?;
-        if read == 0 {
-            break;
-        }
-        let text = base64::engine::general_purpose::STANDARD.encode(&piece[..read]);
+        piece.clear();
+        (&mut file).take(PIECE).read_to_end(&mut piece)?;
+        let text = base64::engine::general_purpose::STANDARD.encode(&piece);
         out.write_all(text.as_bytes())?;
-        if read < piece.len() {
+        if (piece.len() as u64) < PIECE {
             break;
         }
     }
     out.write_all(CLOSE.as_bytes())
-}
-
-/// Fills `buffer` unless the file ends first (so every piece but the last
-/// is a multiple of 3 bytes and the base64 joins up without padding).
-fn read_full(file: &mut fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
-    use std::io::Read;
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match file.read(&mut buffer[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]

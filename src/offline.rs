@@ -89,38 +89,39 @@ fn parse_number(text: &str) -> Option<usize> {
 
 /// Writes the offline copy of `name` (relative to `root`) from its bytes.
 pub fn write(root: &Path, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
-    let count = part_count(bytes.len() as u64);
-    let mut pieces = bytes.chunks(PART_BYTES);
-    for index in 0..count {
-        let piece = pieces.next().unwrap_or_default();
-        let script = encode_part(name, index, count, piece);
-        write_atomic(&root.join(part_name(name, index)), script.as_bytes())?;
-    }
-    Ok(())
+    write_parts(root, name, bytes.len() as u64, &mut &bytes[..])
 }
 
 /// Writes the offline copy of the file `name` already in `root`, reading
 /// it one part at a time (originals can be larger than memory allows).
 pub fn write_from_file(root: &Path, name: &str) -> Result<(), WriteError> {
-    let path = root.join(name);
-    let io_error = |source| WriteError::Io {
-        path: path.clone(),
-        source,
-    };
-    let mut file = std::fs::File::open(&path).map_err(io_error)?;
-    let len = file.metadata().map_err(io_error)?.len();
+    let opened =
+        std::fs::File::open(root.join(name)).and_then(|file| Ok((file.metadata()?.len(), file)));
+    let (len, mut file) = opened.map_err(|source| io_error(root, name, source))?;
+    write_parts(root, name, len, &mut file)
+}
+
+/// Writes the parts of `name`, `len` bytes read from `source`.
+fn write_parts(root: &Path, name: &str, len: u64, source: &mut dyn Read) -> Result<(), WriteError> {
     let count = part_count(len);
     let mut piece = Vec::with_capacity(PART_BYTES.min(len as usize));
     for index in 0..count {
         piece.clear();
-        (&mut file)
+        source
             .take(PART_BYTES as u64)
             .read_to_end(&mut piece)
-            .map_err(io_error)?;
+            .map_err(|error| io_error(root, name, error))?;
         let script = encode_part(name, index, count, &piece);
         write_atomic(&root.join(part_name(name, index)), script.as_bytes())?;
     }
     Ok(())
+}
+
+fn io_error(root: &Path, name: &str, source: std::io::Error) -> WriteError {
+    WriteError::Io {
+        path: root.join(name),
+        source,
+    }
 }
 
 /// Whether the offline copy of `name` looks complete: its first and last

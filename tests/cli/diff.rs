@@ -21,11 +21,7 @@ struct Published {
 fn published(photos: usize) -> Published {
     let dir = tempfile::tempdir().unwrap();
     let shoot = dir.path().join("shoot");
-    let names: Vec<String> = (0..photos).map(|i| format!("photo-{i}.png")).collect();
-    make_shoot(
-        &shoot,
-        &names.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    make_numbered_shoot(&shoot, photos);
     let site = dir.path().join("site");
     build(&shoot, &site, "build");
     let old = dir.path().join("old");

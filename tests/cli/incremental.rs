@@ -19,11 +19,7 @@ struct Setup {
 fn setup(photos: usize) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let shoot = dir.path().join("shoot");
-    let names: Vec<String> = (0..photos).map(|i| format!("photo-{i}.png")).collect();
-    make_shoot(
-        &shoot,
-        &names.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    make_numbered_shoot(&shoot, photos);
     let (site, cache) = (dir.path().join("site"), dir.path().join("cache"));
     Setup {
         _dir: dir,

@@ -135,6 +135,12 @@ pub fn tree_digest(dir: &Path) -> Vec<(PathBuf, [u8; 32], std::time::SystemTime)
     entries
 }
 
+/// A shoot of `photos` synthetic PNGs (`photo-0.png`, …) at `root`.
+pub fn make_numbered_shoot(root: &Path, photos: usize) {
+    let names: Vec<String> = (0..photos).map(|i| format!("photo-{i}.png")).collect();
+    make_shoot(root, &names.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
 /// A small shoot of synthetic JPEGs: `names` relative to the shoot root.
 pub fn make_shoot(root: &Path, names: &[&str]) {
     for (i, name) in names.iter().enumerate() {
