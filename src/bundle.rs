@@ -150,7 +150,7 @@ fn site_files(site: &Path) -> Result<Vec<SiteFile>, BundleError> {
     for entry in fs::read_dir(&blob_dir).map_err(read_error(&blob_dir))? {
         let entry = entry.map_err(read_error(&blob_dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if crate::format::encoding::base32_decode::<16>(&name).is_some() {
+        if write::is_blob_name(&name) {
             blobs.push(format!("{BLOB_DIR}/{name}"));
         }
     }

@@ -193,7 +193,9 @@ fn blob_name(id: &Id) -> String {
     format!("{BLOB_DIR}/{}", encoding::base32(id))
 }
 
-fn is_blob_name(name: &str) -> bool {
+/// Whether a file name in `b/` is a blob's (not an offline copy or a
+/// temporary file).
+pub fn is_blob_name(name: &str) -> bool {
     encoding::base32_decode::<16>(name).is_some()
 }
 
