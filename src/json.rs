@@ -142,6 +142,7 @@ pub fn check(password_file: Option<&Path>, report: &VerifyReport) -> Check {
                 let (kind, reason) = match &problem.kind {
                     ProblemKind::Missing => ("missing", None),
                     ProblemKind::Damaged => ("damaged", None),
+                    ProblemKind::Changed => ("changed", None),
                     ProblemKind::Unreadable(why) => ("unreadable", Some(why.clone())),
                 };
                 Problem {

@@ -57,6 +57,20 @@ pub fn render_bundle_page(csp: &str, inline: &Inline<'_>) -> Result<String, tera
 /// Where a bundle's page takes its files.
 pub const FILES_MARKER: &str = "<!-- lightproof files -->";
 
+/// The viewer's files exactly as this version of lightproof writes them:
+/// (name in the site, bytes). `verify` compares a site's copies with these,
+/// which is how a photographer can tell that a host changed the viewer.
+pub fn viewer_files() -> Result<Vec<(&'static str, Vec<u8>)>, tera::Error> {
+    let mut files = vec![("index.html", render_index()?.into_bytes())];
+    files.extend(
+        STATIC_FILES
+            .iter()
+            .map(|(name, bytes)| (*name, bytes.to_vec())),
+    );
+    files.push((WASM_FILE, WASM.to_vec()));
+    Ok(files)
+}
+
 /// The viewer's script and style, as the site holds them.
 pub fn viewer_script() -> &'static [u8] {
     static_file("viewer.js")

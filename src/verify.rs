@@ -20,9 +20,6 @@ use crate::offline;
 use crate::password::Password;
 use crate::site_files::{is_damage, SiteFiles};
 
-/// Files every site needs besides the header and the blobs.
-const VIEWER_FILES: &[&str] = &["index.html", "viewer.js", "viewer.wasm", "style.css"];
-
 /// Each `file` is quoted and placed, as [`SiteFiles::describe`] gives it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -60,6 +57,8 @@ pub enum ProblemKind {
     Missing,
     /// Wrong length or hash, or failed authentication.
     Damaged,
+    /// A viewer file that differs from the one this lightproof writes.
+    Changed,
     Unreadable(String),
 }
 
@@ -71,6 +70,13 @@ impl fmt::Display for Problem {
             ProblemKind::Damaged => {
                 write!(f, "{item} is damaged: it does not match what was encrypted")?
             }
+            ProblemKind::Changed => write!(
+                f,
+                "{item} differs from the one lightproof {} writes: it was changed after the \
+                 build (a host can change the viewer to read passwords), or built by another \
+                 version; build the gallery again and upload it",
+                env!("CARGO_PKG_VERSION")
+            )?,
             ProblemKind::Unreadable(why) => write!(f, "{item} cannot be read: {why}")?,
         }
         write!(f, " (file '{}'", self.file)?;
@@ -140,7 +146,7 @@ pub fn verify_with_progress(
             checked.err()
         })
         .collect();
-    problems.extend(missing_viewer_files(site));
+    problems.extend(viewer_problems(site));
     if site.contains(&offline::part_name(HEADER_FILE, 0)) {
         let mut copies = vec![
             ("the header".to_owned(), HEADER_FILE.to_owned()),
@@ -327,15 +333,26 @@ fn open_original(
     Ok(())
 }
 
-fn missing_viewer_files(site: &SiteFiles) -> Vec<Problem> {
-    VIEWER_FILES
-        .iter()
-        .filter(|name| !site.contains(name))
-        .map(|name| Problem {
-            item: "the viewer".to_owned(),
-            file: (*name).to_owned(),
-            archive: site.archive().map(ToOwned::to_owned),
-            kind: ProblemKind::Missing,
+/// Each viewer file must be present and equal to what this version writes:
+/// the viewer is the one part of a site a host could change without the
+/// encryption noticing.
+fn viewer_problems(site: &SiteFiles) -> Vec<Problem> {
+    let expected = crate::site::viewer_files().unwrap_or_default();
+    expected
+        .into_iter()
+        .filter_map(|(name, bytes)| {
+            let kind = match site.read(name) {
+                Ok(actual) if actual == bytes => return None,
+                Ok(_) => ProblemKind::Changed,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => ProblemKind::Missing,
+                Err(error) => ProblemKind::Unreadable(error.to_string()),
+            };
+            Some(Problem {
+                item: "the viewer".to_owned(),
+                file: name.to_owned(),
+                archive: site.archive().map(ToOwned::to_owned),
+                kind,
+            })
         })
         .collect()
 }

@@ -39,6 +39,19 @@ say "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+say "supply chain: cargo deny (deny.toml)"
+# Built once from crates.io into target/tools (inside the clone; about 4
+# minutes of compiling the first time).
+deny=$root/target/tools/bin/cargo-deny
+[[ -x $deny ]] || cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools"
+"$deny" check bans licenses sources
+# The RustSec advisory database is a git repository on github.com.
+if timeout 20 git ls-remote https://github.com/RustSec/advisory-db HEAD >/dev/null 2>&1; then
+    "$deny" check advisories
+else
+    echo "ADVISORIES NOT CHECKED: github.com (the RustSec advisory database) is unreachable from this machine" >&2
+fi
+
 say "benchmark corpus for the fidelity tests"
 # Built once into target/ (about 3 minutes) from Debian's wallpaper packages.
 corpus=$root/target/corpus

@@ -45,7 +45,7 @@ fn exif_strings(path: &Path) -> Vec<String> {
 }
 
 /// The spellings a careless site might use for `secret`.
-fn encodings(secret: &str) -> Vec<Vec<u8>> {
+pub fn encodings(secret: &str) -> Vec<Vec<u8>> {
     use base64::Engine as _;
     let mut forms = vec![
         secret.as_bytes().to_vec(),
@@ -77,7 +77,7 @@ fn encodings(secret: &str) -> Vec<Vec<u8>> {
     forms
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> bool {
+pub fn find(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|window| window == needle)

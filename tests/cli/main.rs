@@ -9,6 +9,8 @@ mod delivery;
 mod diff;
 /// Fidelity: orientation, colour, quality and watermark against independent tools.
 mod fidelity;
+/// Forgery between grant holders who can write to the host.
+mod forgery;
 /// Grants: several passwords, each opening exactly its albums.
 mod grants;
 /// Hosting: the shipped nginx snippet in a real nginx, and `_headers`, against `hosting`.
@@ -23,6 +25,8 @@ mod leaks;
 mod originals;
 /// Pack: reproducible zips, and verify on a zip without unpacking.
 mod pack;
+/// Secrets: no password in any output or written file, at any verbosity.
+mod secrets;
 /// Scripting: --json and --quiet, exit codes, completions, man pages, progress bars.
 mod scripting;
 /// `lightproof serve`: headers, HEAD, streaming, and no way out of the site.

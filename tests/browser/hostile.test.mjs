@@ -1,0 +1,137 @@
+// Untrusted strings stay text: a shoot whose file names, album name,
+// caption and title carry markup and script (`<img onerror>`,
+// `</script>`, `<svg onload>`, quotes) is built with the real CLI and opened
+// in Chromium and Firefox. Every string must appear exactly as written, as
+// text, and nothing may run: no payload sets its flag, no element of the
+// payloads exists in the page, and no CSP violation is reported (an
+// injected inline script would be one).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { BROWSERS, launch } from './drivers.mjs';
+import { BIN, PASSWORD, SHOOT, makeTempDir, removeDir, serve } from './support.mjs';
+
+const run = promisify(execFile);
+const flag = (where) => `window.__pwned=(window.__pwned||[]).concat('${where}')`;
+const FILE = `<img src=x onerror="${flag('file')}">&amp; '#1.jpg`;
+const ALBUM = `"><svg onload=${flag('album')}> Album`;
+const CAPTION = `</script><script>${flag('caption')}</script><img src=x onerror=${flag('caption-img')}>`;
+const TITLE = `</title><script>${flag('title')}</script><marquee>moving</marquee>`;
+
+let tmp;
+let server;
+
+before(async () => {
+  tmp = await makeTempDir('lightproof-hostile-');
+  const shoot = path.join(tmp, 'shoot');
+  await mkdir(path.join(shoot, ALBUM), { recursive: true });
+  await copyFile(path.join(SHOOT, 'IMG_0101.jpg'), path.join(shoot, FILE));
+  const captioned = path.join(shoot, ALBUM, 'captioned.jpg');
+  await copyFile(path.join(SHOOT, 'IMG_0102.jpg'), captioned);
+  await run('exiftool', ['-q', '-overwrite_original', `-ImageDescription=${CAPTION}`, captioned]);
+  const site = path.join(tmp, 'site');
+  await run(BIN, ['build', shoot, '--out', site, '--title', TITLE, '--no-cache'], {
+    env: { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD },
+    timeout: 300_000,
+  });
+  // The same gallery with the header's iteration count (4 bytes at offset
+  // 25) changed by the host: absurdly high, and below the floor.
+  for (const [name, iterations] of [['kdf-huge', 0xffffffff], ['kdf-low', 1000]]) {
+    await cp(site, path.join(tmp, name), { recursive: true });
+    const header = await readFile(path.join(tmp, name, 'gallery.bin'));
+    header.writeUInt32BE(iterations, 25);
+    await writeFile(path.join(tmp, name, 'gallery.bin'), header);
+  }
+  server = await serve(tmp);
+});
+
+after(async () => {
+  await server?.close();
+  await removeDir(tmp);
+});
+
+/** Everything the page shows as text, and any trace of a payload running. */
+function pageState() {
+  const shown = [document.title, document.body.innerText, ...[...document.querySelectorAll('textarea')].map((t) => t.value)];
+  return {
+    pwned: window.__pwned || [],
+    text: shown.join('\n'),
+    injected: document.querySelectorAll('img[src="x"], svg[onload], script:not([src]), marquee').length,
+  };
+}
+
+for (const kind of BROWSERS) {
+  describe(`${kind}: captions, names and the title are text only`, { timeout: 300_000 }, () => {
+    let browser;
+    before(async () => { browser = await launch(kind); });
+    after(async () => { await browser?.close(); });
+
+    test('nothing runs, everything reads as written', async () => {
+      const p = await browser.newPage();
+      try {
+        await p.goto(`${server.origin}/site/index.html`);
+        await p.type('#password', PASSWORD);
+        await p.click('#unlock-button');
+        await p.waitFor(() => !document.getElementById('gallery').hidden);
+        await p.waitFor(() => document.querySelectorAll('#grid .tile img').length > 0);
+        const seen = [await p.evaluate(pageState)];
+        const albums = await p.evaluate(() => document.querySelectorAll('.album-tab').length);
+        assert.equal(albums, 2, 'the main album and the hostile one');
+        for (let album = 0; album < albums; album += 1) {
+          await p.evaluate((i) => document.querySelectorAll('.album-tab')[i].click(), album);
+          await p.waitFor(() => document.querySelector('#grid .tile img'));
+          await p.evaluate(() => document.querySelector('#grid .tile').click());
+          await p.waitFor(() => document.querySelector('#lightbox[open] #lb-stage.is-loaded'));
+          await p.evaluate(() => document.getElementById('lb-fav').click());
+          seen.push(await p.evaluate(pageState));
+          await p.evaluate(() => document.getElementById('lb-close').click());
+          await p.waitFor(() => !document.getElementById('lightbox').open);
+        }
+        await p.evaluate(() => document.getElementById('picks-send').click());
+        await p.waitFor(() => document.getElementById('send-dialog').open);
+        seen.push(await p.evaluate(pageState));
+
+        const all = seen.map((s) => s.text).join('\n');
+        for (const [what, text] of [['file name', FILE], ['album', ALBUM.trim()], ['caption', CAPTION], ['title', TITLE]]) {
+          assert.ok(all.includes(text), `the ${what} is shown as written: ${JSON.stringify(text)}`);
+        }
+        assert.deepEqual(seen.flatMap((s) => s.pwned), [], 'no payload ran');
+        assert.deepEqual(seen.map((s) => s.injected), seen.map(() => 0), 'no payload element in the page');
+        assert.deepEqual(p.problems, [], 'no page errors or CSP violations');
+      } finally {
+        await p.close();
+      }
+    });
+
+    for (const name of ['kdf-huge', 'kdf-low']) {
+      test(`${name}: a header with out-of-range iterations is refused before any key derivation`, async () => {
+        const p = await browser.newPage({ init: COUNT_DERIVATIONS });
+        try {
+          await p.goto(`${server.origin}/${name}/index.html`);
+          await p.type('#password', PASSWORD);
+          const started = Date.now();
+          await p.click('#unlock-button');
+          await p.waitFor(() => document.getElementById('unlock-error').textContent !== '');
+          const elapsed = Date.now() - started;
+          assert.equal(await p.evaluate(() => window.__derivations), 0, 'no PBKDF2 ran');
+          assert.ok(elapsed < 2000, `refused in ${elapsed} ms`);
+          assert.equal(await p.evaluate(() => document.getElementById('gallery').hidden), true);
+        } finally {
+          await p.close();
+        }
+      });
+    }
+  });
+}
+
+// Counts WebCrypto key derivations (the viewer's PBKDF2 path).
+const COUNT_DERIVATIONS = () => {
+  window.__derivations = 0;
+  const subtle = globalThis.crypto && globalThis.crypto.subtle;
+  if (!subtle) return;
+  const derive = subtle.deriveBits.bind(subtle);
+  subtle.deriveBits = (...args) => { window.__derivations += 1; return derive(...args); };
+};
