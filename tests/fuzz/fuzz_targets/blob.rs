@@ -3,6 +3,9 @@
 //! stream (how originals are downloaded). Both readers must agree.
 #![no_main]
 
+// Links the capped allocator, whatever the target uses of the crate.
+extern crate lightproof_fuzz;
+
 use libfuzzer_sys::fuzz_target;
 use lightproof::format::chunked::{open, StreamOpener};
 use lightproof::format::manifest::{BlobRef, Original};

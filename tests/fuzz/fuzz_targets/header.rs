@@ -2,6 +2,9 @@
 //! opening the slots with the fixed keys of every slot type.
 #![no_main]
 
+// Links the capped allocator, whatever the target uses of the crate.
+extern crate lightproof_fuzz;
+
 use libfuzzer_sys::fuzz_target;
 use lightproof::format::header::{Header, SlotType};
 use lightproof_fuzz::fixtures::{slot_contents, slot_key};

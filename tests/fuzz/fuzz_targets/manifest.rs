@@ -2,6 +2,9 @@
 //! viewer and `verify` use once the manifest blob has authenticated.
 #![no_main]
 
+// Links the capped allocator, whatever the target uses of the crate.
+extern crate lightproof_fuzz;
+
 use libfuzzer_sys::fuzz_target;
 use lightproof::format::manifest::Manifest;
 use lightproof_fuzz::fixtures::GALLERY;

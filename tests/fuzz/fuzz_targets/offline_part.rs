@@ -1,6 +1,9 @@
 //! The scripts of offline copies (`<file>.js`), which `verify` reads back.
 #![no_main]
 
+// Links the capped allocator, whatever the target uses of the crate.
+extern crate lightproof_fuzz;
+
 use libfuzzer_sys::fuzz_target;
 use lightproof::offline::{decode_part, encode_part};
 

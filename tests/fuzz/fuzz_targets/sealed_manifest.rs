@@ -2,6 +2,9 @@
 //! (the fixed slot's), unpadded, parsed and validated.
 #![no_main]
 
+// Links the capped allocator, whatever the target uses of the crate.
+extern crate lightproof_fuzz;
+
 use libfuzzer_sys::fuzz_target;
 use lightproof::format::header::SlotType;
 use lightproof::format::vault::open_manifest;

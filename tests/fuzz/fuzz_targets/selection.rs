@@ -2,6 +2,9 @@
 //! photo lines.
 #![no_main]
 
+// Links the capped allocator, whatever the target uses of the crate.
+extern crate lightproof_fuzz;
+
 use libfuzzer_sys::fuzz_target;
 use lightproof::picks::parse_selection;
 

@@ -6,6 +6,9 @@
 //! of three bytes each (position u16 LE, XOR mask).
 #![no_main]
 
+// Links the capped allocator, whatever the target uses of the crate.
+extern crate lightproof_fuzz;
+
 use libfuzzer_sys::fuzz_target;
 use lightproof::format::header::{Header, SlotType, MAX_SLOTS, PREFIX_LEN, SLOT_LEN};
 use lightproof_fuzz::fixtures::{sealed_header, slot_contents, slot_key};

@@ -4,6 +4,9 @@
 //! the selection. No call may panic, whatever the order.
 #![no_main]
 
+// Links the capped allocator, whatever the target uses of the crate.
+extern crate lightproof_fuzz;
+
 use libfuzzer_sys::fuzz_target;
 use lightproof_fuzz::fixtures::{LINK_SECRET, PASSWORD_KEY};
 use lightproof_fuzz::script::{decode, Op};

@@ -2,6 +2,9 @@
 //! check at opening, then reading every entry it lists, as `verify` does.
 #![no_main]
 
+// Links the capped allocator, whatever the target uses of the crate.
+extern crate lightproof_fuzz;
+
 use libfuzzer_sys::fuzz_target;
 use lightproof::site_files::SiteFiles;
 
