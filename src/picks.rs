@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cache::Cache;
-use crate::format::{encoding, vault};
+use crate::format::{encoding, vault, Id};
 use crate::scan::{scan_shoot, ScanError};
 
 /// One chosen photo.
@@ -55,26 +55,55 @@ pub fn read_picks(
         source,
     })?;
     let not_one = || PicksError::NotASelection(selection.to_owned());
-    let (body, footer) = text.rsplit_once("--\n").ok_or_else(not_one)?;
-    let fields = footer_fields(footer.trim_end()).ok_or_else(not_one)?;
+    let parsed = parse_selection(&text).ok_or_else(not_one)?;
     let site = site.canonicalize().map_err(|source| PicksError::Read {
         path: site.to_owned(),
         source,
     })?;
     let cache = Cache::open(&site, cache_dir, false);
-    let gallery = encoding::hex_decode::<16>(&fields.gallery).ok_or_else(not_one)?;
-    if cache.gallery_id(Some(&gallery)).is_none() {
+    if cache.gallery_id(Some(&parsed.gallery)).is_none() {
         return Err(PicksError::OtherGallery(selection.to_owned(), site));
     }
-    let tag = encoding::hex_decode::<32>(&fields.tag).ok_or_else(not_one)?;
     let key = cache
-        .manifest_key(&fields.manifest)
+        .manifest_key(&parsed.manifest)
         .ok_or_else(|| PicksError::Tampered(selection.to_owned()))?;
-    let expected = vault::selection_tag(&key, body.as_bytes());
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], &tag[..])) {
+    let expected = vault::selection_tag(&key, parsed.body.as_bytes());
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        &expected[..],
+        &parsed.tag[..],
+    )) {
         return Err(PicksError::Tampered(selection.to_owned()));
     }
-    locate(parse_body(body), shoot)
+    locate(parsed.photos, shoot)
+}
+
+/// A selection's text split into what its tag covers and its footer. The
+/// text comes from the client, so this is the part that reads untrusted
+/// bytes; [`read_picks`] then checks the tag.
+#[derive(Debug)]
+pub struct Selection<'a> {
+    /// Everything before the footer: the text the tag covers.
+    pub body: &'a str,
+    pub gallery: Id,
+    /// The grant's manifest id, as the footer writes it.
+    pub manifest: String,
+    pub tag: [u8; 32],
+    /// File, album and note of every chosen photo, in the body's order.
+    pub photos: Vec<(String, String, Option<String>)>,
+}
+
+/// Splits a selection's text; `None` unless it ends with a lightproof
+/// selection footer.
+pub fn parse_selection(text: &str) -> Option<Selection<'_>> {
+    let (body, footer) = text.rsplit_once("--\n")?;
+    let fields = footer_fields(footer.trim_end())?;
+    Some(Selection {
+        body,
+        gallery: encoding::hex_decode::<16>(&fields.gallery)?,
+        manifest: fields.manifest,
+        tag: encoding::hex_decode::<32>(&fields.tag)?,
+        photos: parse_body(body),
+    })
 }
 
 struct Footer {

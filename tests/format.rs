@@ -62,16 +62,49 @@ fn any_change_to_the_authenticated_prefix_locks_every_slot() {
     );
 }
 
+/// What a viewer does with the bytes the host serves: parse, then derive
+/// the password key and try the slots.
+fn unlock(bytes: &[u8]) -> Result<SlotContents, FormatError> {
+    Header::parse(bytes).and_then(|header| vault::unlock_with_password(&header, PASSWORD))
+}
+
+/// A header as a writer that chose `iterations` made it.
+fn header_bytes_with_iterations(iterations: u32) -> Vec<u8> {
+    let mut header = Header::new(GALLERY, iterations, [3; 32], vec![[0x5a; SLOT_LEN]; 4]);
+    let contents = SlotContents {
+        manifest_id: [9; 16],
+        manifest_key: Key32::from_bytes([4; 32]),
+    };
+    let key = header.derive_password_key(PASSWORD);
+    header.seal_slot(1, &key, SlotType::Password, [8; 16], &contents);
+    header.to_bytes()
+}
+
 #[test]
 fn a_lowered_iteration_count_is_refused_or_unlocks_nothing() {
-    let (header, _) = sealed_header(PASSWORD);
-    let mut bytes = header.to_bytes();
-    bytes[25..29].copy_from_slice(&(MIN_ITERATIONS + 1).to_be_bytes());
-    let parsed = Header::parse(&bytes).unwrap();
-    assert_eq!(
-        vault::unlock_with_password(&parsed, PASSWORD).unwrap_err(),
-        FormatError::WrongPassword
-    );
+    let written = header_bytes_with_iterations(1_000_000);
+    assert!(unlock(&written).is_ok(), "the header as written opens");
+    let served = |iterations: u32| {
+        let mut bytes = written.clone();
+        bytes[25..29].copy_from_slice(&iterations.to_be_bytes());
+        unlock(&bytes)
+    };
+    // In range, so the viewer runs the (cheaper) KDF: the slots are bound
+    // to the prefix holding the count, and the key differs anyway.
+    for lowered in [MIN_ITERATIONS, 999_999] {
+        assert_eq!(
+            served(lowered).unwrap_err(),
+            FormatError::WrongPassword,
+            "served with {lowered} iterations"
+        );
+    }
+    for out_of_range in [0, 1, 1_000, MIN_ITERATIONS - 1] {
+        assert_eq!(
+            served(out_of_range).unwrap_err(),
+            FormatError::BadParameters("iteration count"),
+            "served with {out_of_range} iterations"
+        );
+    }
 }
 
 #[test]
@@ -83,49 +116,88 @@ fn out_of_range_parameters_are_rejected_before_any_work() {
         bytes[at..at + value.len()].copy_from_slice(value);
         bytes
     };
-    let cases: Vec<(Vec<u8>, FormatError)> = vec![
+    let iterations = |count: u32| with(25, &count.to_be_bytes());
+    let bad_iterations = FormatError::BadParameters("iteration count");
+    let bad_slots = FormatError::BadParameters("slot count");
+    let unknown_kdf = FormatError::BadParameters("unknown key derivation");
+    let cases: Vec<(&str, Vec<u8>, FormatError)> = vec![
+        ("0 iterations", iterations(0), bad_iterations),
+        ("1 iteration", iterations(1), bad_iterations),
         (
-            with(25, &0u32.to_be_bytes()),
-            FormatError::BadParameters("iteration count"),
+            "599,999 iterations",
+            iterations(MIN_ITERATIONS - 1),
+            bad_iterations,
         ),
         (
-            with(25, &1u32.to_be_bytes()),
-            FormatError::BadParameters("iteration count"),
+            "10,000,001 iterations",
+            iterations(MAX_ITERATIONS + 1),
+            bad_iterations,
+        ),
+        ("2^32-1 iterations", iterations(u32::MAX), bad_iterations),
+        ("0 slots", with(PREFIX_LEN - 1, &[0]), bad_slots),
+        ("33 slots", with(PREFIX_LEN - 1, &[33]), bad_slots),
+        ("255 slots", with(PREFIX_LEN - 1, &[255]), bad_slots),
+        (
+            "slot count above the slots present",
+            with(PREFIX_LEN - 1, &[5]),
+            FormatError::NotAGallery,
         ),
         (
-            with(25, &(MIN_ITERATIONS - 1).to_be_bytes()),
-            FormatError::BadParameters("iteration count"),
+            "one byte short",
+            good[..good.len() - 1].to_vec(),
+            FormatError::NotAGallery,
         ),
         (
-            with(25, &(MAX_ITERATIONS + 1).to_be_bytes()),
-            FormatError::BadParameters("iteration count"),
+            "one byte long",
+            [&good[..], &[0]].concat(),
+            FormatError::NotAGallery,
         ),
         (
-            with(25, &u32::MAX.to_be_bytes()),
-            FormatError::BadParameters("iteration count"),
+            "16 MiB long",
+            [&good[..], &vec![0; 16 << 20]].concat(),
+            FormatError::NotAGallery,
         ),
         (
-            with(24, &[2]),
-            FormatError::BadParameters("unknown key derivation"),
+            "prefix cut short",
+            good[..PREFIX_LEN - 1].to_vec(),
+            FormatError::NotAGallery,
+        ),
+        ("empty", Vec::new(), FormatError::NotAGallery),
+        ("key derivation 0", with(24, &[0]), unknown_kdf),
+        ("key derivation 2", with(24, &[2]), unknown_kdf),
+        ("key derivation 255", with(24, &[255]), unknown_kdf),
+        (
+            "major version 0",
+            with(6, &[0]),
+            FormatError::UnsupportedVersion { major: 0 },
         ),
         (
-            with(PREFIX_LEN - 1, &[0]),
-            FormatError::BadParameters("slot count"),
+            "major version 2",
+            with(6, &[2]),
+            FormatError::UnsupportedVersion { major: 2 },
         ),
-        (
-            with(PREFIX_LEN - 1, &[255]),
-            FormatError::BadParameters("slot count"),
-        ),
-        (with(PREFIX_LEN - 1, &[5]), FormatError::NotAGallery), // length disagrees
-        (with(6, &[2]), FormatError::UnsupportedVersion { major: 2 }),
-        (with(0, b"GIF89a"), FormatError::NotAGallery),
-        (good[..PREFIX_LEN - 1].to_vec(), FormatError::NotAGallery),
-        (Vec::new(), FormatError::NotAGallery),
+        ("other magic", with(0, b"GIF89a"), FormatError::NotAGallery),
     ];
-    for (bytes, expected) in cases {
+    // The bound below means something only if one key derivation takes
+    // far longer than it.
+    let started = Instant::now();
+    assert!(unlock(&good).is_ok());
+    let valid_unlock = started.elapsed();
+    eprintln!("valid header, parse and unlock: {valid_unlock:?}");
+    assert!(
+        valid_unlock > Duration::from_millis(100),
+        "a real unlock took only {valid_unlock:?}"
+    );
+    for (what, bytes, expected) in cases {
         let started = Instant::now();
-        assert_eq!(Header::parse(&bytes).unwrap_err(), expected);
-        assert!(started.elapsed() < Duration::from_millis(50));
+        let result = unlock(&bytes);
+        let elapsed = started.elapsed();
+        eprintln!("{what}: rejected in {elapsed:?}");
+        assert_eq!(result.unwrap_err(), expected, "{what}");
+        assert!(
+            elapsed < Duration::from_millis(50),
+            "{what}: took {elapsed:?}"
+        );
     }
 }
 

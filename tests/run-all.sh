@@ -4,7 +4,8 @@
 #
 #   tests/run-all.sh
 #
-# Stages: format check, Rust unit + integration tests (real binary), a fresh
+# Stages: format check, Rust unit + integration tests (real binary), fuzzing
+# (tests/fuzz/run.sh; LIGHTPROOF_FUZZ_SECONDS per target, default 60), a fresh
 # wasm build compared byte for byte with the committed viewer.wasm, and the
 # browser end-to-end tests in headless Chromium and Firefox ESR.
 set -euo pipefail
@@ -23,8 +24,9 @@ say "system packages"
 # unzip: Info-ZIP, an independent reader of the viewer's ZIP archives.
 # firefox-esr: the second browser of the delivery tests (driven by puppeteer-core).
 # nginx: the hosting test runs docs/hosting/nginx.conf in a real nginx.
+# g++: libfuzzer-sys builds libFuzzer for the fuzzing stage.
 packages=(cmake nasm chromium firefox-esr rustc-web cargo-web rust-web-src lld-19 binaryen python3
-          imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx)
+          imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx g++)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -66,6 +68,9 @@ fi
 
 say "Rust tests"
 cargo test --workspace --locked
+
+say "fuzzing every parser of host and client bytes (${LIGHTPROOF_FUZZ_SECONDS:-60} s per target)"
+tests/fuzz/run.sh "${LIGHTPROOF_FUZZ_SECONDS:-60}"
 
 say "committed viewer.wasm matches a fresh build"
 fresh=$root/target/wasm/viewer-check.wasm
