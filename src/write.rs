@@ -10,14 +10,15 @@
 //!    gallery in place does not use.
 //! 2. The viewer files. They only change with the lightproof version; when
 //!    `viewer.wasm` does, `gallery.bin.js` is withdrawn first (step 3).
-//! 3. The switch. `gallery.bin.js` vouches that every offline copy equals
-//!    its file, so it is removed before `gallery.bin` changes; the folders
-//!    are synced, so that everything the new header names is on disk before
-//!    it; then `gallery.bin` is renamed into place and synced. Up to this
-//!    rename the previous gallery is whole; from it on, the new one is.
-//!    Killed between the removal and step 4, the site opens from a web host
-//!    only, until the next build.
-//! 4. `gallery.bin.js`, the offline copy of the new header.
+//! 3. The switch. The new header and its offline copy are written and
+//!    synced under temporary names, and the folders are synced, so that
+//!    everything the new header names is on disk before it. `gallery.bin.js`
+//!    vouches that every offline copy equals its file, so it is removed
+//!    (durably) before `gallery.bin` changes; then `gallery.bin` is renamed
+//!    into place. Up to this rename the previous gallery is whole; from it
+//!    on, the new one is. Killed between the removal and step 4, the site
+//!    opens from a web host only, until the next build.
+//! 4. `gallery.bin.js` is renamed into place, and the folder synced.
 //! 5. Blobs the new gallery does not use, their copies and temporary files
 //!    left by interrupted builds are removed. None of them is named by the
 //!    header in place, so a kill here costs only disk space, which the next
@@ -172,22 +173,42 @@ impl SiteWriter {
         if self.offline {
             self.complete_offline_copies(keep)?;
         }
-        self.withdraw_offline_header()?;
+        // The new header and its offline copy are written and synced
+        // under temporary names first, so that the switch itself is only
+        // an unlink and two renames.
+        let mut staged = vec![Staged::new(&self.out.join(HEADER_FILE), header)?];
+        if self.offline {
+            staged.extend(self.staged_offline_copy(HEADER_FILE, header)?);
+        }
         // Without these, a power cut could keep the header's rename but
-        // lose the renames of the blobs it names.
+        // lose the renames of the files it needs.
         sync_dir(&self.out.join(BLOB_DIR))?;
         sync_dir(&self.out)?;
-        write_atomic(&self.out.join(HEADER_FILE), header)?;
-        sync_dir(&self.out)?;
-        if self.offline {
-            offline::write(&self.out, HEADER_FILE, header)?;
+        self.withdraw_offline_header()?;
+        for file in staged {
+            file.commit()?;
         }
+        sync_dir(&self.out)?;
         let removed = self.remove_stale_blobs(keep)?;
         if !self.offline {
             self.remove_root_offline_copies()?;
         }
         remove_temp_files(&self.out)?;
         Ok(removed)
+    }
+
+    /// The offline copy of `name`, staged.
+    fn staged_offline_copy(&self, name: &str, bytes: &[u8]) -> Result<Vec<Staged>, WriteError> {
+        let count = offline::part_count(bytes.len() as u64);
+        let mut pieces = bytes.chunks(offline::PART_BYTES);
+        (0..count)
+            .map(|index| {
+                let script =
+                    offline::encode_part(name, index, count, pieces.next().unwrap_or_default());
+                let path = self.out.join(offline::part_name(name, index));
+                Staged::new(&path, script.as_bytes())
+            })
+            .collect()
     }
 
     /// Whether the file `name` already holds exactly `bytes`.
@@ -265,6 +286,37 @@ impl SiteWriter {
     }
 }
 
+/// A file written and synced under a temporary name in its folder, put in
+/// place by [`Staged::commit`]; dropped uncommitted, it is removed.
+struct Staged {
+    temp: PathBuf,
+    path: PathBuf,
+}
+
+impl Staged {
+    fn new(path: &Path, bytes: &[u8]) -> Result<Self, WriteError> {
+        let staged = Self {
+            temp: temp_path(path),
+            path: path.to_owned(),
+        };
+        let mut file = fs::File::create(&staged.temp).map_err(io_error(path))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(io_error(path))?;
+        Ok(staged)
+    }
+
+    fn commit(self) -> Result<(), WriteError> {
+        fs::rename(&self.temp, &self.path).map_err(io_error(&self.path))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.temp);
+    }
+}
+
 /// `b/<id>`.
 fn blob_name(id: &Id) -> String {
     format!("{BLOB_DIR}/{}", encoding::base32(id))
@@ -334,15 +386,7 @@ pub(crate) fn write_atomic_with<T>(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> std::io::Result<T>,
 ) -> Result<T, WriteError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(
-        ".{name}{TEMP_INFIX}{}",
-        encoding::hex(&crate::encrypt::random::<6>())
-    ));
+    let temp = temp_path(path);
     let result = (|| {
         let mut file = fs::File::create(&temp)?;
         let value = fill(&mut file)?;
@@ -353,6 +397,19 @@ pub(crate) fn write_atomic_with<T>(
         let _ = fs::remove_file(&temp);
     }
     result.map_err(io_error(path))
+}
+
+/// A fresh temporary name beside `path`, which [`is_temp_file`] knows.
+fn temp_path(path: &Path) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(
+        ".{name}{TEMP_INFIX}{}",
+        encoding::hex(&crate::encrypt::random::<6>())
+    ))
 }
 
 fn remove_temp_files(dir: &Path) -> Result<(), WriteError> {
