@@ -138,11 +138,14 @@ pub fn is_present(root: &Path, name: &str) -> bool {
 /// `bytes`, in the parts [`write`] would write.
 pub fn is_current(root: &Path, name: &str, bytes: &[u8]) -> bool {
     let count = part_count(bytes.len() as u64);
-    let mut pieces = bytes.chunks(PART_BYTES).chain(bytes.is_empty().then_some(&[][..]));
+    let mut pieces = bytes
+        .chunks(PART_BYTES)
+        .chain(bytes.is_empty().then_some(&[][..]));
     (0..count).all(|index| {
         let piece = pieces.next().unwrap_or_default();
         let script = encode_part(name, index, count, piece);
-        std::fs::read(root.join(part_name(name, index))).is_ok_and(|on_disk| on_disk == script.as_bytes())
+        std::fs::read(root.join(part_name(name, index)))
+            .is_ok_and(|on_disk| on_disk == script.as_bytes())
     })
 }
 

@@ -221,7 +221,10 @@ fn a_build_killed_at_random_moments_leaves_a_whole_gallery() {
         let switched = header != in_place.header;
         eprintln!("round {round}: {change:?}, killed after {delay:?}, switched: {switched}");
         if finished {
-            assert!(status.success(), "round {round}: the build failed on its own");
+            assert!(
+                status.success(),
+                "round {round}: the build failed on its own"
+            );
             tally.finished_before_kill += 1;
         } else if switched {
             tally.after_switch += 1;
@@ -268,13 +271,23 @@ fn a_build_killed_at_random_moments_leaves_a_whole_gallery() {
 fn check_gallery(setup: &Setup, in_place: &InPlace) {
     let site = &setup.site;
     let header = fs::read(site.join(HEADER_FILE)).unwrap();
-    assert_eq!(header, in_place.header, "the header in place is the one known");
-    let output = run(lightproof(&["verify", path_str(site)])
-        .env("LIGHTPROOF_PASSWORD", in_place.password));
-    assert!(output.status.success(), "verify failed: {}", stderr(&output));
+    assert_eq!(
+        header, in_place.header,
+        "the header in place is the one known"
+    );
+    let output =
+        run(lightproof(&["verify", path_str(site)]).env("LIGHTPROOF_PASSWORD", in_place.password));
+    assert!(
+        output.status.success(),
+        "verify failed: {}",
+        stderr(&output)
+    );
     let header_copy = site.join(offline::part_name(HEADER_FILE, 0));
     if !in_place.offline {
-        assert!(!header_copy.exists(), "a web-only header has no offline copy");
+        assert!(
+            !header_copy.exists(),
+            "a web-only header has no offline copy"
+        );
     }
     let (header, manifest, _, _) = open_grant(site, in_place.password);
     assert_eq!(manifest.photos().count(), in_place.photos);
