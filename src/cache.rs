@@ -234,6 +234,8 @@ fn blob_intact(site: &Path, blob: &BlobRef) -> bool {
 }
 
 /// Temp file (mode 0600) and rename, in a folder only the owner can enter.
+/// Temp files of `path` left by killed builds are removed first: they hold
+/// keys too, and would otherwise pile up.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut builder = fs::DirBuilder::new();
@@ -241,9 +243,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)?;
+    let temp_prefix = format!(
+        ".{}.tmp-",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    remove_leftovers(dir, &temp_prefix);
     let temp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().unwrap_or_default().to_string_lossy(),
+        "{temp_prefix}{}",
         encoding::hex(&crate::encrypt::random::<6>())
     ));
     let mut options = fs::OpenOptions::new();
@@ -260,4 +266,14 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// Removes the files in `dir` whose names start with `prefix`; one that
+/// cannot be removed is left for the next build.
+fn remove_leftovers(dir: &Path, prefix: &str) {
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }

@@ -134,6 +134,21 @@ pub fn is_present(root: &Path, name: &str) -> bool {
     root.join(part_name(name, 0)).is_file() && root.join(part_name(name, last)).is_file()
 }
 
+/// Whether the offline copy of `name` (relative to `root`) holds exactly
+/// `bytes`, in the parts [`write`] would write.
+pub fn is_current(root: &Path, name: &str, bytes: &[u8]) -> bool {
+    let count = part_count(bytes.len() as u64);
+    let mut pieces = bytes
+        .chunks(PART_BYTES)
+        .chain(bytes.is_empty().then_some(&[][..]));
+    (0..count).all(|index| {
+        let piece = pieces.next().unwrap_or_default();
+        let script = encode_part(name, index, count, piece);
+        std::fs::read(root.join(part_name(name, index)))
+            .is_ok_and(|on_disk| on_disk == script.as_bytes())
+    })
+}
+
 /// The file that `file_name` is an offline part of, if it is one
 /// (`QZ….js` and `QZ….3.js` give `QZ…`, `gallery.bin.js` gives
 /// `gallery.bin`).

@@ -2,10 +2,31 @@
 //!
 //! Every file is written to a temporary name in its final folder, synced and
 //! renamed into place, so a reader (or an interrupted build) only ever sees a
-//! whole old file or a whole new one. Blobs get fresh random names and are
-//! written first; the viewer files next; the header, which points at the new
-//! manifest, last. Until that rename the previous gallery stays complete.
-//! Only then are blobs that the new gallery no longer uses removed.
+//! whole old file or a whole new one; a file whose bytes would not change is
+//! left alone. A build that is killed at any moment (or loses power) leaves
+//! a gallery that opens and verifies, because the writes come in this order:
+//!
+//! 1. Blobs and their offline copies, under fresh random names that the
+//!    gallery in place does not use.
+//! 2. The viewer files. They only change with the lightproof version; when
+//!    `viewer.wasm` does, `gallery.bin.js` is withdrawn first (step 3).
+//! 3. The switch. The new header and its offline copy are written and
+//!    synced under temporary names, and the folders are synced, so that
+//!    everything the new header names is on disk before it. `gallery.bin.js`
+//!    vouches that every offline copy equals its file, so it is removed
+//!    (durably) before `gallery.bin` changes; then `gallery.bin` is renamed
+//!    into place. Up to this rename the previous gallery is whole; from it
+//!    on, the new one is. Killed between the removal and step 4, the site
+//!    opens from a web host only, until the next build.
+//! 4. `gallery.bin.js` is renamed into place, and the folder synced.
+//! 5. Blobs the new gallery does not use, their copies and temporary files
+//!    left by interrupted builds are removed. None of them is named by the
+//!    header in place, so a kill here costs only disk space, which the next
+//!    build reclaims.
+//!
+//! The build cache (see `cache`) is saved after all this: killed earlier,
+//! the next build works from the previous cache, whose every entry is
+//! checked against the site before it is reused.
 
 use std::collections::HashSet;
 use std::fs;
@@ -116,21 +137,34 @@ impl SiteWriter {
         Ok(value)
     }
 
-    /// Writes a file at the root of the site atomically.
+    /// Writes a file at the root of the site atomically, unless it already
+    /// holds `bytes` (the viewer files rarely change between builds).
     pub fn write_file(&self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        if self.holds(name, bytes) {
+            return Ok(());
+        }
         write_atomic(&self.out.join(name), bytes)
     }
 
     /// Writes a file the viewer reads (at the root of the site) and its
-    /// offline copy.
+    /// offline copy, unless both already hold `bytes`. The header's offline
+    /// copy is withdrawn first: it must never vouch for a copy that differs
+    /// from its file.
     pub fn write_viewer_input(&self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let copy_current = !self.offline || offline::is_current(&self.out, name, bytes);
+        if copy_current && self.holds(name, bytes) {
+            return Ok(());
+        }
+        self.withdraw_offline_header()?;
+        write_atomic(&self.out.join(name), bytes)?;
         if self.offline {
             offline::write(&self.out, name, bytes)?;
         }
-        self.write_file(name, bytes)
+        Ok(())
     }
 
-    /// Switches to the new gallery by writing the header, then removes blobs
+    /// Switches to the new gallery by writing the header (see the module
+    /// doc for the order and why it is safe to kill), then removes blobs
     /// not in `keep` and temporary files left by interrupted builds.
     /// Offline copies missing for kept blobs (reused from a build without
     /// them) are written first; stale ones go with their blobs.
@@ -139,8 +173,76 @@ impl SiteWriter {
         if self.offline {
             self.complete_offline_copies(keep)?;
         }
-        self.write_viewer_input(HEADER_FILE, header)?;
+        // The new header and its offline copy are written and synced
+        // under temporary names first, so that the switch itself is only
+        // an unlink and two renames.
+        let mut staged = vec![Staged::new(&self.out.join(HEADER_FILE), header)?];
+        if self.offline {
+            staged.extend(self.staged_offline_copy(HEADER_FILE, header)?);
+        }
+        // Without these, a power cut could keep the header's rename but
+        // lose the renames of the files it needs.
+        sync_dir(&self.out.join(BLOB_DIR))?;
         sync_dir(&self.out)?;
+        self.withdraw_offline_header()?;
+        for file in staged {
+            file.commit()?;
+        }
+        sync_dir(&self.out)?;
+        let removed = self.remove_stale_blobs(keep)?;
+        if !self.offline {
+            self.remove_root_offline_copies()?;
+        }
+        remove_temp_files(&self.out)?;
+        Ok(removed)
+    }
+
+    /// The offline copy of `name`, staged.
+    fn staged_offline_copy(&self, name: &str, bytes: &[u8]) -> Result<Vec<Staged>, WriteError> {
+        let count = offline::part_count(bytes.len() as u64);
+        let mut pieces = bytes.chunks(offline::PART_BYTES);
+        (0..count)
+            .map(|index| {
+                let script =
+                    offline::encode_part(name, index, count, pieces.next().unwrap_or_default());
+                let path = self.out.join(offline::part_name(name, index));
+                Staged::new(&path, script.as_bytes())
+            })
+            .collect()
+    }
+
+    /// Whether the file `name` already holds exactly `bytes`.
+    fn holds(&self, name: &str, bytes: &[u8]) -> bool {
+        fs::read(self.out.join(name)).is_ok_and(|current| current == bytes)
+    }
+
+    /// Removes `gallery.bin.js` (part 0 first: its presence is what says
+    /// the site has complete offline copies) and durably so, before a file
+    /// with an offline copy changes.
+    fn withdraw_offline_header(&self) -> Result<(), WriteError> {
+        let mut parts = Vec::new();
+        for entry in fs::read_dir(&self.out).map_err(io_error(&self.out))? {
+            let entry = entry.map_err(io_error(&self.out))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if offline::blob_of_part(&name) == Some(HEADER_FILE) {
+                parts.push(name);
+            }
+        }
+        if parts.is_empty() {
+            return Ok(());
+        }
+        let first = offline::part_name(HEADER_FILE, 0);
+        parts.sort_by_key(|name| *name != first);
+        for name in parts {
+            let path = self.out.join(name);
+            fs::remove_file(&path).map_err(io_error(&path))?;
+        }
+        sync_dir(&self.out)
+    }
+
+    /// Removes blobs not in `keep`, offline copies of blobs that are gone
+    /// or no longer wanted, and temporary files in `b/`.
+    fn remove_stale_blobs(&self, keep: &HashSet<String>) -> Result<Vec<String>, WriteError> {
         let blobs = self.out.join(BLOB_DIR);
         let mut removed = Vec::new();
         for entry in fs::read_dir(&blobs).map_err(io_error(&blobs))? {
@@ -154,10 +256,6 @@ impl SiteWriter {
                 removed.extend((stale_blob || stale_copy).then_some(name));
             }
         }
-        if !self.offline {
-            self.remove_root_offline_copies()?;
-        }
-        remove_temp_files(&self.out)?;
         removed.sort();
         Ok(removed)
     }
@@ -185,6 +283,37 @@ impl SiteWriter {
             }
         }
         Ok(())
+    }
+}
+
+/// A file written and synced under a temporary name in its folder, put in
+/// place by [`Staged::commit`]; dropped uncommitted, it is removed.
+struct Staged {
+    temp: PathBuf,
+    path: PathBuf,
+}
+
+impl Staged {
+    fn new(path: &Path, bytes: &[u8]) -> Result<Self, WriteError> {
+        let staged = Self {
+            temp: temp_path(path),
+            path: path.to_owned(),
+        };
+        let mut file = fs::File::create(&staged.temp).map_err(io_error(path))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(io_error(path))?;
+        Ok(staged)
+    }
+
+    fn commit(self) -> Result<(), WriteError> {
+        fs::rename(&self.temp, &self.path).map_err(io_error(&self.path))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.temp);
     }
 }
 
@@ -257,15 +386,7 @@ pub(crate) fn write_atomic_with<T>(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> std::io::Result<T>,
 ) -> Result<T, WriteError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(
-        ".{name}{TEMP_INFIX}{}",
-        encoding::hex(&crate::encrypt::random::<6>())
-    ));
+    let temp = temp_path(path);
     let result = (|| {
         let mut file = fs::File::create(&temp)?;
         let value = fill(&mut file)?;
@@ -276,6 +397,19 @@ pub(crate) fn write_atomic_with<T>(
         let _ = fs::remove_file(&temp);
     }
     result.map_err(io_error(path))
+}
+
+/// A fresh temporary name beside `path`, which [`is_temp_file`] knows.
+fn temp_path(path: &Path) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(
+        ".{name}{TEMP_INFIX}{}",
+        encoding::hex(&crate::encrypt::random::<6>())
+    ))
 }
 
 fn remove_temp_files(dir: &Path) -> Result<(), WriteError> {

@@ -3,6 +3,8 @@
 
 /// Building: output layout, guards, password sources, scanning.
 mod build;
+/// Crash safety: builds killed at random moments leave a whole gallery.
+mod crash;
 /// Delivery: offline copies for file://, `--web-only`, single-file bundles.
 mod delivery;
 /// Diff: what to upload and delete, in a safe order, between two builds.
