@@ -315,6 +315,19 @@ fn dropped_keys_free_no_key_bytes() {
     let array = Box::new(bytes);
     let ((), hits) = scanner::scan(&pattern, || drop(array));
     assert!(hits > 0, "the scanner missed a freed key");
+    dropped_ciphers_free_no_key_bytes();
+}
+
+/// A stream opener keeps its AES-256-GCM cipher for a whole download; the
+/// cipher's round keys begin with the key itself (AES-NI) or encode it
+/// (the portable fixsliced form, where this check cannot see it).
+fn dropped_ciphers_free_no_key_bytes() {
+    use aes_gcm::{Aes256Gcm, KeyInit};
+    let bytes: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0x5c);
+    let pattern: [u8; 16] = bytes[..16].try_into().expect("16 bytes");
+    let cipher = Box::new(Aes256Gcm::new_from_slice(&bytes).expect("32-byte key"));
+    let ((), hits) = scanner::scan(&pattern, || drop(cipher));
+    assert_eq!(hits, 0, "a dropped cipher left its key in freed memory");
 }
 
 fn zeroize_content(mut content: Vec<u8>) {
