@@ -189,6 +189,7 @@ impl StreamOpener {
         let mut plaintext = Vec::with_capacity(records * CHUNK_LEN);
         let opened = self.open_records(bytes, &mut plaintext);
         if opened.is_err() {
+            // Chunks opened before the failure are never handed over.
             plaintext.zeroize();
         }
         opened.map(|()| plaintext)

@@ -212,6 +212,7 @@ impl OriginalReader {
         let mut tail = self.release(last)?;
         let padded = padding::padme(self.content_len.saturating_add(1));
         if self.plaintext_len != padded {
+            // Never handed over: wiped, not just freed.
             zeroize::Zeroize::zeroize(&mut tail);
             return Err(FormatError::Damaged);
         }
