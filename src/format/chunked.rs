@@ -182,9 +182,26 @@ impl StreamOpener {
 
     /// Takes the next ciphertext bytes; returns the plaintext of every chunk
     /// that is now complete and authentic (possibly none).
-    pub fn push(&mut self, mut bytes: &[u8]) -> Result<Vec<u8>, FormatError> {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<u8>, FormatError> {
+        // Room for every record these bytes can complete: a buffer that grew
+        // would free its earlier, plaintext-holding blocks unzeroized.
+        let records = (self.pending.len() + bytes.len()) / (CHUNK_LEN + TAG_LEN);
+        let mut plaintext = Vec::with_capacity(records * CHUNK_LEN);
+        let opened = self.open_records(bytes, &mut plaintext);
+        if opened.is_err() {
+            // Chunks opened before the failure are never handed over.
+            plaintext.zeroize();
+        }
+        opened.map(|()| plaintext)
+    }
+
+    /// Appends to `plaintext` every record `bytes` completes.
+    fn open_records(
+        &mut self,
+        mut bytes: &[u8],
+        plaintext: &mut Vec<u8>,
+    ) -> Result<(), FormatError> {
         let record_len = CHUNK_LEN + TAG_LEN;
-        let mut plaintext = Vec::new();
         while !bytes.is_empty() {
             let want = if self.keys.is_none() {
                 PREFIX_LEN
@@ -208,7 +225,7 @@ impl StreamOpener {
                 chunk.zeroize();
             }
         }
-        Ok(plaintext)
+        Ok(())
     }
 
     /// The end of the ciphertext: opens the final (short) chunk. The

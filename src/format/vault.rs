@@ -209,9 +209,11 @@ impl OriginalReader {
             return Err(FormatError::Damaged);
         }
         let last = self.opener.finish()?;
-        let tail = self.release(last)?;
+        let mut tail = self.release(last)?;
         let padded = padding::padme(self.content_len.saturating_add(1));
         if self.plaintext_len != padded {
+            // Never handed over: wiped, not just freed.
+            zeroize::Zeroize::zeroize(&mut tail);
             return Err(FormatError::Damaged);
         }
         Ok(tail)
