@@ -157,11 +157,11 @@ pub fn decode_photo(path: &Path, how: &Decoding) -> Result<Decoded, PhotoError> 
     let colour = colour::Source::new(icc.as_deref(), exif.adobe_rgb);
     let is_jpeg = reader()?.format() == Some(image::ImageFormat::Jpeg);
     let scaled = match is_jpeg {
-        true => decode_jpeg_scaled(&bytes, min_long_edge).map_err(|CutShort| {
-            PhotoError::CutShort {
+        true => {
+            decode_jpeg_scaled(&bytes, min_long_edge).map_err(|CutShort| PhotoError::CutShort {
                 path: path.to_owned(),
-            }
-        })?,
+            })?
+        }
         false => None,
     };
     if let Some(image) = scaled {
@@ -463,10 +463,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("notes.png");
         std::fs::write(&text, "just some text").unwrap();
-        let error = decode_photo(&text, &small(4096))
-            .err()
-            .unwrap()
-            .to_string();
+        let error = decode_photo(&text, &small(4096)).err().unwrap().to_string();
         assert!(
             error.contains("notes.png") && error.contains("not a JPEG"),
             "{error}"

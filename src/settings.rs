@@ -300,6 +300,9 @@ mod tests {
         assert!(parse("max_pixels = 0").is_err());
         assert!(parse("background = \"#1a2B3c\"").is_ok());
         let error = parse("background = \"grey\"").unwrap_err();
-        assert!(error.contains("background: 'grey' is not a colour"), "{error}");
+        assert!(
+            error.contains("background: 'grey' is not a colour"),
+            "{error}"
+        );
     }
 }

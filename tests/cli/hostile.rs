@@ -299,7 +299,10 @@ fn gallery(site: &Path) -> BTreeMap<(String, String), (Photo, RgbImage)> {
             )
             .unwrap();
             let preview = image::load_from_memory(&jpeg).unwrap().into_rgb8();
-            ((album.name.clone(), photo.file.clone()), (photo.clone(), preview))
+            (
+                (album.name.clone(), photo.file.clone()),
+                (photo.clone(), preview),
+            )
         })
         .collect()
 }
@@ -344,12 +347,27 @@ fn good_kinds() -> Vec<(Fixture, (u32, u32))> {
     vec![
         (fixture("baseline.jpg", baseline.clone()), (64, 48)),
         (fixture("progressive.jpg", progressive), (64, 48)),
-        (fixture("cmyk.jpg", red_ink_jpeg(Colorspace::CMYK)), (64, 48)),
-        (fixture("ycck.jpg", red_ink_jpeg(Colorspace::YCCK)), (64, 48)),
+        (
+            fixture("cmyk.jpg", red_ink_jpeg(Colorspace::CMYK)),
+            (64, 48),
+        ),
+        (
+            fixture("ycck.jpg", red_ink_jpeg(Colorspace::YCCK)),
+            (64, 48),
+        ),
         (fixture("grey.jpg", grey_jpeg(64, 48, 128)), (64, 48)),
-        (fixture("grey 16-bit.png", encoded(grey16.into(), png)), (64, 48)),
-        (fixture("rgb 16-bit.png", encoded(rgb16.into(), png)), (64, 48)),
-        (fixture("alpha.png", encoded(half_transparent(), png)), (64, 48)),
+        (
+            fixture("grey 16-bit.png", encoded(grey16.into(), png)),
+            (64, 48),
+        ),
+        (
+            fixture("rgb 16-bit.png", encoded(rgb16.into(), png)),
+            (64, 48),
+        ),
+        (
+            fixture("alpha.png", encoded(half_transparent(), png)),
+            (64, 48),
+        ),
         (
             fixture(
                 "alpha.webp",
@@ -366,7 +384,10 @@ fn good_kinds() -> Vec<(Fixture, (u32, u32))> {
             (32, 64),
         ),
         (
-            fixture("bogus orientation.jpg", with_exif(&baseline, &orientation_tiff(9))),
+            fixture(
+                "bogus orientation.jpg",
+                with_exif(&baseline, &orientation_tiff(9)),
+            ),
             (64, 48),
         ),
         (
@@ -383,7 +404,10 @@ fn good_kinds() -> Vec<(Fixture, (u32, u32))> {
             ),
             (64, 48),
         ),
-        (fixture("one pixel.jpg", rgb_jpeg(1, 1, |_, _| [9, 9, 9])), (1, 1)),
+        (
+            fixture("one pixel.jpg", rgb_jpeg(1, 1, |_, _| [9, 9, 9])),
+            (1, 1),
+        ),
         (
             fixture(
                 "one pixel.png",
@@ -391,8 +415,14 @@ fn good_kinds() -> Vec<(Fixture, (u32, u32))> {
             ),
             (1, 1),
         ),
-        (fixture("strip 8000x12.jpg", grey_jpeg(8000, 12, 90)), (8000, 12)),
-        (fixture("strip 12x8000.jpg", grey_jpeg(12, 8000, 90)), (12, 8000)),
+        (
+            fixture("strip 8000x12.jpg", grey_jpeg(8000, 12, 90)),
+            (8000, 12),
+        ),
+        (
+            fixture("strip 12x8000.jpg", grey_jpeg(12, 8000, 90)),
+            (12, 8000),
+        ),
         (
             fixture("panorama 20000x3000.jpg", grey_jpeg(20000, 3000, 100)),
             (20000, 3000),
@@ -462,9 +492,19 @@ fn every_kind_of_photo_is_in_the_gallery_upright_and_in_its_colours() {
     };
     for (fixture, (width, height)) in &good {
         let (photo, preview) = find(&fixture.name);
-        assert_eq!((photo.width, photo.height), (*width, *height), "{}", fixture.name);
+        assert_eq!(
+            (photo.width, photo.height),
+            (*width, *height),
+            "{}",
+            fixture.name
+        );
         let preview_long = preview.width().max(preview.height());
-        assert_eq!(preview_long, (*width).max(*height).min(2048), "{}", fixture.name);
+        assert_eq!(
+            preview_long,
+            (*width).max(*height).min(2048),
+            "{}",
+            fixture.name
+        );
     }
     for (_, shown) in ODD_NAMES {
         find(shown);
@@ -474,9 +514,21 @@ fn every_kind_of_photo_is_in_the_gallery_upright_and_in_its_colours() {
     assert_near(colour_at(&find("cmyk.jpg").1, 28, 20), red, "CMYK red ink");
     assert_near(colour_at(&find("ycck.jpg").1, 28, 20), red, "YCCK red ink");
     let mid_grey = [128, 128, 128];
-    assert_near(colour_at(&find("grey.jpg").1, 28, 20), mid_grey, "grey JPEG");
-    assert_near(colour_at(&find("grey 16-bit.png").1, 28, 20), mid_grey, "16-bit grey");
-    assert_near(colour_at(&find("rgb 16-bit.png").1, 28, 20), mid_grey, "16-bit RGB");
+    assert_near(
+        colour_at(&find("grey.jpg").1, 28, 20),
+        mid_grey,
+        "grey JPEG",
+    );
+    assert_near(
+        colour_at(&find("grey 16-bit.png").1, 28, 20),
+        mid_grey,
+        "16-bit grey",
+    );
+    assert_near(
+        colour_at(&find("rgb 16-bit.png").1, 28, 20),
+        mid_grey,
+        "16-bit RGB",
+    );
     assert_near(colour_at(&find("scan.tif").1, 28, 20), [0, 0, 255], "TIFF");
     for name in ["alpha.png", "alpha.webp"] {
         let preview = &find(name).1;
@@ -492,7 +544,12 @@ fn the_ycck_fixture_really_is_ycck_and_the_cmyk_one_is_not() {
         let path = dir.path().join(format!("{transform}.jpg"));
         fs::write(&path, red_ink_jpeg(colorspace)).unwrap();
         let output = Command::new("exiftool")
-            .args(["-s3", "-ColorTransform", "-ColorComponents", path_str(&path)])
+            .args([
+                "-s3",
+                "-ColorTransform",
+                "-ColorComponents",
+                path_str(&path),
+            ])
             .output()
             .expect("exiftool (tests/run-all.sh installs it)");
         let text = String::from_utf8_lossy(&output.stdout);
@@ -512,10 +569,22 @@ fn broken_files() -> Vec<(Fixture, &'static str)> {
     );
     vec![
         (fixture("empty.jpg", Vec::new()), "empty"),
-        (fixture("half.jpg", noisy[..noisy.len() / 2].to_vec()), "cut short"),
-        (fixture("half.png", png[..png.len() / 2].to_vec()), "cut short"),
-        (fixture("random bytes.jpg", random_bytes(20_000)), "not a JPEG"),
-        (fixture("notes.png", b"Call the florist on Monday.\n".to_vec()), "not a JPEG"),
+        (
+            fixture("half.jpg", noisy[..noisy.len() / 2].to_vec()),
+            "cut short",
+        ),
+        (
+            fixture("half.png", png[..png.len() / 2].to_vec()),
+            "cut short",
+        ),
+        (
+            fixture("random bytes.jpg", random_bytes(20_000)),
+            "not a JPEG",
+        ),
+        (
+            fixture("notes.png", b"Call the florist on Monday.\n".to_vec()),
+            "not a JPEG",
+        ),
     ]
 }
 
@@ -535,14 +604,19 @@ fn each_broken_file_gets_one_line_and_the_others_are_built() {
         assert!(lines[0].contains(reason), "{}: {}", fixture.name, lines[0]);
     }
     let photos = gallery(&site);
-    assert_eq!(photos.keys().map(|(_, f)| f.as_str()).collect::<Vec<_>>(), ["good.jpg"]);
+    assert_eq!(
+        photos.keys().map(|(_, f)| f.as_str()).collect::<Vec<_>>(),
+        ["good.jpg"]
+    );
 }
 
 /// Every file under `dir` that an interrupted write would leave.
 fn temp_files(dir: &Path) -> Vec<PathBuf> {
     files_under(dir)
         .into_iter()
-        .filter(|path| lightproof::write::is_temp_file(&path.file_name().unwrap().to_string_lossy()))
+        .filter(|path| {
+            lightproof::write::is_temp_file(&path.file_name().unwrap().to_string_lossy())
+        })
         .collect()
 }
 
@@ -593,7 +667,12 @@ fn strict_leaves_a_previous_gallery_byte_for_byte() {
     );
     let outcome = build(&shoot, &site, &["--strict"]);
     assert_eq!(outcome.code, NOTHING_DONE, "{}", outcome.stderr);
-    assert_eq!(lines_naming(&outcome.stderr, "c.jpg").len(), 1, "{}", outcome.stderr);
+    assert_eq!(
+        lines_naming(&outcome.stderr, "c.jpg").len(),
+        1,
+        "{}",
+        outcome.stderr
+    );
     assert_eq!(tree_digest(&site), before, "the strict build changed --out");
     assert_eq!(temp_files(&site), Vec::<PathBuf>::new());
 
@@ -625,7 +704,11 @@ fn the_pixel_limit_comes_from_the_flag_or_the_file() {
     );
     assert_eq!(gallery(&site).len(), 1);
 
-    fs::write(shoot.join("lightproof.toml"), "[gallery]\nmax_pixels = 2000000\n").unwrap();
+    fs::write(
+        shoot.join("lightproof.toml"),
+        "[gallery]\nmax_pixels = 2000000\n",
+    )
+    .unwrap();
     assert_eq!(build(&shoot, &site, &[]).code, DONE);
     assert_eq!(gallery(&site).len(), 2);
     // The flag wins over the file.
@@ -637,6 +720,8 @@ fn the_pixel_limit_comes_from_the_flag_or_the_file() {
 /// Runs `command` to the end and returns its exit code, its stderr and
 /// its peak resident memory in KiB, as the kernel counted it for the child
 /// (`wait4`'s rusage), not for this test process.
+// The child is reaped by `wait4`, which `Child::wait` cannot stand in for.
+#[allow(clippy::zombie_processes)]
 fn peak_memory(command: &mut Command, logs: &Path) -> (i32, String, i64) {
     let stderr_path = logs.join("stderr.txt");
     let child = command
@@ -700,7 +785,12 @@ fn decompression_bombs_are_refused_from_their_header_in_bounded_memory() {
     make_numbered_shoot(&normal, 8);
     write_shoot(&normal, &[fixture("noise.jpg", noisy_jpeg())]);
     let (code, _, normal_peak) = peak_memory(
-        &mut lightproof(&["build", path_str(&normal), "--out", path_str(&dir.path().join("site"))]),
+        &mut lightproof(&[
+            "build",
+            path_str(&normal),
+            "--out",
+            path_str(&dir.path().join("site")),
+        ]),
         dir.path(),
     );
     assert_eq!(code, DONE);
