@@ -57,6 +57,8 @@ pub struct BuildOptions {
     pub original_metadata: OriginalMetadata,
     /// Write offline copies so the site also opens from a disk (`offline`).
     pub offline_copies: bool,
+    /// Fail, writing nothing, when any photo cannot be read.
+    pub strict: bool,
 }
 
 impl BuildOptions {
@@ -76,6 +78,7 @@ impl BuildOptions {
             remember: false,
             original_metadata: OriginalMetadata::default(),
             offline_copies: true,
+            strict: false,
         }
     }
 }
@@ -143,6 +146,25 @@ pub enum BuildError {
     NoPhotos(PathBuf),
     #[error("none of the {} photos could be read; the output folder was left as it was", .0.len())]
     AllPhotosFailed(Vec<PhotoFailure>),
+    #[error("--strict: {} could not be read; nothing was written", photos(.0.len()))]
+    Strict(Vec<PhotoFailure>),
+}
+
+fn photos(count: usize) -> String {
+    match count {
+        1 => "1 photo".to_owned(),
+        n => format!("{n} photos"),
+    }
+}
+
+impl BuildError {
+    /// The photos that failed, for a build that stopped because of them.
+    pub fn photo_failures(&self) -> &[PhotoFailure] {
+        match self {
+            Self::AllPhotosFailed(failed) | Self::Strict(failed) => failed,
+            _ => &[],
+        }
+    }
 }
 
 /// Why one photo is missing from the gallery.
@@ -210,6 +232,9 @@ pub fn build(
         return Err(BuildError::NoPhotos(options.shoot.clone()));
     }
     grants::check(grants, &shoot, options.allow_weak)?;
+    if options.strict {
+        check_every_photo(&jobs, &options.render)?;
+    }
     let mut writer = SiteWriter::prepare(&options.out, &options.shoot, options.force)?;
     writer.set_offline(options.offline_copies);
     let mut cache = Cache::open(
@@ -356,6 +381,27 @@ fn gallery_id(cache: &mut Cache, site: &Path) -> Id {
     })
 }
 
+/// Decodes every photo before anything is written, so that a `--strict`
+/// build that meets a damaged one leaves the output folder exactly as it
+/// was (or absent). Only a full decode finds a file cut short, and undoing
+/// writes afterwards would still change the folder (its dates, a created
+/// folder), so the photos are decoded twice instead; JPEGs are decoded here
+/// at 1/8 scale, which reads every byte of the file at a fraction of the
+/// cost. Holding every rendition in memory until all succeed was the other
+/// way, but its memory grows with the shoot.
+fn check_every_photo(jobs: &[Job<'_>], settings: &RenderSettings) -> Result<(), BuildError> {
+    let how = settings.decoding(1);
+    let failed: Vec<PhotoFailure> = jobs
+        .par_iter()
+        .filter_map(|job| crate::decode::decode_photo(job.path, &how).err())
+        .map(PhotoFailure::Render)
+        .collect();
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(BuildError::Strict(failed)),
+    }
+}
+
 /// Seals and writes the manifest, or keeps the previous manifest blob when
 /// the manifest is unchanged. Returns its reference and the bytes written.
 fn write_manifest(
@@ -495,10 +541,7 @@ fn render_and_seal(
         .map_err(write_failure(path))?;
     let bytes = (thumb.ciphertext.len() + preview.ciphertext.len()) as u64;
     let photo = Photo {
-        file: path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        file: crate::scan::display_name(path.file_name().unwrap_or_default()),
         caption: rendered.caption,
         original: None,
         width: rendered.width,

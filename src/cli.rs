@@ -8,7 +8,7 @@ use lightproof::settings;
 const EXIT_CODES: &str = "Exit codes:
   0  done
   1  done, with problems: some photos could not be read (build), or the gallery is incomplete or damaged (verify)
-  2  nothing done: bad arguments or config file, wrong password, unreadable shoot or output folder";
+  2  nothing done: bad arguments or config file, wrong password, unreadable shoot or output folder, or (build --strict) a photo that cannot be read";
 
 /// Static encrypted photo galleries for client proofs: build a site that any
 /// file host can serve; only people with the password can see the photos.
@@ -164,6 +164,12 @@ pub struct BuildArgs {
 
     #[command(flatten)]
     pub watermark: WatermarkArgs,
+
+    /// Stop at the first photo that cannot be read (damaged, truncated, too
+    /// large, not an image), before writing anything; without it such
+    /// photos are left out, listed, and the build exits with code 1
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +189,19 @@ pub struct RenderArgs {
     #[arg(long, value_name = "1-100", default_value_t = settings::QUALITY,
           value_parser = clap::value_parser!(u8).range(settings::QUALITIES))]
     pub quality: u8,
+
+    /// Refuse photos with more pixels than N, from their header and before
+    /// decoding them (protects against files made to exhaust memory; raise
+    /// it for photos above 100 megapixels)
+    #[arg(long, value_name = "N", default_value_t = settings::MAX_PIXELS,
+          value_parser = clap::builder::RangedI64ValueParser::<u64>::new().range(settings::MAX_PIXEL_RANGE))]
+    pub max_pixels: u64,
+
+    /// Colour that transparent parts of PNG, WebP and TIFF photos are
+    /// shown on, written #rrggbb
+    #[arg(long, value_name = "#RRGGBB", default_value = settings::BACKGROUND,
+          value_parser = settings::colour)]
+    pub background: [u8; 3],
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,10 @@
 //! The file is read once; EXIF (orientation, caption) comes from the same
 //! bytes. Broken metadata is ignored, never fatal. The pixel count is checked
 //! from the header before any pixel buffer is allocated, so a small file that
-//! claims 60000×60000 pixels costs nothing. Alpha is flattened on white.
+//! claims 60000×60000 pixels costs nothing. Alpha is flattened on the
+//! gallery's background colour (white unless chosen). A JPEG that ends
+//! before its last row (a copy cut short) is refused rather than shown
+//! with a grey band.
 //! Colour comes out as sRGB: an embedded ICC profile (Adobe RGB, Display P3,
 //! ProPhoto…) is converted with qcms, a camera's untagged Adobe RGB mode
 //! (EXIF ColorSpace "uncalibrated" with interop index R03) is treated as
@@ -17,9 +20,24 @@ use std::path::{Path, PathBuf};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
+/// How to decode: the limits and the background.
+#[derive(Clone, Copy, Debug)]
+pub struct Decoding {
+    /// Larger photos are refused from their header (decompression bombs).
+    pub max_pixels: u64,
+    /// JPEGs are decoded at the smallest DCT scale still this long.
+    pub min_long_edge: u32,
+    /// What transparent pixels are flattened on (RGB).
+    pub background: [u8; 3],
+}
+
 pub struct Decoded {
-    /// Upright pixels (EXIF orientation applied).
+    /// Upright pixels (EXIF orientation applied); a JPEG's may be smaller
+    /// than the photo (DCT scaling).
     pub image: RgbImage,
+    /// The photo's upright size in pixels, whatever the scale decoded.
+    pub width: u32,
+    pub height: u32,
     /// EXIF ImageDescription, trimmed; `None` when absent or empty.
     pub caption: Option<String>,
 }
@@ -34,7 +52,11 @@ pub enum PhotoError {
     },
     #[error("cannot read '{path}': its contents are not a JPEG, PNG, WebP or TIFF image")]
     UnknownFormat { path: PathBuf },
-    #[error("'{path}' is {width}×{height} pixels, more than the limit of {limit} pixels")]
+    #[error("cannot read '{path}': the file is empty (0 bytes); copy it again from the card or a backup")]
+    Empty { path: PathBuf },
+    #[error("cannot read '{path}': the file is cut short, it ends before the image does (an interrupted copy or download); copy it again from the card or a backup")]
+    CutShort { path: PathBuf },
+    #[error("'{path}' is {width}×{height} pixels ({} megapixels), more than the limit of {} megapixels (a damaged file, or one made to exhaust memory); if it is a genuine photo, raise the limit with --max-pixels (max_pixels in lightproof.toml)", area_megapixels(.width, .height), megapixels(.limit))]
     TooLarge {
         path: PathBuf,
         width: u32,
@@ -49,12 +71,28 @@ pub enum PhotoError {
     Encode { path: PathBuf, reason: String },
 }
 
+fn area_megapixels(width: &u32, height: &u32) -> String {
+    megapixels(&(u64::from(*width) * u64::from(*height)))
+}
+
+/// Megapixels, rounded to one decimal when below 10.
+fn megapixels(pixels: &u64) -> String {
+    let mp = *pixels as f64 / 1e6;
+    if mp < 10.0 {
+        format!("{mp:.1}")
+    } else {
+        format!("{mp:.0}")
+    }
+}
+
 impl PhotoError {
     /// The photo's file.
     pub fn path(&self) -> &Path {
         match self {
             Self::Read { path, .. }
             | Self::UnknownFormat { path }
+            | Self::Empty { path }
+            | Self::CutShort { path }
             | Self::TooLarge { path, .. }
             | Self::Decode { path, .. }
             | Self::Encode { path, .. } => path,
@@ -66,15 +104,21 @@ impl PhotoError {
 /// 1/4 or 1/8) whose long edge is still at least `min_long_edge`, which
 /// saves a third of the decoding time and three quarters of the memory for
 /// a 24 MP photo (measurements: docs/PERFORMANCE.md).
-pub fn decode_photo(
-    path: &Path,
-    max_pixels: u64,
-    min_long_edge: u32,
-) -> Result<Decoded, PhotoError> {
+pub fn decode_photo(path: &Path, how: &Decoding) -> Result<Decoded, PhotoError> {
+    let Decoding {
+        max_pixels,
+        min_long_edge,
+        background,
+    } = *how;
     let bytes = std::fs::read(path).map_err(|source| PhotoError::Read {
         path: path.to_owned(),
         source,
     })?;
+    if bytes.is_empty() {
+        return Err(PhotoError::Empty {
+            path: path.to_owned(),
+        });
+    }
     let exif = read_exif(&bytes);
     let (orientation, caption) = (exif.orientation, exif.caption);
     let reader = || {
@@ -86,9 +130,16 @@ pub fn decode_photo(
                 path: path.to_owned(),
             })
     };
-    let decode_error = |error: image::ImageError| PhotoError::Decode {
-        path: path.to_owned(),
-        reason: error.to_string(),
+    let decode_error = |error: image::ImageError| match error {
+        image::ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            PhotoError::CutShort {
+                path: path.to_owned(),
+            }
+        }
+        error => PhotoError::Decode {
+            path: path.to_owned(),
+            reason: error.to_string(),
+        },
     };
     let mut header = reader()?.into_decoder().map_err(decode_error)?;
     let (width, height) = header.dimensions();
@@ -102,16 +153,24 @@ pub fn decode_photo(
             limit: max_pixels,
         });
     }
+    let (width, height) = upright(width, height, orientation);
     let colour = colour::Source::new(icc.as_deref(), exif.adobe_rgb);
     let is_jpeg = reader()?.format() == Some(image::ImageFormat::Jpeg);
-    if let Some(image) = is_jpeg
-        .then(|| decode_jpeg_scaled(&bytes, min_long_edge))
-        .flatten()
-    {
+    let scaled = match is_jpeg {
+        true => {
+            decode_jpeg_scaled(&bytes, min_long_edge).map_err(|CutShort| PhotoError::CutShort {
+                path: path.to_owned(),
+            })?
+        }
+        false => None,
+    };
+    if let Some(image) = scaled {
         let mut image = DynamicImage::ImageRgb8(colour.to_srgb(image));
         image.apply_orientation(orientation);
         return Ok(Decoded {
             image: image.into_rgb8(),
+            width,
+            height,
             caption,
         });
     }
@@ -122,26 +181,67 @@ pub fn decode_photo(
     let mut image = reader.decode().map_err(decode_error)?;
     image.apply_orientation(orientation);
     Ok(Decoded {
-        image: colour.to_srgb(flatten_to_rgb(image)),
+        image: colour.to_srgb(flatten_to_rgb(image, background)),
+        width,
+        height,
         caption,
     })
 }
 
-/// libjpeg-turbo with DCT scaling; `None` when it cannot (CMYK, damaged
-/// data), so the caller falls back to the `image` decoder and its messages.
-fn decode_jpeg_scaled(bytes: &[u8], min_long_edge: u32) -> Option<RgbImage> {
-    let mut decompressor = turbojpeg::Decompressor::new().ok()?;
-    let header = decompressor.read_header(bytes).ok()?;
+/// The size of a `width`×`height` image once `orientation` is applied.
+fn upright(width: u32, height: u32, orientation: Orientation) -> (u32, u32) {
+    match orientation {
+        Orientation::Rotate90
+        | Orientation::Rotate270
+        | Orientation::Rotate90FlipH
+        | Orientation::Rotate270FlipH => (height, width),
+        _ => (width, height),
+    }
+}
+
+/// libjpeg-turbo's warning for a file that ends before the image does.
+const CUT_SHORT: &str = "Premature end of JPEG file";
+
+/// A JPEG that ends before its last row.
+struct CutShort;
+
+/// libjpeg-turbo with DCT scaling; `Ok(None)` when it cannot (CMYK, data it
+/// only warns about), so the caller falls back to the `image` decoder and
+/// its messages. A file cut short is an error: the `image` decoder would
+/// fill the missing rows with grey.
+fn decode_jpeg_scaled(bytes: &[u8], min_long_edge: u32) -> Result<Option<RgbImage>, CutShort> {
+    match decode_jpeg_scaled_or_not(bytes, min_long_edge) {
+        Ok(image) => Ok(image),
+        Err(error) if error.to_string().contains(CUT_SHORT) => Err(CutShort),
+        Err(_) => Ok(None),
+    }
+}
+
+fn decode_jpeg_scaled_or_not(
+    bytes: &[u8],
+    min_long_edge: u32,
+) -> turbojpeg::Result<Option<RgbImage>> {
+    let mut decompressor = turbojpeg::Decompressor::new()?;
+    let header = decompressor.read_header(bytes)?;
+    if matches!(
+        header.colorspace,
+        turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK
+    ) {
+        return Ok(None);
+    }
     let long_edge = header.width.max(header.height);
     let denom = [8, 4, 2]
         .into_iter()
         .find(|d| long_edge.div_ceil(*d) >= min_long_edge as usize)
         .unwrap_or(1);
     let factor = turbojpeg::ScalingFactor::new(1, denom);
-    decompressor.set_scaling_factor(factor).ok()?;
+    decompressor.set_scaling_factor(factor)?;
     let scaled = header.scaled(factor);
     let (width, height) = (scaled.width, scaled.height);
-    let mut pixels = vec![0u8; width.checked_mul(height)?.checked_mul(3)?];
+    let Some(size) = width.checked_mul(height).and_then(|n| n.checked_mul(3)) else {
+        return Ok(None);
+    };
+    let mut pixels = vec![0u8; size];
     let output = turbojpeg::Image {
         pixels: &mut pixels[..],
         width,
@@ -149,12 +249,11 @@ fn decode_jpeg_scaled(bytes: &[u8], min_long_edge: u32) -> Option<RgbImage> {
         height,
         format: turbojpeg::PixelFormat::RGB,
     };
-    decompressor.decompress(bytes, output).ok()?;
-    RgbImage::from_raw(
-        u32::try_from(width).ok()?,
-        u32::try_from(height).ok()?,
-        pixels,
-    )
+    decompressor.decompress(bytes, output)?;
+    let (Ok(width), Ok(height)) = (u32::try_from(width), u32::try_from(height)) else {
+        return Ok(None);
+    };
+    Ok(RgbImage::from_raw(width, height, pixels))
 }
 
 /// What the decode stage uses from EXIF.
@@ -264,17 +363,21 @@ mod colour {
     }
 }
 
-/// RGB8, with any alpha composited over white and 16-bit samples reduced.
-fn flatten_to_rgb(image: DynamicImage) -> RgbImage {
+/// RGB8, with any alpha composited over `background` and 16-bit samples
+/// reduced.
+fn flatten_to_rgb(image: DynamicImage, background: [u8; 3]) -> RgbImage {
     if !image.color().has_alpha() {
         return image.into_rgb8();
     }
     let rgba = image.into_rgba8();
     RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
         let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        let over_white =
-            |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a)) + 127) / 255) as u8;
-        image::Rgb([over_white(r), over_white(g), over_white(b)])
+        let [br, bg, bb] = background;
+        let over = |c: u8, under: u8| {
+            let (c, under, a) = (u32::from(c), u32::from(under), u32::from(a));
+            ((c * a + under * (255 - a) + 127) / 255) as u8
+        };
+        image::Rgb([over(r, br), over(g, bg), over(b, bb)])
     })
 }
 
@@ -308,6 +411,15 @@ mod tests {
         [&jpeg[..2], &app1, &jpeg[2..]].concat()
     }
 
+    /// Up to a megapixel, on white.
+    fn small(min_long_edge: u32) -> Decoding {
+        Decoding {
+            max_pixels: 1 << 20,
+            min_long_edge,
+            background: [255, 255, 255],
+        }
+    }
+
     fn is_red(image: &RgbImage, x: u32, y: u32) -> bool {
         let [r, _, b] = image.get_pixel(x, y).0;
         r > 200 && b < 60
@@ -331,7 +443,7 @@ mod tests {
         for (orientation, width, height, right, bottom) in expected {
             let path = dir.path().join(format!("o{orientation}.jpg"));
             std::fs::write(&path, jpeg_with_orientation(orientation)).unwrap();
-            let decoded = decode_photo(&path, 1 << 20, 4096).unwrap();
+            let decoded = decode_photo(&path, &small(4096)).unwrap();
             assert_eq!(
                 decoded.image.dimensions(),
                 (width, height),
@@ -351,24 +463,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("notes.png");
         std::fs::write(&text, "just some text").unwrap();
-        let error = decode_photo(&text, 1 << 20, 4096)
-            .err()
-            .unwrap()
-            .to_string();
+        let error = decode_photo(&text, &small(4096)).err().unwrap().to_string();
         assert!(
             error.contains("notes.png") && error.contains("not a JPEG"),
             "{error}"
         );
         let truncated = dir.path().join("cut.jpg");
         std::fs::write(&truncated, &jpeg_with_orientation(1)[..300]).unwrap();
-        let error = decode_photo(&truncated, 1 << 20, 4096)
+        let error = decode_photo(&truncated, &small(4096))
             .err()
             .unwrap()
             .to_string();
         assert!(error.contains("cut.jpg"), "{error}");
         let empty = dir.path().join("empty.jpg");
         std::fs::write(&empty, "").unwrap();
-        assert!(decode_photo(&empty, 1 << 20, 4096).is_err());
+        assert!(decode_photo(&empty, &small(4096)).is_err());
     }
 
     #[test]
@@ -394,7 +503,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bomb.png");
         std::fs::write(&path, png).unwrap();
-        let error = decode_photo(&path, 100_000_000, 2048).err().unwrap();
+        let how = Decoding {
+            max_pixels: 100_000_000,
+            ..small(2048)
+        };
+        let error = decode_photo(&path, &how).err().unwrap();
         assert!(
             matches!(
                 error,
@@ -409,7 +522,7 @@ mod tests {
     }
 
     #[test]
-    fn alpha_is_flattened_on_white() {
+    fn alpha_is_flattened_on_the_background() {
         let image = image::RgbaImage::from_fn(4, 4, |x, _| {
             if x < 2 {
                 image::Rgba([0, 0, 0, 0])
@@ -417,8 +530,11 @@ mod tests {
                 image::Rgba([0, 0, 0, 255])
             }
         });
-        let flat = flatten_to_rgb(DynamicImage::ImageRgba8(image));
+        let flat = flatten_to_rgb(DynamicImage::ImageRgba8(image.clone()), [255, 255, 255]);
         assert_eq!(flat.get_pixel(0, 0).0, [255, 255, 255]);
+        assert_eq!(flat.get_pixel(3, 0).0, [0, 0, 0]);
+        let flat = flatten_to_rgb(DynamicImage::ImageRgba8(image), [0x20, 0x40, 0x80]);
+        assert_eq!(flat.get_pixel(0, 0).0, [0x20, 0x40, 0x80]);
         assert_eq!(flat.get_pixel(3, 0).0, [0, 0, 0]);
     }
 

@@ -71,6 +71,9 @@ fn run_build(args: BuildArgs, given: &options::Given, rotate: bool) -> Outcome {
     let shown = Shown::for_build(quiet || json);
     let result = build(&options, &grants, &shown);
     shown.finish();
+    if let Err(error) = &result {
+        report::photo_failures(error.photo_failures());
+    }
     let built = result?;
     let site_bytes = report::folder_size(&built.out);
     if rotate && !json {

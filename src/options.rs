@@ -99,6 +99,9 @@ pub fn prepare(
     options.render.preview_long_edge =
         pick!(given, gallery, preview_size, args.render.preview_size);
     options.render.jpeg_quality = pick!(given, gallery, quality, args.render.quality);
+    options.render.max_pixels = pick!(given, gallery, max_pixels, args.render.max_pixels);
+    options.render.background = pick!(given, gallery, background, args.render.background);
+    options.strict = pick!(given, gallery, strict, args.strict);
     let mark = watermark(&args.watermark, given, &mut gallery, &folder, &config_path)?;
     options.render.watermark = mark.map(Arc::new);
     let single = SinglePassword {

@@ -166,7 +166,7 @@ fn locate(
                 .flat_map(|a| a.photos.iter())
                 .find(|path| {
                     path.file_name()
-                        .is_some_and(|n| n.to_string_lossy() == file)
+                        .is_some_and(|n| crate::scan::display_name(n) == *file)
                 })
                 .cloned()
                 .ok_or_else(|| PicksError::MissingSource {

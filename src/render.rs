@@ -14,7 +14,7 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
-use crate::decode::{decode_photo, PhotoError};
+use crate::decode::{decode_photo, Decoding, PhotoError};
 use crate::watermark::Watermark;
 
 #[derive(Clone, Debug)]
@@ -24,6 +24,8 @@ pub struct RenderSettings {
     pub jpeg_quality: u8,
     /// Larger sources are refused before decoding (decompression bombs).
     pub max_pixels: u64,
+    /// What transparent pixels are flattened on (RGB).
+    pub background: [u8; 3],
     pub watermark: Option<Arc<Watermark>>,
 }
 
@@ -33,14 +35,18 @@ impl Default for RenderSettings {
             thumb_long_edge: crate::settings::THUMB_SIZE,
             preview_long_edge: crate::settings::PREVIEW_SIZE,
             jpeg_quality: crate::settings::QUALITY,
-            max_pixels: 100_000_000,
+            max_pixels: crate::settings::MAX_PIXELS,
+            background: crate::settings::colour(crate::settings::BACKGROUND)
+                .expect("the default background is a colour"),
             watermark: None,
         }
     }
 }
 
 /// Bump when a code change alters renditions, so cached ones are redone.
-const RENDERER_VERSION: u32 = 1;
+/// 2: the photo's size in the manifest is its own, not that of the
+/// DCT-scaled decode of a large JPEG.
+const RENDERER_VERSION: u32 = 2;
 
 impl RenderSettings {
     /// Everything that changes the renditions, hashed: equal fingerprints
@@ -52,11 +58,34 @@ impl RenderSettings {
             .as_ref()
             .map(|w| w.fingerprint())
             .unwrap_or_default();
-        let text = format!(
+        let mut text = format!(
             "renderer {RENDERER_VERSION}; thumb {}; preview {}; quality {}; watermark {watermark}",
             self.thumb_long_edge, self.preview_long_edge, self.jpeg_quality
         );
+        // Named only when not the default, so that a gallery built before
+        // they could be chosen keeps its cache. The pixel limit changes
+        // which photos are in: a lower one must not keep a cached photo
+        // it now refuses.
+        if self.background != [255, 255, 255] {
+            let [r, g, b] = self.background;
+            text.push_str(&format!("; background {r:02x}{g:02x}{b:02x}"));
+        }
+        if self.max_pixels != crate::settings::MAX_PIXELS {
+            text.push_str(&format!("; max pixels {}", self.max_pixels));
+        }
         crate::format::encoding::hex(&Sha256::digest(text.as_bytes()))
+    }
+}
+
+impl RenderSettings {
+    /// What the decode stage needs, for a photo to be made at least
+    /// `min_long_edge` pixels long.
+    pub fn decoding(&self, min_long_edge: u32) -> Decoding {
+        Decoding {
+            max_pixels: self.max_pixels,
+            min_long_edge,
+            background: self.background,
+        }
     }
 }
 
@@ -76,8 +105,8 @@ pub struct Rendered {
 }
 
 pub fn render_photo(path: &Path, settings: &RenderSettings) -> Result<Rendered, PhotoError> {
-    let decoded = decode_photo(path, settings.max_pixels, settings.preview_long_edge)?;
-    let (width, height) = decoded.image.dimensions();
+    let decoded = decode_photo(path, &settings.decoding(settings.preview_long_edge))?;
+    let (width, height) = (decoded.width, decoded.height);
     let mut resizer = Resizer::new();
     let mut preview = fit(&mut resizer, &decoded.image, settings.preview_long_edge);
     drop(decoded.image);

@@ -143,11 +143,19 @@ pub fn scan_shoot(root: &Path) -> Result<Shoot, ScanError> {
     })
 }
 
+/// A file or folder name as the gallery shows it: in NFC, the form every
+/// system but macOS writes (macOS writes "é" as "e" and a combining accent),
+/// so the same name always looks and compares the same.
+pub fn display_name(name: &std::ffi::OsStr) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.to_string_lossy().nfc().collect()
+}
+
 fn folder_title(root: &Path) -> String {
     let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
     absolute
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(display_name)
         .unwrap_or_else(|| "Gallery".to_owned())
 }
 
@@ -230,7 +238,7 @@ fn album_name(root: &Path, folder: &Path) -> String {
     let relative = folder.strip_prefix(root).unwrap_or(folder);
     relative
         .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .map(|c| display_name(c.as_os_str()))
         .collect::<Vec<_>>()
         .join(" / ")
 }

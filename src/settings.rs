@@ -35,6 +35,16 @@ pub const ORIGINAL_METADATA: &str = OriginalMetadata::DEFAULT.name();
 pub const WATERMARK_POSITION: &str = Position::DEFAULT.name();
 pub const WATERMARK_OPACITY: f32 = Watermark::DEFAULT_OPACITY;
 pub const WATERMARK_SIZE: f32 = Watermark::DEFAULT_SIZE;
+/// Photos with more pixels are refused from their header, before any pixel
+/// is decoded: a small file claiming 60000×60000 pixels would otherwise
+/// ask for 10 GB. 100 MP holds every camera sold today (the largest,
+/// medium format, are 150 MP: raise it for those) and stitched panoramas
+/// up to 30000×3300.
+pub const MAX_PIXELS: u64 = 100_000_000;
+/// From 1 MP to 1 GP (3 GB of pixels while decoding).
+pub const MAX_PIXEL_RANGE: RangeInclusive<i64> = 1_000_000..=1_000_000_000;
+/// What transparent pixels are flattened on, as `#rrggbb`.
+pub const BACKGROUND: &str = "#ffffff";
 
 /// The `[gallery]` table: every build option that is neither a secret nor
 /// a path given per run. `None` is "not in the file".
@@ -72,6 +82,11 @@ pub struct Gallery {
     pub watermark_thumbnails: Option<bool>,
     /// The site folder, relative to the config file's folder.
     pub out: Option<PathBuf>,
+    #[serde(default, deserialize_with = "max_pixels")]
+    pub max_pixels: Option<u64>,
+    #[serde(default, deserialize_with = "background")]
+    pub background: Option<[u8; 3]>,
+    pub strict: Option<bool>,
 }
 
 impl Gallery {
@@ -94,6 +109,17 @@ pub fn fraction(text: &str) -> Result<f32, String> {
     } else {
         Err(format!("{value} is outside 0 to 1"))
     }
+}
+
+/// Reads a colour written `#rrggbb` (as in CSS and image editors).
+pub fn colour(text: &str) -> Result<[u8; 3], String> {
+    let wrong = || format!("'{text}' is not a colour written #rrggbb, like #ffffff for white");
+    let hex = text.strip_prefix('#').ok_or_else(wrong)?;
+    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(wrong());
+    }
+    let channel = |at: usize| u8::from_str_radix(&hex[at..at + 2], 16).map_err(|_| wrong());
+    Ok([channel(0)?, channel(2)?, channel(4)?])
 }
 
 fn in_range<'de, D, T>(d: D, key: &str, range: RangeInclusive<i64>) -> Result<Option<T>, D::Error>
@@ -182,6 +208,17 @@ fn watermark_opacity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::
     in_fraction(d, "watermark_opacity")
 }
 
+fn max_pixels<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    in_range(d, "max_pixels", MAX_PIXEL_RANGE)
+}
+
+fn background<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 3]>, D::Error> {
+    let value = String::deserialize(d)?;
+    colour(&value)
+        .map(Some)
+        .map_err(|why| de::Error::custom(format!("background: {why}")))
+}
+
 fn watermark_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
     in_fraction(d, "watermark_size")
 }
@@ -222,6 +259,15 @@ mod tests {
     }
 
     #[test]
+    fn colours_are_read_from_rrggbb() {
+        assert_eq!(colour("#ffffff"), Ok([255, 255, 255]));
+        assert_eq!(colour("#1A2b3C"), Ok([0x1a, 0x2b, 0x3c]));
+        for wrong in ["ffffff", "#fff", "#gggggg", "#ffffff0", "#ééé"] {
+            assert!(colour(wrong).is_err(), "{wrong}");
+        }
+    }
+
+    #[test]
     fn keys_are_the_fields_of_the_table() {
         let keys = Gallery::keys();
         assert!(keys.contains(&"thumb_size") && keys.contains(&"out"));
@@ -247,5 +293,16 @@ mod tests {
         assert!(parse("original_metadata = \"keep\"").is_ok());
         assert!(parse("expires = \"2026-02-30\"").is_err());
         assert!(parse("thumbsize = 100").is_err());
+        assert_eq!(
+            parse("max_pixels = 150000000").unwrap().max_pixels,
+            Some(150_000_000)
+        );
+        assert!(parse("max_pixels = 0").is_err());
+        assert!(parse("background = \"#1a2B3c\"").is_ok());
+        let error = parse("background = \"grey\"").unwrap_err();
+        assert!(
+            error.contains("background: 'grey' is not a colour"),
+            "{error}"
+        );
     }
 }

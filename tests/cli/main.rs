@@ -15,6 +15,8 @@ mod fidelity;
 mod forgery;
 /// Grants: several passwords, each opening exactly its albums.
 mod grants;
+/// Hostile and odd inputs: every kind of photo file, broken ones, bombs, --strict.
+mod hostile;
 /// Hosting: the shipped nginx snippet in a real nginx, and `_headers`, against `hosting`.
 mod hosting;
 /// Incremental rebuilds: the cache, password-only changes, `--no-cache`.
