@@ -29,10 +29,10 @@ mod leaks;
 mod originals;
 /// Pack: reproducible zips, and verify on a zip without unpacking.
 mod pack;
-/// Secrets: no password in any output or written file, at any verbosity.
-mod secrets;
 /// Scripting: --json and --quiet, exit codes, completions, man pages, progress bars.
 mod scripting;
+/// Secrets: no password in any output or written file, at any verbosity.
+mod secrets;
 /// `lightproof serve`: headers, HEAD, streaming, and no way out of the site.
 mod serve;
 /// Originals: stripping location and serial numbers (checked with exiftool).
