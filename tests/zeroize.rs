@@ -34,6 +34,14 @@ fn marked(len: usize) -> Vec<u8> {
     MARKER.iter().copied().cycle().take(len).collect()
 }
 
+/// Content of several chunks that repeats the marker, and its blob of
+/// `kind` sealed under the test key.
+fn marked_blob(kind: BlobKind) -> (Vec<u8>, Vec<u8>) {
+    let content = marked(3 * CHUNK_LEN + 1000);
+    let sealed = vault::seal_blob(&GALLERY, &BLOB, kind, &blob_key(), &SALT, &content);
+    (content, sealed)
+}
+
 /// Flips a bit in the tag of the last chunk.
 fn damage_last_chunk(sealed: &mut [u8]) {
     *sealed.last_mut().expect("a sealed message is never empty") ^= 1;
@@ -79,15 +87,7 @@ fn failed_decryptions_free_no_plaintext() {
 
 /// Without this control the other scenarios could not fail.
 fn scanner_detects_plaintext_dropped_without_zeroizing() {
-    let content = marked(3 * CHUNK_LEN + 1000);
-    let sealed = vault::seal_blob(
-        &GALLERY,
-        &BLOB,
-        BlobKind::Preview,
-        &blob_key(),
-        &SALT,
-        &content,
-    );
+    let (content, sealed) = marked_blob(BlobKind::Preview);
     let (opened, hits) = scanner::scan(MARKER, || {
         let plaintext = vault::open_blob(&GALLERY, &BLOB, BlobKind::Preview, &blob_key(), &sealed);
         plaintext.map(drop)
@@ -98,15 +98,7 @@ fn scanner_detects_plaintext_dropped_without_zeroizing() {
 }
 
 fn blob_damaged_in_its_last_chunk() {
-    let content = marked(3 * CHUNK_LEN + 1000);
-    let mut sealed = vault::seal_blob(
-        &GALLERY,
-        &BLOB,
-        BlobKind::Thumbnail,
-        &blob_key(),
-        &SALT,
-        &content,
-    );
+    let (content, mut sealed) = marked_blob(BlobKind::Thumbnail);
     damage_last_chunk(&mut sealed);
     let outcome = scanner::scan(MARKER, || {
         vault::open_blob(&GALLERY, &BLOB, BlobKind::Thumbnail, &blob_key(), &sealed)
@@ -128,15 +120,7 @@ fn blob_with_invalid_padding() {
 }
 
 fn pinned_blob_with_the_wrong_hash() {
-    let content = marked(3 * CHUNK_LEN + 1000);
-    let mut sealed = vault::seal_blob(
-        &GALLERY,
-        &BLOB,
-        BlobKind::Preview,
-        &blob_key(),
-        &SALT,
-        &content,
-    );
+    let (content, mut sealed) = marked_blob(BlobKind::Preview);
     let pinned = BlobRef::new(&BLOB, blob_key(), &sealed);
     sealed[chunked::PREFIX_LEN + 10] ^= 1;
     let outcome = scanner::scan(MARKER, || {
