@@ -134,18 +134,25 @@ pub fn is_present(root: &Path, name: &str) -> bool {
     root.join(part_name(name, 0)).is_file() && root.join(part_name(name, last)).is_file()
 }
 
+/// The parts of the offline copy of `name` holding `bytes`, as
+/// (file name, script), in the form [`write`] writes them.
+pub fn parts<'a>(name: &'a str, bytes: &'a [u8]) -> impl Iterator<Item = (String, String)> + 'a {
+    let count = part_count(bytes.len() as u64);
+    let mut pieces = bytes.chunks(PART_BYTES);
+    (0..count).map(move |index| {
+        let piece = pieces.next().unwrap_or_default();
+        (
+            part_name(name, index),
+            encode_part(name, index, count, piece),
+        )
+    })
+}
+
 /// Whether the offline copy of `name` (relative to `root`) holds exactly
 /// `bytes`, in the parts [`write`] would write.
 pub fn is_current(root: &Path, name: &str, bytes: &[u8]) -> bool {
-    let count = part_count(bytes.len() as u64);
-    let mut pieces = bytes
-        .chunks(PART_BYTES)
-        .chain(bytes.is_empty().then_some(&[][..]));
-    (0..count).all(|index| {
-        let piece = pieces.next().unwrap_or_default();
-        let script = encode_part(name, index, count, piece);
-        std::fs::read(root.join(part_name(name, index)))
-            .is_ok_and(|on_disk| on_disk == script.as_bytes())
+    parts(name, bytes).all(|(file, script)| {
+        std::fs::read(root.join(file)).is_ok_and(|on_disk| on_disk == script.as_bytes())
     })
 }
 

@@ -66,18 +66,17 @@ impl RenderSettings {
         // they could be chosen keeps its cache. The pixel limit changes
         // which photos are in: a lower one must not keep a cached photo
         // it now refuses.
-        if self.background != [255, 255, 255] {
+        let default = Self::default();
+        if self.background != default.background {
             let [r, g, b] = self.background;
             text.push_str(&format!("; background {r:02x}{g:02x}{b:02x}"));
         }
-        if self.max_pixels != crate::settings::MAX_PIXELS {
+        if self.max_pixels != default.max_pixels {
             text.push_str(&format!("; max pixels {}", self.max_pixels));
         }
         crate::format::encoding::hex(&Sha256::digest(text.as_bytes()))
     }
-}
 
-impl RenderSettings {
     /// What the decode stage needs, for a photo to be made at least
     /// `min_long_edge` pixels long.
     pub fn decoding(&self, min_long_edge: u32) -> Decoding {

@@ -199,15 +199,8 @@ impl SiteWriter {
 
     /// The offline copy of `name`, staged.
     fn staged_offline_copy(&self, name: &str, bytes: &[u8]) -> Result<Vec<Staged>, WriteError> {
-        let count = offline::part_count(bytes.len() as u64);
-        let mut pieces = bytes.chunks(offline::PART_BYTES);
-        (0..count)
-            .map(|index| {
-                let script =
-                    offline::encode_part(name, index, count, pieces.next().unwrap_or_default());
-                let path = self.out.join(offline::part_name(name, index));
-                Staged::new(&path, script.as_bytes())
-            })
+        offline::parts(name, bytes)
+            .map(|(file, script)| Staged::new(&self.out.join(file), script.as_bytes()))
             .collect()
     }
 
