@@ -47,12 +47,33 @@ say "supply chain: cargo deny (deny.toml)"
 deny=$root/target/tools/bin/cargo-deny
 [[ -x $deny ]] || cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools"
 "$deny" check bans licenses sources
-# The RustSec advisory database is a git repository on github.com.
+# The RustSec advisory database is a git repository on github.com. When it is
+# unreachable, the snapshot in ../shared/advisory-db/ (a git bundle) is cloned
+# into target/advisory-dbs under the folder name cargo-deny gives the live
+# database, and the check runs offline against it, saying how old it is.
+advisory_db=$root/target/advisory-dbs/advisory-db-3157b0e258782691
+deny_advisories=("$deny" check advisories)
 if timeout 20 git ls-remote https://github.com/RustSec/advisory-db HEAD >/dev/null 2>&1; then
-    "$deny" check advisories
+    echo "advisories: the live RustSec database"
 else
-    echo "ADVISORIES NOT CHECKED: github.com (the RustSec advisory database) is unreachable from this machine" >&2
+    bundle=$root/../shared/advisory-db/rustsec-advisory-db.bundle
+    [[ -f $bundle ]] || { echo "ADVISORIES NOT CHECKED: github.com is unreachable and $bundle is missing" >&2; exit 1; }
+    if [[ ! -d $advisory_db/.git ]] || [[ $(git -C "$advisory_db" rev-parse HEAD) != $(git bundle list-heads "$bundle" | awk 'NR==1{print $1}') ]]; then
+        rm -rf "$advisory_db"
+        git -c init.defaultBranch=main clone -q "$bundle" "$advisory_db"
+    fi
+    echo "ADVISORIES CHECKED AGAINST A SNAPSHOT, NOT THE LIVE DATABASE: $(git -C "$advisory_db" log -1 --format='%cs: %s')"
+    deny_advisories=("$deny" --offline check advisories)
 fi
+"${deny_advisories[@]}"
+# Positive control: the same check must fail on a crate with a known advisory.
+control_log=$root/target/advisory-control.log
+if (cd tests/advisory-control && "${deny_advisories[@]}") >"$control_log" 2>&1; then
+    echo "the advisory check passed tests/advisory-control (smallvec 1.6.0): the database is not being read" >&2
+    exit 1
+fi
+grep -q RUSTSEC-2021-0003 "$control_log" || { cat "$control_log" >&2; echo "the advisory control failed for another reason" >&2; exit 1; }
+echo "positive control: the check reports RUSTSEC-2021-0003 on smallvec 1.6.0"
 
 say "benchmark corpus for the fidelity tests"
 # Built once into target/ (about 3 minutes) from Debian's wallpaper packages.
