@@ -142,6 +142,8 @@ pub enum BuildError {
     Site(#[from] SiteError),
     #[error(transparent)]
     Grant(#[from] GrantError),
+    #[error(transparent)]
+    Cache(#[from] crate::cache::CacheError),
     #[error("no photos found in '{0}' (lightproof reads JPEG, PNG, WebP and TIFF files)")]
     NoPhotos(PathBuf),
     #[error("none of the {} photos could be read; the output folder was left as it was", .0.len())]
@@ -235,13 +237,10 @@ pub fn build(
     if options.strict {
         check_every_photo(&jobs, &options.render)?;
     }
+    let cache_dir = crate::cache::resolve_dir(options.cache_dir.as_deref())?;
     let mut writer = SiteWriter::prepare(&options.out, &options.shoot, options.force)?;
     writer.set_offline(options.offline_copies);
-    let mut cache = Cache::open(
-        writer.root(),
-        options.cache_dir.as_deref(),
-        !options.use_cache,
-    );
+    let mut cache = Cache::open(writer.root(), Some(&cache_dir), !options.use_cache)?;
     let sealer = Sealer::new(gallery_id(&mut cache, writer.root()));
     let settings = options.render.fingerprint();
     progress.start(jobs.len() as u64);

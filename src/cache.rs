@@ -12,6 +12,15 @@
 //!
 //! A cached rendition is reused only if its blob is still in the output
 //! folder with the exact length and SHA-256 the manifest pins.
+//!
+//! Because it holds keys and link secrets, a cache is trusted only where no
+//! one else can have written it: without `HOME` and `XDG_CACHE_HOME` there
+//! is no such place by default (the system temp folder is shared), so
+//! lightproof refuses to guess one; and a cache folder or file that belongs
+//! to another user, or that group or others may write, is refused by name.
+//! Going on without a cache was the other choice, but a build without one
+//! gives every key link a new secret (links already sent stop working) and
+//! `picks` and `link` cannot work at all, so a clear refusal serves better.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -82,6 +91,22 @@ pub struct Links {
     pub two_factor: Option<crate::format::Key32>,
 }
 
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheError {
+    #[error("there is no safe place for the build cache: neither HOME nor XDG_CACHE_HOME is set. Set one of them (or pass --cache-dir DIR, a folder of your own); lightproof does not keep gallery keys in a shared folder such as the system temp folder")]
+    NoPrivatePlace,
+    #[error("the build cache '{path}' belongs to another user (uid {owner}), so the keys and link secrets in it cannot be trusted; remove it, or use a cache folder of your own (--cache-dir DIR)")]
+    NotYours { path: PathBuf, owner: u32 },
+    #[error("the build cache '{path}' can be changed by other users (mode {mode:04o}), so the keys and link secrets in it cannot be trusted; check it, then run: chmod go-w '{path}'")]
+    OpenToOthers { path: PathBuf, mode: u32 },
+    #[error("cannot read the build cache '{path}': {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// One gallery's cache file and what it held when the build started.
 pub struct Cache {
     file: PathBuf,
@@ -92,10 +117,19 @@ pub struct Cache {
 impl Cache {
     /// The cache for output folder `site` (canonical path), in `dir` or the
     /// default cache folder. `ignore_previous` starts empty (`--no-cache`).
-    pub fn open(site: &Path, dir: Option<&Path>, ignore_previous: bool) -> Self {
-        let dir = dir.map(Path::to_owned).unwrap_or_else(default_dir);
+    /// Refuses a cache that someone else could have written (see the
+    /// module doc), whether or not `ignore_previous`.
+    pub fn open(
+        site: &Path,
+        dir: Option<&Path>,
+        ignore_previous: bool,
+    ) -> Result<Self, CacheError> {
+        let dir = resolve_dir(dir)?;
         let name = encoding::hex(&Sha256::digest(site.as_os_str().as_encoded_bytes()));
-        let file = dir.join("galleries").join(format!("{}.json", &name[..32]));
+        let galleries = dir.join("galleries");
+        let file = galleries.join(format!("{}.json", &name[..32]));
+        check_private(&galleries)?;
+        check_private(&file)?;
         let previous = if ignore_previous {
             State::default()
         } else {
@@ -105,11 +139,31 @@ impl Cache {
                 .filter(|state| state.format == CACHE_FORMAT)
                 .unwrap_or_default()
         };
-        Self {
+        Ok(Self {
             file,
             previous,
             next: State::default(),
-        }
+        })
+    }
+
+    /// The blob of the manifest with id `id` (base32), from the last build
+    /// of any grant: where it is, its key and its pins.
+    pub fn manifest_blob(&self, id: &str) -> Option<&BlobRef> {
+        self.previous
+            .manifests
+            .values()
+            .map(|cached| &cached.blob)
+            .find(|blob| blob.id == id)
+    }
+
+    /// Gives `grant` new link secrets and saves the cache at once, keeping
+    /// everything else the last build recorded (`link --renew`).
+    pub fn replace_links(self, grant: &str, links: Links) -> Result<PathBuf, std::io::Error> {
+        let mut state = self.previous;
+        state.links.insert(grant.to_owned(), links);
+        let json = serde_json::to_vec(&state).expect("the cache state serializes");
+        write_private(&self.file, &json)?;
+        Ok(self.file)
     }
 
     /// The cached gallery id, if it is the gallery now in the output folder.
@@ -217,13 +271,69 @@ impl Cache {
     }
 }
 
-fn default_dir() -> PathBuf {
+/// The cache folder: `dir` if given, else the default one, checked with
+/// [`check_private`].
+pub fn resolve_dir(dir: Option<&Path>) -> Result<PathBuf, CacheError> {
+    let dir = match dir {
+        Some(dir) => dir.to_owned(),
+        None => default_dir().ok_or(CacheError::NoPrivatePlace)?,
+    };
+    check_private(&dir)?;
+    Ok(dir)
+}
+
+/// `$XDG_CACHE_HOME/lightproof` or `~/.cache/lightproof`; `None` without
+/// either (never a shared folder).
+fn default_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|dir| Path::new(dir).is_absolute())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("lightproof")
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|home| Path::new(home).is_absolute())
+                .map(|home| Path::new(&home).join(".cache"))
+        })?;
+    Some(base.join("lightproof"))
+}
+
+/// Refuses `path` (if it exists) when another user owns it or group or
+/// others may write it. A missing path is fine: it is created private.
+fn check_private(path: &Path) -> Result<(), CacheError> {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(CacheError::Io {
+                path: path.to_owned(),
+                source,
+            })
+        }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.uid() != current_user() {
+            return Err(CacheError::NotYours {
+                path: path.to_owned(),
+                owner: meta.uid(),
+            });
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(CacheError::OpenToOthers {
+                path: path.to_owned(),
+                mode: meta.mode() & 0o7777,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn current_user() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 fn blob_intact(site: &Path, blob: &BlobRef) -> bool {

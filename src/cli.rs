@@ -367,6 +367,17 @@ pub struct LinkArgs {
     #[arg(long, value_name = "NAME")]
     pub grant: Option<String>,
 
+    /// Cut this grant's key link off: give it a new link (printed) and make
+    /// the old one open nothing. Only gallery.bin (and gallery.bin.js)
+    /// change; upload them. A two-factor link needs the grant's password.
+    #[arg(long, value_name = "NAME", conflicts_with = "grant")]
+    pub renew: Option<String>,
+
+    /// With --renew of a two-factor link: read the grant's password from
+    /// the first line of FILE (else LIGHTPROOF_PASSWORD_<NAME>, or the terminal)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, requires = "renew")]
+    pub password_file: Option<PathBuf>,
+
     /// The gallery's address on the web, e.g. https://example.com/smith-wedding/
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,

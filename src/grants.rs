@@ -239,16 +239,36 @@ fn available_albums(shoot: &Shoot) -> Vec<String> {
         .collect()
 }
 
-/// Refuses guessable passwords and those containing the gallery's names.
+/// Refuses guessable passwords and those containing the gallery's names:
+/// the shoot folder's name, the title, the albums and every grant's name.
+/// The photos' file names (at most [`MAX_FILE_WORDS`]) are known to the
+/// estimate as words too.
 fn check_strength(grants: &[Grant], shoot: &Shoot) -> Result<(), GrantError> {
-    let mut names: Vec<&str> = vec![shoot.title.as_str()];
+    let folder = shoot
+        .root
+        .file_name()
+        .map(crate::scan::display_name)
+        .unwrap_or_default();
+    let mut names: Vec<&str> = vec![shoot.title.as_str(), folder.as_str()];
     names.extend(shoot.albums.iter().map(|album| album.name.as_str()));
+    names.extend(
+        grants
+            .iter()
+            .filter(|grant| grant.name != EVERYONE)
+            .map(|grant| grant.name.as_str()),
+    );
+    let files: Vec<String> = shoot
+        .albums
+        .iter()
+        .flat_map(|album| album.photos.iter())
+        .filter_map(|photo| photo.file_stem().map(crate::scan::display_name))
+        .take(MAX_FILE_WORDS)
+        .collect();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
     for grant in grants {
-        let mut known = names.clone();
-        if grant.name != EVERYONE {
-            known.push(&grant.name);
-        }
-        if let Some(why) = crate::passphrase::weakness(grant.password.as_str(), &known) {
+        if let Some(why) =
+            crate::passphrase::weakness_knowing(grant.password.as_str(), &names, &files)
+        {
             return Err(GrantError::WeakPassword {
                 grant: grant.name.clone(),
                 why,
@@ -257,3 +277,7 @@ fn check_strength(grants: &[Grant], shoot: &Shoot) -> Result<(), GrantError> {
     }
     Ok(())
 }
+
+/// File names given to the strength estimate; enough for any shoot a
+/// photographer names by hand, few enough to keep the check instant.
+const MAX_FILE_WORDS: usize = 5_000;

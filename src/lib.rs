@@ -26,6 +26,8 @@ pub mod grants;
 #[cfg(feature = "generator")]
 pub mod hosting;
 #[cfg(feature = "generator")]
+pub mod links;
+#[cfg(feature = "generator")]
 pub mod offline;
 #[cfg(feature = "generator")]
 pub mod original;

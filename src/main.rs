@@ -125,10 +125,38 @@ fn run_link(args: LinkArgs) -> Outcome {
         .site
         .canonicalize()
         .map_err(|e| format!("cannot open '{}': {e}", args.site.display()))?;
-    let cache = lightproof::cache::Cache::open(&site, args.cache_dir.as_deref(), false);
+    if let Some(grant) = &args.renew {
+        return run_renew(&args, &site, grant);
+    }
+    let cache = lightproof::cache::Cache::open(&site, args.cache_dir.as_deref(), false)?;
+    print_links(&args, &site, cache.all_links())
+}
+
+/// `link --renew NAME`: new link secrets for one grant, then its links.
+fn run_renew(args: &LinkArgs, site: &std::path::Path, grant: &str) -> Outcome {
+    let password = || {
+        if grant == lightproof::grants::EVERYONE {
+            password::obtain(args.password_file.as_deref(), Confirm::Once)
+        } else {
+            password::obtain_for_grant(grant, args.password_file.as_deref(), Confirm::Once)
+        }
+    };
+    let links = lightproof::links::renew(site, args.cache_dir.as_deref(), grant, password)?;
+    eprintln!(
+        "lightproof: grant '{grant}' has a new link; upload gallery.bin (and gallery.bin.js, if the folder has it) to your host: from then on the old link opens nothing"
+    );
+    let renewed = std::collections::BTreeMap::from([(grant.to_owned(), links)]);
+    print_links(args, site, &renewed)
+}
+
+fn print_links(
+    args: &LinkArgs,
+    site: &std::path::Path,
+    all: &std::collections::BTreeMap<String, lightproof::cache::Links>,
+) -> Outcome {
     let base = args.url.as_deref().unwrap_or("");
     let mut printed = 0;
-    for (grant, links) in cache.all_links() {
+    for (grant, links) in all {
         if args.grant.as_ref().is_some_and(|wanted| wanted != grant) {
             continue;
         }
@@ -171,22 +199,29 @@ fn run_picks(args: PicksArgs) -> Outcome {
         &args.shoot,
         args.cache_dir.as_deref(),
     )?;
-    let names: Vec<&str> = picks.iter().map(|p| p.file.as_str()).collect();
+    use lightproof::picks::printable;
+    let names: Vec<String> = picks.iter().map(|p| printable(&p.file)).collect();
     println!("{}", names.join(", "));
     eprintln!("lightproof: {} chosen", picks.len());
     for pick in picks.iter().filter(|p| p.note.is_some()) {
         eprintln!(
             "  {} ({}): {}",
-            pick.file,
-            pick.album,
-            pick.note.as_deref().unwrap_or("")
+            printable(&pick.file),
+            printable(&pick.album),
+            printable(pick.note.as_deref().unwrap_or(""))
         );
     }
     if let Some(folder) = &args.copy_to {
         std::fs::create_dir_all(folder)
             .map_err(|e| format!("cannot create '{}': {e}", folder.display()))?;
         for pick in &picks {
-            let target = folder.join(&pick.file);
+            // The name of the file in the shoot, never a name from the
+            // selection's text.
+            let name = pick
+                .source
+                .file_name()
+                .ok_or("a chosen photo has no file name")?;
+            let target = folder.join(name);
             if target.exists() {
                 return Err(format!(
                     "'{}' already exists; nothing was overwritten",

@@ -5,11 +5,20 @@
 //! grant's manifest id and an HMAC tag under that grant's manifest key. The
 //! key comes from this computer's build cache, so a selection from another
 //! gallery, or one edited after it was sent, is refused.
+//!
+//! A valid tag proves only that a holder of that grant wrote the text, and
+//! such a holder is a client, not the photographer: the selection may name
+//! only photos that grant's own manifest lists (decrypted with the key in
+//! the cache), so a one-album client cannot get originals of other albums
+//! copied out. Every name and note is client text: [`printable`] escapes
+//! the characters that could drive a terminal or reorder what it shows.
 
 use std::path::{Path, PathBuf};
 
-use crate::cache::Cache;
-use crate::format::{encoding, vault, Id};
+use crate::cache::{Cache, CacheError};
+use crate::format::header::Header;
+use crate::format::manifest::Manifest;
+use crate::format::{encoding, vault, BlobKind, Id, HEADER_FILE};
 use crate::scan::{scan_shoot, ScanError};
 
 /// One chosen photo.
@@ -38,8 +47,46 @@ pub enum PicksError {
     Tampered(PathBuf),
     #[error(transparent)]
     Scan(#[from] ScanError),
-    #[error("'{file}' in album '{album}' is in the selection but not in the shoot folder")]
+    #[error("'{}' in album '{}' is in the selection but not in the shoot folder", printable(.file), printable(.album))]
     MissingSource { file: String, album: String },
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error("the gallery in '{0}' is damaged or was rebuilt elsewhere: the manifest of the grant that made this selection cannot be read with the key this computer's build cache holds (run `lightproof verify`)")]
+    GrantManifest(PathBuf),
+    #[error("the selection '{path}' names '{}' in album '{}', which the grant that made it does not show; nothing was copied (a client can only choose among the photos of its own grant)", printable(.file), printable(.album))]
+    NotInGrant {
+        path: PathBuf,
+        file: String,
+        album: String,
+    },
+}
+
+/// `text` with every character that is not plain printable text written
+/// as `\u{…}`: C0 and C1 controls, DEL, bidirectional overrides and
+/// isolates, and other invisible format characters. A backslash is
+/// doubled, so the escaped form cannot be mistaken for the original.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if is_unsafe_for_terminal(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Controls, and the format characters that change how a line reads
+/// (U+202E turns `gpj.exe` around) or hide text.
+fn is_unsafe_for_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}' | '\u{e0000}'..='\u{e007f}')
 }
 
 /// Checks `selection` against the gallery built into `site` and finds each
@@ -60,7 +107,7 @@ pub fn read_picks(
         path: site.to_owned(),
         source,
     })?;
-    let cache = Cache::open(&site, cache_dir, false);
+    let cache = Cache::open(&site, cache_dir, false)?;
     if cache.gallery_id(Some(&parsed.gallery)).is_none() {
         return Err(PicksError::OtherGallery(selection.to_owned(), site));
     }
@@ -74,7 +121,48 @@ pub fn read_picks(
     )) {
         return Err(PicksError::Tampered(selection.to_owned()));
     }
+    let manifest = grant_manifest(&cache, &parsed.manifest, &site)?;
+    check_in_grant(&parsed.photos, &manifest, selection)?;
     locate(parsed.photos, shoot)
+}
+
+/// The manifest of the grant that signed the selection, decrypted from the
+/// site with the key and pins the build cache recorded.
+fn grant_manifest(cache: &Cache, id: &str, site: &Path) -> Result<Manifest, PicksError> {
+    let damaged = || PicksError::GrantManifest(site.to_owned());
+    let blob = cache.manifest_blob(id).ok_or_else(damaged)?;
+    let header = std::fs::read(site.join(HEADER_FILE))
+        .ok()
+        .and_then(|bytes| Header::parse(&bytes).ok())
+        .ok_or_else(damaged)?;
+    let ciphertext = std::fs::read(site.join(blob.path())).map_err(|_| damaged())?;
+    let mut json =
+        vault::open_pinned_blob(&header.gallery_id, blob, BlobKind::Manifest, &ciphertext)
+            .map_err(|_| damaged())?;
+    let manifest = Manifest::parse(&json, &header.gallery_id).map_err(|_| damaged());
+    zeroize::Zeroize::zeroize(&mut json);
+    manifest
+}
+
+/// Every (file, album) pair of the selection must be a photo of `manifest`.
+fn check_in_grant(
+    photos: &[(String, String, Option<String>)],
+    manifest: &Manifest,
+    selection: &Path,
+) -> Result<(), PicksError> {
+    let listed = |file: &str, album: &str| {
+        manifest
+            .photos()
+            .any(|(a, p)| p.file == file && a.name == album)
+    };
+    match photos.iter().find(|(file, album, _)| !listed(file, album)) {
+        None => Ok(()),
+        Some((file, album, _)) => Err(PicksError::NotInGrant {
+            path: selection.to_owned(),
+            file: file.clone(),
+            album: album.clone(),
+        }),
+    }
 }
 
 /// A selection's text split into what its tag covers and its footer. The

@@ -99,6 +99,32 @@ impl SiteWriter {
         Ok(writer)
     }
 
+    /// An existing gallery folder, opened only to replace its header
+    /// (`link --renew`). Its header keeps an offline copy if it has one.
+    pub fn existing(out: &Path) -> Result<Self, WriteError> {
+        let out = out.canonicalize().map_err(io_error(out))?;
+        if !is_site(&out) {
+            return Err(WriteError::NotASite(out));
+        }
+        let offline = offline::is_present(&out, HEADER_FILE);
+        Ok(Self { out, offline })
+    }
+
+    /// Replaces `gallery.bin` (and `gallery.bin.js`, if the site has
+    /// offline copies) in the order of the switch in [`SiteWriter::finish`],
+    /// and nothing else.
+    pub fn replace_header(&self, header: &[u8]) -> Result<(), WriteError> {
+        let mut staged = vec![Staged::new(&self.out.join(HEADER_FILE), header)?];
+        if self.offline {
+            staged.extend(self.staged_offline_copy(HEADER_FILE, header)?);
+        }
+        self.withdraw_offline_header()?;
+        for file in staged {
+            file.commit()?;
+        }
+        sync_dir(&self.out)
+    }
+
     pub fn root(&self) -> &Path {
         &self.out
     }

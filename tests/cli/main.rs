@@ -3,6 +3,8 @@
 
 /// Building: output layout, guards, password sources, scanning.
 mod build;
+/// The build cache is trusted only where no one else can have written it.
+mod cache;
 /// Crash safety: builds killed at random moments leave a whole gallery.
 mod crash;
 /// Delivery: offline copies for file://, `--web-only`, single-file bundles.
@@ -25,16 +27,22 @@ mod incremental;
 mod init;
 /// Leak test: nothing from the shoot appears in any output file.
 mod leaks;
+/// `link --renew`: a new key link, the old one cut off, nothing else changed.
+mod links;
 /// Originals: download grants, streamed encryption, verify.
 mod originals;
 /// Pack: reproducible zips, and verify on a zip without unpacking.
 mod pack;
+/// Picks: a selection names only its grant's photos; client text is escaped.
+mod picks;
 /// Scripting: --json and --quiet, exit codes, completions, man pages, progress bars.
 mod scripting;
 /// Secrets: no password in any output or written file, at any verbosity.
 mod secrets;
 /// `lightproof serve`: headers, HEAD, streaming, and no way out of the site.
 mod serve;
+/// The strength check: keyboard layouts, famous phrases, the shoot's names.
+mod strength;
 /// Originals: stripping location and serial numbers (checked with exiftool).
 mod strip;
 /// Tamper tests: verify and the viewer core fail closed.

@@ -174,7 +174,18 @@ fn selections() -> Vec<Seed> {
         encoding::base32(&MANIFEST_ID),
         encoding::hex(&tag),
     );
-    vec![seed("selection", "two-photos", text.into_bytes())]
+    let hostile = "Selection from Wedding: 2 photos\n\n../../etc/passwd\n    album: Cere\u{202e}mony\n    note: \u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{7f}\n\\..\\boot.ini\n    album: \u{0}\n";
+    let hostile_tag = vault::selection_tag(&Key32::from_bytes(MANIFEST_KEY), hostile.as_bytes());
+    let hostile = format!(
+        "{hostile}--\nlightproof-selection 1 gallery={} manifest={} tag={}\n",
+        encoding::hex(&GALLERY),
+        encoding::base32(&MANIFEST_ID),
+        encoding::hex(&hostile_tag),
+    );
+    vec![
+        seed("selection", "two-photos", text.into_bytes()),
+        seed("selection", "hostile-names", hostile.into_bytes()),
+    ]
 }
 
 /// A small packed site written by `lightproof pack`.

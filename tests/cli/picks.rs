@@ -1,0 +1,147 @@
+//! `lightproof picks`: a selection signed by a grant names only that
+//! grant's photos, and nothing a client wrote reaches the terminal raw.
+//! Selections are made as the viewer makes them (`selectionText` in
+//! viewer.js): the body, then a footer with the HMAC tag under the grant's
+//! manifest key, which the client holds.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lightproof::format::{encoding, vault};
+
+use crate::util::*;
+
+const CLIENT: &str = "orchid tandem ferry, all albums";
+const FAMILY: &str = "pebble cobalt sonnet, one album";
+
+/// A copy of the sample shoot with an all-albums grant and a grant that
+/// shows only "Ceremony", and its site.
+fn two_grant_site() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    copy_dir(&sample_shoot(), &shoot);
+    fs::write(
+        shoot.join("lightproof.toml"),
+        "[[grant]]\nname = \"client\"\n\n[[grant]]\nname = \"family\"\nalbums = [\"Ceremony\"]\n",
+    )
+    .unwrap();
+    let site = dir.path().join("site");
+    let output = run(
+        lightproof(&["build", path_str(&shoot), "--out", path_str(&site)])
+            .arg("--quiet")
+            .env_remove("LIGHTPROOF_PASSWORD")
+            .env("LIGHTPROOF_PASSWORD_CLIENT", CLIENT)
+            .env("LIGHTPROOF_PASSWORD_FAMILY", FAMILY),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    (dir, shoot, site)
+}
+
+/// A selection of `photos` (file, album, note) signed with the grant of
+/// `password`, exactly as the viewer signs it.
+fn signed_selection(site: &Path, password: &str, photos: &[(&str, &str, &str)]) -> String {
+    let (header, _, _, manifest_key) = open_grant(site, password);
+    let slot = vault::unlock_with_password(&header, password.as_bytes()).unwrap();
+    let mut body = format!("Selection from shoot: {} photos\n\n", photos.len());
+    for (file, album, note) in photos {
+        body.push_str(&format!("{file}\n    album: {album}\n"));
+        if !note.is_empty() {
+            body.push_str(&format!("    note: {note}\n"));
+        }
+    }
+    let tag = vault::selection_tag(&manifest_key, body.as_bytes());
+    format!(
+        "{body}--\nlightproof-selection 1 gallery={} manifest={} tag={}\n",
+        encoding::hex(&header.gallery_id),
+        encoding::base32(&slot.manifest_id),
+        encoding::hex(&tag),
+    )
+}
+
+fn picks(selection: &Path, shoot: &Path, site: &Path, copy_to: &Path) -> std::process::Output {
+    run(lightproof(&[
+        "picks",
+        path_str(selection),
+        "--shoot",
+        path_str(shoot),
+        "--site",
+        path_str(site),
+        "--copy-to",
+        path_str(copy_to),
+    ]))
+}
+
+#[test]
+fn a_one_album_grant_cannot_pick_photos_of_other_albums() {
+    let (dir, shoot, site) = two_grant_site();
+    let selection = dir.path().join("selection.txt");
+    let copied = dir.path().join("picked");
+    // Properly signed by the "family" grant, but naming a photo of
+    // "Mountains" (which only "client" shows) next to one of its own.
+    let forged = signed_selection(
+        &site,
+        FAMILY,
+        &[
+            ("IMG_0201.jpg", "Ceremony", ""),
+            ("DSC03301.jpg", "Mountains", ""),
+        ],
+    );
+    fs::write(&selection, forged).unwrap();
+    let output = picks(&selection, &shoot, &site, &copied);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let log = stderr(&output);
+    assert!(
+        log.contains("'DSC03301.jpg' in album 'Mountains', which the grant that made it does not show; nothing was copied"),
+        "{log}"
+    );
+    assert!(output.stdout.is_empty());
+    let copied_files = fs::read_dir(&copied).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(copied_files, 0, "nothing is copied");
+
+    // The same names, moved to the grant's own album, are not a way round.
+    let moved = signed_selection(&site, FAMILY, &[("DSC03301.jpg", "Ceremony", "")]);
+    fs::write(&selection, moved).unwrap();
+    let output = picks(&selection, &shoot, &site, &copied);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(fs::read_dir(&copied).map(|d| d.count()).unwrap_or(0), 0);
+
+    // The grant that shows "Mountains" may pick it.
+    let allowed = signed_selection(&site, CLIENT, &[("DSC03301.jpg", "Mountains", "")]);
+    fs::write(&selection, allowed).unwrap();
+    let output = picks(&selection, &shoot, &site, &copied);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        fs::read(copied.join("DSC03301.jpg")).unwrap(),
+        fs::read(shoot.join("Mountains/DSC03301.jpg")).unwrap()
+    );
+}
+
+#[test]
+fn notes_with_terminal_escapes_are_shown_escaped() {
+    let (dir, shoot, site) = two_grant_site();
+    let selection = dir.path().join("selection.txt");
+    let hostile =
+        "crop \u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[31mtighter\u{9b}1m \u{202e}gpj.exe\u{7f}";
+    let text = signed_selection(&site, FAMILY, &[("IMG_0201.jpg", "Ceremony", hostile)]);
+    fs::write(&selection, text).unwrap();
+    let output = picks(&selection, &shoot, &site, &dir.path().join("picked"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let raw = text
+            .chars()
+            .find(|c| (c.is_control() && *c != '\n') || *c == '\u{202e}');
+        assert_eq!(raw, None, "{stream} holds a raw control: {text:?}");
+    }
+    let log = stderr(&output);
+    assert!(
+        log.contains(
+            r"crop \u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[31mtighter\u{9b}1m \u{202e}gpj.exe\u{7f}"
+        ),
+        "{log}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "IMG_0201.jpg"
+    );
+}
