@@ -7,7 +7,9 @@
 //! each blob) in base64 inside a `<script type="application/x-lightproof"
 //! data-file="…">` element, which the browser never executes. The blobs are
 //! the same ciphertext as in the folder; the bundle is made from a built
-//! site and needs no password.
+//! site and needs no password. Like the script and the style, the module is
+//! the one built into this binary, never the site's copy, which anyone who
+//! could write to the folder may have replaced.
 
 use std::fs;
 use std::io::Write;
@@ -70,7 +72,7 @@ pub fn write_bundle(site: &Path, out: &Path) -> Result<BundleReport, BundleError
     let (head, tail) = page
         .split_once(FILES_MARKER)
         .ok_or(BundleError::NotInlinable("page"))?;
-    let payload: u64 = files.iter().map(|f| embedded_len(f.len)).sum();
+    let payload: u64 = files.iter().map(|f| embedded_len(f.len())).sum();
     let bytes = (head.len() + tail.len()) as u64 + payload;
     if bytes > MAX_BYTES {
         return Err(BundleError::TooLarge(bytes));
@@ -82,7 +84,7 @@ pub fn write_bundle(site: &Path, out: &Path) -> Result<BundleReport, BundleError
         }
         file.write_all(tail.as_bytes())
     })?;
-    let folder_bytes = files.iter().map(|f| f.len).sum::<u64>()
+    let folder_bytes = files.iter().map(SiteFile::len).sum::<u64>()
         + (site::render_index()?.len() + script.len() + style.len()) as u64;
     Ok(BundleReport {
         path: out.to_owned(),
@@ -134,17 +136,37 @@ fn inlinable<'a>(
 struct SiteFile {
     /// Site-relative, as the viewer asks for it.
     name: String,
-    path: PathBuf,
-    len: u64,
+    bytes: Bytes,
 }
 
-/// The module, the header and every blob, in a stable order.
+/// Where a bundled file's bytes come from.
+enum Bytes {
+    /// Built into this binary.
+    BuiltIn(&'static [u8]),
+    /// A file of the site, of this length.
+    Site { path: PathBuf, len: u64 },
+}
+
+impl SiteFile {
+    fn len(&self) -> u64 {
+        match &self.bytes {
+            Bytes::BuiltIn(bytes) => bytes.len() as u64,
+            Bytes::Site { len, .. } => *len,
+        }
+    }
+}
+
+/// The module (built in), the header and every blob, in a stable order.
 fn site_files(site: &Path) -> Result<Vec<SiteFile>, BundleError> {
     let read_error = |path: &Path| {
         let path = path.to_owned();
         move |source| BundleError::Read { path, source }
     };
-    let mut names = vec![site::WASM_FILE.to_owned(), HEADER_FILE.to_owned()];
+    let module = SiteFile {
+        name: site::WASM_FILE.to_owned(),
+        bytes: Bytes::BuiltIn(site::WASM),
+    };
+    let mut names = vec![HEADER_FILE.to_owned()];
     let blob_dir = site.join(BLOB_DIR);
     let mut blobs = Vec::new();
     for entry in fs::read_dir(&blob_dir).map_err(read_error(&blob_dir))? {
@@ -156,14 +178,15 @@ fn site_files(site: &Path) -> Result<Vec<SiteFile>, BundleError> {
     }
     blobs.sort();
     names.extend(blobs);
-    names
-        .into_iter()
-        .map(|name| {
-            let path = site.join(&name);
-            let len = fs::metadata(&path).map_err(read_error(&path))?.len();
-            Ok(SiteFile { name, path, len })
+    let from_site = names.into_iter().map(|name| {
+        let path = site.join(&name);
+        let len = fs::metadata(&path).map_err(read_error(&path))?.len();
+        Ok(SiteFile {
+            name,
+            bytes: Bytes::Site { path, len },
         })
-        .collect()
+    });
+    std::iter::once(Ok(module)).chain(from_site).collect()
 }
 
 const OPEN: &str = "<script type=\"application/x-lightproof\" data-file=\"";
@@ -181,7 +204,10 @@ fn write_embedded(out: &mut dyn Write, entry: &SiteFile) -> std::io::Result<()> 
     // Whole pieces of 3 MiB (a multiple of 3 bytes), so the base64 of the
     // pieces joins up without padding but at the very end.
     const PIECE: u64 = 3 << 20;
-    let mut file = fs::File::open(&entry.path)?;
+    let mut file: Box<dyn Read> = match &entry.bytes {
+        Bytes::BuiltIn(bytes) => Box::new(*bytes),
+        Bytes::Site { path, .. } => Box::new(fs::File::open(path)?),
+    };
     let mut piece = Vec::with_capacity(PIECE as usize);
     loop {
         piece.clear();

@@ -257,7 +257,7 @@ fn decode_jpeg_scaled_or_not(
 }
 
 /// What the decode stage uses from EXIF.
-struct ExifFacts {
+pub struct ExifFacts {
     orientation: Orientation,
     caption: Option<String>,
     /// A camera set to Adobe RGB without embedding a profile: ColorSpace
@@ -266,14 +266,25 @@ struct ExifFacts {
 }
 
 /// Orientation, caption and colour hint from EXIF; defaults when absent or
-/// unreadable.
-fn read_exif(bytes: &[u8]) -> ExifFacts {
-    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
-        return ExifFacts {
-            orientation: Orientation::NoTransforms,
-            caption: None,
-            adobe_rgb: false,
-        };
+/// unreadable. A broken field or IFD does not lose the others: EXIF as
+/// common libraries write it (piexif leaves no next-IFD offset after its
+/// Exif and GPS IFDs; editors drop a thumbnail but keep its link) is read
+/// as far as it goes, as ImageMagick, Pillow and browsers do.
+/// Public for the fuzz target: `bytes` are a whole photo file.
+pub fn read_exif(bytes: &[u8]) -> ExifFacts {
+    let read = exif::Reader::new()
+        .continue_on_error(true)
+        .read_from_container(&mut Cursor::new(bytes));
+    let exif = match read {
+        Ok(exif) => exif,
+        Err(exif::Error::PartialResult(partial)) => partial.into_inner().0,
+        Err(_) => {
+            return ExifFacts {
+                orientation: Orientation::NoTransforms,
+                caption: None,
+                adobe_rgb: false,
+            }
+        }
     };
     let orientation = exif
         .get_field(exif::Tag::Orientation, exif::In::PRIMARY)

@@ -12,25 +12,48 @@
 //! `/`, `\`, `:` or NUL (403); not empty, as in the listing `/b/`, not a
 //! dotfile and not `_headers` (404); and only if the canonical path of the
 //! file, symlinks resolved, is inside the canonical site folder (403).
-//! Folders are never listed (404); `/` is `index.html`.
+//! Folders are never listed (404); `/` is `index.html`. Only regular
+//! files are served: a FIFO or a device in the folder is never opened (404).
+//!
+//! Only this computer's names for the server are answered: a request whose
+//! `Host` is not `127.0.0.1`, `localhost` or `[::1]` with the bound port gets
+//! a 421 (a web page that re-points its own domain at 127.0.0.1, "DNS
+//! rebinding", cannot read the gallery through the visitor's browser); one
+//! without `Host` gets a 400.
+//!
+//! A slow client cannot hold a connection: a request head must arrive whole
+//! within [`HEAD_DEADLINE`] of the moment the server starts waiting for it,
+//! and a response must be sent within [`RESPONSE_DEADLINE`] plus its length
+//! at [`MIN_RATE`], however slowly the bytes trickle. When all
+//! [`MAX_CONNECTIONS`] are taken, a new connection closes the one that has
+//! waited longest for a request head (an idle keep-alive connection, or a
+//! client still sending one); only when every connection is busy sending a
+//! response does it get a 503.
 
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::hosting;
 
-/// Connections served at once; more get a 503. Browsers open about six.
+/// Connections served at once. Browsers open about six.
 pub const MAX_CONNECTIONS: usize = 64;
 /// Request line and headers together.
 const MAX_HEAD: u64 = 16 * 1024;
-/// An idle keep-alive connection (or a stalled client) is closed after this.
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// A request head must arrive whole within this of the connection opening
+/// (or of the previous response on it): an idle keep-alive connection, or a
+/// client trickling its head, is closed then. Browsers send a head at once.
+pub const HEAD_DEADLINE: Duration = Duration::from_secs(10);
+/// A response must be sent within this, plus its length at [`MIN_RATE`].
+pub const RESPONSE_DEADLINE: Duration = Duration::from_secs(10);
+/// Bytes per second: far below any local connection.
+pub const MIN_RATE: u64 = 1 << 20;
+/// How long a new connection waits for the one it closed to give back its slot.
+const EVICTION_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -66,14 +89,20 @@ impl Server {
 
     /// `http://127.0.0.1:PORT/`.
     pub fn url(&self) -> String {
-        let port = self.listener.local_addr().map_or(0, |a| a.port());
-        format!("http://127.0.0.1:{port}/")
+        format!("http://127.0.0.1:{}/", self.port())
+    }
+
+    fn port(&self) -> u16 {
+        self.listener.local_addr().map_or(0, |a| a.port())
     }
 
     /// Serves until the process ends; `log` gets one line per request.
     pub fn run(self, log: fn(&str)) -> io::Result<()> {
-        let root = Arc::new(self.root);
-        let active = Arc::new(AtomicUsize::new(0));
+        let site = Arc::new(Site {
+            port: self.port(),
+            root: self.root,
+        });
+        let slots = Arc::new(Slots::default());
         for stream in self.listener.incoming() {
             let mut stream = match stream {
                 Ok(stream) => stream,
@@ -83,50 +112,185 @@ impl Server {
                     continue;
                 }
             };
-            let slot = Slot::take(&active);
-            if slot.is_none() {
+            let Some(slot) = Slots::take(&slots) else {
+                let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
                 let _ = write_error(&mut stream, 503, false, false);
                 continue;
-            }
-            let root = Arc::clone(&root);
+            };
+            let site = Arc::clone(&site);
             std::thread::spawn(move || {
-                let _slot = slot;
-                let _ = serve_connection(stream, &root, log);
+                let _ = serve_connection(stream, &site, &slot, log);
             });
         }
         Ok(())
     }
 }
 
+/// What every connection needs to know about the server.
+struct Site {
+    /// The canonical site folder.
+    root: PathBuf,
+    /// The port bound, which a request's `Host` must name.
+    port: u16,
+}
+
+/// The connections being served, and those of them waiting for a request
+/// head, which a new connection may close when all slots are taken.
+#[derive(Default)]
+struct Slots {
+    state: Mutex<SlotState>,
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct SlotState {
+    active: usize,
+    next_id: u64,
+    waiting: Vec<Waiting>,
+}
+
+/// A connection waiting for a request head since `since`.
+struct Waiting {
+    id: u64,
+    since: Instant,
+    stream: TcpStream,
+}
+
+impl Slots {
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A slot for a new connection; when all are taken, the connection that
+    /// has waited longest for a request head is closed to make room.
+    /// `None` when every connection is busy answering a request.
+    fn take(slots: &Arc<Self>) -> Option<Slot> {
+        let mut state = slots.lock();
+        if state.active >= MAX_CONNECTIONS {
+            let oldest = (0..state.waiting.len()).min_by_key(|&i| state.waiting[i].since)?;
+            let evicted = state.waiting.swap_remove(oldest);
+            // Its read returns at once, its thread ends and gives the slot back.
+            let _ = evicted.stream.shutdown(Shutdown::Both);
+            state = slots
+                .freed
+                .wait_timeout_while(state, EVICTION_WAIT, |s| s.active >= MAX_CONNECTIONS)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            if state.active >= MAX_CONNECTIONS {
+                return None;
+            }
+        }
+        state.active += 1;
+        state.next_id += 1;
+        Some(Slot {
+            slots: Arc::clone(slots),
+            id: state.next_id,
+        })
+    }
+}
+
 /// One of the [`MAX_CONNECTIONS`], given back when dropped (even on panic).
-struct Slot(Arc<AtomicUsize>);
+struct Slot {
+    slots: Arc<Slots>,
+    id: u64,
+}
 
 impl Slot {
-    fn take(active: &Arc<AtomicUsize>) -> Option<Self> {
-        let slot = Slot(Arc::clone(active));
-        (active.fetch_add(1, Ordering::SeqCst) < MAX_CONNECTIONS).then_some(slot)
+    /// The connection starts waiting for a request head: it may be closed
+    /// to make room for a new one.
+    fn waiting(&self, stream: &TcpStream) {
+        let Ok(stream) = stream.try_clone() else {
+            return;
+        };
+        self.slots.lock().waiting.push(Waiting {
+            id: self.id,
+            since: Instant::now(),
+            stream,
+        });
+    }
+
+    /// The head has arrived: the connection is busy until its response is
+    /// sent. `false` if it was closed to make room in the meantime.
+    fn busy(&self) -> bool {
+        let mut state = self.slots.lock();
+        let before = state.waiting.len();
+        state.waiting.retain(|w| w.id != self.id);
+        state.waiting.len() < before
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        let mut state = self.slots.lock();
+        state.waiting.retain(|w| w.id != self.id);
+        state.active -= 1;
+        drop(state);
+        self.slots.freed.notify_all();
+    }
+}
+
+/// A connection whose reads and writes fail once `deadline` has passed,
+/// however slowly the bytes come and go: each read or write may wait only
+/// for what is left.
+struct Deadlined {
+    stream: TcpStream,
+    deadline: Instant,
+}
+
+impl Deadlined {
+    fn new(stream: TcpStream) -> Self {
+        Self {
+            stream,
+            deadline: Instant::now(),
+        }
+    }
+
+    fn time_left(&self) -> io::Result<Duration> {
+        self.deadline
+            .checked_duration_since(Instant::now())
+            .filter(|left| !left.is_zero())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "past the deadline"))
+    }
+}
+
+impl Read for Deadlined {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.set_read_timeout(Some(self.time_left()?))?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for Deadlined {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.time_left()?))?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
     }
 }
 
 struct Request {
     method: String,
     target: String,
+    /// The `Host` header; `None` when absent.
+    host: Option<String>,
     keep_alive: bool,
 }
 
-fn serve_connection(stream: TcpStream, root: &Path, log: fn(&str)) -> io::Result<()> {
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut out = stream;
+fn serve_connection(stream: TcpStream, site: &Site, slot: &Slot, log: fn(&str)) -> io::Result<()> {
+    let mut reader = BufReader::new(Deadlined::new(stream.try_clone()?));
+    let mut out = Deadlined::new(stream);
     loop {
-        let request = match read_request(&mut reader)? {
+        slot.waiting(&out.stream);
+        reader.get_mut().deadline = Instant::now() + HEAD_DEADLINE;
+        let head = read_request(&mut reader);
+        if !slot.busy() {
+            return Ok(());
+        }
+        out.deadline = Instant::now() + RESPONSE_DEADLINE;
+        let request = match head? {
             None => return Ok(()),
             Some(Ok(request)) => request,
             Some(Err(status)) => {
@@ -134,7 +298,16 @@ fn serve_connection(stream: TcpStream, root: &Path, log: fn(&str)) -> io::Result
                 return write_error(&mut out, status, false, false);
             }
         };
-        let (status, bytes) = respond(&mut out, root, &request)?;
+        if let Some((status, reason)) = refused_host(request.host.as_deref(), site.port) {
+            log(&format!(
+                "lightproof: {status} {} {} (Host {})",
+                printable(&request.method),
+                printable(&request.target),
+                printable(request.host.as_deref().unwrap_or("missing"))
+            ));
+            return write_refusal(&mut out, status, &reason, false);
+        }
+        let (status, bytes) = respond(&mut out, &site.root, &request)?;
         log(&format!(
             "lightproof: {status} {} {} ({bytes} bytes)",
             printable(&request.method),
@@ -189,6 +362,7 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Result<Request, 
         return Ok(Some(Err(505)));
     }
     let mut keep_alive = version == "HTTP/1.1";
+    let mut host = None;
     loop {
         let line = match next_line(reader)? {
             Line::Full(line) => line,
@@ -204,6 +378,12 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Result<Request, 
             return Ok(Some(Err(400)));
         };
         let (name, value) = (name.trim(), value.trim().to_ascii_lowercase());
+        if name.eq_ignore_ascii_case("host") {
+            if host.is_some() {
+                return Ok(Some(Err(400)));
+            }
+            host = Some(value.clone());
+        }
         if name.eq_ignore_ascii_case("connection") && value.contains("close") {
             keep_alive = false;
         }
@@ -215,23 +395,44 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Result<Request, 
     Ok(Some(Ok(Request {
         method: method.to_owned(),
         target: target.to_owned(),
+        host,
         keep_alive,
     })))
 }
 
+/// The status and reason for a request whose `Host` is not this server as
+/// this computer names it; `None` when it is.
+fn refused_host(host: Option<&str>, port: u16) -> Option<(u16, String)> {
+    let Some(host) = host else {
+        return Some((400, "a Host header is required".to_owned()));
+    };
+    let (name, given_port) = match host.rsplit_once(':') {
+        Some((name, given)) if !host.ends_with(']') => (name, given.parse::<u16>().ok()),
+        _ => (host, Some(80)),
+    };
+    let local = ["127.0.0.1", "localhost", "[::1]"].contains(&name);
+    if local && given_port == Some(port) {
+        return None;
+    }
+    Some((
+        421,
+        format!(
+            "this preview server answers only to http://127.0.0.1:{port}/, http://localhost:{port}/ \
+or http://[::1]:{port}/, not to the name this request used"
+        ),
+    ))
+}
+
 /// Answers one request; returns the status and the body bytes sent.
-fn respond(out: &mut TcpStream, root: &Path, request: &Request) -> io::Result<(u16, u64)> {
+fn respond(out: &mut Deadlined, root: &Path, request: &Request) -> io::Result<(u16, u64)> {
     let head_only = match request.method.as_str() {
         "GET" => false,
         "HEAD" => true,
         _ => return write_error(out, 405, false, request.keep_alive).map(|()| (405, 0)),
     };
     let opened = resolve(root, &request.target).and_then(|(path, site_path)| {
-        let file = File::open(path).map_err(|_| 404u16)?;
-        match file.metadata() {
-            Ok(meta) if meta.is_file() => Ok((file, meta.len(), site_path)),
-            _ => Err(404),
-        }
+        let (file, length) = open_regular_file(&path).ok_or(404u16)?;
+        Ok((file, length, site_path))
     });
     let (file, length, site_path) = match opened {
         Ok(opened) => opened,
@@ -248,6 +449,7 @@ fn respond(out: &mut TcpStream, root: &Path, request: &Request) -> io::Result<(u
     if head_only {
         return Ok((200, 0));
     }
+    out.deadline += Duration::from_secs(length / MIN_RATE);
     let sent = io::copy(&mut file.take(length), out)?;
     if sent != length {
         // The file shrank while being sent: the length promised is a lie
@@ -255,6 +457,23 @@ fn respond(out: &mut TcpStream, root: &Path, request: &Request) -> io::Result<(u
         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "file shrank"));
     }
     Ok((200, sent))
+}
+
+/// `path` opened for reading, with its length, if it is a regular file. A
+/// FIFO or a device is never opened (opening a FIFO waits for a writer):
+/// the type is checked before opening, and again on what was opened, which
+/// is opened without waiting in case it was swapped in between.
+fn open_regular_file(path: &Path) -> Option<(File, u64)> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    meta.is_file().then(|| (file, meta.len()))
 }
 
 fn connection(keep_alive: bool) -> &'static str {
@@ -265,23 +484,44 @@ fn connection(keep_alive: bool) -> &'static str {
     }
 }
 
-fn write_error(
-    out: &mut TcpStream,
-    status: u16,
-    head_only: bool,
-    keep_alive: bool,
-) -> io::Result<()> {
-    let reason = match status {
+fn status_text(status: u16) -> &'static str {
+    match status {
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        421 => "Misdirected Request",
         431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
         505 => "HTTP Version Not Supported",
         _ => "Error",
-    };
-    let body = format!("{status} {reason}\n");
+    }
+}
+
+fn write_error(
+    out: &mut impl Write,
+    status: u16,
+    head_only: bool,
+    keep_alive: bool,
+) -> io::Result<()> {
+    let body = format!("{status} {}\n", status_text(status));
+    write_body(out, status, &body, head_only, keep_alive)
+}
+
+/// An error whose body says why, in a sentence.
+fn write_refusal(out: &mut impl Write, status: u16, why: &str, keep_alive: bool) -> io::Result<()> {
+    let body = format!("{status} {}: {why}\n", status_text(status));
+    write_body(out, status, &body, false, keep_alive)
+}
+
+fn write_body(
+    out: &mut impl Write,
+    status: u16,
+    body: &str,
+    head_only: bool,
+    keep_alive: bool,
+) -> io::Result<()> {
+    let reason = status_text(status);
     let mut head = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-cache\r\n",
         body.len()
@@ -294,7 +534,7 @@ fn write_error(
     }
     head.push_str(connection(keep_alive));
     if !head_only {
-        head.push_str(&body);
+        head.push_str(body);
     }
     out.write_all(head.as_bytes())
 }
@@ -477,6 +717,30 @@ mod tests {
         let mut long = b"GET / HTTP/1.1\r\nX: ".to_vec();
         long.extend(std::iter::repeat_n(b'a', MAX_HEAD as usize));
         assert_eq!(parse(&long).unwrap().err(), Some(431));
+    }
+
+    #[test]
+    fn only_this_computers_names_with_the_port_are_answered() {
+        for host in ["127.0.0.1:8000", "localhost:8000", "[::1]:8000"] {
+            assert_eq!(refused_host(Some(host), 8000), None, "{host}");
+        }
+        assert_eq!(refused_host(Some("localhost"), 80), None);
+        for host in [
+            "localhost",
+            "[::1]",
+            "127.0.0.1:8001",
+            "rebind.example:8000",
+            "127.0.0.1.nip.io:8000",
+            "localhost:8000:8000",
+            "[::1]:x",
+        ] {
+            assert_eq!(
+                refused_host(Some(host), 8000).map(|r| r.0),
+                Some(421),
+                "{host}"
+            );
+        }
+        assert_eq!(refused_host(None, 8000).map(|r| r.0), Some(400));
     }
 
     #[test]

@@ -25,8 +25,9 @@ say "system packages"
 # firefox-esr: the second browser of the delivery tests (driven by puppeteer-core).
 # nginx: the hosting test runs docs/hosting/nginx.conf in a real nginx.
 # g++: libfuzzer-sys builds libFuzzer for the fuzzing stage.
+# python3-piexif: an independent EXIF writer for the orientation tests (fidelity.rs).
 packages=(cmake nasm chromium firefox-esr rustc-web cargo-web rust-web-src lld-19 binaryen python3
-          imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx g++)
+          imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx g++ python3-piexif)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

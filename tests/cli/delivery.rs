@@ -223,6 +223,40 @@ fn a_bundle_holds_every_file_and_allows_only_its_own_inline_code() {
 }
 
 #[test]
+fn a_bundle_carries_the_built_in_viewer_module_not_the_sites_copy() {
+    let (_dir, site) = copy_of_sample_site();
+    // Someone who could write to the folder swapped the module (a valid
+    // wasm header, so nothing about it looks broken at a glance).
+    let trojan = b"\0asm\x01\0\0\0 a module that sends the password elsewhere".to_vec();
+    std::fs::write(site.join("viewer.wasm"), &trojan).unwrap();
+    let bundle = site.parent().unwrap().join("proofs.html");
+    let output = run(&mut lightproof(&[
+        "bundle",
+        path_str(&site),
+        "-o",
+        path_str(&bundle),
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let files = bundled_files(&std::fs::read_to_string(&bundle).unwrap());
+    let modules: Vec<&Vec<u8>> = files
+        .iter()
+        .filter(|(name, _)| name == "viewer.wasm")
+        .map(|(_, bytes)| bytes)
+        .collect();
+    let genuine = std::fs::read(repo().join("themes/default/static/viewer.wasm")).unwrap();
+    assert_eq!(modules.len(), 1, "one module");
+    assert!(
+        modules[0] == &genuine,
+        "the bundle carries the genuine module"
+    );
+    assert_eq!(
+        std::fs::read(site.join("viewer.wasm")).unwrap(),
+        trojan,
+        "the site is left as it was"
+    );
+}
+
+#[test]
 fn a_large_bundle_warns_that_it_is_too_big_for_email() {
     let (_dir, site) = copy_of_sample_site();
     let filler: Vec<u8> = (0..45_000_000u32)

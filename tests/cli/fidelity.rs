@@ -192,6 +192,116 @@ fn all_eight_exif_orientations_match_imagemagick() {
     }
 }
 
+/// A Python 3 that has piexif (tests/run-all.sh installs Debian's
+/// python3-piexif).
+fn python_with_piexif() -> &'static str {
+    ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|python| {
+            Command::new(python)
+                .args(["-c", "import piexif"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("no python3 with piexif: install python3-piexif (tests/run-all.sh does)")
+}
+
+/// Captions of a site's photos, by file name.
+fn captions(site: &Path) -> BTreeMap<String, Option<String>> {
+    let (_, manifest, _, _) = open_grant(site, PASSWORD);
+    manifest
+        .photos()
+        .map(|(_, photo)| (photo.file.clone(), photo.caption.clone()))
+        .collect()
+}
+
+/// Which quarter of `image` is red: (right, bottom).
+fn red_quarter(image: &RgbImage) -> Option<(bool, bool)> {
+    let (width, height) = image.dimensions();
+    [(false, false), (true, false), (false, true), (true, true)]
+        .into_iter()
+        .find(|&(right, bottom)| {
+            let x = if right { width * 3 / 4 } else { width / 4 };
+            let y = if bottom { height * 3 / 4 } else { height / 4 };
+            let [r, _, b] = patch(image, x, y, 6);
+            r > 180.0 && b < 80.0
+        })
+}
+
+#[test]
+fn exif_that_other_tools_read_past_faults_in_is_read_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    fs::create_dir(&shoot).unwrap();
+    // 120×80, the top-left quarter red and the rest blue.
+    let base = dir.path().join("base.jpg");
+    tool(
+        MAGICK,
+        &[
+            "-size",
+            "120x80",
+            "xc:blue",
+            "-fill",
+            "red",
+            "-draw",
+            "rectangle 0,0 59,39",
+            "-quality",
+            "95",
+            path_str(&base),
+        ],
+    );
+    let script = repo().join("tests/cli/exif/piexif_photos.py");
+    tool(
+        python_with_piexif(),
+        &[path_str(&script), path_str(&base), path_str(&shoot)],
+    );
+    let mut expected = BTreeMap::new();
+    for entry in fs::read_dir(&shoot).unwrap() {
+        let path = entry.unwrap().path();
+        let reference = dir.path().join("reference.png");
+        tool(
+            MAGICK,
+            &[path_str(&path), "-auto-orient", path_str(&reference)],
+        );
+        let reference = load(&reference);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let quarter = red_quarter(&reference).unwrap_or_else(|| panic!("{name}: no red quarter"));
+        expected.insert(name, (reference.dimensions(), quarter));
+    }
+    assert_eq!(
+        expected.len(),
+        2 * 5 * 8,
+        "both byte orders, five cases, eight orientations"
+    );
+    assert!(
+        expected.values().any(|(size, _)| *size == (80, 120)),
+        "ImageMagick turns some upright"
+    );
+    let built = build_and_open(&shoot, &[]);
+    let captions = captions(&shoot.with_file_name("shoot-site"));
+    let mut wrong = Vec::new();
+    for (name, (size, quarter)) in &expected {
+        let (_, preview) = &built[name];
+        let got = (preview.dimensions(), red_quarter(preview));
+        if got != (*size, Some(*quarter)) {
+            wrong.push(format!(
+                "{name}: {got:?}, ImageMagick {:?}",
+                (size, quarter)
+            ));
+        }
+        if captions[name].as_deref() != Some("Bride and groom") {
+            wrong.push(format!("{name}: caption {:?}", captions[name]));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} photos differ:\n{}",
+        wrong.len(),
+        expected.len(),
+        wrong.join("\n")
+    );
+}
+
 /// An ICC v2 display profile with matrix/TRC tags (D50 PCS): `colorants`
 /// are the red, green and blue columns, `gamma` the tone curve of all three.
 fn icc_profile(colorants: [[f64; 3]; 3], gamma: f64) -> Vec<u8> {

@@ -1,5 +1,6 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -225,7 +226,10 @@ fn serve_prints_its_url_and_sends_each_file_with_its_headers() {
     // Several requests on one keep-alive connection.
     let pipelined = send(
         &server.addr,
-        "HEAD /robots.txt HTTP/1.1\r\n\r\nGET /robots.txt HTTP/1.1\r\nConnection: close\r\n\r\n",
+        &format!(
+            "HEAD /robots.txt HTTP/1.1\r\nHost: {0}\r\n\r\nGET /robots.txt HTTP/1.1\r\nHost: {0}\r\nConnection: close\r\n\r\n",
+            server.addr
+        ),
     );
     assert_eq!(pipelined.status, 200);
     assert!(String::from_utf8_lossy(&pipelined.body).ends_with("Disallow: /\n"));
@@ -344,4 +348,183 @@ fn serve_refuses_a_folder_that_is_not_a_gallery() {
         stderr(&output)
     );
     assert!(output.stdout.is_empty());
+}
+
+/// Sends `raw` and reads the response until the server closes the
+/// connection; `None` if it has not within `limit`.
+fn send_within(addr: &str, raw: &str, limit: Duration) -> Option<Response> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let (addr, raw) = (addr.to_owned(), raw.to_owned());
+    std::thread::spawn(move || {
+        let _ = sender.send(send(&addr, &raw));
+    });
+    receiver.recv_timeout(limit).ok()
+}
+
+fn get_within(addr: &str, target: &str, limit: Duration) -> Option<Response> {
+    send_within(
+        addr,
+        &format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        limit,
+    )
+}
+
+/// A client that sends a request head one byte at a time, forever.
+struct Trickler(TcpStream);
+
+impl Trickler {
+    fn connect(addr: &str) -> Self {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .write_all(format!("GET /robots.txt HTTP/1.1\r\nHost: {addr}\r\nX-Slow: ").as_bytes())
+            .unwrap();
+        Self(stream)
+    }
+
+    /// One more byte; `false` once the server has closed the connection.
+    fn trickle(&mut self) -> bool {
+        if self.0.write_all(b"a").is_err() {
+            return false;
+        }
+        self.0.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        let open =
+            matches!(self.0.read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+        self.0.set_nonblocking(false).unwrap();
+        open
+    }
+}
+
+#[test]
+fn serve_cuts_off_slow_clients_and_serves_others_meanwhile() {
+    let server = Serve::start(sample_site(), &["--quiet"]);
+    let max = lightproof::serve::MAX_CONNECTIONS;
+    // More tricklers than there are connection slots, still sending.
+    let mut tricklers: Vec<Trickler> = (0..max + 6)
+        .map(|_| Trickler::connect(&server.addr))
+        .collect();
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(250));
+        tricklers.iter_mut().for_each(|t| {
+            t.trickle();
+        });
+    }
+    let started = std::time::Instant::now();
+    let response = get_within(&server.addr, "/robots.txt", Duration::from_secs(5))
+        .expect("a normal request is answered while tricklers hold the connections");
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(tricklers);
+
+    // A client that never finishes its head is cut off at the deadline,
+    // however steadily it trickles.
+    let deadline = lightproof::serve::HEAD_DEADLINE;
+    let mut trickler = Trickler::connect(&server.addr);
+    let started = std::time::Instant::now();
+    while trickler.trickle() {
+        assert!(
+            started.elapsed() < deadline + Duration::from_secs(5),
+            "a trickling client still connected after {:?}",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        started.elapsed() >= deadline - Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn serve_never_opens_a_fifo_or_serves_one() {
+    let (_dir, site) = copy_of_sample_site();
+    let fifo = site.join("b/zzzzzzzzzzzzzzzzzzzzzzzzzz");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success(), "mkfifo");
+    let server = Serve::start(&site, &["--quiet"]);
+    // Opening a FIFO waits for a writer: each request would hold a slot.
+    for attempt in 0..lightproof::serve::MAX_CONNECTIONS + 6 {
+        let response = get_within(
+            &server.addr,
+            "/b/zzzzzzzzzzzzzzzzzzzzzzzzzz",
+            Duration::from_secs(5),
+        )
+        .unwrap_or_else(|| panic!("request {attempt} for the FIFO got no answer"));
+        assert_eq!(response.status, 404, "request {attempt}");
+    }
+    let response = get_within(&server.addr, "/robots.txt", Duration::from_secs(5))
+        .expect("the server still answers");
+    assert_eq!(response.status, 200);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "left as it was"
+    );
+}
+
+#[test]
+fn serve_answers_only_to_its_own_names() {
+    let server = Serve::start(sample_site(), &[]);
+    let port = server.addr.rsplit_once(':').unwrap().1.to_owned();
+    let ask = |host: &str| {
+        send(
+            &server.addr,
+            &format!("GET /gallery.bin HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    // A page that re-points its domain at 127.0.0.1 (DNS rebinding) sends
+    // its own name as Host.
+    for host in [
+        format!("rebind.example:{port}"),
+        "rebind.example".to_owned(),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("localhost.rebind.example:{port}"),
+        "127.0.0.1:1".to_owned(),
+        "localhost".to_owned(),
+        format!("0.0.0.0:{port}"),
+    ] {
+        let response = ask(&host);
+        assert_eq!(response.status, 421, "Host: {host}");
+        let body = String::from_utf8_lossy(&response.body);
+        assert!(
+            body.contains(&format!("answers only to http://127.0.0.1:{port}/")),
+            "{body}"
+        );
+    }
+    let missing = send(
+        &server.addr,
+        "GET /gallery.bin HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(missing.status, 400);
+    let twice = send(
+        &server.addr,
+        &format!(
+            "GET /gallery.bin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: rebind.example\r\n\r\n"
+        ),
+    );
+    assert_eq!(twice.status, 400);
+    let gallery = std::fs::read(sample_site().join("gallery.bin")).unwrap();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let response = ask(&host);
+        assert_eq!(response.status, 200, "Host: {host}");
+        assert_eq!(response.body, gallery);
+    }
+    server.wait_for_stderr("lightproof: 421 GET /gallery.bin (Host rebind.example:");
 }

@@ -18,7 +18,7 @@ shift || true
 # two chunks and one byte, a whole viewer session) with room to grow.
 all_targets=(
   header:4096 slots:512 manifest:16384 sealed_manifest:16384 blob:40960
-  unpad:4096 viewer:32768 offline_part:4096 selection:4096 zip_site:16384
+  unpad:4096 viewer:32768 offline_part:4096 selection:4096 zip_site:16384 exif:4096
 )
 selected=("$@")
 
