@@ -113,6 +113,11 @@ async function submit(p, password) {
   await p.waitFor(() => window.lightproofViewer.state !== 'unlocking'
     && (!document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== ''));
 }
+// Page.goto waits for a viewer that is ready; here its first load may fail.
+async function visit(p, url) {
+  await p.page.goto(url);
+  await p.waitFor(() => window.lightproofViewer !== undefined);
+}
 const opened = (p) => p.evaluate(() => !document.getElementById('gallery').hidden);
 
 for (const kind of BROWSERS) {
@@ -136,7 +141,7 @@ for (const kind of BROWSERS) {
     test('a script in front of viewer.wasm.js cannot hand over its own module', async () => {
       const p = await browser.newPage({ init: `(${WATCH_MODULES})(${JSON.stringify(MARKER)})` });
       try {
-        await p.goto(copies.module);
+        await visit(p, copies.module);
         await submit(p, PASSWORD);
         assert.equal(await p.evaluate(() => window.__forgedModuleRan), false, 'the forged module never ran');
         assert.equal(await opened(p), false);
@@ -149,7 +154,7 @@ for (const kind of BROWSERS) {
     test('a script that fakes document.currentScript cannot deliver a forged header', async () => {
       const p = await browser.newPage();
       try {
-        await p.goto(copies.header);
+        await visit(p, copies.header);
         // Its first run made the first load fail; the password loads again.
         await p.waitFor(() => document.getElementById('unlock-error').textContent !== '');
         await submit(p, PASSWORD);
