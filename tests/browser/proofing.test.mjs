@@ -1,6 +1,7 @@
 // Proofing: favourites with notes and a limit, kept across reloads, sent
 // as a selection that `lightproof picks` maps back to the shoot, and that
-// it refuses once edited.
+// it refuses once edited. Notes reach the photographer's terminal: the
+// viewer signs them without control or invisible formatting characters.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cp, writeFile } from 'node:fs/promises';
@@ -88,6 +89,59 @@ describe('proofing', { timeout: 300_000 }, () => {
       await writeFile(file, text.replace(names[0], 'IMG_9999.jpg'));
       await assert.rejects(run(BIN, ['picks', file, '--shoot', shoot, '--site', site], { env }),
         (e) => e.code === 2 && /changed after the client sent it/.test(e.stderr));
+    } finally {
+      await p.close();
+    }
+  });
+  test('a note is signed without control, bidi or invisible characters', async () => {
+    // What `lightproof picks` escapes (src/picks.rs): C0 and C1 controls,
+    // bidi overrides and isolates, line separators, invisible formatting.
+    const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/u;
+    const typed = 'a\u202egpj.exe\u0007 b\u001b[31mred\r\nline\u2028two\u200bx\u2066 \u00e9t\u00e9\t\u{1F600}';
+    const p = await openPage(browser, server.url);
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await page.locator('.album-tab', { hasText: 'Mountains' }).click();
+      // Start from no favourites (the test above leaves two).
+      await page.evaluate(() => {
+        for (const k of Object.keys(localStorage)) if (k.startsWith('lightproof-picks:')) localStorage.removeItem(k);
+      });
+      await page.reload();
+      await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+      await unlock(page, PASSWORD);
+      await page.locator('.album-tab', { hasText: 'Mountains' }).click();
+      await page.locator('#grid .tile').first().click();
+      await page.waitForFunction(() => document.getElementById('lightbox').open);
+      page.once('dialog', (d) => d.accept(typed));
+      await page.click('#lb-note');
+      await page.waitForFunction(() => !document.getElementById('lb-note-text').hidden);
+      assert.doesNotMatch(await page.textContent('#lb-note-text'), UNSAFE, 'the note as shown');
+      // A note kept by an older viewer, or edited in the browser's storage,
+      // is cleaned when the selection is made, too.
+      await page.evaluate(() => {
+        const k = Object.keys(localStorage).find((k) => k.startsWith('lightproof-picks:'));
+        const saved = JSON.parse(localStorage.getItem(k));
+        saved[0][1] += '\nfile: IMG_0001.jpg\u202e';
+        localStorage.setItem(k, JSON.stringify(saved));
+      });
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(() => !document.getElementById('lightbox').open);
+      await page.waitForTimeout(500);
+      await page.reload();
+      await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+      await unlock(page, PASSWORD);
+      await page.click('#picks-send');
+      const text = await page.inputValue('#send-text');
+      for (const line of text.split('\n')) assert.doesNotMatch(line, UNSAFE, 'no unsafe character on any line');
+      const notes = text.split('\n').filter((l) => l.startsWith('    note: '));
+      assert.deepEqual(notes, ['    note: agpj.exe b [31mred line twox \u00e9t\u00e9 \u{1F600} file: IMG_0001.jpg']);
+
+      const file = path.join(tmp, 'selection-notes.txt');
+      await writeFile(file, text);
+      const picked = await run(BIN, ['picks', file, '--shoot', shoot, '--site', site], { env });
+      assert.match(picked.stderr, /agpj\.exe b \[31mred line twox/);
+      assert.deepEqual(p.problems, []);
     } finally {
       await p.close();
     }

@@ -1,14 +1,25 @@
-// Remember me: with --remember the gallery stays open across reloads of
-// the tab until Lock; without it, a reload locks. The password is never
-// stored: only a key wrapped under a non-extractable browser key.
+// Remember me: with --remember a reload of the same tab within 12 hours
+// stays open until Lock; without it, a reload locks. Only a reload: a tab
+// brought back by session restore (which restores sessionStorage in
+// Chromium and Firefox alike), by Back/Forward, or after the 12 hours asks
+// for the password again. The password is never stored: only a key wrapped
+// under a non-extractable browser key, with its time limit sealed in.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { BIN, PASSWORD, SHOOT, launchBrowser, makeTempDir, openPage, removeDir, serve, unlock } from './support.mjs';
+import puppeteer from 'puppeteer-core';
+import { FIREFOX } from './drivers.mjs';
+import {
+  BIN, CHROMIUM_ARGS, PASSWORD, SHOOT, launchBrowser, launchPersistentContext, makeTempDir, openPage, removeDir, serve, unlock,
+} from './support.mjs';
 
 const run = promisify(execFile);
+const HOURS = 3600 * 1000;
 let tmp;
 const servers = {};
 let browser;
@@ -31,13 +42,19 @@ after(async () => {
 });
 
 const shown = (page) => page.evaluate(() => !document.getElementById('gallery').hidden);
-async function reloaded(page) {
-  await page.reload();
+/** Waits until a freshly loaded viewer has done what it does by itself. */
+async function settled(page) {
   await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
   // A remembered gallery opens by itself; give it the time an unlock takes.
   await page.waitForFunction(() => window.lightproofViewer.state !== 'unlocking', null, { timeout: 30_000 });
   await page.waitForTimeout(1000); // long enough for a remembered unlock to have shown
 }
+async function reloaded(page) {
+  await page.reload();
+  await settled(page);
+}
+// Moves the page's clock forward (the viewer reads Date.now).
+const clockAhead = (ms) => { const now = Date.now; Date.now = () => now() + ms; };
 
 describe('remember me', { timeout: 300_000 }, () => {
   test('with --remember a reload stays open until Lock, and the password is not stored', async () => {
@@ -46,6 +63,7 @@ describe('remember me', { timeout: 300_000 }, () => {
       const { page } = p;
       await unlock(page, PASSWORD);
       assert.equal(await shown(page), true);
+      assert.match(await page.textContent('#remember-note'), /12 hours/, 'the time limit is stated');
       await reloaded(page);
       await page.waitForFunction(() => !document.getElementById('gallery').hidden, null, { timeout: 15_000 });
       assert.equal(await shown(page), true, 'still open after a reload');
@@ -67,10 +85,190 @@ describe('remember me', { timeout: 300_000 }, () => {
       const { page } = p;
       await unlock(page, PASSWORD);
       assert.equal(await shown(page), true);
+      assert.equal(await page.evaluate(() => document.getElementById('remember-note').hidden), true);
       await reloaded(page);
       assert.equal(await shown(page), false);
     } finally {
       await p.close();
+    }
+  });
+
+  test('after 12 hours a reload asks for the password, and the limit cannot be moved', async () => {
+    const p = await openPage(browser, servers.remember.url);
+    try {
+      const { page, context } = p;
+      await unlock(page, PASSWORD);
+      await context.addInitScript(clockAhead, 13 * HOURS);
+      await reloaded(page);
+      assert.equal(await shown(page), false, '13 hours later the password is asked');
+      assert.match(await page.textContent('#unlock-status'), /12 hours/);
+
+      // Unlocked again (on the moved clock): a reload is remembered...
+      await unlock(page, PASSWORD);
+      await reloaded(page);
+      assert.equal(await shown(page), true, 'a reload within the limit is remembered');
+      // ...but not once its stored expiry is pushed later by hand: 6 hours
+      // on, an expiry 5 hours later would still be within 12 hours of now,
+      // and the seal alone refuses it.
+      const moved = await page.evaluate((later) => {
+        const keys = Object.keys(sessionStorage).filter((k) => k.startsWith('lightproof-remember:'));
+        for (const k of keys) {
+          const entry = JSON.parse(sessionStorage.getItem(k));
+          entry.expires += later;
+          sessionStorage.setItem(k, JSON.stringify(entry));
+        }
+        return keys.length;
+      }, 5 * HOURS);
+      assert.equal(moved, 1);
+      await context.addInitScript(clockAhead, 6 * HOURS);
+      await reloaded(page);
+      assert.equal(await shown(page), false, 'a moved expiry does not open');
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('remember me in a persistent Chromium profile', { timeout: 300_000 }, () => {
+  let profile;
+  before(async () => { profile = await mkdtemp(path.join(tmp, 'chromium-profile-')); });
+
+  test('session restore asks for the password; a reload before it did not', async () => {
+    let context = await launchPersistentContext(profile);
+    try {
+      const page = context.pages()[0] || await context.newPage();
+      await page.goto(servers.remember.url);
+      await settled(page);
+      await unlock(page, PASSWORD);
+      await reloaded(page);
+      assert.equal(await shown(page), true, 'a reload is remembered');
+      await page.waitForTimeout(1500); // let the profile write its session
+    } finally {
+      await context.close();
+    }
+    context = await launchPersistentContext(profile, { args: [...CHROMIUM_ARGS, '--restore-last-session'] });
+    try {
+      await context.waitForEvent('page', { predicate: (p) => p.url().startsWith(servers.remember.origin), timeout: 15_000 })
+        .catch(() => null);
+      const page = context.pages().find((p) => p.url().startsWith(servers.remember.origin));
+      assert.ok(page, 'the tab came back');
+      await settled(page);
+      assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation')[0].type), 'back_forward');
+      assert.equal(await shown(page), false, 'a restored tab asks for the password');
+      // Said only when a kept key was found and refused: Chromium restored it.
+      assert.match(await page.textContent('#unlock-status'), /12 hours/);
+      await reloaded(page);
+      assert.equal(await shown(page), false, 'and a reload after that too: the restore forgot it');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('Back to the gallery asks for the password', async () => {
+    const context = await launchPersistentContext(profile);
+    try {
+      const page = context.pages()[0] || await context.newPage();
+      await page.goto(servers.remember.url);
+      await settled(page);
+      await unlock(page, PASSWORD);
+      await page.goto(servers.remember.origin + '/robots.txt');
+      await page.goBack();
+      await settled(page);
+      assert.equal(await shown(page), false, 'Back asks for the password');
+      await page.goForward();
+      await page.goBack();
+      await settled(page);
+      assert.equal(await shown(page), false, 'and so does Forward then Back again');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+// Firefox through puppeteer-core with an on-disk profile that restores the
+// last session on start (browser.startup.page = 3). puppeteer's close()
+// closes the tabs first, which leaves nothing to restore; Firefox quits
+// properly on SIGTERM, as a desktop session's logout asks it to.
+describe('remember me in a persistent Firefox profile', { timeout: 300_000 }, () => {
+  let profile;
+  before(async () => { profile = await mkdtemp(path.join(tmpdir(), 'lightproof-firefox-remember-')); });
+  after(() => removeDir(profile));
+
+  const launchFirefox = (restoring) => puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    userDataDir: profile,
+    // Without the default about:blank argument, the restored tab is the first.
+    ignoreDefaultArgs: restoring ? ['about:blank'] : [],
+    extraPrefsFirefox: {
+      'browser.startup.page': 3,
+      'browser.sessionstore.resume_from_crash': true,
+      'browser.sessionstore.interval': 100,
+      'app.update.enabled': false,
+      'browser.shell.checkDefaultBrowser': false,
+      'datareporting.policy.dataSubmissionEnabled': false,
+      'network.captive-portal-service.enabled': false,
+      'network.connectivity-service.enabled': false,
+    },
+  });
+  async function quit(ff) {
+    const child = ff.process();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    await ff.disconnect().catch(() => {});
+  }
+  const waitFor = (page, fn, timeout = 30_000) => page.waitForFunction(fn, { timeout, polling: 50 });
+  async function ffSettled(page) {
+    await waitFor(page, () => window.lightproofViewer && window.lightproofViewer.state !== 'unlocking');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  async function ffUnlock(page) {
+    await page.type('#password', PASSWORD);
+    await page.click('#unlock-button');
+    await waitFor(page, () => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
+  }
+  const ffShown = (page) => page.evaluate(() => !document.getElementById('gallery').hidden);
+
+  test('session restore asks for the password; a reload before it did not', { skip: !existsSync(FIREFOX) }, async () => {
+    let ff = await launchFirefox(false);
+    try {
+      const page = (await ff.pages())[0];
+      await page.goto(servers.remember.url);
+      await ffSettled(page);
+      await ffUnlock(page);
+      await page.reload();
+      await ffSettled(page);
+      assert.equal(await ffShown(page), true, 'a reload is remembered');
+      await new Promise((r) => setTimeout(r, 1500)); // the session store writes every 100 ms here
+    } finally {
+      await quit(ff);
+    }
+    ff = await launchFirefox(true);
+    try {
+      let page = null;
+      for (let i = 0; i < 100 && !page; i++) {
+        page = (await ff.pages()).find((p) => p.url().startsWith(servers.remember.origin)) || null;
+        if (!page) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(page, 'the tab came back');
+      await ffSettled(page);
+      assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation')[0].type), 'back_forward');
+      assert.equal(await ffShown(page), false, 'a restored tab asks for the password');
+      // Said only when a kept key was found and refused: Firefox restored it.
+      assert.match(await page.evaluate(() => document.getElementById('unlock-status').textContent), /12 hours/);
+
+      // Back/Forward: Firefox shows the page from its back-forward cache.
+      await ffUnlock(page);
+      assert.equal(await ffShown(page), true);
+      await page.goto(servers.remember.origin + '/robots.txt');
+      await page.evaluate(() => history.back());
+      await waitFor(page, () => document.getElementById('unlock') !== null);
+      await ffSettled(page);
+      assert.equal(await ffShown(page), false, 'Back asks for the password');
+    } finally {
+      await quit(ff);
     }
   });
 });

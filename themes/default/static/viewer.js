@@ -75,7 +75,7 @@
     lbDownload: $('lb-download'), downloadOpen: $('download-open'), dl: $('download-dialog'),
     dlAll: $('download-all'), dlPicks: $('download-picks'), dlAlbum: $('download-album'),
     dlNote: $('download-note'), dlProgress: $('download-progress'), dlStatus: $('download-status'),
-    dlCancel: $('download-cancel'), dlClose: $('download-close'),
+    dlCancel: $('download-cancel'), dlClose: $('download-close'), rememberNote: $('remember-note'),
   };
 
   // -------------------------------------------------------------- blob URLs
@@ -203,33 +203,48 @@
   }
 
   const partFile = (name, index) => (index === 0 ? name + '.js' : name + '.' + index + '.js');
-  const loading = new Map(); // part file -> what its script handed over
-  // Called by each offline copy; only the script loaded for that very part
-  // is heard.
+  // Offline parts are scripts, and a copy on a disk can be written to by
+  // anyone who holds it: a script planted in front of a genuine part runs
+  // with this page's powers (only `lightproof verify` can tell). What the
+  // viewer controls is whose bytes it takes: a part counts only when its
+  // one call comes from the very <script> element inserted for it, as the
+  // browser reports it through the `currentScript` getter taken before any
+  // part ran (a script can redefine `document.currentScript`, not this
+  // copy). A second call from that script makes the part damaged.
+  const nativeCurrentScript = Object.getOwnPropertyDescriptor(Document.prototype, 'currentScript').get;
+  const nativeApply = Reflect.apply;
+  const awaited = []; // { script, name, index, calls, part } of the parts being loaded
+  function awaitedPart(script) {
+    for (let i = 0; i < awaited.length; i++) if (awaited[i].script === script) return awaited[i];
+    return null;
+  }
   Object.defineProperty(window, 'lightproofPart', {
     value(name, index, count, data) {
-      const file = partFile(String(name), index);
-      const entry = loading.get(file);
-      const script = document.currentScript;
-      if (!entry || !script || script.getAttribute('src') !== file) return;
-      if (!Number.isInteger(count) || index >= count || typeof data !== 'string') return;
-      entry.part = { count, data };
+      const entry = awaitedPart(nativeApply(nativeCurrentScript, document, []));
+      if (!entry) return;
+      entry.calls += 1;
+      const valid = entry.calls === 1 && name === entry.name && index === entry.index &&
+        Number.isInteger(count) && index < count && typeof data === 'string';
+      entry.part = valid ? { count, data } : null;
     },
   });
   function loadPart(name, index) {
     return new Promise((resolve, reject) => {
-      const file = partFile(name, index);
-      const entry = { part: null };
       const script = document.createElement('script');
-      const done = () => { loading.delete(file); script.remove(); };
-      loading.set(file, entry);
+      const entry = { script, name, index, calls: 0, part: null };
+      const done = () => {
+        const at = awaited.indexOf(entry);
+        if (at >= 0) awaited.splice(at, 1);
+        script.remove();
+      };
+      awaited.push(entry);
       script.onload = () => {
         done();
-        if (!entry.part) { reject(lpError(5)); return; }
+        if (!entry.part || entry.calls !== 1) { reject(lpError(5)); return; }
         resolve({ count: entry.part.count, bytes: fromBase64(entry.part.data) });
       };
       script.onerror = () => { done(); reject(lpError('missing')); };
-      script.src = file;
+      script.src = partFile(name, index);
       document.head.append(script);
     });
   }
@@ -399,16 +414,25 @@
 
   // ----------------------------------------------------------- remember me
   // When the photographer allowed it (`--remember`), the password's derived
-  // key (never the password) is kept for this tab's session: encrypted with
-  // a non-extractable AES-GCM key that lives in IndexedDB, the ciphertext
-  // in sessionStorage. Closing the tab loses the ciphertext; Lock deletes
-  // both.
+  // key (never the password) is kept so that a reload of the same tab, for
+  // REMEMBER_HOURS after the password was typed, opens the gallery again.
+  // It is sealed (AES-GCM, its expiry as associated data) under a
+  // non-extractable key that lives in IndexedDB under a random id per tab;
+  // the id, the expiry and the sealed key are in sessionStorage.
+  // Browsers restore sessionStorage with the tab when they reopen a session
+  // (Chromium and Firefox alike), so it is used only when this page load is
+  // a reload: a restored tab, Back and Forward load as 'back_forward'. Any
+  // other load, an expired or altered seal, and Lock forget it.
+  const REMEMBER_HOURS = 12;
+  const REMEMBER_MS = REMEMBER_HOURS * 3600 * 1000;
+  MESSAGES.forgotten = `Enter the password again: a gallery stays open only when this tab is reloaded, for ${REMEMBER_HOURS} hours.`;
   let rememberCandidate = null;
   function forgetRememberCandidate() {
     if (rememberCandidate) rememberCandidate.fill(0);
     rememberCandidate = null;
   }
   const rememberSlot = () => 'lightproof-remember:' + galleryId;
+  const sealContext = (entry) => new TextEncoder().encode(`lightproof remember 1 ${galleryId} ${entry.id} ${entry.expires}`);
   function keyStore(mode, action) {
     return new Promise((resolve, reject) => {
       const open = indexedDB.open('lightproof', 1);
@@ -422,32 +446,94 @@
       };
     });
   }
+  const isReload = () => {
+    const nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
+    return Boolean(nav && nav.type === 'reload');
+  };
+  function storedEntry() {
+    try {
+      const entry = JSON.parse(sessionStorage.getItem(rememberSlot()) || 'null');
+      const ok = entry && typeof entry.id === 'string' && /^[0-9a-f]{32}$/.test(entry.id) &&
+        Number.isSafeInteger(entry.expires) && typeof entry.sealed === 'string';
+      return ok ? entry : null;
+    } catch (e) { return null; }
+  }
   async function remember(bits) {
     try {
+      forgetRemembered();
       const subtle = crypto.subtle;
+      const id = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+      const entry = { id, expires: Date.now() + REMEMBER_MS, sealed: '' };
       const key = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-      await keyStore('readwrite', (s) => s.put(key, galleryId));
+      await keyStore('readwrite', (s) => s.put({ key, expires: entry.expires }, id));
       const iv = crypto.getRandomValues(new Uint8Array(12));
-      const sealed = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv }, key, bits));
-      sessionStorage.setItem(rememberSlot(), btoa(String.fromCharCode(...concat(iv, sealed))));
+      const sealed = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: sealContext(entry) }, key, bits));
+      entry.sealed = btoa(String.fromCharCode(...concat(iv, sealed)));
+      sessionStorage.setItem(rememberSlot(), JSON.stringify(entry));
+      showRememberNote(entry.expires);
     } catch (e) { /* no storage: simply not remembered */ }
   }
+  // The remembered key, if this load may use it; else forgets what is kept
+  // and says why on the lock screen.
   async function recall() {
+    sweepExpiredKeys();
+    const entry = storedEntry();
+    if (!entry) {
+      forgetRemembered(); // nothing, or something this viewer did not write
+      return null;
+    }
+    const now = Date.now();
+    if (!isReload() || now >= entry.expires || entry.expires > now + REMEMBER_MS) {
+      forgetRemembered();
+      setStatus(MESSAGES.forgotten);
+      return null;
+    }
     try {
-      const stored = sessionStorage.getItem(rememberSlot());
-      if (!stored) return null;
-      const key = await keyStore('readonly', (s) => s.get(galleryId));
-      if (!key) return null;
-      const bytes = Uint8Array.from(atob(stored), (c) => c.charCodeAt(0));
-      return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(0, 12) }, key, bytes.slice(12)));
+      const record = await keyStore('readonly', (s) => s.get(entry.id));
+      if (!record || !record.key) throw lpError(5);
+      const bytes = Uint8Array.from(atob(entry.sealed), (c) => c.charCodeAt(0));
+      const bits = new Uint8Array(await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: bytes.slice(0, 12), additionalData: sealContext(entry) }, record.key, bytes.slice(12)));
+      rememberedUntil = entry.expires;
+      return bits;
     } catch (e) {
       forgetRemembered();
+      setStatus(MESSAGES.forgotten);
       return null;
     }
   }
+  let rememberedUntil = 0;
   function forgetRemembered() {
-    try { sessionStorage.removeItem(rememberSlot()); } catch (e) { /* nothing kept */ }
-    if (galleryId) keyStore('readwrite', (s) => s.delete(galleryId)).catch(() => {});
+    let entry = null;
+    try {
+      entry = storedEntry();
+      sessionStorage.removeItem(rememberSlot());
+    } catch (e) { /* nothing kept */ }
+    if (entry) keyStore('readwrite', (s) => s.delete(entry.id)).catch(() => {});
+    rememberedUntil = 0;
+    showRememberNote(0);
+  }
+  // Keys whose time is up, of any tab (a closed tab cannot delete its own).
+  function sweepExpiredKeys() {
+    const now = Date.now();
+    keyStore('readwrite', (s) => {
+      const req = s.openCursor();
+      req.onsuccess = () => {
+        const cursor = req.result;
+        if (!cursor) return;
+        const v = cursor.value;
+        if (!v || !Number.isSafeInteger(v.expires) || v.expires <= now) cursor.delete();
+        cursor.continue();
+      };
+      return null;
+    }).catch(() => {});
+  }
+  function showRememberNote(expires) {
+    if (!ui.rememberNote) return;
+    ui.rememberNote.hidden = !expires;
+    ui.rememberNote.textContent = expires
+      ? `Reloading this tab keeps the gallery open for ${REMEMBER_HOURS} hours after the password was typed (until ${new Date(expires).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}), or until you press Lock.`
+      : '';
   }
   async function unlockRemembered(bits) {
     let r;
@@ -456,6 +542,7 @@
     const path = json(checked(r)).manifest;
     if (typeof path !== 'string' || !BLOB_PATH.test(path)) throw lpError(5);
     unlockedWith = 'remembered';
+    showRememberNote(rememberedUntil);
     return path;
   }
 
@@ -723,10 +810,22 @@
     if (!t) return;
     const note = window.prompt('A note for the photographer about this photo:', picks.get(t.key) || '');
     if (note === null) return;
-    picks.set(t.key, note.replace(/\s+/g, ' ').trim().slice(0, 500));
+    picks.set(t.key, cleanNote(note));
     t.el.classList.add('picked');
     savePicks();
     showPick(t);
+  }
+  // A note is one line of plain text (docs/FORMAT.md, "Selections"), and
+  // `lightproof picks` shows it in the photographer's terminal: line breaks
+  // and other spacing become one space; control characters, bidirectional
+  // overrides and isolates (U+202E turns "gpj.exe" around) and invisible
+  // formatting characters go. The same set `lightproof picks` escapes.
+  const NOTE_SPACES = /[\s\u0000-\u001f\u007f-\u009f]+/gu;
+  const NOTE_INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+  const NOTE_LENGTH = 500; // characters
+  function cleanNote(note) {
+    const text = String(note || '').replace(NOTE_INVISIBLE, '').replace(NOTE_SPACES, ' ').trim();
+    return Array.from(text).slice(0, NOTE_LENGTH).join('').trim();
   }
   function toggleOnlyPicks() {
     onlyPicks = !onlyPicks;
@@ -742,7 +841,8 @@
         const key = pickKey(album, photo);
         if (!picks.has(key)) continue;
         lines.push(photo.file, '    album: ' + album.name);
-        if (picks.get(key)) lines.push('    note: ' + picks.get(key));
+        const note = cleanNote(picks.get(key));
+        if (note) lines.push('    note: ' + note);
       }
     }
     const limit = manifest.selection_limit ? ` (up to ${manifest.selection_limit})` : '';
@@ -1218,6 +1318,9 @@
     if (e.key === 'ArrowLeft') { e.preventDefault(); step(-1); }
     else if (e.key === 'ArrowRight') { e.preventDefault(); step(1); }
   });
+  // Back or Forward to this page may show it from the browser's memory as it
+  // was left: that is not a reload of the tab, so it locks.
+  window.addEventListener('pageshow', (e) => { if (e.persisted && state === 'open') lock(); });
   ui.lbStage.addEventListener('pointerdown', onPointerDown);
   ui.lbStage.addEventListener('pointerup', onPointerUp);
   ui.lbStage.addEventListener('pointercancel', () => { swipe = null; });
