@@ -56,8 +56,15 @@ impl ZipSite {
         })?;
         let index_start = archive.central_directory_start();
         let mut files = Vec::new();
+        let mut seen = EntryNames::default();
         for i in 0..archive.len() {
             let entry = index_entry(path, &mut archive, i)?;
+            seen.add(&entry.name)
+                .map_err(|reason| SiteFilesError::ArchiveUnsafeName {
+                    archive: path.to_owned(),
+                    entry: entry.name.escape_debug().to_string(),
+                    reason,
+                })?;
             check_local_header(&mut local, &entry, index_start)
                 .map_err(|reason| damaged(path, reason))?;
             let base_name = entry.name.rsplit('/').next().unwrap_or_default();
@@ -115,6 +122,58 @@ impl ZipSite {
             .push(archive);
         result
     }
+}
+
+/// The entry names met so far, to refuse one that would clash with another
+/// once unpacked.
+#[derive(Default)]
+struct EntryNames {
+    /// By lowercase name (and without a folder's trailing `/`): the name as
+    /// given.
+    folded: std::collections::HashMap<String, String>,
+}
+
+impl EntryNames {
+    /// Adds `name`; the reason it is refused, if it is.
+    fn add(&mut self, name: &str) -> Result<(), String> {
+        if let Some(reason) = unsafe_name(name) {
+            return Err(reason.to_owned());
+        }
+        let key = name.trim_end_matches('/').to_lowercase();
+        match self.folded.insert(key, name.to_owned()) {
+            Some(earlier) if earlier == name => Err("appears twice: unzip tools keep one copy or the other, so what is checked may not be what is unpacked".to_owned()),
+            Some(earlier) => Err(format!(
+                "differs from the entry '{}' only in letter case: on Windows and macOS both are one file",
+                earlier.escape_debug()
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why an entry name is unsafe to unpack, if it is: absolute, with a
+/// `..`, `.` or empty part, a backslash (a folder separator on Windows) or
+/// a control character.
+pub fn unsafe_name(name: &str) -> Option<&'static str> {
+    let bytes = name.as_bytes();
+    if name.starts_with('/') || (bytes.len() >= 2 && bytes[1] == b':') {
+        return Some("is absolute (it starts at the top of a disk)");
+    }
+    if name.contains('\\') {
+        return Some("holds a backslash, which Windows reads as a folder separator");
+    }
+    if name.chars().any(char::is_control) {
+        return Some("holds a control character");
+    }
+    let parts = name.strip_suffix('/').unwrap_or(name).split('/');
+    for part in parts {
+        match part {
+            ".." => return Some("climbs out of its folder ('..')"),
+            "" | "." => return Some("has an empty or '.' part"),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn open_archive(path: &Path) -> Result<ZipArchive<File>, SiteFilesError> {
