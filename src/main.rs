@@ -302,7 +302,11 @@ fn run_verify(args: VerifyArgs) -> Outcome {
         if !quiet || !verified.problems.is_empty() {
             report::verify_summary(&args.site, &which, &verified);
         }
-        checks.push(json::check(one.password_file.as_deref(), one.link, &verified));
+        checks.push(json::check(
+            one.password_file.as_deref(),
+            one.link,
+            &verified,
+        ));
         reports.push(verified);
     }
     let built = built_manifests(&args, &reports[0].gallery);

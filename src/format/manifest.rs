@@ -301,13 +301,18 @@ impl Manifest {
         if mains > 1 || (mains == 1 && !self.albums[0].main) {
             return Err(bad("the main album must be the first, and only one"));
         }
-        if !self.photos().all(|(_, photo)| is_safe_file_name(&photo.file)) {
+        if !self
+            .photos()
+            .all(|(_, photo)| is_safe_file_name(&photo.file))
+        {
             return Err(bad("a file name is not one safe name (a path, '..', a backslash or a control character)"));
         }
         let labels_ok = is_safe_label(&self.title)
             && self.albums.iter().all(|album| is_safe_label(&album.name));
         if !labels_ok {
-            return Err(bad("an album name or the title holds a control character, a backslash or a '..' part"));
+            return Err(bad(
+                "an album name or the title holds a control character, a backslash or a '..' part",
+            ));
         }
         let texts_ok = self.title.len() <= MAX_TEXT_LEN
             && self
@@ -392,21 +397,41 @@ mod tests {
         let twice = json(r#""title":"T","title":"U""#, "a.jpg");
         let unknown_twice = json(r#""title":"T","x":1,"x":2"#, "a.jpg");
         let nested = json(r#""title":"T","x":{"y":[{"z":1,"z":1}]}"#, "a.jpg");
-        let photo_twice = json(r#""title":"T""#, "a.jpg").replace(r#""width":1,"#, r#""width":1,"width":2,"#);
+        let photo_twice =
+            json(r#""title":"T""#, "a.jpg").replace(r#""width":1,"#, r#""width":1,"width":2,"#);
         for text in [twice, unknown_twice, nested, photo_twice] {
-            assert!(Manifest::parse(text.as_bytes(), &GALLERY).is_err(), "{text}");
+            assert!(
+                Manifest::parse(text.as_bytes(), &GALLERY).is_err(),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn a_file_name_must_be_one_safe_name() {
-        for name in ["../../escape.jpg", "a/b.jpg", "a\\b.jpg", "..", ".", "", "a\u{0}b", "\u{1b}[2J", "a\u{85}b"] {
+        for name in [
+            "../../escape.jpg",
+            "a/b.jpg",
+            "a\\b.jpg",
+            "..",
+            ".",
+            "",
+            "a\u{0}b",
+            "\u{1b}[2J",
+            "a\u{85}b",
+        ] {
             let text = json(r#""title":"T""#, name);
-            assert!(Manifest::parse(text.as_bytes(), &GALLERY).is_err(), "{name:?}");
+            assert!(
+                Manifest::parse(text.as_bytes(), &GALLERY).is_err(),
+                "{name:?}"
+            );
         }
         for name in ["IMG_0001.jpg", "été .jpg", "...jpg", "a..b.jpg"] {
             let text = json(r#""title":"T""#, name);
-            assert!(Manifest::parse(text.as_bytes(), &GALLERY).is_ok(), "{name:?}");
+            assert!(
+                Manifest::parse(text.as_bytes(), &GALLERY).is_ok(),
+                "{name:?}"
+            );
         }
     }
 
@@ -425,6 +450,9 @@ mod tests {
         let two = text.replace(r#"]}]}"#, r#"]},{"name":"B","main":true,"photos":[]}]}"#);
         assert!(Manifest::parse(two.as_bytes(), &GALLERY).is_err());
         let old = text.replace(r#""main":true,"#, "");
-        assert!(Manifest::parse(old.as_bytes(), &GALLERY).is_ok(), "manifests without the mark still open");
+        assert!(
+            Manifest::parse(old.as_bytes(), &GALLERY).is_ok(),
+            "manifests without the mark still open"
+        );
     }
 }

@@ -55,16 +55,10 @@ impl ZipSite {
             source,
         })?;
         let index_start = archive.central_directory_start();
+        check_entry_names(path, &mut local, index_start)?;
         let mut files = Vec::new();
-        let mut seen = EntryNames::default();
         for i in 0..archive.len() {
             let entry = index_entry(path, &mut archive, i)?;
-            seen.add(&entry.name)
-                .map_err(|reason| SiteFilesError::ArchiveUnsafeName {
-                    archive: path.to_owned(),
-                    entry: entry.name.escape_debug().to_string(),
-                    reason,
-                })?;
             check_local_header(&mut local, &entry, index_start)
                 .map_err(|reason| damaged(path, reason))?;
             let base_name = entry.name.rsplit('/').next().unwrap_or_default();
@@ -122,6 +116,54 @@ impl ZipSite {
             .push(archive);
         result
     }
+}
+
+/// Central directory file header signature (APPNOTE 4.3.12).
+const CENTRAL_SIGNATURE: u32 = 0x0201_4b50;
+/// Length of the central directory file header before the name.
+const CENTRAL_HEADER_LEN: usize = 46;
+
+/// Refuses an archive with an entry name that is unsafe to unpack or that
+/// clashes with another. The names are read from the index itself: the
+/// `zip` crate keeps one entry per name, so it never shows a duplicate.
+fn check_entry_names(path: &Path, file: &mut File, index_start: u64) -> Result<(), SiteFilesError> {
+    let names = index_names(file, index_start)
+        .map_err(|error| damaged(path, format!("its index of files cannot be read ({error})")))?;
+    let mut seen = EntryNames::default();
+    for name in names {
+        let name = String::from_utf8_lossy(&name);
+        seen.add(&name)
+            .map_err(|reason| SiteFilesError::ArchiveUnsafeName {
+                archive: path.to_owned(),
+                entry: name.escape_debug().to_string(),
+                reason,
+            })?;
+    }
+    Ok(())
+}
+
+/// The raw name of every entry of the central directory at `start`, in
+/// order, duplicates included.
+fn index_names(file: &mut File, start: u64) -> io::Result<Vec<Vec<u8>>> {
+    let mut reader = io::BufReader::new(file);
+    reader.seek(SeekFrom::Start(start))?;
+    let mut names = Vec::new();
+    loop {
+        let mut fixed = [0u8; CENTRAL_HEADER_LEN];
+        if reader.read_exact(&mut fixed).is_err() {
+            break;
+        }
+        let u16_at = |at: usize| usize::from(u16::from_le_bytes([fixed[at], fixed[at + 1]]));
+        if u32::from_le_bytes(fixed[..4].try_into().expect("4 bytes")) != CENTRAL_SIGNATURE {
+            break;
+        }
+        let mut name = vec![0u8; u16_at(28)];
+        reader.read_exact(&mut name)?;
+        let skip = (u16_at(30) + u16_at(32)) as i64;
+        reader.seek_relative(skip)?;
+        names.push(name);
+    }
+    Ok(names)
 }
 
 /// The entry names met so far, to refuse one that would clash with another

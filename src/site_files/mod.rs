@@ -152,7 +152,9 @@ impl SiteFiles {
     pub fn read_at_most(&self, name: &str, limit: u64) -> io::Result<Vec<u8>> {
         self.with_reader(name, |reader| {
             let mut bytes = Vec::new();
-            reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+            reader
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)?;
             Ok(bytes)
         })
     }

@@ -52,8 +52,12 @@ pub struct SiteCheck {
 /// Checks every file of `site` that is not an encrypted blob of a grant,
 /// given the `reports` of the grants checked and the manifests the build
 /// wrote (`built`, empty when this computer did not build the gallery).
-pub fn check_site(site: &SiteFiles, reports: &[VerifyReport], built: &[BuiltManifest]) -> SiteCheck {
-    let problem = |item: &str, file: &str, kind| Problem {
+pub fn check_site(
+    site: &SiteFiles,
+    reports: &[VerifyReport],
+    built: &[BuiltManifest],
+) -> SiteCheck {
+    let problem = |item: &str, file: &str, kind: ProblemKind| Problem {
         item: item.to_owned(),
         file: file.to_owned(),
         archive: site.archive().map(ToOwned::to_owned),
@@ -76,7 +80,11 @@ pub fn check_site(site: &SiteFiles, reports: &[VerifyReport], built: &[BuiltMani
     let mut problems = public_file_problems(site, &files);
     let sorted = sort_files(&files);
     problems.extend(sorted.unexpected.iter().map(|(file, why)| {
-        problem("the file", file, ProblemKind::Unexpected(why.clone()))
+        problem(
+            "the file",
+            file.as_str(),
+            ProblemKind::Unexpected(why.clone()),
+        )
     }));
     if sorted.has_offline_copies {
         problems.extend(offline_copy_problems(site, &sorted.blobs, &reached));
@@ -91,7 +99,11 @@ pub fn check_site(site: &SiteFiles, reports: &[VerifyReport], built: &[BuiltMani
     if !built.is_empty() && unchecked_grants.is_empty() {
         problems.extend(unreached.iter().map(|file| {
             let why = "no grant of the gallery this computer built leads to it".to_owned();
-            problem("the encrypted file", file, ProblemKind::Unexpected(why))
+            problem(
+                "the encrypted file",
+                file.as_str(),
+                ProblemKind::Unexpected(why),
+            )
         }));
     }
     SiteCheck {
@@ -109,7 +121,11 @@ fn public_files() -> Vec<(&'static str, Vec<u8>, bool)> {
         .into_iter()
         .map(|(name, bytes)| (name, bytes, true))
         .collect();
-    files.push(("robots.txt", crate::site::ROBOTS_TXT.as_bytes().to_vec(), false));
+    files.push((
+        "robots.txt",
+        crate::site::ROBOTS_TXT.as_bytes().to_vec(),
+        false,
+    ));
     files.push((
         crate::hosting::HEADERS_FILE,
         crate::hosting::headers_file().into_bytes(),
@@ -142,7 +158,8 @@ fn public_file_problems(site: &SiteFiles, files: &[SiteFile]) -> Vec<Problem> {
                     Err(error) => ProblemKind::Unreadable(error.to_string()),
                 }
             };
-            let item = if name.starts_with("viewer") || ["index.html", "style.css"].contains(&name) {
+            let item = if name.starts_with("viewer") || ["index.html", "style.css"].contains(&name)
+            {
                 "the viewer"
             } else {
                 "the public file"
@@ -303,7 +320,7 @@ fn built_manifest_problems(
         let (file, sha256) = &report.manifest;
         let grant = built.iter().find(|b| &b.blob.path() == file);
         if grant.is_none_or(|g| &g.blob.sha256 != sha256) {
-            problems.push(problem(file, grant.map(|g| g.grant.as_str())));
+            problems.push(problem(file.as_str(), grant.map(|g| g.grant.as_str())));
         }
     }
     let opened: BTreeSet<&str> = reports.iter().map(|r| r.manifest.0.as_str()).collect();
@@ -314,7 +331,7 @@ fn built_manifest_problems(
             continue;
         }
         if !is_intact(site, &manifest.blob) {
-            problems.push(problem(&file, Some(&manifest.grant)));
+            problems.push(problem(file.as_str(), Some(manifest.grant.as_str())));
         }
         unchecked.push(manifest.grant.clone());
     }
@@ -324,7 +341,9 @@ fn built_manifest_problems(
 /// Whether `blob` is in `site` with its pinned length and SHA-256.
 fn is_intact(site: &SiteFiles, blob: &BlobRef) -> bool {
     site.read_at_most(&blob.path(), blob.size)
-        .is_ok_and(|bytes| bytes.len() as u64 == blob.size && encoding::hex(&Sha256::digest(&bytes)) == blob.sha256)
+        .is_ok_and(|bytes| {
+            bytes.len() as u64 == blob.size && encoding::hex(&Sha256::digest(&bytes)) == blob.sha256
+        })
 }
 
 /// Checks that the offline copy of `file` (see `offline`) holds exactly
@@ -372,4 +391,3 @@ fn check_offline_copy(site: &SiteFiles, item: &str, file: &str) -> Result<(), Pr
     });
     outcome.unwrap_or(Ok(()))
 }
-

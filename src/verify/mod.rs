@@ -85,7 +85,10 @@ pub fn parse_link(link: &str) -> Result<(bool, Key32), LinkError> {
 /// `link` without its secret, for a message.
 fn redacted(link: &str) -> String {
     match link.split_once('#') {
-        Some((address, fragment)) => format!("{address}#{}…", fragment.chars().take(3).collect::<String>()),
+        Some((address, fragment)) => format!(
+            "{address}#{}…",
+            fragment.chars().take(3).collect::<String>()
+        ),
         None => "(a link without #)".to_owned(),
     }
 }
@@ -136,7 +139,9 @@ pub enum ProblemKind {
     Unexpected(String),
     /// A manifest that differs from the one the build on this computer
     /// wrote for `grant` (its build cache says so).
-    Resealed { grant: Option<String> },
+    Resealed {
+        grant: Option<String>,
+    },
     Unreadable(String),
 }
 
@@ -225,8 +230,12 @@ pub fn verify_with_progress(
     credential: &Credential,
     progress: &dyn Progress,
 ) -> Result<VerifyReport, VerifyError> {
-    let header_bytes =
-        read_required(site, HEADER_FILE, MAX_HEADER_LEN, VerifyError::HeaderMissing)?;
+    let header_bytes = read_required(
+        site,
+        HEADER_FILE,
+        MAX_HEADER_LEN,
+        VerifyError::HeaderMissing,
+    )?;
     let header = Header::parse(&header_bytes).map_err(|reason| VerifyError::HeaderDamaged {
         file: site.describe(HEADER_FILE),
         reason,
@@ -393,4 +402,3 @@ fn open_original(
     zeroize::Zeroize::zeroize(&mut tail);
     Ok(())
 }
-
