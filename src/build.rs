@@ -503,18 +503,36 @@ fn with_original(
         done.photo.original = None;
         return Ok(done);
     }
+    let cached = done
+        .photo
+        .original
+        .take()
+        .filter(|original| blob_present(writer.root(), &original.blob));
     let stripped = metadata == OriginalMetadata::Strip;
-    let reusable = done.photo.original.as_ref().is_some_and(|original| {
-        original.stripped == stripped && blob_present(writer.root(), &original.blob)
-    });
-    if !reusable {
-        let prepared = prepare_original(job.path, metadata)?;
-        let original = sealer
-            .seal_original(&prepared, writer)
-            .map_err(write_failure(job.path))?;
-        done.bytes += original.blob.size;
-        done.photo.original = Some(original);
+    if let Some(original) = cached.as_ref().filter(|o| o.stripped == stripped) {
+        done.photo.original = Some(original.clone());
+        return Ok(done);
     }
+    // `stripped` is false for a file that had nothing to remove, so such
+    // a cached original is reused once stripping is seen to change nothing.
+    let prepared = prepare_original(job.path, metadata)?;
+    let unchanged = cached.filter(|original| {
+        !original.stripped
+            && !prepared.stripped
+            && original.bytes == prepared.bytes.len() as u64
+            && original.crc32 == prepared.crc32
+    });
+    let original = match unchanged {
+        Some(original) => original,
+        None => {
+            let original = sealer
+                .seal_original(&prepared, writer)
+                .map_err(write_failure(job.path))?;
+            done.bytes += original.blob.size;
+            original
+        }
+    };
+    done.photo.original = Some(original);
     Ok(done)
 }
 
@@ -576,6 +594,7 @@ fn assemble(
         .map(|(index, source)| {
             let album = Album {
                 name: source.name.clone(),
+                main: source.is_main,
                 photos: Vec::new(),
             };
             (index, album)

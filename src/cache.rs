@@ -216,6 +216,20 @@ impl Cache {
             .map(|cached| cached.blob.key.clone())
     }
 
+    /// Every grant's manifest blob as the last build wrote it, by grant
+    /// name, if that build made the gallery `current` (`verify` compares).
+    pub fn built_manifests(
+        &self,
+        current: &crate::format::Id,
+    ) -> impl Iterator<Item = (&str, &BlobRef)> {
+        let same_gallery = self.gallery_id(Some(current)).is_some();
+        self.previous
+            .manifests
+            .iter()
+            .filter(move |_| same_gallery)
+            .map(|(grant, cached)| (grant.as_str(), &cached.blob))
+    }
+
     /// Every grant's link secrets, as of the last build.
     pub fn all_links(&self) -> &BTreeMap<String, Links> {
         &self.previous.links

@@ -248,6 +248,17 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub password_file: Vec<PathBuf>,
 
+    /// Also check the grant a key link opens, as `lightproof link` prints it
+    /// (`…#k=…`, or `…#k2=…` with the grant's password); repeat for several
+    #[arg(long, value_name = "URL")]
+    pub link: Vec<String>,
+
+    /// Where the build cache lives (as for `build`): on the computer that
+    /// built the gallery, verify also checks that every grant's manifest is
+    /// the one the build wrote, and names the grants it did not check
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use lightproof::build::BuildReport;
-use lightproof::verify::{ProblemKind, VerifyReport};
+use lightproof::verify::{ProblemKind, SiteCheck, VerifyReport};
 
 /// A file and why it is not in the gallery.
 #[derive(Serialize)]
@@ -100,13 +100,21 @@ pub struct Verify {
     pub blobs_checked: usize,
     pub problems: Vec<Problem>,
     pub checks: Vec<Check>,
+    /// Grants the build cache of this computer knows that no password or
+    /// link given opened: their photos were not checked.
+    pub unchecked_grants: Vec<String>,
+    /// Encrypted files that no checked grant leads to.
+    pub unreached_files: usize,
 }
 
 /// One password's check.
 #[derive(Serialize)]
 pub struct Check {
-    /// `null` for LIGHTPROOF_PASSWORD or the prompt.
+    /// `null` for LIGHTPROOF_PASSWORD, the prompt or a key link.
     pub password_file: Option<String>,
+    /// "k" or "k2" when a key link opened the grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<&'static str>,
     pub complete: bool,
     pub albums: usize,
     pub photos: usize,
@@ -121,51 +129,66 @@ pub struct Problem {
     pub item: String,
     /// Site-relative, e.g. "b/…".
     pub file: String,
-    /// "missing", "damaged" or "unreadable".
+    /// "missing", "damaged", "changed", "unreadable", "unexpected" (a file
+    /// lightproof never writes) or "resealed" (a manifest that differs from
+    /// the one the build wrote; `reason` is the grant when known).
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
-pub fn check(password_file: Option<&Path>, report: &VerifyReport) -> Check {
+pub fn check(
+    password_file: Option<&Path>,
+    link: Option<&'static str>,
+    report: &VerifyReport,
+) -> Check {
     Check {
         password_file: password_file.map(shown),
+        link,
         complete: report.problems.is_empty(),
         albums: report.albums,
         photos: report.photos,
         originals: report.originals,
         blobs_checked: report.blobs_checked,
-        problems: report
-            .problems
-            .iter()
-            .map(|problem| {
-                let (kind, reason) = match &problem.kind {
-                    ProblemKind::Missing => ("missing", None),
-                    ProblemKind::Damaged => ("damaged", None),
-                    ProblemKind::Changed => ("changed", None),
-                    ProblemKind::Unreadable(why) => ("unreadable", Some(why.clone())),
-                };
-                Problem {
-                    item: problem.item.clone(),
-                    file: problem.file.clone(),
-                    kind,
-                    reason,
-                }
-            })
-            .collect(),
+        problems: report.problems.iter().map(problem).collect(),
     }
 }
 
-pub fn verify(checks: Vec<Check>) -> Verify {
+fn problem(problem: &lightproof::verify::Problem) -> Problem {
+    let (kind, reason) = match &problem.kind {
+        ProblemKind::Missing => ("missing", None),
+        ProblemKind::Damaged => ("damaged", None),
+        ProblemKind::Changed => ("changed", None),
+        ProblemKind::Unreadable(why) => ("unreadable", Some(why.clone())),
+        ProblemKind::Unexpected(why) => ("unexpected", Some(why.clone())),
+        ProblemKind::Resealed { grant } => ("resealed", grant.clone()),
+    };
+    Problem {
+        item: problem.item.clone(),
+        file: problem.file.clone(),
+        kind,
+        reason,
+    }
+}
+
+/// The totals of `checks`, with the problems of the site's other files.
+pub fn verify(checks: Vec<Check>, site: &SiteCheck) -> Verify {
     let sum = |field: fn(&Check) -> usize| checks.iter().map(field).sum();
+    let site_problems: Vec<Problem> = site.problems.iter().map(problem).collect();
     Verify {
-        complete: checks.iter().all(|check| check.complete),
+        complete: checks.iter().all(|check| check.complete) && site_problems.is_empty(),
         albums: sum(|c| c.albums),
         photos: sum(|c| c.photos),
         originals: sum(|c| c.originals),
         blobs_checked: sum(|c| c.blobs_checked),
-        problems: checks.iter().flat_map(|c| c.problems.clone()).collect(),
+        problems: checks
+            .iter()
+            .flat_map(|c| c.problems.clone())
+            .chain(site_problems)
+            .collect(),
         checks,
+        unchecked_grants: site.unchecked_grants.clone(),
+        unreached_files: site.unreached,
     }
 }
 

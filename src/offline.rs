@@ -36,6 +36,12 @@ pub fn part_count(len: u64) -> usize {
         .max(1)
 }
 
+/// The longest script a part of `name` can be: the call, the largest
+/// index and count, and a whole part in base64.
+pub fn max_script_len(name: &str) -> u64 {
+    (CALL.len() + name.len() + 2 * 20 + 10 + PART_BYTES.div_ceil(3) * 4) as u64
+}
+
 /// The site-relative name of part `index` of the file `name`.
 pub fn part_name(name: &str, index: usize) -> String {
     if index == 0 {

@@ -99,7 +99,10 @@ pub fn prepare_original(
                     path: path.to_owned(),
                     reason,
                 })?;
-            (bytes, true)
+            // `true` only when something was removed: a file with nothing
+            // to remove comes out byte for byte the source.
+            let stripped = bytes != source;
+            (bytes, stripped)
         }
     };
     Ok(PreparedOriginal {

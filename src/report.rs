@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use lightproof::build::{BuildReport, PhotoFailure};
-use lightproof::verify::VerifyReport;
+use lightproof::verify::{SiteCheck, VerifyReport};
 
 pub fn error(error: &dyn std::error::Error) {
     eprintln!("lightproof: error: {error}");
@@ -161,6 +161,37 @@ pub fn verify_summary(site: &Path, which: &str, report: &VerifyReport) {
     );
     for problem in &report.problems {
         eprintln!("  {problem}");
+    }
+}
+
+/// The site's files outside every grant, and what was not checked.
+pub fn site_check_summary(site: &Path, check: &SiteCheck, cache_known: bool) {
+    let site = site.display();
+    if !check.problems.is_empty() {
+        eprintln!(
+            "lightproof: '{site}' has {} outside the encrypted photos:",
+            plural(check.problems.len(), "problem")
+        );
+        for problem in &check.problems {
+            eprintln!("  {problem}");
+        }
+    }
+    if !check.unchecked_grants.is_empty() {
+        eprintln!(
+            "lightproof: not checked: the photos of grant{} {} (give each one's --password-file or --link)",
+            if check.unchecked_grants.len() == 1 { "" } else { "s" },
+            check
+                .unchecked_grants
+                .iter()
+                .map(|grant| format!("'{grant}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    } else if check.unreached > 0 && !cache_known {
+        eprintln!(
+            "lightproof: not checked: {} that none of the grants checked here leads to (other grants' photos, opened by other passwords or links; run verify where the gallery was built to name them)",
+            plural(check.unreached, "encrypted file")
+        );
     }
 }
 

@@ -42,6 +42,8 @@ pub enum SkipReason {
     Unsupported(&'static str),
     Unreadable(String),
     SymlinkLoop,
+    /// A backslash or a control character in the name.
+    UnsafeName,
 }
 
 impl fmt::Display for SkipReason {
@@ -55,6 +57,11 @@ impl fmt::Display for SkipReason {
             }
             Self::Unreadable(why) => write!(f, "cannot be read: {why}"),
             Self::SymlinkLoop => write!(f, "link that loops back to a parent folder"),
+            Self::UnsafeName => write!(
+                f,
+                "its name holds a backslash or a control character, which could make a \
+                 client's download land in another folder; rename it"
+            ),
         }
     }
 }
@@ -119,6 +126,15 @@ pub fn scan_shoot(root: &Path) -> Result<Shoot, ScanError> {
                     reason,
                 });
             }
+            Ok(entry) if !has_safe_name(entry.file_name()) => {
+                if entry.file_type().is_dir() {
+                    walker.skip_current_dir();
+                }
+                skipped.push(Skipped {
+                    path: entry.into_path(),
+                    reason: SkipReason::UnsafeName,
+                });
+            }
             Ok(entry) if entry.file_type().is_dir() => {}
             Ok(entry) if entry.depth() == 1 && entry.file_name() == crate::grants::CONFIG_FILE => {}
             Ok(entry) => match classify(entry.path()) {
@@ -157,6 +173,12 @@ fn folder_title(root: &Path) -> String {
         .file_name()
         .map(display_name)
         .unwrap_or_else(|| "Gallery".to_owned())
+}
+
+/// Whether a file or folder name can reach the gallery: what every
+/// reader may take as one part of a path (see `format::manifest`).
+fn has_safe_name(name: &std::ffi::OsStr) -> bool {
+    crate::format::manifest::is_safe_file_name(&display_name(name))
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

@@ -19,7 +19,7 @@ const STATIC_FILES: &[(&str, &[u8])] = &[
 /// The viewer's module; it also gets an offline copy.
 pub const WASM_FILE: &str = "viewer.wasm";
 pub const WASM: &[u8] = include_bytes!("../themes/default/static/viewer.wasm");
-const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /\n";
+pub const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /\n";
 
 /// The page's Content-Security-Policy: its own files only, plus compiling
 /// the viewer's wasm and showing decrypted images from `blob:` URLs.

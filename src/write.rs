@@ -38,7 +38,7 @@ use crate::offline;
 
 /// Marks a folder as written by lightproof, so later builds may replace it.
 pub const MARKER_FILE: &str = ".lightproof";
-const MARKER_TEXT: &str =
+pub const MARKER_TEXT: &str =
     "This folder is a gallery written by lightproof. A new build replaces its files.\n";
 const TEMP_INFIX: &str = ".tmp-";
 

@@ -181,6 +181,7 @@ fn marked_manifest() -> Manifest {
         title: "Wedding".into(),
         albums: vec![Album {
             name: "main".into(),
+            main: true,
             photos,
         }],
         expires: None,
@@ -417,6 +418,7 @@ fn keys_and_passwords_never_show_in_debug_output() {
     };
     let album = Album {
         name: "main".into(),
+        main: true,
         photos: vec![photo.clone()],
     };
     let manifest = Manifest {

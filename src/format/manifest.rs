@@ -6,7 +6,7 @@
 //! cannot swap, truncate or replace a blob, and even a holder of the blob's
 //! key cannot substitute another ciphertext without changing the manifest.
 
-use serde::{Deserialize, Serialize};
+use serde::{de, Deserialize, Deserializer, Serialize};
 
 use super::encoding::{base32, base32_decode, hex, hex_decode};
 use super::{FormatError, Id, Key32};
@@ -80,8 +80,89 @@ pub fn is_iso_date(text: &str) -> bool {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Album {
+    /// For the client's eyes: the gallery title for the main album, else
+    /// the folder names joined with " / ". Never a path: a reader that
+    /// writes files makes it one safe part first.
     pub name: String,
+    /// The album of the photos at the top of the shoot folder (its name is
+    /// the title, which a subfolder may also have). Absent in manifests
+    /// written before this member existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub main: bool,
     pub photos: Vec<Photo>,
+}
+
+/// Whether `name` can be a file's name as it is on any disk: one
+/// non-empty part, not `.` or `..`, without `/`, `\`, NUL or any other
+/// control character. Every photo's `file` is one.
+pub fn is_safe_file_name(name: &str) -> bool {
+    !matches!(name, "" | "." | "..") && !name.chars().any(is_unsafe_char)
+}
+
+/// Whether `label` (an album name or the title) holds nothing that could
+/// steer a path: no control character or backslash, and no `.` or `..`
+/// between its `/`s.
+pub fn is_safe_label(label: &str) -> bool {
+    !label.chars().any(|c| c != '/' && is_unsafe_char(c))
+        && !label
+            .split('/')
+            .any(|part| matches!(part.trim(), "." | ".."))
+}
+
+fn is_unsafe_char(c: char) -> bool {
+    c == '/' || c == '\\' || c.is_control()
+}
+
+/// Any JSON value in which no object names a member twice.
+struct NoDuplicateMembers;
+
+impl<'de> Deserialize<'de> for NoDuplicateMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NoDuplicateMembers)
+    }
+}
+
+impl<'de> de::Visitor<'de> for NoDuplicateMembers {
+    type Value = NoDuplicateMembers;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut items: A) -> Result<Self, A::Error> {
+        while items.next_element::<NoDuplicateMembers>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut members: A) -> Result<Self, A::Error> {
+        let mut names = std::collections::BTreeSet::new();
+        while let Some(name) = members.next_key::<String>()? {
+            if !names.insert(name) {
+                return Err(de::Error::custom("a member appears twice"));
+            }
+            members.next_value::<NoDuplicateMembers>()?;
+        }
+        Ok(self)
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -179,7 +260,11 @@ impl BlobRef {
 
 impl Manifest {
     /// Parses decrypted manifest JSON and checks it belongs to `gallery_id`.
+    /// An object that names a member twice is refused at any depth, known
+    /// member or not: two readers must never see two different manifests.
     pub fn parse(json: &[u8], gallery_id: &Id) -> Result<Self, FormatError> {
+        serde_json::from_slice::<NoDuplicateMembers>(json)
+            .map_err(|_| FormatError::BadManifest("not valid JSON, or a member appears twice"))?;
         let manifest: Self =
             serde_json::from_slice(json).map_err(|_| FormatError::BadManifest("not valid JSON"))?;
         manifest.validate(gallery_id)?;
@@ -211,6 +296,23 @@ impl Manifest {
         }
         if self.photos().count() > MAX_PHOTOS {
             return Err(bad("too many photos"));
+        }
+        let mains = self.albums.iter().filter(|album| album.main).count();
+        if mains > 1 || (mains == 1 && !self.albums[0].main) {
+            return Err(bad("the main album must be the first, and only one"));
+        }
+        if !self
+            .photos()
+            .all(|(_, photo)| is_safe_file_name(&photo.file))
+        {
+            return Err(bad("a file name is not one safe name (a path, '..', a backslash or a control character)"));
+        }
+        let labels_ok = is_safe_label(&self.title)
+            && self.albums.iter().all(|album| is_safe_label(&album.name));
+        if !labels_ok {
+            return Err(bad(
+                "an album name or the title holds a control character, a backslash or a '..' part",
+            ));
         }
         let texts_ok = self.title.len() <= MAX_TEXT_LEN
             && self
@@ -259,5 +361,98 @@ impl Manifest {
             return Err(bad("invalid original"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GALLERY: Id = [3; 16];
+
+    fn json(title_member: &str, photo_file: &str) -> String {
+        let blob = format!(
+            r#"{{"id":"{}","key":"{}","size":100,"sha256":"{}"}}"#,
+            base32(&[1; 16]),
+            hex(&[2; 32]),
+            hex(&[4; 32])
+        );
+        let rendition = format!(r#"{{"blob":{blob},"width":1,"height":1}}"#);
+        format!(
+            r#"{{"format":1,"gallery":"{}",{title_member},"albums":[{{"name":"A","main":true,"photos":[{{"file":{},"caption":null,"width":1,"height":1,"thumb":{rendition},"preview":{rendition}}}]}}]}}"#,
+            hex(&GALLERY),
+            serde_json::to_string(photo_file).unwrap()
+        )
+    }
+
+    #[test]
+    fn a_well_formed_manifest_parses() {
+        let manifest = Manifest::parse(json(r#""title":"T""#, "a.jpg").as_bytes(), &GALLERY);
+        let manifest = manifest.unwrap();
+        assert!(manifest.albums[0].main);
+    }
+
+    #[test]
+    fn a_member_named_twice_is_refused_at_any_depth() {
+        let twice = json(r#""title":"T","title":"U""#, "a.jpg");
+        let unknown_twice = json(r#""title":"T","x":1,"x":2"#, "a.jpg");
+        let nested = json(r#""title":"T","x":{"y":[{"z":1,"z":1}]}"#, "a.jpg");
+        let photo_twice =
+            json(r#""title":"T""#, "a.jpg").replace(r#""width":1,"#, r#""width":1,"width":2,"#);
+        for text in [twice, unknown_twice, nested, photo_twice] {
+            assert!(
+                Manifest::parse(text.as_bytes(), &GALLERY).is_err(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_name_must_be_one_safe_name() {
+        for name in [
+            "../../escape.jpg",
+            "a/b.jpg",
+            "a\\b.jpg",
+            "..",
+            ".",
+            "",
+            "a\u{0}b",
+            "\u{1b}[2J",
+            "a\u{85}b",
+        ] {
+            let text = json(r#""title":"T""#, name);
+            assert!(
+                Manifest::parse(text.as_bytes(), &GALLERY).is_err(),
+                "{name:?}"
+            );
+        }
+        for name in ["IMG_0001.jpg", "été .jpg", "...jpg", "a..b.jpg"] {
+            let text = json(r#""title":"T""#, name);
+            assert!(
+                Manifest::parse(text.as_bytes(), &GALLERY).is_ok(),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn album_names_are_labels_without_path_tricks() {
+        assert!(is_safe_label("Ceremony / Details"));
+        assert!(is_safe_label("Smith/Jones wedding"));
+        for label in ["a / .. / b", "..", "a\\b", "a\u{0}", "a\nb"] {
+            assert!(!is_safe_label(label), "{label:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_first_album_may_be_the_main_one() {
+        let text = json(r#""title":"T""#, "a.jpg");
+        let two = text.replace(r#"]}]}"#, r#"]},{"name":"B","main":true,"photos":[]}]}"#);
+        assert!(Manifest::parse(two.as_bytes(), &GALLERY).is_err());
+        let old = text.replace(r#""main":true,"#, "");
+        assert!(
+            Manifest::parse(old.as_bytes(), &GALLERY).is_ok(),
+            "manifests without the mark still open"
+        );
     }
 }

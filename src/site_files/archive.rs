@@ -55,6 +55,7 @@ impl ZipSite {
             source,
         })?;
         let index_start = archive.central_directory_start();
+        check_entry_names(path, &mut local, index_start)?;
         let mut files = Vec::new();
         for i in 0..archive.len() {
             let entry = index_entry(path, &mut archive, i)?;
@@ -115,6 +116,106 @@ impl ZipSite {
             .push(archive);
         result
     }
+}
+
+/// Central directory file header signature (APPNOTE 4.3.12).
+const CENTRAL_SIGNATURE: u32 = 0x0201_4b50;
+/// Length of the central directory file header before the name.
+const CENTRAL_HEADER_LEN: usize = 46;
+
+/// Refuses an archive with an entry name that is unsafe to unpack or that
+/// clashes with another. The names are read from the index itself: the
+/// `zip` crate keeps one entry per name, so it never shows a duplicate.
+fn check_entry_names(path: &Path, file: &mut File, index_start: u64) -> Result<(), SiteFilesError> {
+    let names = index_names(file, index_start)
+        .map_err(|error| damaged(path, format!("its index of files cannot be read ({error})")))?;
+    let mut seen = EntryNames::default();
+    for name in names {
+        let name = String::from_utf8_lossy(&name);
+        seen.add(&name)
+            .map_err(|reason| SiteFilesError::ArchiveUnsafeName {
+                archive: path.to_owned(),
+                entry: name.escape_debug().to_string(),
+                reason,
+            })?;
+    }
+    Ok(())
+}
+
+/// The raw name of every entry of the central directory at `start`, in
+/// order, duplicates included.
+fn index_names(file: &mut File, start: u64) -> io::Result<Vec<Vec<u8>>> {
+    let mut reader = io::BufReader::new(file);
+    reader.seek(SeekFrom::Start(start))?;
+    let mut names = Vec::new();
+    loop {
+        let mut fixed = [0u8; CENTRAL_HEADER_LEN];
+        if reader.read_exact(&mut fixed).is_err() {
+            break;
+        }
+        let u16_at = |at: usize| usize::from(u16::from_le_bytes([fixed[at], fixed[at + 1]]));
+        if u32::from_le_bytes(fixed[..4].try_into().expect("4 bytes")) != CENTRAL_SIGNATURE {
+            break;
+        }
+        let mut name = vec![0u8; u16_at(28)];
+        reader.read_exact(&mut name)?;
+        let skip = (u16_at(30) + u16_at(32)) as i64;
+        reader.seek_relative(skip)?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// The entry names met so far, to refuse one that would clash with another
+/// once unpacked.
+#[derive(Default)]
+struct EntryNames {
+    /// By lowercase name (and without a folder's trailing `/`): the name as
+    /// given.
+    folded: std::collections::HashMap<String, String>,
+}
+
+impl EntryNames {
+    /// Adds `name`; the reason it is refused, if it is.
+    fn add(&mut self, name: &str) -> Result<(), String> {
+        if let Some(reason) = unsafe_name(name) {
+            return Err(reason.to_owned());
+        }
+        let key = name.trim_end_matches('/').to_lowercase();
+        match self.folded.insert(key, name.to_owned()) {
+            Some(earlier) if earlier == name => Err("appears twice: unzip tools keep one copy or the other, so what is checked may not be what is unpacked".to_owned()),
+            Some(earlier) => Err(format!(
+                "differs from the entry '{}' only in letter case: on Windows and macOS both are one file",
+                earlier.escape_debug()
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why an entry name is unsafe to unpack, if it is: absolute, with a
+/// `..`, `.` or empty part, a backslash (a folder separator on Windows) or
+/// a control character.
+pub fn unsafe_name(name: &str) -> Option<&'static str> {
+    let bytes = name.as_bytes();
+    if name.starts_with('/') || (bytes.len() >= 2 && bytes[1] == b':') {
+        return Some("is absolute (it starts at the top of a disk)");
+    }
+    if name.contains('\\') {
+        return Some("holds a backslash, which Windows reads as a folder separator");
+    }
+    if name.chars().any(char::is_control) {
+        return Some("holds a control character");
+    }
+    let parts = name.strip_suffix('/').unwrap_or(name).split('/');
+    for part in parts {
+        match part {
+            ".." => return Some("climbs out of its folder ('..')"),
+            "" | "." => return Some("has an empty or '.' part"),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn open_archive(path: &Path) -> Result<ZipArchive<File>, SiteFilesError> {

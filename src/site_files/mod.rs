@@ -12,6 +12,10 @@
 //!   header): that file is damaged. [`is_damage`] tells.
 //! - A zip whose central directory disagrees with its entries is refused
 //!   whole when opened: its index cannot be trusted to name anything.
+//! - So is a zip with an entry name that could mean two files or a place
+//!   outside the site once unpacked: a name given twice, two names that
+//!   differ only in letter case, an absolute name, a `..`, `.` or empty
+//!   part, a backslash or a control character ([`archive::unsafe_name`]).
 
 mod archive;
 
@@ -22,7 +26,7 @@ use std::path::{Path, PathBuf};
 use crate::format::{header::MAGIC, HEADER_FILE};
 use crate::write::{is_temp_file, MARKER_FILE};
 
-pub use archive::ZipSite;
+pub use archive::{unsafe_name, ZipSite};
 
 /// One file of a site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +49,12 @@ pub enum SiteFilesError {
     ArchiveUnsupported { archive: PathBuf, entry: String },
     #[error("'{0}' is not a lightproof gallery: it has no gallery.bin (the header) and no .lightproof marker")]
     NotAGallery(PathBuf),
+    #[error("the archive '{archive}' holds an entry named '{entry}', which {reason}; lightproof never writes such a name, so the archive was changed after `lightproof pack`: unpacking it could put a file outside its folder or replace another file")]
+    ArchiveUnsafeName {
+        archive: PathBuf,
+        entry: String,
+        reason: String,
+    },
 }
 
 /// A site folder or a packed site.
@@ -132,6 +142,19 @@ impl SiteFiles {
         self.with_reader(name, |reader| {
             let mut bytes = Vec::new();
             reader.read_to_end(&mut bytes)?;
+            Ok(bytes)
+        })
+    }
+
+    /// At most `limit + 1` bytes of `name`: enough for a caller to see that
+    /// a file is longer than any valid one without reading it whole (a
+    /// hostile or sparse file can claim gigabytes).
+    pub fn read_at_most(&self, name: &str, limit: u64) -> io::Result<Vec<u8>> {
+        self.with_reader(name, |reader| {
+            let mut bytes = Vec::new();
+            reader
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)?;
             Ok(bytes)
         })
     }

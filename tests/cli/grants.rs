@@ -254,7 +254,7 @@ fn allow_weak_builds_with_a_weak_password_and_passwd_makes_strong_ones() {
 
 /// A shoot with a linked grant and a two-factor grant, built; returns the
 /// dir, shoot, site and the output of `lightproof link`.
-fn linked_site() -> (tempfile::TempDir, PathBuf, PathBuf, Vec<String>) {
+pub(crate) fn linked_site() -> (tempfile::TempDir, PathBuf, PathBuf, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let shoot = dir.path().join("shoot");
     copy_dir(&sample_shoot(), &shoot);
@@ -297,7 +297,7 @@ fn linked_site() -> (tempfile::TempDir, PathBuf, PathBuf, Vec<String>) {
     (dir, shoot, site, first)
 }
 
-fn secret_of(line: &str, tag: &str) -> Key32 {
+pub(crate) fn secret_of(line: &str, tag: &str) -> Key32 {
     let encoded = line.split_once(&format!("#{tag}=")).unwrap().1;
     Key32::from_bytes(encoding::base32_decode::<32>(encoded).unwrap())
 }

@@ -722,7 +722,7 @@ fn the_pixel_limit_comes_from_the_flag_or_the_file() {
 /// (`wait4`'s rusage), not for this test process.
 // The child is reaped by `wait4`, which `Child::wait` cannot stand in for.
 #[allow(clippy::zombie_processes)]
-fn peak_memory(command: &mut Command, logs: &Path) -> (i32, String, i64) {
+pub(crate) fn peak_memory(command: &mut Command, logs: &Path) -> (i32, String, i64) {
     let stderr_path = logs.join("stderr.txt");
     let child = command
         .stdout(Stdio::null())

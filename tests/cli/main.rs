@@ -47,5 +47,8 @@ mod strength;
 mod strip;
 /// Tamper tests: verify and the viewer core fail closed.
 mod tamper;
+/// Trust: verify against a host, an archive or a grant holder that changes
+/// files (trojaned scripts, zip names, huge files, links, re-sealed manifests).
+mod trust;
 /// Shared helpers: temp dirs, running the binary, the sample gallery.
 mod util;

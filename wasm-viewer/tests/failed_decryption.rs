@@ -140,6 +140,7 @@ fn sealed_header_and_manifest(photo: Photo) -> (Vec<u8>, Vec<u8>) {
         title: "Wedding".into(),
         albums: vec![Album {
             name: "main".into(),
+            main: true,
             photos: vec![photo],
         }],
         expires: None,

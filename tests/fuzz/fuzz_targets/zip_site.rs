@@ -1,5 +1,8 @@
 //! A packed site (`site.zip`) that `verify` and `diff` open: the index
 //! check at opening, then reading every entry it lists, as `verify` does.
+//! Every name an opened archive lists must be safe to unpack: no name the
+//! entry-name check refuses, and no two that one disk could take for one
+//! file.
 #![no_main]
 
 // Links the capped allocator, whatever the target uses of the crate.
@@ -16,7 +19,19 @@ fuzz_target!(|bytes: &[u8]| {
         return;
     };
     let _ = site.is_gallery();
+    let mut folded = std::collections::HashSet::new();
     for file in site.list().expect("a packed site lists from memory") {
+        assert_eq!(
+            lightproof::site_files::unsafe_name(&file.name),
+            None,
+            "an unsafe entry name was accepted: {:?}",
+            file.name
+        );
+        assert!(
+            folded.insert(file.name.to_lowercase()),
+            "two entries differing only in case were accepted: {:?}",
+            file.name
+        );
         assert!(site.contains(&file.name));
         if let Ok(content) = site.read(&file.name) {
             assert_eq!(

@@ -133,6 +133,7 @@ pub fn manifest(photos: &[SealedPhoto]) -> Manifest {
     let (first, second) = photos.split_at(photos.len() / 2);
     let album = |name: &str, photos: &[SealedPhoto]| Album {
         name: name.into(),
+        main: name == "Ceremony",
         photos: photos.iter().map(|p| p.photo.clone()).collect(),
     };
     Manifest {

@@ -108,6 +108,8 @@
         out.push((buffer >>> bits) & 0xff);
       }
     }
+    // One spelling per secret (docs/FORMAT.md): the unused final bits are zero.
+    if ((buffer & ((1 << bits) - 1)) !== 0) return null;
     return Uint8Array.from(out);
   }
   function takeLinkFromAddress() {

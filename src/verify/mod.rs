@@ -5,20 +5,93 @@
 //! terms: which photo, which album, which rendition, which file (and which
 //! archive, for a packed site). The site is read through [`SiteFiles`], so a
 //! folder and a zip from `lightproof pack` are checked alike, in place.
+//!
+//! A grant is opened by a [`Credential`]: its password, its key link, or
+//! its two-factor link with the password. What no grant needs to open —
+//! the viewer, `robots.txt`, `_headers` and every offline copy (`*.js`,
+//! which a browser runs as code) — is checked once per site by
+//! [`check_site`] (see `files`), against what this version writes or what
+//! the header leads to. Nothing is read whole before its length is known
+//! to be possible: a header or a manifest longer than the largest valid one
+//! is refused after reading one byte past that size.
 
+mod files;
+
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use crate::format::header::Header;
-use crate::format::manifest::{BlobRef, Manifest, Original};
+use crate::format::header::{Header, SlotContents, MAX_SLOTS, PREFIX_LEN, SLOT_LEN};
+use crate::format::manifest::{BlobRef, Manifest, Original, MAX_MANIFEST_LEN};
 use crate::format::vault::OriginalReader;
-use crate::format::{blob_path, vault, BlobKind, FormatError, Id, HEADER_FILE};
-use crate::offline;
+use crate::format::{blob_path, encoding, vault, BlobKind, FormatError, Id, Key32, HEADER_FILE};
 use crate::password::Password;
 use crate::site_files::{is_damage, SiteFiles};
+
+pub use files::{check_site, BuiltManifest, SiteCheck};
+
+/// The longest valid header: the prefix and 32 slots.
+const MAX_HEADER_LEN: u64 = (PREFIX_LEN + MAX_SLOTS * SLOT_LEN) as u64;
+
+/// What opens one grant.
+pub enum Credential {
+    Password(Password),
+    /// The secret of a key link (`#k=…`).
+    Link(Key32),
+    /// The secret of a two-factor link (`#k2=…`) and the grant's password.
+    TwoFactorLink(Key32, Password),
+}
+
+impl Credential {
+    fn unlock(&self, header: &Header) -> Result<SlotContents, FormatError> {
+        match self {
+            Self::Password(password) => vault::unlock_with_password(header, password.as_bytes()),
+            Self::Link(secret) => vault::unlock_with_link(header, secret),
+            Self::TwoFactorLink(secret, password) => {
+                vault::unlock_with_link_and_password(header, secret, password.as_bytes())
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    #[error("'{0}' is not a key link: a key link ends with #k= or #k2= and 52 letters and digits (as `lightproof link` prints it)")]
+    NotALink(String),
+}
+
+/// A key link's kind and secret, from the whole link or its `#k…` part.
+/// Only the form `lightproof link` prints is accepted: lowercase base32
+/// with no padding, 52 characters, unused final bits zero (so one secret
+/// has exactly one spelling).
+pub fn parse_link(link: &str) -> Result<(bool, Key32), LinkError> {
+    let fragment = link.rsplit_once('#').map_or(link, |(_, fragment)| fragment);
+    let (two_factor, secret) = if let Some(secret) = fragment.strip_prefix("k2=") {
+        (true, secret)
+    } else if let Some(secret) = fragment.strip_prefix("k=") {
+        (false, secret)
+    } else {
+        return Err(LinkError::NotALink(redacted(link)));
+    };
+    encoding::base32_decode::<32>(secret)
+        .map(|bytes| (two_factor, Key32::from_bytes(bytes)))
+        .ok_or_else(|| LinkError::NotALink(redacted(link)))
+}
+
+/// `link` without its secret, for a message.
+fn redacted(link: &str) -> String {
+    match link.split_once('#') {
+        Some((address, fragment)) => format!(
+            "{address}#{}…",
+            fragment.chars().take(3).collect::<String>()
+        ),
+        None => "(a link without #)".to_owned(),
+    }
+}
 
 /// Each `file` is quoted and placed, as [`SiteFiles::describe`] gives it.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +107,8 @@ pub enum VerifyError {
     HeaderDamaged { file: String, reason: FormatError },
     #[error("the password does not open this gallery (or the header's key slots are damaged)")]
     WrongPassword,
+    #[error("the key link does not open this gallery (or the header's key slots are damaged); a two-factor link (#k2=) also needs its grant's password")]
+    WrongLink,
     #[error("the manifest {0} (the list of albums and photos) is missing")]
     ManifestMissing(String),
     #[error("the manifest {file} is damaged: {reason}")]
@@ -59,6 +134,14 @@ pub enum ProblemKind {
     Damaged,
     /// A viewer file that differs from the one this lightproof writes.
     Changed,
+    /// A file lightproof never writes in a site: `reason` says why it does
+    /// not belong.
+    Unexpected(String),
+    /// A manifest that differs from the one the build on this computer
+    /// wrote for `grant` (its build cache says so).
+    Resealed {
+        grant: Option<String>,
+    },
     Unreadable(String),
 }
 
@@ -78,6 +161,24 @@ impl fmt::Display for Problem {
                 env!("CARGO_PKG_VERSION")
             )?,
             ProblemKind::Unreadable(why) => write!(f, "{item} cannot be read: {why}")?,
+            ProblemKind::Unexpected(why) => write!(
+                f,
+                "{item} is not part of the gallery: {why}; a browser could run it or show \
+                 it with the gallery's address, so delete it, or build the gallery again \
+                 and upload it"
+            )?,
+            ProblemKind::Resealed { grant: Some(grant) } => write!(
+                f,
+                "{item} differs from the one the build on this computer wrote for grant \
+                 '{grant}': someone holding that grant's key replaced it (or it is damaged); \
+                 build the gallery again and upload it"
+            )?,
+            ProblemKind::Resealed { grant: None } => write!(
+                f,
+                "{item} is not one the build on this computer wrote: someone holding a \
+                 grant's password or link sealed another manifest into the header; build \
+                 the gallery again and upload it"
+            )?,
         }
         write!(f, " (file '{}'", self.file)?;
         if let Some(archive) = &self.archive {
@@ -89,12 +190,19 @@ impl fmt::Display for Problem {
 
 #[derive(Debug)]
 pub struct VerifyReport {
+    /// The gallery id in the header.
+    pub gallery: Id,
     pub albums: usize,
     pub photos: usize,
     /// Originals this grant may download, each checked to its last byte.
     pub originals: usize,
     pub blobs_checked: usize,
     pub problems: Vec<Problem>,
+    /// The manifest's file (`b/…`) and the SHA-256 of its bytes, hex.
+    pub manifest: (String, String),
+    /// Every file this grant leads to (its manifest and blobs), with what
+    /// it is, e.g. "the preview of 'IMG_0042.jpg' in album 'Ceremony'".
+    pub reached: BTreeMap<String, String>,
 }
 
 /// Verify progress, in bytes of encrypted files checked. The CLI shows a
@@ -110,26 +218,39 @@ impl Progress for () {
     fn checked(&self, _: u64) {}
 }
 
-/// Checks the gallery in `site` (a folder or a packed zip) with `password`.
-pub fn verify(site: &SiteFiles, password: &Password) -> Result<VerifyReport, VerifyError> {
-    verify_with_progress(site, password, &())
+/// Checks the grant `credential` opens in `site` (a folder or a packed
+/// zip). The files no grant needs are checked by [`check_site`].
+pub fn verify(site: &SiteFiles, credential: &Credential) -> Result<VerifyReport, VerifyError> {
+    verify_with_progress(site, credential, &())
 }
 
 /// `verify`, reporting the bytes checked as it goes.
 pub fn verify_with_progress(
     site: &SiteFiles,
-    password: &Password,
+    credential: &Credential,
     progress: &dyn Progress,
 ) -> Result<VerifyReport, VerifyError> {
-    let header_bytes = read_required(site, HEADER_FILE, VerifyError::HeaderMissing)?;
+    let header_bytes = read_required(
+        site,
+        HEADER_FILE,
+        MAX_HEADER_LEN,
+        VerifyError::HeaderMissing,
+    )?;
     let header = Header::parse(&header_bytes).map_err(|reason| VerifyError::HeaderDamaged {
         file: site.describe(HEADER_FILE),
         reason,
     })?;
-    let slot = vault::unlock_with_password(&header, password.as_bytes())
-        .map_err(|_| VerifyError::WrongPassword)?;
+    let slot = credential.unlock(&header).map_err(|_| match credential {
+        Credential::Password(_) => VerifyError::WrongPassword,
+        _ => VerifyError::WrongLink,
+    })?;
     let manifest_file = blob_path(&slot.manifest_id);
-    let manifest_bytes = read_required(site, &manifest_file, VerifyError::ManifestMissing)?;
+    let manifest_bytes = read_required(
+        site,
+        &manifest_file,
+        MAX_MANIFEST_LEN as u64,
+        VerifyError::ManifestMissing,
+    )?;
     let manifest = vault::open_manifest(&header, &slot, &manifest_bytes).map_err(|reason| {
         VerifyError::ManifestDamaged {
             file: site.describe(&manifest_file),
@@ -146,40 +267,33 @@ pub fn verify_with_progress(
             checked.err()
         })
         .collect();
-    problems.extend(viewer_problems(site));
-    if site.contains(&offline::part_name(HEADER_FILE, 0)) {
-        let mut copies = vec![
-            ("the header".to_owned(), HEADER_FILE.to_owned()),
-            ("the viewer".to_owned(), crate::site::WASM_FILE.to_owned()),
-            ("the manifest".to_owned(), manifest_file.clone()),
-        ];
-        copies.extend(checks.iter().map(|c| (c.item.clone(), c.blob.path())));
-        // A file already found missing or damaged is not compared again.
-        copies.retain(|(_, file)| !problems.iter().any(|p| &p.file == file));
-        problems.extend(
-            copies
-                .par_iter()
-                .filter_map(|(item, file)| check_offline_copy(site, item, file).err())
-                .collect::<Vec<_>>(),
-        );
-    }
     Ok(VerifyReport {
+        gallery: header.gallery_id,
         albums: manifest.albums.len(),
         photos: manifest.photos().count(),
         originals: manifest.originals(),
         blobs_checked: checks.len(),
         problems,
+        manifest: (
+            manifest_file.clone(),
+            encoding::hex(&<sha2::Sha256 as sha2::Digest>::digest(&manifest_bytes)),
+        ),
+        reached: std::iter::once((manifest_file, "the manifest".to_owned()))
+            .chain(checks.iter().map(|c| (c.blob.path(), c.item.clone())))
+            .collect(),
     })
 }
 
-/// Reads a file the gallery cannot be opened without; `missing` names it
-/// when it is not there.
+/// Reads a file the gallery cannot be opened without, at most one byte more
+/// than its largest valid length `limit`; `missing` names it when it is not
+/// there.
 fn read_required(
     site: &SiteFiles,
     name: &str,
+    limit: u64,
     missing: fn(String) -> VerifyError,
 ) -> Result<Vec<u8>, VerifyError> {
-    site.read(name).map_err(|source| {
+    site.read_at_most(name, limit).map_err(|source| {
         let file = site.describe(name);
         match source.kind() {
             io::ErrorKind::NotFound => missing(file),
@@ -250,57 +364,13 @@ fn check_blob(site: &SiteFiles, header: &Header, check: &BlobCheck<'_>) -> Resul
             Ok(()) => Ok(()),
         };
     }
-    let bytes = site.read(&file).map_err(unreadable)?;
+    let bytes = site
+        .read_at_most(&file, check.blob.size)
+        .map_err(unreadable)?;
     let mut plaintext = vault::open_pinned_blob(&header.gallery_id, check.blob, check.kind, &bytes)
         .map_err(|_| problem(ProblemKind::Damaged))?;
     zeroize::Zeroize::zeroize(&mut plaintext);
     Ok(())
-}
-
-/// Checks that the offline copy of `file` (see `offline`) holds exactly
-/// its bytes, reading both one part at a time. A missing `file` is
-/// reported by the blob checks, not here.
-fn check_offline_copy(site: &SiteFiles, item: &str, file: &str) -> Result<(), Problem> {
-    let problem = |part: String, kind| Problem {
-        item: format!("the offline copy of {item}"),
-        file: part,
-        archive: site.archive().map(ToOwned::to_owned),
-        kind,
-    };
-    let outcome = site.with_reader(file, |reader| {
-        let mut piece = Vec::with_capacity(offline::PART_BYTES);
-        let mut count = 1;
-        let mut index = 0;
-        while index < count {
-            let part_file = offline::part_name(file, index);
-            let Ok(script) = site.read(&part_file) else {
-                return Ok(Err(problem(part_file, ProblemKind::Missing)));
-            };
-            piece.clear();
-            reader
-                .take(offline::PART_BYTES as u64)
-                .read_to_end(&mut piece)?;
-            let matches = offline::decode_part(&script).is_some_and(|part| {
-                let same_count = index == 0 || part.count == count;
-                count = part.count;
-                same_count && part.name == file && part.index == index && part.bytes == piece
-            });
-            if !matches {
-                return Ok(Err(problem(part_file, ProblemKind::Damaged)));
-            }
-            index += 1;
-        }
-        let longer = reader.read(&mut [0u8; 1])? > 0;
-        Ok(if longer {
-            Err(problem(
-                offline::part_name(file, count - 1),
-                ProblemKind::Damaged,
-            ))
-        } else {
-            Ok(())
-        })
-    });
-    outcome.unwrap_or(Ok(()))
 }
 
 enum OriginalCheck {
@@ -331,28 +401,4 @@ fn open_original(
     let mut tail = reader.finish().map_err(|_| OriginalCheck::Damaged)?;
     zeroize::Zeroize::zeroize(&mut tail);
     Ok(())
-}
-
-/// Each viewer file must be present and equal to what this version writes:
-/// the viewer is the one part of a site a host could change without the
-/// encryption noticing.
-fn viewer_problems(site: &SiteFiles) -> Vec<Problem> {
-    let expected = crate::site::viewer_files().unwrap_or_default();
-    expected
-        .into_iter()
-        .filter_map(|(name, bytes)| {
-            let kind = match site.read(name) {
-                Ok(actual) if actual == bytes => return None,
-                Ok(_) => ProblemKind::Changed,
-                Err(error) if error.kind() == io::ErrorKind::NotFound => ProblemKind::Missing,
-                Err(error) => ProblemKind::Unreadable(error.to_string()),
-            };
-            Some(Problem {
-                item: "the viewer".to_owned(),
-                file: name.to_owned(),
-                archive: site.archive().map(ToOwned::to_owned),
-                kind,
-            })
-        })
-        .collect()
 }
