@@ -357,8 +357,16 @@ fn out_of_range_argon2_parameters_are_rejected_before_any_work() {
     let cases: Vec<(&str, Vec<u8>, FormatError)> = vec![
         ("0 KiB", with(25, 0), memory),
         ("8 KiB", with(25, 8), memory),
-        ("19 MiB - 1 KiB", with(25, ARGON2_MIN_MEMORY_KIB - 1), memory),
-        ("256 MiB + 1 KiB", with(25, ARGON2_MAX_MEMORY_KIB + 1), memory),
+        (
+            "19 MiB - 1 KiB",
+            with(25, ARGON2_MIN_MEMORY_KIB - 1),
+            memory,
+        ),
+        (
+            "256 MiB + 1 KiB",
+            with(25, ARGON2_MAX_MEMORY_KIB + 1),
+            memory,
+        ),
         ("4 GiB", with(25, u32::MAX), memory),
         ("0 passes", with(29, 0), passes),
         ("1 pass", with(29, 1), passes),
@@ -420,11 +428,17 @@ fn out_of_range_argon2_parameters_are_rejected_before_any_work() {
 /// `b/` only) still opens, down to its thumbnail.
 #[test]
 fn a_gallery_written_before_argon2id_still_opens() {
-    let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pbkdf2-minor0");
+    let site =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pbkdf2-minor0");
     let read = |name: &str| std::fs::read(site.join(name)).unwrap();
     let header = Header::parse(&read("gallery.bin")).unwrap();
     assert_eq!(header.minor, 0);
-    assert_eq!(header.kdf, Kdf::Pbkdf2 { iterations: 600_000 });
+    assert_eq!(
+        header.kdf,
+        Kdf::Pbkdf2 {
+            iterations: 600_000
+        }
+    );
     let password = b"velvet harbour lanterns drift at dawn";
     let slot = vault::unlock_with_password(&header, password).unwrap();
     let manifest_file = lightproof::format::blob_path(&slot.manifest_id);

@@ -122,7 +122,9 @@ impl Kdf {
     /// every bound. Returns the KDF and the length of its parameters.
     fn parse(bytes: &[u8]) -> Result<(Self, usize), FormatError> {
         let number = |i: usize| -> Result<u32, FormatError> {
-            let field = bytes.get(1 + 4 * i..5 + 4 * i).ok_or(FormatError::NotAGallery)?;
+            let field = bytes
+                .get(1 + 4 * i..5 + 4 * i)
+                .ok_or(FormatError::NotAGallery)?;
             Ok(u32::from_be_bytes(field.try_into().expect("4 bytes")))
         };
         let kdf = match bytes.first() {
@@ -349,7 +351,12 @@ impl Header {
 
 /// Argon2id (version 0x13, no secret, no associated data) into `out`.
 /// The parameters are within the header's bounds, which the crate accepts.
-fn argon2id(password: &[u8], salt: &[u8], (memory_kib, passes, lanes): (u32, u32, u32), out: &mut [u8; 32]) {
+fn argon2id(
+    password: &[u8],
+    salt: &[u8],
+    (memory_kib, passes, lanes): (u32, u32, u32),
+    out: &mut [u8; 32],
+) {
     let params = argon2::Params::new(memory_kib, passes, lanes, Some(out.len()))
         .expect("bounded parameters are valid Argon2 parameters");
     argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)

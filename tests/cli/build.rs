@@ -429,8 +429,20 @@ fn a_pbkdf2_gallery_still_opens() {
     let bytes = fs::read(site.join(HEADER_FILE)).unwrap();
     assert_eq!(bytes[24], 1, "kdf_alg 1: PBKDF2");
     let (header, manifest, _, _) = open_grant(&site, PASSWORD);
-    assert_eq!(header.kdf, Kdf::Pbkdf2 { iterations: 600_000 });
-    assert_eq!(manifest.albums.iter().map(|a| a.photos.len()).sum::<usize>(), 1);
+    assert_eq!(
+        header.kdf,
+        Kdf::Pbkdf2 {
+            iterations: 600_000
+        }
+    );
+    assert_eq!(
+        manifest
+            .albums
+            .iter()
+            .map(|a| a.photos.len())
+            .sum::<usize>(),
+        1
+    );
     let output = run(&mut lightproof(&["verify", path_str(&site)]));
     assert!(output.status.success(), "{}", stderr(&output));
 }

@@ -179,7 +179,12 @@ fn a_flag_wins_over_the_config_and_the_config_over_the_default() {
     assert_eq!(manifest.title, "From the file");
     assert_eq!(manifest.selection_limit, Some(20));
     assert!(manifest.remember);
-    assert_eq!(header.kdf, Kdf::Pbkdf2 { iterations: 700_000 });
+    assert_eq!(
+        header.kdf,
+        Kdf::Pbkdf2 {
+            iterations: 700_000
+        }
+    );
     assert_eq!(manifest.expires, None, "the default");
 
     let other = dir.path().join("other");
@@ -194,7 +199,12 @@ fn a_flag_wins_over_the_config_and_the_config_over_the_default() {
     .arg("--quiet"));
     assert!(output.status.success());
     let (header, manifest, _, _) = open_grant(&other, PASSWORD);
-    assert_eq!(header.kdf, Kdf::Pbkdf2 { iterations: 800_000 });
+    assert_eq!(
+        header.kdf,
+        Kdf::Pbkdf2 {
+            iterations: 800_000
+        }
+    );
     assert_eq!(manifest.selection_limit, Some(10));
 }
 
