@@ -21,7 +21,7 @@ use crate::cache::{Cache, Fingerprint, Links};
 use crate::decode::PhotoError;
 use crate::encrypt::{random, PreparedHeader, Sealer, SlotEntry};
 use crate::format::header::SlotType;
-use crate::format::header::{Header, SlotContents};
+use crate::format::header::{Header, Kdf, SlotContents, DEFAULT_KDF};
 use crate::format::manifest::{Album, BlobRef, Manifest, Photo, Rendition, MANIFEST_FORMAT};
 use crate::format::{encoding, BlobKind, Id, HEADER_FILE};
 use crate::format::{vault, Key32};
@@ -38,7 +38,8 @@ pub struct BuildOptions {
     pub out: PathBuf,
     pub force: bool,
     pub render: RenderSettings,
-    pub kdf_iterations: u32,
+    /// The password KDF: Argon2id by default, PBKDF2 on request.
+    pub kdf: Kdf,
     /// Gallery title; the shoot folder's name when `None`.
     pub title: Option<String>,
     /// Reuse what the last build made (false: `--no-cache`).
@@ -68,7 +69,7 @@ impl BuildOptions {
             out: out.into(),
             force: false,
             render: RenderSettings::default(),
-            kdf_iterations: crate::settings::KDF_ITERATIONS,
+            kdf: DEFAULT_KDF,
             title: None,
             use_cache: true,
             cache_dir: None,
@@ -256,7 +257,7 @@ pub fn build(
         },
         || {
             let passwords: Vec<_> = grants.iter().map(|grant| &grant.password).collect();
-            sealer.prepare_header(options.kdf_iterations, &passwords)
+            sealer.prepare_header(options.kdf, &passwords)
         },
     );
     let (albums, failed, done) = assemble(&shoot, &jobs, outcomes);

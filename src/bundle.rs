@@ -107,7 +107,7 @@ pub fn megabytes(bytes: u64) -> String {
 fn csp(script: &str, style: &str) -> String {
     format!(
         "default-src 'none'; script-src '{}' 'wasm-unsafe-eval'; style-src '{}'; \
-img-src blob:; connect-src 'none'; base-uri 'none'; form-action 'none'",
+img-src blob:; worker-src blob:; connect-src 'none'; base-uri 'none'; form-action 'none'",
         hash_source(script),
         hash_source(style)
     )

@@ -125,10 +125,12 @@ pub struct BuildArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// PBKDF2 iterations (600,000 to 10,000,000)
-    #[arg(long, value_name = "N", default_value_t = settings::KDF_ITERATIONS,
+    /// Use PBKDF2 with N iterations (600,000 to 10,000,000) instead of the
+    /// default Argon2id (64 MiB, 3 passes), which resists guessing on
+    /// graphics cards far better
+    #[arg(long, value_name = "N",
           value_parser = clap::value_parser!(u32).range(settings::KDF_ITERATION_RANGE))]
-    pub kdf_iterations: u32,
+    pub kdf_iterations: Option<u32>,
 
     /// Also write the gallery as one self-contained HTML file, for a small
     /// proof set sent by email or chat (warns above 50 MB)

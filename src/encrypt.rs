@@ -4,7 +4,7 @@
 
 use crate::format::chunked::SALT_LEN;
 use crate::format::header::{
-    Header, SlotContents, SlotType, DEFAULT_SLOTS, KDF_SALT_LEN, SLOT_LEN, SLOT_SALT_LEN,
+    Header, Kdf, SlotContents, SlotType, DEFAULT_SLOTS, KDF_SALT_LEN, SLOT_LEN, SLOT_SALT_LEN,
 };
 use crate::format::manifest::{BlobRef, Original};
 use crate::format::{vault, BlobKind, Id, Key32};
@@ -101,12 +101,14 @@ impl Sealer {
     }
 
     /// A header with random filler slots and one password key per grant:
-    /// the slow part (PBKDF2), which a build runs while it renders.
-    pub fn prepare_header(&self, kdf_iterations: u32, passwords: &[&Password]) -> PreparedHeader {
+    /// the slow part (Argon2id or PBKDF2), which a build runs while it renders.
+    pub fn prepare_header(&self, kdf: Kdf, passwords: &[&Password]) -> PreparedHeader {
         let filler = (0..DEFAULT_SLOTS).map(|_| random::<SLOT_LEN>()).collect();
         let header = Header::new(
             self.gallery_id,
-            kdf_iterations,
+            kdf,
+            // Fresh for every build, so no guessing work carries over from
+            // an earlier build of this or any other gallery.
             random::<KDF_SALT_LEN>(),
             filler,
         );
@@ -164,7 +166,7 @@ pub struct PreparedHeader {
 }
 
 impl PreparedHeader {
-    /// PBKDF2 of password `index` (in the order given to `prepare_header`).
+    /// The KDF output of password `index` (in the order given to `prepare_header`).
     pub fn password_key(&self, index: usize) -> &Key32 {
         &self.password_keys[index]
     }

@@ -223,6 +223,7 @@ mod tests {
             "script-src 'self' 'wasm-unsafe-eval'",
             "connect-src 'self'",
             "img-src 'self' blob:",
+            "worker-src blob:",
             "style-src 'self'",
         ] {
             assert!(csp.contains(needed), "{needed} missing from {csp}");

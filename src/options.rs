@@ -11,6 +11,7 @@ use clap::parser::ValueSource;
 use clap::ArgMatches;
 
 use lightproof::build::BuildOptions;
+use lightproof::format::header::{Kdf, DEFAULT_KDF};
 use lightproof::grants::{Config, Grant, CONFIG_FILE};
 use lightproof::original::OriginalMetadata;
 use lightproof::password::{self, Confirm};
@@ -78,7 +79,10 @@ pub fn prepare(
     options.use_cache = !args.no_cache && !rotate;
     options.allow_weak = args.allow_weak;
     options.cache_dir = args.cache_dir.clone();
-    options.kdf_iterations = pick!(given, gallery, kdf_iterations, args.kdf_iterations);
+    options.kdf = match args.kdf_iterations.or(gallery.kdf_iterations.take()) {
+        Some(iterations) => Kdf::Pbkdf2 { iterations },
+        None => DEFAULT_KDF,
+    };
     options.title = args.title.clone().or(gallery.title.take());
     options.selection_limit = args.selection_limit.or(gallery.selection_limit);
     options.remember = pick!(given, gallery, remember, args.remember);

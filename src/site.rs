@@ -22,10 +22,11 @@ pub const WASM: &[u8] = include_bytes!("../themes/default/static/viewer.wasm");
 pub const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /\n";
 
 /// The page's Content-Security-Policy: its own files only, plus compiling
-/// the viewer's wasm and showing decrypted images from `blob:` URLs.
+/// the viewer's wasm, showing decrypted images from `blob:` URLs and running
+/// the Argon2id Worker from a `blob:` URL.
 pub const CSP: &str =
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-img-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'none'";
+img-src 'self' blob:; worker-src blob:; connect-src 'self'; base-uri 'none'; form-action 'none'";
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use lightproof::format::header::{
-    Header, SlotContents, SlotType, MAX_ITERATIONS, MIN_ITERATIONS, PREFIX_LEN, SLOT_LEN,
+    Header, Kdf, SlotContents, SlotType, ARGON2_MAX_MEMORY_KIB, ARGON2_MIN_MEMORY_KIB,
+    ARGON2_PREFIX_LEN, DEFAULT_KDF, MAX_ITERATIONS, MIN_ITERATIONS, PREFIX_LEN, SLOT_LEN,
 };
 use lightproof::format::manifest::{BlobRef, Manifest, MANIFEST_FORMAT};
 use lightproof::format::{encoding, vault, BlobKind, FormatError, Key32};
@@ -164,7 +165,7 @@ fn out_of_range_parameters_are_rejected_before_any_work() {
         ),
         ("empty", Vec::new(), FormatError::NotAGallery),
         ("key derivation 0", with(24, &[0]), unknown_kdf),
-        ("key derivation 2", with(24, &[2]), unknown_kdf),
+        ("key derivation 3", with(24, &[3]), unknown_kdf),
         ("key derivation 255", with(24, &[255]), unknown_kdf),
         (
             "major version 0",
@@ -264,4 +265,193 @@ fn a_manifest_from_another_gallery_is_refused() {
         FormatError::BadManifest("belongs to another gallery")
     );
     assert!(Manifest::parse(b"{\"format\":1", &GALLERY).is_err());
+}
+
+/// An Argon2id header as a writer that chose `kdf` made it.
+fn argon2_header_bytes(kdf: Kdf) -> Vec<u8> {
+    let mut header = Header::new(GALLERY, kdf, [3; 32], vec![[0x5a; SLOT_LEN]; 4]);
+    let contents = SlotContents {
+        manifest_id: [9; 16],
+        manifest_key: Key32::from_bytes([4; 32]),
+    };
+    let key = header.derive_password_key(PASSWORD);
+    header.seal_slot(1, &key, SlotType::Password, [8; 16], &contents);
+    header.to_bytes()
+}
+
+const CHEAPEST_ARGON2: Kdf = Kdf::Argon2id {
+    memory_kib: ARGON2_MIN_MEMORY_KIB,
+    passes: 2,
+    lanes: 1,
+};
+
+#[test]
+fn an_argon2id_slot_opens_with_its_password_only() {
+    let bytes = argon2_header_bytes(CHEAPEST_ARGON2);
+    assert_eq!(bytes.len(), ARGON2_PREFIX_LEN + 4 * SLOT_LEN);
+    assert_eq!(bytes[24], 2, "kdf_alg 2 is Argon2id");
+    let parsed = Header::parse(&bytes).unwrap();
+    assert_eq!(parsed.kdf, CHEAPEST_ARGON2);
+    assert_eq!(parsed.to_bytes(), bytes);
+    assert_eq!(unlock(&bytes).unwrap().manifest_id, [9; 16]);
+    assert_eq!(
+        vault::unlock_with_password(&parsed, b"correct horse battery stapl").unwrap_err(),
+        FormatError::WrongPassword
+    );
+}
+
+#[test]
+fn lowered_argon2_parameters_are_refused_or_unlock_nothing() {
+    let written = argon2_header_bytes(Kdf::Argon2id {
+        memory_kib: 32 * 1024,
+        passes: 3,
+        lanes: 2,
+    });
+    assert!(unlock(&written).is_ok(), "the header as written opens");
+    let served = |at: usize, value: u32| {
+        let mut bytes = written.clone();
+        bytes[at..at + 4].copy_from_slice(&value.to_be_bytes());
+        unlock(&bytes)
+    };
+    // In range, so the viewer runs the (cheaper) KDF: the slots are bound
+    // to the prefix holding the parameters, and the key differs anyway.
+    for (what, at, lowered) in [
+        ("memory", 25, ARGON2_MIN_MEMORY_KIB),
+        ("memory", 25, 32 * 1024 - 8),
+        ("passes", 29, 2),
+        ("lanes", 33, 1),
+    ] {
+        assert_eq!(
+            served(at, lowered).unwrap_err(),
+            FormatError::WrongPassword,
+            "served with {what} {lowered}"
+        );
+    }
+    // Swapping the salt or the algorithm byte does not open it either.
+    let mut salted = written.clone();
+    salted[40] ^= 1;
+    assert_eq!(unlock(&salted).unwrap_err(), FormatError::WrongPassword);
+    for (what, at, out_of_range) in [
+        ("Argon2 memory", 25, ARGON2_MIN_MEMORY_KIB - 1),
+        ("Argon2 passes", 29, 1),
+    ] {
+        assert_eq!(
+            served(at, out_of_range).unwrap_err(),
+            FormatError::BadParameters(what),
+            "served with {what} {out_of_range}"
+        );
+    }
+}
+
+#[test]
+fn out_of_range_argon2_parameters_are_rejected_before_any_work() {
+    let good = argon2_header_bytes(DEFAULT_KDF);
+    let with = |at: usize, value: u32| {
+        let mut bytes = good.clone();
+        bytes[at..at + 4].copy_from_slice(&value.to_be_bytes());
+        bytes
+    };
+    let memory = FormatError::BadParameters("Argon2 memory");
+    let passes = FormatError::BadParameters("Argon2 passes");
+    let lanes = FormatError::BadParameters("Argon2 lanes");
+    let cases: Vec<(&str, Vec<u8>, FormatError)> = vec![
+        ("0 KiB", with(25, 0), memory),
+        ("8 KiB", with(25, 8), memory),
+        (
+            "19 MiB - 1 KiB",
+            with(25, ARGON2_MIN_MEMORY_KIB - 1),
+            memory,
+        ),
+        (
+            "256 MiB + 1 KiB",
+            with(25, ARGON2_MAX_MEMORY_KIB + 1),
+            memory,
+        ),
+        ("4 GiB", with(25, u32::MAX), memory),
+        ("0 passes", with(29, 0), passes),
+        ("1 pass", with(29, 1), passes),
+        ("11 passes", with(29, 11), passes),
+        ("2^32-1 passes", with(29, u32::MAX), passes),
+        ("0 lanes", with(33, 0), lanes),
+        ("5 lanes", with(33, 5), lanes),
+        ("2^24 lanes", with(33, 1 << 24), lanes),
+        (
+            "prefix cut short",
+            good[..ARGON2_PREFIX_LEN - 1].to_vec(),
+            FormatError::NotAGallery,
+        ),
+        (
+            "a PBKDF2-length prefix",
+            good[..PREFIX_LEN].to_vec(),
+            FormatError::NotAGallery,
+        ),
+        (
+            "one byte short",
+            good[..good.len() - 1].to_vec(),
+            FormatError::NotAGallery,
+        ),
+        (
+            "0 slots",
+            {
+                let mut bytes = good.clone();
+                bytes[ARGON2_PREFIX_LEN - 1] = 0;
+                bytes
+            },
+            FormatError::BadParameters("slot count"),
+        ),
+    ];
+    // The bound below means something only if one key derivation takes
+    // far longer than it.
+    let started = Instant::now();
+    assert!(unlock(&good).is_ok());
+    let valid_unlock = started.elapsed();
+    eprintln!("valid Argon2id header, parse and unlock: {valid_unlock:?}");
+    assert!(
+        valid_unlock > Duration::from_millis(100),
+        "a real unlock took only {valid_unlock:?}"
+    );
+    for (what, bytes, expected) in cases {
+        let started = Instant::now();
+        let result = unlock(&bytes);
+        let elapsed = started.elapsed();
+        eprintln!("{what}: rejected in {elapsed:?}");
+        assert_eq!(result.unwrap_err(), expected, "{what}");
+        assert!(
+            elapsed < Duration::from_millis(50),
+            "{what}: took {elapsed:?}"
+        );
+    }
+}
+
+/// A gallery written before Argon2id (minor 0, PBKDF2 at 600,000, built by
+/// lightproof at commit c79aa51 from one 64 × 48 JPEG; `gallery.bin` and
+/// `b/` only) still opens, down to its thumbnail.
+#[test]
+fn a_gallery_written_before_argon2id_still_opens() {
+    let site =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pbkdf2-minor0");
+    let read = |name: &str| std::fs::read(site.join(name)).unwrap();
+    let header = Header::parse(&read("gallery.bin")).unwrap();
+    assert_eq!(header.minor, 0);
+    assert_eq!(
+        header.kdf,
+        Kdf::Pbkdf2 {
+            iterations: 600_000
+        }
+    );
+    let password = b"velvet harbour lanterns drift at dawn";
+    let slot = vault::unlock_with_password(&header, password).unwrap();
+    let manifest_file = lightproof::format::blob_path(&slot.manifest_id);
+    let manifest = vault::open_manifest(&header, &slot, &read(&manifest_file)).unwrap();
+    let photo = &manifest.albums[0].photos[0];
+    assert_eq!(photo.file, "one.jpg");
+    let thumb = &photo.thumb.blob;
+    let jpeg = vault::open_pinned_blob(
+        &header.gallery_id,
+        thumb,
+        BlobKind::Thumbnail,
+        &read(&format!("b/{}", thumb.id)),
+    )
+    .unwrap();
+    assert_eq!(&jpeg[..2], &[0xff, 0xd8], "a JPEG");
 }

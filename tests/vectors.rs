@@ -222,3 +222,66 @@ fn our_chunked_seal_reproduces_wycheproof_ciphertexts() {
     }
     assert!(ran >= 5);
 }
+
+const ARGON2_PASSWORD: &[u8] = b"correct horse battery staple";
+
+/// docs/FORMAT.md's Argon2id password key, checked against the reference
+/// implementation's own tool (Debian's `argon2` 0~20171227), with
+/// kdf_salt = 32 × "a" so the salt can be typed:
+/// `echo -n "correct horse battery staple" | argon2 "lightproof.v1/argon2id$(printf 'a%.0s' $(seq 32))" -id -t 3 -k 65536 -p 1 -l 32 -r`
+#[test]
+fn argon2id_password_key_matches_the_reference_implementation() {
+    use lightproof::format::header::{Header, Kdf, SLOT_LEN};
+    let vectors = [
+        (
+            (65_536, 3, 1),
+            "76f31230a17264d72c029690e74bdea573bbfa01a248cba370cb9aef05bdeef7",
+        ),
+        (
+            (19_456, 2, 1),
+            "88fbf259bc18ed1439cade295ed16610c744fa70ba2e49abf9df0afd489ccc07",
+        ),
+    ];
+    for ((memory_kib, passes, lanes), expected) in vectors {
+        let kdf = Kdf::Argon2id {
+            memory_kib,
+            passes,
+            lanes,
+        };
+        let header = Header::new([7; 16], kdf, [b'a'; 32], vec![[0; SLOT_LEN]]);
+        let key = header.derive_password_key(ARGON2_PASSWORD);
+        assert_eq!(hex::encode(key.as_bytes()), expected, "{kdf:?}");
+    }
+}
+
+/// A whole Argon2id header (docs/FORMAT.md, "Vectors"): gallery id 16 ×
+/// 0x11, m = 19,456 KiB, t = 2, p = 1, kdf_salt 32 × "a", two slots: slot 0
+/// filler (96 × 0x5a), slot 1 sealed for the password above with slot_salt
+/// 16 × 0x22, holding manifest_id 16 × 0x33 and manifest_key 32 × 0x44.
+const ARGON2_HEADER: &str = "4c50524f4f460101111111111111111111111111111111110200004c0000000002000000016161616161616161616161616161616161616161616161616161616161616161025a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a22222222222222222222222222222222fa086e503e63286430b8825482e3b67b5d6fafdc7d51ce986006c3eeac7e81734d141a1eddaddd9ee71f8256370ec40537b399c187b0a20f246a7b612b8b38566ed0e9eb95445f84656e07c6a51bf6da";
+
+#[test]
+fn a_whole_argon2id_header_opens_and_is_reproduced() {
+    use lightproof::format::header::{Header, Kdf, SlotContents, SlotType, SLOT_LEN};
+    use lightproof::format::vault;
+    let kdf = Kdf::Argon2id {
+        memory_kib: 19_456,
+        passes: 2,
+        lanes: 1,
+    };
+    let bytes = hex::decode(ARGON2_HEADER).unwrap();
+    let header = Header::parse(&bytes).unwrap();
+    assert_eq!(header.kdf, kdf);
+    let opened = vault::unlock_with_password(&header, ARGON2_PASSWORD).unwrap();
+    assert_eq!(opened.manifest_id, [0x33; 16]);
+    assert_eq!(opened.manifest_key, Key32::from_bytes([0x44; 32]));
+
+    let mut written = Header::new([0x11; 16], kdf, [b'a'; 32], vec![[0x5a; SLOT_LEN]; 2]);
+    let key = written.derive_password_key(ARGON2_PASSWORD);
+    let contents = SlotContents {
+        manifest_id: [0x33; 16],
+        manifest_key: Key32::from_bytes([0x44; 32]),
+    };
+    written.seal_slot(1, &key, SlotType::Password, [0x22; 16], &contents);
+    assert_eq!(hex::encode(written.to_bytes()), ARGON2_HEADER);
+}

@@ -85,7 +85,7 @@ describe('viewer', { timeout: 300_000 }, () => {
       await unlock(page, PASSWORD_NFD);
       assert.equal(await page.locator('[role="alert"]').textContent(), '');
       assert.equal(await galleryShown(page), true);
-      assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'webcrypto');
+      assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'worker', 'Argon2id in a Worker');
       assert.ok((await page.locator('#gallery-title').textContent()).length > 0, 'gallery title shown');
       const all = new Map();
       await forEachAlbum(page, async (i, name) => {
@@ -201,10 +201,23 @@ describe('viewer', { timeout: 300_000 }, () => {
     }
   });
 
-  // FALLBACK: no WebCrypto (as on a plain-HTTP origin that is not localhost):
-  // the wasm module runs PBKDF2 itself. Slow, hence the long timeout.
-  test('FALLBACK without WebCrypto: unlocks with PBKDF2 in wasm', { timeout: 240_000 }, async () => {
-    const p = await openPage(browser, server.url, {
+  // A PBKDF2 gallery (built before Argon2id, or with --kdf-iterations)
+  // still opens: with WebCrypto, and without it (as on a plain-HTTP origin
+  // that is not localhost) by the wasm module's own PBKDF2. Slow, hence the
+  // long timeout.
+  test('PBKDF2: opens with WebCrypto, and FALLBACK without it with PBKDF2 in wasm', { timeout: 240_000 }, async () => {
+    const pbkdf2Site = await buildSite(tmp, { args: ['--kdf-iterations', '600000'], name: 'pbkdf2-site' });
+    const pbkdf2Server = await serve(pbkdf2Site);
+    const withCrypto = await openPage(browser, pbkdf2Server.url);
+    try {
+      await unlock(withCrypto.page, PASSWORD);
+      assert.equal(await galleryShown(withCrypto.page), true);
+      assert.equal(await withCrypto.page.evaluate(() => window.lightproofViewer.unlockedWith), 'webcrypto');
+      noProblems(withCrypto);
+    } finally {
+      await withCrypto.close();
+    }
+    const p = await openPage(browser, pbkdf2Server.url, {
       initScript: () => {
         Object.defineProperty(Crypto.prototype, 'subtle', { get() { return undefined; }, configurable: true });
       },
@@ -225,6 +238,7 @@ describe('viewer', { timeout: 300_000 }, () => {
       noProblems(p);
     } finally {
       await p.close();
+      await pbkdf2Server.close();
     }
   });
 

@@ -1,6 +1,7 @@
 use std::fs;
 
-use lightproof::format::{encoding, header::Header, HEADER_FILE};
+use lightproof::format::header::{Header, Kdf, DEFAULT_KDF};
+use lightproof::format::{encoding, HEADER_FILE};
 
 use crate::util::*;
 
@@ -37,7 +38,7 @@ fn the_sample_shoot_builds_into_a_flat_site_that_verifies() {
         assert!(encoding::base32_decode::<16>(name).is_some());
     }
     let header = Header::parse(&fs::read(site.join(HEADER_FILE)).unwrap()).unwrap();
-    assert!(header.kdf_iterations >= 600_000);
+    assert_eq!(header.kdf, DEFAULT_KDF, "new galleries use Argon2id");
     let output = run(&mut lightproof(&["verify", path_str(site)]));
     assert!(output.status.success());
     assert!(
@@ -382,4 +383,66 @@ fn off_a_terminal_progress_is_a_plain_log() {
     );
     let progress_lines = log.lines().filter(|l| l.contains(" photos (")).count();
     assert!((2..=11).contains(&progress_lines), "{log}");
+}
+
+/// The KDF salt is the one thing every guess depends on: a rebuild (even
+/// one that reuses every blob from the cache) draws a new one, so no
+/// guessing work carries over from one build to the next.
+#[test]
+fn every_build_draws_a_fresh_kdf_salt() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    make_shoot(&shoot, &["one.jpg"]);
+    let site = dir.path().join("site");
+    let build = || {
+        let output =
+            run(lightproof(&["build", path_str(&shoot), "--out", path_str(&site)]).arg("--quiet"));
+        assert!(output.status.success());
+        open_grant(&site, PASSWORD).0
+    };
+    let first = build();
+    let second = build();
+    assert_eq!(first.gallery_id, second.gallery_id, "the same gallery");
+    assert_eq!(first.kdf, DEFAULT_KDF);
+    assert_eq!(second.kdf, DEFAULT_KDF);
+    assert_ne!(first.kdf_salt, second.kdf_salt, "a fresh salt per build");
+}
+
+/// `--kdf-iterations` asks for PBKDF2 (the only KDF before Argon2id): such
+/// a gallery is written and opened by the old code path.
+#[test]
+fn a_pbkdf2_gallery_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    make_shoot(&shoot, &["one.jpg"]);
+    let site = dir.path().join("site");
+    let output = run(lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&site),
+        "--kdf-iterations",
+        "600000",
+    ])
+    .arg("--quiet"));
+    assert!(output.status.success());
+    let bytes = fs::read(site.join(HEADER_FILE)).unwrap();
+    assert_eq!(bytes[24], 1, "kdf_alg 1: PBKDF2");
+    let (header, manifest, _, _) = open_grant(&site, PASSWORD);
+    assert_eq!(
+        header.kdf,
+        Kdf::Pbkdf2 {
+            iterations: 600_000
+        }
+    );
+    assert_eq!(
+        manifest
+            .albums
+            .iter()
+            .map(|a| a.photos.len())
+            .sum::<usize>(),
+        1
+    );
+    let output = run(&mut lightproof(&["verify", path_str(&site)]));
+    assert!(output.status.success(), "{}", stderr(&output));
 }

@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use lightproof::format::header::{Header, SlotType, SLOT_LEN};
+use lightproof::format::header::{Header, Kdf, SlotType, SLOT_LEN};
 use lightproof::format::manifest::Manifest;
 use lightproof::format::{vault, BlobKind, FormatError, Key32, HEADER_FILE};
 
@@ -248,7 +248,20 @@ fn a_header_rewritten_by_the_forger_opens_nothing_forged_for_the_victim() {
         .is_err());
     // Lowering the work factor or changing the salt locks every slot.
     let mut lowered = header.clone();
-    lowered.kdf_iterations = 600_000.max(header.kdf_iterations - 1);
+    lowered.kdf = match header.kdf {
+        Kdf::Argon2id {
+            memory_kib,
+            passes,
+            lanes,
+        } => Kdf::Argon2id {
+            memory_kib: memory_kib - 1024,
+            passes,
+            lanes,
+        },
+        Kdf::Pbkdf2 { iterations } => Kdf::Pbkdf2 {
+            iterations: 600_000.max(iterations - 1),
+        },
+    };
     lowered.kdf_salt[0] ^= 1;
     fs::write(site.join(HEADER_FILE), lowered.to_bytes()).unwrap();
     assert_eq!(

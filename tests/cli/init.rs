@@ -1,6 +1,7 @@
 use std::fs;
 use std::path::Path;
 
+use lightproof::format::header::Kdf;
 use lightproof::format::{vault, BlobKind};
 use lightproof::grants::Config;
 use lightproof::settings::Gallery;
@@ -32,8 +33,8 @@ fn decisions(site: &Path) -> String {
         })
         .collect();
     format!(
-        "kdf {} | title {} | expires {:?} | limit {:?} | remember {} | email {:?} | {photos:#?}",
-        header.kdf_iterations,
+        "kdf {:?} | title {} | expires {:?} | limit {:?} | remember {} | email {:?} | {photos:#?}",
+        header.kdf,
         manifest.title,
         manifest.expires,
         manifest.selection_limit,
@@ -178,7 +179,12 @@ fn a_flag_wins_over_the_config_and_the_config_over_the_default() {
     assert_eq!(manifest.title, "From the file");
     assert_eq!(manifest.selection_limit, Some(20));
     assert!(manifest.remember);
-    assert_eq!(header.kdf_iterations, 700_000);
+    assert_eq!(
+        header.kdf,
+        Kdf::Pbkdf2 {
+            iterations: 700_000
+        }
+    );
     assert_eq!(manifest.expires, None, "the default");
 
     let other = dir.path().join("other");
@@ -193,7 +199,12 @@ fn a_flag_wins_over_the_config_and_the_config_over_the_default() {
     .arg("--quiet"));
     assert!(output.status.success());
     let (header, manifest, _, _) = open_grant(&other, PASSWORD);
-    assert_eq!(header.kdf_iterations, 800_000);
+    assert_eq!(
+        header.kdf,
+        Kdf::Pbkdf2 {
+            iterations: 800_000
+        }
+    );
     assert_eq!(manifest.selection_limit, Some(10));
 }
 

@@ -89,7 +89,9 @@ pub extern "C" fn lp_out_len() -> usize {
     OUTPUT.with(|out| out.borrow().len())
 }
 
-/// Parses `gallery.bin`; output: `{"iterations": n, "salt": "<base64>"}`.
+/// Parses `gallery.bin`; output: `{"kdf": "pbkdf2", "iterations": n, "salt":
+/// "<base64>", "gallery": "<hex>"}` or `{"kdf": "argon2id", "memory_kib": n,
+/// "gallery": "<hex>"}`.
 ///
 /// # Safety
 /// See [`input`].
@@ -99,7 +101,21 @@ pub unsafe extern "C" fn lp_open_header(ptr: *const u8, len: usize) -> i32 {
     with_session(|session| session.open_header(bytes))
 }
 
-/// Unlocks with the 32-byte PBKDF2 output; output: `{"manifest": "b/<id>"}`.
+/// Runs the header's password KDF on the NFC-normalised UTF-8 password;
+/// output: the 32-byte password key, for [`lp_unlock_key`]. The viewer
+/// calls it in a Worker's own instance (after [`lp_open_header`] there),
+/// so the seconds of Argon2id never block the page.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_derive_password_key(ptr: *const u8, len: usize) -> i32 {
+    let password = input(ptr, len);
+    with_session(|session| session.derive_password_key(password))
+}
+
+/// Unlocks with the 32-byte password key (the output of the header's KDF);
+/// output: `{"manifest": "b/<id>"}`.
 ///
 /// # Safety
 /// See [`input`].
@@ -109,7 +125,7 @@ pub unsafe extern "C" fn lp_unlock_key(ptr: *const u8, len: usize) -> i32 {
     with_session(|session| session.unlock_key(key))
 }
 
-/// Unlocks with the NFC-normalised UTF-8 password, running PBKDF2 here
+/// Unlocks with the NFC-normalised UTF-8 password, running the header's KDF here
 /// (for origins without WebCrypto). Output as [`lp_unlock_key`].
 ///
 /// # Safety
@@ -130,7 +146,7 @@ pub unsafe extern "C" fn lp_unlock_link(ptr: *const u8, len: usize) -> i32 {
     with_session(|session| session.unlock_link(secret))
 }
 
-/// Unlocks a two-factor link: PBKDF2 output (32 bytes) ‖ link secret (32
+/// Unlocks a two-factor link: password key (32 bytes) ‖ link secret (32
 /// bytes). Output as [`lp_unlock_key`].
 ///
 /// # Safety
@@ -142,7 +158,7 @@ pub unsafe extern "C" fn lp_unlock_two_factor(ptr: *const u8, len: usize) -> i32
 }
 
 /// Unlocks a two-factor link without WebCrypto: link secret (32 bytes) ‖
-/// NFC password; PBKDF2 runs here. Output as [`lp_unlock_key`].
+/// NFC password; the KDF runs here. Output as [`lp_unlock_key`].
 ///
 /// # Safety
 /// See [`input`].

@@ -1,7 +1,7 @@
 //! The state of one unlocked gallery: header, the manifest's key, then the
 //! manifest itself. Everything is dropped (and zeroized) by `lp_lock`.
 
-use lightproof::format::header::{Header, SlotContents, SlotType};
+use lightproof::format::header::{Header, Kdf, SlotContents, SlotType};
 use lightproof::format::manifest::{Manifest, Original, Photo, Rendition};
 use lightproof::format::vault::OriginalReader;
 use lightproof::format::{blob_path, vault, BlobKind, FormatError, Key32};
@@ -25,11 +25,7 @@ impl Session {
     pub fn open_header(&mut self, bytes: &[u8]) -> Result<Vec<u8>, Status> {
         *self = Self::default();
         let header = Header::parse(bytes).map_err(status)?;
-        let info = HeaderInfo {
-            iterations: header.kdf_iterations,
-            salt: base64(&header.pbkdf2_salt()),
-            gallery: lightproof::format::encoding::hex(&header.gallery_id),
-        };
+        let info = HeaderInfo::of(&header);
         self.header = Some(header);
         Ok(json(&info))
     }
@@ -51,7 +47,7 @@ impl Session {
         self.unlocked(slot)
     }
 
-    /// A two-factor link: the PBKDF2 output (32 bytes) then the link's
+    /// A two-factor link: the password key (32 bytes) then the link's
     /// secret (32 bytes).
     pub fn unlock_two_factor(&mut self, keys: &[u8]) -> Result<Vec<u8>, Status> {
         let header = self.header.as_ref().ok_or(Status::BadState)?;
@@ -68,7 +64,7 @@ impl Session {
     }
 
     /// A two-factor link without WebCrypto: the link's secret (32 bytes)
-    /// then the NFC password; PBKDF2 runs here.
+    /// then the NFC password; the KDF runs here.
     pub fn unlock_two_factor_password(&mut self, input: &[u8]) -> Result<Vec<u8>, Status> {
         let header = self.header.as_ref().ok_or(Status::BadState)?;
         if input.len() <= 32 {
@@ -84,6 +80,13 @@ impl Session {
     pub fn sign_selection(&self, text: &[u8]) -> Result<Vec<u8>, Status> {
         let slot = self.slot.as_ref().ok_or(Status::BadState)?;
         Ok(vault::selection_tag(&slot.manifest_key, text).to_vec())
+    }
+
+    /// The password KDF alone (Argon2id or PBKDF2, as the header says):
+    /// the viewer's Worker runs it so the page stays responsive.
+    pub fn derive_password_key(&self, password: &[u8]) -> Result<Vec<u8>, Status> {
+        let header = self.header.as_ref().ok_or(Status::BadState)?;
+        Ok(header.derive_password_key(password).as_bytes().to_vec())
     }
 
     pub fn unlock_password(&mut self, password: &[u8]) -> Result<Vec<u8>, Status> {
@@ -217,11 +220,40 @@ fn json(value: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
 
+/// What the page needs to derive the password key: for PBKDF2, what
+/// WebCrypto takes; for Argon2id, only which it is (the module runs it).
 #[derive(Serialize)]
 struct HeaderInfo {
-    iterations: u32,
-    salt: String,
+    kdf: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iterations: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    salt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory_kib: Option<u32>,
     gallery: String,
+}
+
+impl HeaderInfo {
+    fn of(header: &Header) -> Self {
+        let gallery = lightproof::format::encoding::hex(&header.gallery_id);
+        match header.kdf {
+            Kdf::Pbkdf2 { iterations } => Self {
+                kdf: "pbkdf2",
+                iterations: Some(iterations),
+                salt: Some(base64(&header.pbkdf2_salt())),
+                memory_kib: None,
+                gallery,
+            },
+            Kdf::Argon2id { memory_kib, .. } => Self {
+                kdf: "argon2id",
+                iterations: None,
+                salt: None,
+                memory_kib: Some(memory_kib),
+                gallery,
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -1,4 +1,5 @@
-//! `gallery.bin` as the host serves it: parsing and every range check, then
+//! `gallery.bin` as the host serves it (PBKDF2 and Argon2id): parsing and
+//! every range check, then
 //! opening the slots with the fixed keys of every slot type.
 #![no_main]
 
@@ -19,7 +20,11 @@ fuzz_target!(|bytes: &[u8]| {
         bytes,
         "a parsed header re-serialises unchanged"
     );
+    // Whatever parses is within the bounds a viewer can afford (PBKDF2
+    // iterations, Argon2id memory, passes and lanes): nothing is derived here.
+    assert!(header.kdf.check_bounds().is_ok(), "{:?}", header.kdf);
     let _ = header.pbkdf2_salt();
+    let _ = header.argon2_salt();
     for slot_type in [
         SlotType::Password,
         SlotType::Link,

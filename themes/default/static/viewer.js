@@ -127,10 +127,11 @@
 
   // ------------------------------------------------------------ wasm bridge
   const EXPORTS = ['memory', 'lp_alloc', 'lp_free', 'lp_out_ptr', 'lp_out_len', 'lp_open_header',
-    'lp_unlock_key', 'lp_unlock_password', 'lp_unlock_link', 'lp_unlock_two_factor',
+    'lp_derive_password_key', 'lp_unlock_key', 'lp_unlock_password', 'lp_unlock_link', 'lp_unlock_two_factor',
     'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_open_manifest', 'lp_open_photo', 'lp_lock',
     'lp_original_begin', 'lp_original_push', 'lp_original_finish', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish'];
   let wasm = null;
+  let wasmModule = null; // compiled once; a Worker instantiates its own copy for Argon2id
 
   // Calls an export with `args` then (ptr, len) of `input`, if any. Returns the
   // status and a copy of the output buffer. Secret inputs are wiped in place.
@@ -301,17 +302,21 @@
   let headerBytes = null;
   let galleryId = '';
   let manifestId = ''; // of the open grant, for the selection's footer
-  let kdf = null; // { iterations, salt }
+  let kdf = null; // { alg: 'pbkdf2', iterations, salt } | { alg: 'argon2id' }
   let initPromise = null;
   let markReady;
   const ready = new Promise((resolve) => { markReady = resolve; });
 
   function openHeader() {
     const h = json(checked(call('lp_open_header', [], headerBytes)));
-    if (!Number.isInteger(h.iterations) || h.iterations < 1 || typeof h.salt !== 'string') throw lpError(3);
-    let salt;
-    try { salt = Uint8Array.from(atob(h.salt), (c) => c.charCodeAt(0)); } catch (e) { throw lpError(3); }
-    kdf = { iterations: h.iterations, salt };
+    if (h.kdf === 'argon2id') {
+      kdf = { alg: 'argon2id' };
+    } else {
+      if (h.kdf !== 'pbkdf2' || !Number.isInteger(h.iterations) || h.iterations < 1 || typeof h.salt !== 'string') throw lpError(3);
+      let salt;
+      try { salt = Uint8Array.from(atob(h.salt), (c) => c.charCodeAt(0)); } catch (e) { throw lpError(3); }
+      kdf = { alg: 'pbkdf2', iterations: h.iterations, salt };
+    }
     galleryId = typeof h.gallery === 'string' ? h.gallery : '';
   }
 
@@ -328,7 +333,10 @@
       });
       const header = await loadingHeader;
       let instance;
-      try { instance = (await WebAssembly.instantiate(code, {})).instance; } catch (e) { throw lpError('nowasm'); }
+      try {
+        wasmModule = await WebAssembly.compile(code);
+        instance = await WebAssembly.instantiate(wasmModule, {});
+      } catch (e) { throw lpError('nowasm'); }
       if (!EXPORTS.every((name) => name in instance.exports)) throw lpError('nowasm');
       wasm = instance.exports;
       headerBytes = header;
@@ -342,10 +350,128 @@
   let state = 'locked'; // 'locked' | 'unlocking' | 'open'
   let session = 0; // bumped on lock: late results of an old session are dropped
   let manifest = null;
-  let unlockedWith = null; // 'webcrypto' | 'wasm': how the key was derived, for the tests
+  let unlockedWith = null; // 'webcrypto' | 'worker' | 'wasm' | 'link' | 'remembered': how, for the tests
 
   function nextPaint() {
     return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  }
+
+  // ------------------------------------------------- Argon2id in a Worker
+  // Argon2id takes a second or more (seconds on a phone), so it runs in a
+  // Worker with its own instance of the module and the page keeps painting.
+  // The Worker comes from a Blob URL made from this string, so it works over
+  // http(s), from a disk and in a single-file bundle alike; it gets the
+  // compiled module, the header and the password, and gives back only the
+  // 32-byte password key.
+  const WORKER_SOURCE = `'use strict';
+onmessage = async (event) => {
+  const { module, header, password } = event.data;
+  let status = 7;
+  let bits = null;
+  try {
+    const made = await WebAssembly.instantiate(module, {});
+    const ex = (made.instance || made).exports;
+    const put = (bytes) => {
+      const ptr = ex.lp_alloc(Math.max(bytes.length, 1)) >>> 0;
+      new Uint8Array(ex.memory.buffer, ptr, bytes.length).set(bytes);
+      return ptr;
+    };
+    const h = put(header);
+    status = ex.lp_open_header(h, header.length) >>> 0;
+    ex.lp_free(h, Math.max(header.length, 1));
+    if (status === 0) {
+      const p = put(password);
+      status = ex.lp_derive_password_key(p, password.length) >>> 0;
+      new Uint8Array(ex.memory.buffer, p, password.length).fill(0);
+      ex.lp_free(p, Math.max(password.length, 1));
+      if (status === 0) bits = new Uint8Array(ex.memory.buffer, ex.lp_out_ptr() >>> 0, ex.lp_out_len() >>> 0).slice();
+      ex.lp_lock();
+    }
+  } catch (e) {
+    status = 7;
+  }
+  password.fill(0);
+  postMessage({ status, bits }, bits ? [bits.buffer] : []);
+  close();
+};
+`;
+  let derivations = 0; // Argon2id runs started, for the tests
+
+  // Resolves to the password key, or null when this browser cannot run a
+  // Worker (the page then derives it itself).
+  function deriveInWorker(pw) {
+    let worker;
+    let url;
+    try {
+      url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+      worker = new Worker(url);
+    } catch (e) {
+      if (url) URL.revokeObjectURL(url);
+      return Promise.resolve(null);
+    }
+    derivations += 1;
+    return new Promise((resolve, reject) => {
+      const end = () => { worker.terminate(); URL.revokeObjectURL(url); };
+      worker.onmessage = (ev) => {
+        end();
+        const { status, bits } = ev.data || {};
+        if (status === 0 && bits instanceof Uint8Array && bits.length === 32) resolve(bits);
+        else reject(lpError(status === 0 || !status ? 7 : status));
+      };
+      worker.onerror = (ev) => { if (ev && ev.preventDefault) ev.preventDefault(); end(); resolve(null); };
+      const password = pw.slice();
+      try {
+        worker.postMessage({ module: wasmModule, header: headerBytes.slice(), password }, [password.buffer]);
+      } catch (e) {
+        password.fill(0);
+        end();
+        resolve(null);
+      }
+    });
+  }
+
+  // What the unlock form shows while the key is derived: the time so far,
+  // with an indeterminate bar that the browser animates.
+  function showProgress(text) {
+    const started = performance.now();
+    const bar = el('progress', 'unlock-progress');
+    bar.setAttribute('aria-label', 'Unlocking');
+    ui.status.after(bar);
+    const tick = () => {
+      const seconds = Math.floor((performance.now() - started) / 1000);
+      setStatus(seconds >= 1 ? text + ' (' + seconds + ' s)' : text);
+    };
+    tick();
+    const timer = setInterval(tick, 250);
+    return () => { clearInterval(timer); bar.remove(); };
+  }
+
+  // The password key by Argon2id: in a Worker, else (no Worker) here.
+  async function argon2Key(pw) {
+    const done = showProgress('Unlocking… this takes a few seconds on a phone');
+    try {
+      const bits = await deriveInWorker(pw);
+      if (bits) return { bits, how: 'worker' };
+      await nextPaint();
+      derivations += 1;
+      return { bits: checked(call('lp_derive_password_key', [], pw, true)), how: 'wasm' };
+    } finally {
+      done();
+    }
+  }
+
+  // The password key by PBKDF2 in WebCrypto, or null where there is none.
+  async function pbkdf2Key(pw) {
+    const subtle = globalThis.crypto && globalThis.crypto.subtle;
+    if (!subtle) return null;
+    try {
+      const key = await subtle.importKey('raw', pw, 'PBKDF2', false, ['deriveBits']);
+      const bits = new Uint8Array(await subtle.deriveBits(
+        { name: 'PBKDF2', hash: 'SHA-256', salt: kdf.salt, iterations: kdf.iterations }, key, 256));
+      return { bits, how: 'webcrypto' };
+    } catch (e) {
+      return null; // fall back to the module's own PBKDF2
+    }
   }
 
   async function unlockWith(password) {
@@ -353,28 +479,19 @@
     const pw = new TextEncoder().encode(password.normalize('NFC'));
     try {
       let r = null;
-      const subtle = globalThis.crypto && globalThis.crypto.subtle;
-      if (subtle) {
-        let bits = null;
+      const derived = kdf.alg === 'argon2id' ? await argon2Key(pw) : await pbkdf2Key(pw);
+      if (derived) {
+        const bits = derived.bits;
+        const twoFactor = link && link.twoFactor && link.bytes;
+        if (!twoFactor) { forgetRememberCandidate(); rememberCandidate = bits.slice(); }
+        const input = twoFactor ? concat(bits, link.bytes) : bits;
         try {
-          const key = await subtle.importKey('raw', pw, 'PBKDF2', false, ['deriveBits']);
-          bits = new Uint8Array(await subtle.deriveBits(
-            { name: 'PBKDF2', hash: 'SHA-256', salt: kdf.salt, iterations: kdf.iterations }, key, 256));
-        } catch (e) {
-          bits = null; // fall back to the module's own PBKDF2 below
+          r = call(twoFactor ? 'lp_unlock_two_factor' : 'lp_unlock_key', [], input, true);
+        } finally {
+          bits.fill(0);
+          input.fill(0);
         }
-        if (bits) {
-          const twoFactor = link && link.twoFactor && link.bytes;
-          if (!twoFactor) { forgetRememberCandidate(); rememberCandidate = bits.slice(); }
-          const input = twoFactor ? concat(bits, link.bytes) : bits;
-          try {
-            r = call(twoFactor ? 'lp_unlock_two_factor' : 'lp_unlock_key', [], input, true);
-          } finally {
-            bits.fill(0);
-            input.fill(0);
-          }
-          unlockedWith = 'webcrypto';
-        }
+        unlockedWith = derived.how;
       }
       if (!r) {
         // No WebCrypto (e.g. a plain-HTTP origin): the module derives the key
@@ -1352,6 +1469,7 @@
       get state() { return state; },
       get liveBlobUrls() { return liveUrls.size; },
       get unlockedWith() { return unlockedWith; },
+      get derivations() { return derivations; },
     }),
   });
 })();
