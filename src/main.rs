@@ -299,7 +299,11 @@ fn built_manifests(
     if !folder.is_dir() {
         return Vec::new();
     }
-    let cache = lightproof::cache::Cache::open(&folder, args.cache_dir.as_deref(), false);
+    // A cache that is missing or refused (not private) tells nothing.
+    let Ok(cache) = lightproof::cache::Cache::open(&folder, args.cache_dir.as_deref(), false)
+    else {
+        return Vec::new();
+    };
     cache
         .built_manifests(gallery)
         .map(|(grant, blob)| lightproof::verify::BuiltManifest {
