@@ -473,7 +473,7 @@ fn open_regular_file(path: &Path) -> Option<(File, u64)> {
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
     let file = options.open(path).ok()?;
     let meta = file.metadata().ok()?;
-    meta.is_file().then(|| (file, meta.len()))
+    meta.is_file().then_some((file, meta.len()))
 }
 
 fn connection(keep_alive: bool) -> &'static str {
