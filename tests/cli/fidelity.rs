@@ -295,7 +295,7 @@ fn exif_that_other_tools_read_past_faults_in_is_read_too() {
     }
     assert!(
         wrong.is_empty(),
-        "{} of {} photos differ:\n{}",
+        "{} differences from ImageMagick in {} photos:\n{}",
         wrong.len(),
         expected.len(),
         wrong.join("\n")
