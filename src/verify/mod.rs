@@ -259,7 +259,7 @@ pub fn verify_with_progress(
     })?;
     let checks = blob_checks(&manifest);
     progress.start(checks.iter().map(|check| check.blob.size).sum());
-    let mut problems: Vec<Problem> = checks
+    let problems: Vec<Problem> = checks
         .par_iter()
         .filter_map(|check| {
             let checked = check_blob(site, &header, check);
