@@ -26,7 +26,7 @@ fn layout_rows_famous_phrases_and_shoot_names_are_refused() {
         // QWERTY's top row, typed on a Russian layout.
         (
             "йцукенгшщзхъ",
-            "when its keys are read on a Russian or Ukrainian keyboard",
+            "the same keys on a Russian or Ukrainian keyboard",
         ),
         ("correcthorsebatterystaple", "built on a famous passphrase"),
         (
