@@ -59,7 +59,7 @@ fn signed_selection(site: &Path, password: &str, photos: &[(&str, &str, &str)]) 
 }
 
 fn picks(selection: &Path, shoot: &Path, site: &Path, copy_to: &Path) -> std::process::Output {
-    run(lightproof(&[
+    run(&mut lightproof(&[
         "picks",
         path_str(selection),
         "--shoot",
