@@ -125,11 +125,12 @@ fn a_renewed_link_opens_the_old_one_does_not_and_only_the_header_changes() {
     assert!(vault::unlock_with_link_and_password(&renewed, &vip, VIP.as_bytes()).is_ok());
 
     let after = files(&site);
-    let changed: Vec<&PathBuf> = before
+    let changed: std::collections::BTreeSet<&PathBuf> = before
         .keys()
         .chain(after.keys())
         .filter(|path| before.get(*path) != after.get(*path))
         .collect();
+    let changed: Vec<&PathBuf> = changed.into_iter().collect();
     assert_eq!(
         changed,
         [Path::new("gallery.bin"), Path::new("gallery.bin.js")],
