@@ -69,6 +69,8 @@ fi
 "${deny_advisories[@]}"
 # Positive control: the same check must fail on a crate with a known advisory.
 control_log=$root/target/advisory-control.log
+# Its one crate must be in cargo's local registry: an offline check cannot download it.
+cargo fetch --locked --manifest-path tests/advisory-control/Cargo.toml
 if (cd tests/advisory-control && "${deny_advisories[@]}") >"$control_log" 2>&1; then
     echo "the advisory check passed tests/advisory-control (smallvec 1.6.0): the database is not being read" >&2
     exit 1
