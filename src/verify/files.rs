@@ -11,9 +11,10 @@
 //! - `b/<id>` with a canonical base32 id;
 //! - offline copies: part `i` of `gallery.bin`, `viewer.wasm` or a blob,
 //!   exactly as `offline` encodes that file's bytes, `viewer.wasm.js`
-//!   compared with the built-in module. When any offline copy is present,
-//!   every one of those files must have all of its parts (a site without
-//!   `gallery.bin.js` but with other parts is not a `--web-only` site).
+//!   compared with the built-in module. Every part present must be exact,
+//!   whether or not `gallery.bin.js` is there; when it is, every one of
+//!   those files must have all of its parts (a writer withdraws it first, so
+//!   without it an interrupted build may have left some parts missing).
 //!
 //! Anything else is a problem named with its file. With the build cache of
 //! the computer that built the gallery, each grant's manifest must be the
@@ -87,7 +88,16 @@ pub fn check_site(
         )
     }));
     if sorted.has_offline_copies {
-        problems.extend(offline_copy_problems(site, &sorted.blobs, &reached));
+        // A writer withdraws `gallery.bin.js` before it touches any other
+        // copy, so without it a part may be missing after an interrupted
+        // build: only the parts that are there must be exact.
+        let header_copy = offline::part_name(HEADER_FILE, 0);
+        let complete = files.iter().any(|file| file.name == header_copy);
+        problems.extend(
+            offline_copy_problems(site, &sorted.blobs, &reached)
+                .into_iter()
+                .filter(|found| complete || found.kind != ProblemKind::Missing),
+        );
     }
     let (manifest_problems, unchecked_grants) = built_manifest_problems(site, reports, built);
     problems.extend(manifest_problems);

@@ -723,23 +723,48 @@ fn the_pixel_limit_comes_from_the_flag_or_the_file() {
 // The child is reaped by `wait4`, which `Child::wait` cannot stand in for.
 #[allow(clippy::zombie_processes)]
 pub(crate) fn peak_memory(command: &mut Command, logs: &Path) -> (i32, String, i64) {
+    // The child is started by a small python process: a child started
+    // straight from this test process (vfork + exec) inherits its peak
+    // RSS, which other tests running beside this one make large.
     let stderr_path = logs.join("stderr.txt");
-    let child = command
+    let peak_path = logs.join("peak-kib.txt");
+    let mut launcher = Command::new("python3");
+    launcher.arg("-c").arg(PEAK_LAUNCHER).arg(&peak_path);
+    launcher.arg(command.get_program()).args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => launcher.env(key, value),
+            None => launcher.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        launcher.current_dir(dir);
+    }
+    let status = launcher
         .stdout(Stdio::null())
         .stderr(fs::File::create(&stderr_path).unwrap())
-        .spawn()
+        .status()
         .unwrap();
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    let mut status = 0;
-    // SAFETY: plain syscall on our own child; both pointers are to locals.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, pid);
-    assert!(libc::WIFEXITED(status), "killed: status {status}");
+    let code = status.code().expect("the launcher exits");
     let stderr = fs::read_to_string(stderr_path).unwrap();
     eprintln!("--- stderr ---\n{stderr}");
-    (libc::WEXITSTATUS(status), stderr, usage.ru_maxrss)
+    let peak = fs::read_to_string(peak_path).unwrap();
+    assert_ne!(peak, "killed", "lightproof was killed by a signal");
+    let peak = peak.trim().parse().unwrap();
+    (code, stderr, peak)
 }
+
+/// Runs argv[2:], writes its peak RSS in KiB (from wait4) to argv[1], or
+/// `killed`, and exits with its exit code.
+const PEAK_LAUNCHER: &str = "import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+exited = os.WIFEXITED(status)
+open(sys.argv[1], 'w').write(str(usage.ru_maxrss) if exited else 'killed')
+sys.exit(os.WEXITSTATUS(status) if exited else 1)
+";
 
 /// Bomb builds must stay under this: far below the gigabytes the files
 /// claim, a little above a normal small build.

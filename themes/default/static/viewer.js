@@ -210,7 +210,7 @@
   // anyone who holds it: a script planted in front of a genuine part runs
   // with this page's powers (only `lightproof verify` can tell). What the
   // viewer controls is whose bytes it takes: a part counts only when its
-  // one call comes from the very <script> element inserted for it, as the
+  // one call comes from the very script element inserted for it, as the
   // browser reports it through the `currentScript` getter taken before any
   // part ran (a script can redefine `document.currentScript`, not this
   // copy). A second call from that script makes the part damaged.
