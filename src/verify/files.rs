@@ -93,11 +93,12 @@ pub fn check_site(
         // build: only the parts that are there must be exact.
         let header_copy = offline::part_name(HEADER_FILE, 0);
         let complete = files.iter().any(|file| file.name == header_copy);
-        problems.extend(
-            offline_copy_problems(site, &sorted.blobs, &reached)
-                .into_iter()
-                .filter(|found| complete || found.kind != ProblemKind::Missing),
-        );
+        problems.extend(offline_copy_problems(
+            site,
+            &sorted.blobs,
+            &reached,
+            complete,
+        ));
     }
     let (manifest_problems, unchecked_grants) = built_manifest_problems(site, reports, built);
     problems.extend(manifest_problems);
@@ -263,25 +264,34 @@ fn part_of(name: &str) -> Option<(&str, usize)> {
 
 /// Every offline copy: the built-in module's, and the header's and every
 /// blob's as their files hold them.
+///
+/// Parts must all be there only while `gallery.bin.js` is (`complete`), and
+/// only for the files a checked grant leads to: a build cut short leaves
+/// new encrypted files whose copies it had not written yet.
 fn offline_copy_problems(
     site: &SiteFiles,
     blobs: &[String],
     reached: &BTreeMap<&str, &str>,
+    complete: bool,
 ) -> Vec<Problem> {
     use rayon::prelude::*;
-    let mut problems: Vec<Problem> = wasm_copy_problems(site);
-    let mut copies = vec![("the header".to_owned(), HEADER_FILE.to_owned())];
-    copies.extend(blobs.iter().map(|blob| {
-        let item = reached.get(blob.as_str()).map_or_else(
-            || format!("the encrypted file '{blob}'"),
-            |item| (*item).to_owned(),
-        );
-        (item, blob.clone())
+    let mut problems: Vec<Problem> = wasm_copy_problems(site)
+        .into_iter()
+        .filter(|found| complete || found.kind != ProblemKind::Missing)
+        .collect();
+    let mut copies = vec![("the header".to_owned(), HEADER_FILE.to_owned(), complete)];
+    copies.extend(blobs.iter().map(|blob| match reached.get(blob.as_str()) {
+        Some(item) => ((*item).to_owned(), blob.clone(), complete),
+        None => (format!("the encrypted file '{blob}'"), blob.clone(), false),
     }));
     problems.extend(
         copies
             .par_iter()
-            .filter_map(|(item, file)| check_offline_copy(site, item, file).err())
+            .filter_map(|(item, file, needs_all)| {
+                check_offline_copy(site, item, file)
+                    .err()
+                    .filter(|found| *needs_all || found.kind != ProblemKind::Missing)
+            })
             .collect::<Vec<_>>(),
     );
     problems

@@ -36,11 +36,10 @@ fn a_trojaned_offline_copy_is_named_in_a_folder_and_in_a_zip() {
     fs::write(site.join("b").join("helper.js"), "alert(1);\n").unwrap();
     let (code, text) = verify(&site, &[]);
     assert_eq!(code, Some(1), "{text}");
-    for named in [
-        "(file 'viewer.wasm.js')",
-        "(file 'gallery.bin.js')",
-        "(file 'b/helper.js')",
-    ] {
+    // The missing `gallery.bin.js` itself is no damage (a writer withdraws
+    // it first, so a build cut short leaves a site without it): the scripts
+    // that are there are what a disk copy runs, and each is compared.
+    for named in ["(file 'viewer.wasm.js')", "(file 'b/helper.js')"] {
         assert!(text.contains(named), "{named} not named:\n{text}");
     }
     assert!(
@@ -52,11 +51,7 @@ fn a_trojaned_offline_copy_is_named_in_a_folder_and_in_a_zip() {
     packed(&site, &zip);
     let (code, text) = verify(&zip, &[]);
     assert_eq!(code, Some(1), "{text}");
-    for named in [
-        "(file 'viewer.wasm.js' in",
-        "(file 'gallery.bin.js' in",
-        "(file 'b/helper.js' in",
-    ] {
+    for named in ["(file 'viewer.wasm.js' in", "(file 'b/helper.js' in"] {
         assert!(text.contains(named), "{named} not named:\n{text}");
     }
 }
