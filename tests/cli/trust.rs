@@ -229,12 +229,7 @@ fn a_manifest_resealed_by_a_grant_holder_is_reported_where_the_gallery_was_built
     let shoot = dir.path().join("shoot");
     make_shoot(&shoot, &["a.png", "b.png"]);
     let site = dir.path().join("site");
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&site),
-    ]));
+    let output = build_site(&shoot, &site, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let (code, text) = verify(&site, &[]);
     assert_eq!(code, Some(0), "{text}");
@@ -321,13 +316,7 @@ fn the_main_album_is_marked_and_unstripped_originals_say_so() {
     // A subfolder named like the title (the shoot folder's name).
     make_shoot(&shoot, &["a.png", "Smith wedding/b.png"]);
     let site = dir.path().join("site");
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&site),
-        "--downloads",
-    ]));
+    let output = build_site(&shoot, &site, &["--downloads"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let (_, manifest, _, _): (_, Manifest, _, _) = open_grant(&site, PASSWORD);
     let albums: Vec<(&str, bool)> = manifest
@@ -348,12 +337,7 @@ fn a_photo_whose_name_is_unsafe_is_skipped_and_named() {
     let shoot = dir.path().join("shoot");
     make_shoot(&shoot, &["a.png", "back\\slash.png", "bell\u{7}.png"]);
     let site = dir.path().join("site");
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&site),
-    ]));
+    let output = build_site(&shoot, &site, &[]);
     let log = stderr(&output);
     assert!(
         log.contains("back\\slash.png") && log.contains("backslash or a control character"),

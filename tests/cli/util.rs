@@ -172,3 +172,10 @@ pub fn open_grant(
         vault::open_manifest(&header, &slot, &std::fs::read(site.join(&file)).unwrap()).unwrap();
     (header, manifest, file, slot.manifest_key)
 }
+
+/// `lightproof build SHOOT --out SITE EXTRA…`, its output (not checked).
+pub fn build_site(shoot: &Path, site: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["build", path_str(shoot), "--out", path_str(site)];
+    args.extend_from_slice(extra);
+    run(&mut lightproof(&args))
+}
