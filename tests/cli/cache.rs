@@ -14,6 +14,13 @@ fn small_shoot(root: &Path) -> std::path::PathBuf {
     shoot
 }
 
+/// Builds `shoot` into `dir/site` with the build cache in `cache`.
+fn build_with_cache(dir: &Path, shoot: &Path, cache: &Path) -> std::process::Output {
+    run(lightproof(&["build", path_str(shoot), "--out"])
+        .arg(dir.join("site"))
+        .env("LIGHTPROOF_CACHE_DIR", cache))
+}
+
 #[test]
 fn without_home_there_is_no_cache_in_the_temp_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -45,11 +52,7 @@ fn a_cache_folder_others_may_write_is_refused_by_name() {
     let cache = dir.path().join("planted-cache");
     fs::create_dir(&cache).unwrap();
     fs::set_permissions(&cache, fs::Permissions::from_mode(0o777)).unwrap();
-    let build = |cache: &Path| {
-        run(lightproof(&["build", path_str(&shoot), "--out"])
-            .arg(dir.path().join("site"))
-            .env("LIGHTPROOF_CACHE_DIR", cache))
-    };
+    let build = |cache: &Path| build_with_cache(dir.path(), &shoot, cache);
     let output = build(&cache);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let log = stderr(&output);
@@ -92,9 +95,7 @@ fn a_cache_folder_of_another_user_is_refused_when_run_as_root() {
     fs::create_dir(&cache).unwrap();
     fs::set_permissions(&cache, fs::Permissions::from_mode(0o700)).unwrap();
     std::os::unix::fs::chown(&cache, Some(65534), Some(65534)).unwrap();
-    let output = run(lightproof(&["build", path_str(&shoot), "--out"])
-        .arg(dir.path().join("site"))
-        .env("LIGHTPROOF_CACHE_DIR", &cache));
+    let output = build_with_cache(dir.path(), &shoot, &cache);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let log = stderr(&output);
     assert!(
