@@ -162,6 +162,20 @@ pub fn is_current(root: &Path, name: &str, bytes: &[u8]) -> bool {
     })
 }
 
+/// The file and part index a part's name stands for (`F.js` is part 0 of
+/// `F`, `F.<i>.js` part `i`, `i` without leading zeros and not 0): the
+/// inverse of [`part_name`].
+pub fn part_of(name: &str) -> Option<(&str, usize)> {
+    let stem = name.strip_suffix(".js")?;
+    match stem.rsplit_once('.') {
+        Some((file, index)) => match parse_number(index) {
+            Some(index) if index > 0 => Some((file, index)),
+            _ => Some((stem, 0)),
+        },
+        None => Some((stem, 0)),
+    }
+}
+
 /// The file that `file_name` is an offline part of, if it is one
 /// (`QZ….js` and `QZ….3.js` give `QZ…`, `gallery.bin.js` gives
 /// `gallery.bin`).
@@ -237,5 +251,14 @@ mod tests {
         assert_eq!(blob_of_part("gallery.bin.js"), Some("gallery.bin"));
         assert_eq!(blob_of_part("viewer.wasm.1.js"), Some("viewer.wasm"));
         assert_eq!(blob_of_part("QZAB"), None);
+        for index in [0, 1, 12] {
+            assert_eq!(
+                part_of(&part_name("b/QZAB", index)),
+                Some(("b/QZAB", index))
+            );
+        }
+        assert_eq!(part_of("b/QZAB.05.js"), Some(("b/QZAB.05", 0)));
+        assert_eq!(part_of("b/QZAB.+5.js"), Some(("b/QZAB.+5", 0)));
+        assert_eq!(part_of("b/QZAB"), None);
     }
 }

@@ -212,7 +212,7 @@ fn sort_files(files: &[SiteFile]) -> SortedFiles {
             sorted.blobs.push(name.to_owned());
             continue;
         }
-        match part_of(name) {
+        match offline::part_of(name) {
             Some((twin, index)) if is_copied_file(twin) => {
                 sorted.has_offline_copies = true;
                 match sizes.get(twin) {
@@ -240,26 +240,12 @@ fn sort_files(files: &[SiteFile]) -> SortedFiles {
 fn is_blob_name(name: &str) -> bool {
     name.strip_prefix(BLOB_DIR)
         .and_then(|rest| rest.strip_prefix('/'))
-        .and_then(encoding::base32_decode::<16>)
-        .is_some()
+        .is_some_and(crate::write::is_blob_name)
 }
 
 /// Whether lightproof writes offline copies of `name`.
 fn is_copied_file(name: &str) -> bool {
     name == HEADER_FILE || name == WASM_FILE || is_blob_name(name)
-}
-
-/// The file and part index a part's name stands for (`F.js` is part 0 of
-/// `F`, `F.<i>.js` part `i`, `i` without leading zeros and not 0).
-fn part_of(name: &str) -> Option<(&str, usize)> {
-    let stem = name.strip_suffix(".js")?;
-    if let Some((twin, index)) = stem.rsplit_once('.') {
-        let index = index.parse::<usize>().unwrap_or(0);
-        if index > 0 && offline::part_name(twin, index) == name {
-            return Some((twin, index));
-        }
-    }
-    Some((stem, 0))
 }
 
 /// Every offline copy: the built-in module's, and the header's and every
