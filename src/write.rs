@@ -260,20 +260,33 @@ impl SiteWriter {
     }
 
     /// Removes blobs not in `keep`, offline copies of blobs that are gone
-    /// or no longer wanted, and temporary files in `b/`.
+    /// or no longer wanted, and temporary files in `b/`. Copies go first,
+    /// durably, and blobs after them: a kill in between leaves a blob
+    /// without its copy (which `verify` accepts for a blob no grant reaches),
+    /// never a copy without its blob (an orphaned script).
     fn remove_stale_blobs(&self, keep: &HashSet<String>) -> Result<Vec<String>, WriteError> {
         let blobs = self.out.join(BLOB_DIR);
+        let mut stale_blobs = Vec::new();
         let mut removed = Vec::new();
         for entry in fs::read_dir(&blobs).map_err(io_error(&blobs))? {
             let entry = entry.map_err(io_error(&blobs))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let stale_blob = is_blob_name(&name) && !keep.contains(&name);
+            if is_blob_name(&name) && !keep.contains(&name) {
+                stale_blobs.push(name);
+                continue;
+            }
             let stale_copy = offline::blob_of_part(&name)
                 .is_some_and(|blob| !self.offline || !keep.contains(blob));
-            if stale_blob || stale_copy || name.contains(TEMP_INFIX) {
+            if stale_copy || name.contains(TEMP_INFIX) {
                 fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
-                removed.extend((stale_blob || stale_copy).then_some(name));
+                removed.extend(stale_copy.then_some(name));
             }
+        }
+        sync_dir(&blobs)?;
+        for name in stale_blobs {
+            let path = blobs.join(&name);
+            fs::remove_file(&path).map_err(io_error(&path))?;
+            removed.push(name);
         }
         removed.sort();
         Ok(removed)
