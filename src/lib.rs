@@ -1,61 +1,33 @@
 //! lightproof: static encrypted photo galleries.
 //!
-//! The pipeline runs one module per stage:
-//! `scan` (find albums and photos) → `decode` (pixels, orientation) →
-//! `render` (thumbnail and preview JPEGs) → `encrypt` (blobs and manifest) →
-//! `write` (the static site, atomically). `format` is the on-disk format,
-//! shared byte for byte with the WebAssembly viewer; it is the only module
-//! compiled without the `generator` feature.
+//! The library is layered; each folder imports only the layers below it
+//! (`tests/layout.rs` checks the rules, docs/ARCHITECTURE.md draws them):
+//!
+//! - `format`: the on-disk format, shared byte for byte with the
+//!   WebAssembly viewer; imports nothing else of the crate, and is the only
+//!   module compiled without the `generator` feature;
+//! - `random`: the one source of randomness;
+//! - `photo`: one photo's pixels and bytes (imports only `format`);
+//! - `site`: a site's files and how they are written (imports only
+//!   `format` and `random`);
+//! - `shoot`: the photographer's folder, config and passwords;
+//! - `build`: the stages of `lightproof build`, over all of the above;
+//! - `deliver`: what happens to a built site (verify, pack, serve, …).
+//!
+//! The command line (`src/cli/`, `src/main.rs`) is the only part that
+//! prints.
 
 pub mod format;
 
 #[cfg(feature = "generator")]
 pub mod build;
 #[cfg(feature = "generator")]
-pub mod bundle;
+pub mod deliver;
 #[cfg(feature = "generator")]
-pub mod cache;
+pub mod photo;
 #[cfg(feature = "generator")]
-pub mod decode;
+pub mod random;
 #[cfg(feature = "generator")]
-pub mod diff;
-#[cfg(feature = "generator")]
-pub mod encrypt;
-#[cfg(feature = "generator")]
-pub mod grants;
-#[cfg(feature = "generator")]
-pub mod hosting;
-#[cfg(feature = "generator")]
-pub mod links;
-#[cfg(feature = "generator")]
-pub mod offline;
-#[cfg(feature = "generator")]
-pub mod original;
-#[cfg(feature = "generator")]
-pub mod pack;
-#[cfg(feature = "generator")]
-pub mod passphrase;
-#[cfg(feature = "generator")]
-pub mod password;
-#[cfg(feature = "generator")]
-pub mod picks;
-#[cfg(feature = "generator")]
-pub mod render;
-#[cfg(feature = "generator")]
-pub mod scan;
-#[cfg(feature = "generator")]
-pub mod serve;
-#[cfg(feature = "generator")]
-pub mod settings;
+pub mod shoot;
 #[cfg(feature = "generator")]
 pub mod site;
-#[cfg(feature = "generator")]
-pub mod site_files;
-#[cfg(feature = "generator")]
-pub mod strip;
-#[cfg(feature = "generator")]
-pub mod verify;
-#[cfg(feature = "generator")]
-pub mod watermark;
-#[cfg(feature = "generator")]
-pub mod write;

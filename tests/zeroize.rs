@@ -459,9 +459,9 @@ fn keys_and_passwords_never_show_in_debug_output() {
 /// The generator's own holders of passwords and keys.
 #[cfg(feature = "generator")]
 fn generator_types_redact(blob: BlobRef) {
-    use lightproof::cache::{CachedManifest, Links};
-    use lightproof::grants::Grant;
-    use lightproof::password::Password;
+    use lightproof::build::cache::{CachedManifest, Links};
+    use lightproof::shoot::grants::Grant;
+    use lightproof::shoot::password::Password;
 
     let password = Password::new(SECRET_PASSWORD).expect("not empty");
     let grant = Grant::everyone(Password::new(SECRET_PASSWORD).expect("not empty"));

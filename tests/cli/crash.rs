@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use lightproof::format::header::Header;
 use lightproof::format::{vault, BlobKind, HEADER_FILE};
-use lightproof::offline;
+use lightproof::site::offline;
 
 use crate::util::*;
 
@@ -315,7 +315,8 @@ fn check_whole(setup: &Setup, path: &Path) {
     let relative = path.strip_prefix(&setup.site).unwrap();
     let relative = relative.to_str().unwrap();
     let bytes = fs::read(path).unwrap();
-    if lightproof::write::is_temp_file(&name) || name == lightproof::write::MARKER_FILE {
+    if lightproof::site::atomic::is_temp_file(&name) || name == lightproof::site::names::MARKER_FILE
+    {
         return;
     }
     if let Some((_, expected)) = setup.viewer.iter().find(|(file, _)| *file == relative) {
@@ -373,7 +374,7 @@ fn padme(len: u64) -> u64 {
 fn temp_files(site: &Path) -> Vec<PathBuf> {
     files_under(site)
         .into_iter()
-        .filter(|path| lightproof::write::is_temp_file(&file_name(path)))
+        .filter(|path| lightproof::site::atomic::is_temp_file(&file_name(path)))
         .collect()
 }
 

@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use base64::Engine;
-use lightproof::offline;
+use lightproof::site::offline;
 use sha2::Digest;
 
 use crate::util::*;

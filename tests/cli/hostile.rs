@@ -615,7 +615,7 @@ fn temp_files(dir: &Path) -> Vec<PathBuf> {
     files_under(dir)
         .into_iter()
         .filter(|path| {
-            lightproof::write::is_temp_file(&path.file_name().unwrap().to_string_lossy())
+            lightproof::site::atomic::is_temp_file(&path.file_name().unwrap().to_string_lossy())
         })
         .collect()
 }

@@ -100,7 +100,7 @@ fn nginx_with_the_shipped_snippet_sends_the_headers_of_serve() {
         assert_eq!(from_nginx.body, std::fs::read(site.join(path)).unwrap());
         assert_hosting_headers(&from_nginx, path, "nginx");
         assert_hosting_headers(&from_serve, path, "serve");
-        for (name, _) in lightproof::hosting::headers(path) {
+        for (name, _) in lightproof::site::hosting::headers(path) {
             assert_eq!(
                 from_nginx.values(name),
                 from_serve.values(name),
@@ -135,7 +135,7 @@ fn nginx_with_the_shipped_snippet_sends_the_headers_of_serve() {
 fn every_build_writes_the_headers_file_and_verify_accepts_it() {
     let site = sample_site();
     let written = std::fs::read_to_string(site.join("_headers")).unwrap();
-    assert_eq!(written, lightproof::hosting::headers_file());
+    assert_eq!(written, lightproof::site::hosting::headers_file());
     let output = run(&mut lightproof(&["verify", path_str(site)]));
     assert!(output.status.success());
     assert!(!stderr(&output).contains("_headers"), "{}", stderr(&output));

@@ -3,8 +3,8 @@ use std::path::Path;
 
 use lightproof::format::header::Kdf;
 use lightproof::format::{vault, BlobKind};
-use lightproof::grants::Config;
-use lightproof::settings::Gallery;
+use lightproof::shoot::config::Config;
+use lightproof::shoot::settings::Gallery;
 
 use crate::util::*;
 

@@ -136,7 +136,7 @@ fn a_renewed_link_opens_the_old_one_does_not_and_only_the_header_changes() {
         [Path::new("gallery.bin"), Path::new("gallery.bin.js")],
         "only the header and its offline copy change"
     );
-    let part = lightproof::offline::decode_part(&after[Path::new("gallery.bin.js")]).unwrap();
+    let part = lightproof::site::offline::decode_part(&after[Path::new("gallery.bin.js")]).unwrap();
     assert_eq!(
         part.bytes,
         after[Path::new("gallery.bin")],

@@ -107,7 +107,8 @@ fn only_download_grants_hold_keys_to_originals_and_each_key_opens_only_its_blobs
                     shoot.join(&album.name)
                 };
                 let source = fs::read(folder.join(&photo.file)).unwrap();
-                let (stripped, _) = lightproof::strip::strip_private_metadata(&source).unwrap();
+                let (stripped, _) =
+                    lightproof::photo::strip::strip_private_metadata(&source).unwrap();
                 // Stripping is the default; `stripped` says whether it removed anything.
                 assert_eq!(original.stripped, stripped != source, "{}", photo.file);
                 assert_eq!(original.bytes, stripped.len() as u64, "{}", photo.file);

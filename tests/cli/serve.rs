@@ -171,7 +171,7 @@ pub fn site_with_every_file_class() -> (tempfile::TempDir, PathBuf, Vec<String>)
     for twin in ["gallery.bin.js", "viewer.wasm.js", &format!("b/{blob}.js")] {
         std::fs::write(site.join(twin), "/* disk copy stand-in */\n").unwrap();
     }
-    let mut paths: Vec<String> = lightproof::hosting::ROOT_FILES
+    let mut paths: Vec<String> = lightproof::site::hosting::ROOT_FILES
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -183,7 +183,7 @@ pub fn site_with_every_file_class() -> (tempfile::TempDir, PathBuf, Vec<String>)
 /// Asserts that `response` carries every header of `hosting` for `path`,
 /// each exactly once and with exactly that value.
 pub fn assert_hosting_headers(response: &Response, path: &str, server: &str) {
-    for (name, value) in lightproof::hosting::headers(path) {
+    for (name, value) in lightproof::site::hosting::headers(path) {
         assert_eq!(
             response.values(name),
             [value.as_str()],
@@ -398,7 +398,7 @@ impl Trickler {
 #[test]
 fn serve_cuts_off_slow_clients_and_serves_others_meanwhile() {
     let server = Serve::start(sample_site(), &["--quiet"]);
-    let max = lightproof::serve::MAX_CONNECTIONS;
+    let max = lightproof::deliver::serve::MAX_CONNECTIONS;
     // More tricklers than there are connection slots, still sending.
     let mut tricklers: Vec<Trickler> = (0..max + 6)
         .map(|_| Trickler::connect(&server.addr))
@@ -427,7 +427,7 @@ fn serve_cuts_off_slow_clients_and_serves_others_meanwhile() {
 
     // A client that never finishes its head is cut off at the deadline,
     // however steadily it trickles.
-    let deadline = lightproof::serve::HEAD_DEADLINE;
+    let deadline = lightproof::deliver::serve::HEAD_DEADLINE;
     let mut trickler = Trickler::connect(&server.addr);
     let started = std::time::Instant::now();
     while trickler.trickle() {
@@ -453,7 +453,7 @@ fn serve_never_opens_a_fifo_or_serves_one() {
     assert!(status.success(), "mkfifo");
     let server = Serve::start(&site, &["--quiet"]);
     // Opening a FIFO waits for a writer: each request would hold a slot.
-    for attempt in 0..lightproof::serve::MAX_CONNECTIONS + 6 {
+    for attempt in 0..lightproof::deliver::serve::MAX_CONNECTIONS + 6 {
         let response = get_within(
             &server.addr,
             "/b/zzzzzzzzzzzzzzzzzzzzzzzzzz",

@@ -1,4 +1,4 @@
-//! `lightproof::strip` on real files, with exiftool as the independent
+//! `lightproof::photo::strip` on real files, with exiftool as the independent
 //! reader: photos from the sample shoot (and PNG, TIFF and WebP made from
 //! them with ImageMagick) are tagged with a location, serial numbers and an
 //! owner, stripped, and read back. exiftool must be installed (Debian:
@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use lightproof::strip::{strip_private_metadata, Removed, StripError};
+use lightproof::photo::strip::{strip_private_metadata, Removed, StripError};
 use serde_json::{Map, Value};
 
 use crate::util::{path_str, sample_shoot};

@@ -5,7 +5,7 @@
 extern crate lightproof_fuzz;
 
 use libfuzzer_sys::fuzz_target;
-use lightproof::offline::{decode_part, encode_part};
+use lightproof::site::offline::{decode_part, encode_part};
 
 fuzz_target!(|script: &[u8]| {
     if let Some(part) = decode_part(script) {

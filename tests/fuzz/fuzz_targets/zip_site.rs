@@ -9,7 +9,7 @@
 extern crate lightproof_fuzz;
 
 use libfuzzer_sys::fuzz_target;
-use lightproof::site_files::SiteFiles;
+use lightproof::site::files::SiteFiles;
 
 fuzz_target!(|bytes: &[u8]| {
     let folder = tempfile::tempdir().expect("a scratch folder");
@@ -22,7 +22,7 @@ fuzz_target!(|bytes: &[u8]| {
     let mut folded = std::collections::HashSet::new();
     for file in site.list().expect("a packed site lists from memory") {
         assert_eq!(
-            lightproof::site_files::unsafe_name(&file.name),
+            lightproof::site::files::unsafe_name(&file.name),
             None,
             "an unsafe entry name was accepted: {:?}",
             file.name

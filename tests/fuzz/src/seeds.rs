@@ -5,7 +5,7 @@
 use lightproof::format::header::SlotType;
 use lightproof::format::padding::pad;
 use lightproof::format::{blob_path, encoding, vault, Key32};
-use lightproof::offline::encode_part;
+use lightproof::site::offline::encode_part;
 
 use crate::fixtures::{
     manifest, seal_bare_blob, seal_manifest, sealed_header, sealed_photo, GALLERY, MANIFEST_ID,
@@ -210,7 +210,7 @@ fn zip_sites() -> Vec<Seed> {
         std::fs::write(path, bytes).expect("a site file");
     }
     let out = folder.path().join("site.zip");
-    lightproof::pack::pack(&site, Some(&out)).expect("packing the seed site");
+    lightproof::deliver::pack::pack(&site, Some(&out)).expect("packing the seed site");
     vec![seed(
         "zip_site",
         "small-site",

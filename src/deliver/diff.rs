@@ -1,0 +1,170 @@
+//! `lightproof diff`: what to upload and what to delete to turn a published
+//! site (OLD) into a new build (NEW), each a folder or a packed zip.
+//!
+//! A file is changed when its size differs or, at equal size, its SHA-256
+//! does. The `.lightproof` marker and temporary files are never listed.
+//!
+//! Invariant: uploading in the order given never leaves the live site
+//! pointing at a file that is not there yet. Blobs (`b/…`) come first, then
+//! the page and the viewer, and the header last (`gallery.bin.js`, then
+//! `gallery.bin`): the header names the manifest, which names the blobs.
+//! Deletes come after every upload, and old blobs are only deleted once the
+//! new header no longer names them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::format::{BLOB_DIR, HEADER_FILE};
+use crate::site::files::{SiteFile, SiteFiles, SiteFilesError};
+use crate::site::names::MARKER_FILE;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiffError {
+    #[error(transparent)]
+    Site(#[from] SiteFilesError),
+    #[error("cannot read {file}: {source}")]
+    Read { file: String, source: io::Error },
+}
+
+/// The changes, in upload order. Serialises as
+/// `{"upload":[{"path":…,"bytes":…}],"delete":[…],"unchanged":N}`.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    pub upload: Vec<Upload>,
+    pub delete: Vec<String>,
+    /// Files in both, byte for byte the same.
+    pub unchanged: usize,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct Upload {
+    pub path: String,
+    pub bytes: u64,
+}
+
+/// Compares the files of `old` and `new`.
+pub fn diff(old: &SiteFiles, new: &SiteFiles) -> Result<Diff, DiffError> {
+    let old_files: BTreeMap<String, u64> = listed(old)?
+        .into_iter()
+        .map(|file| (file.name, file.bytes))
+        .collect();
+    let new_files = listed(new)?;
+    let (same_size, mut upload): (Vec<SiteFile>, Vec<SiteFile>) = new_files
+        .iter()
+        .cloned()
+        .partition(|file| old_files.get(&file.name) == Some(&file.bytes));
+    let changed = same_size
+        .par_iter()
+        .map(|file| Ok((file, digest(old, &file.name)? != digest(new, &file.name)?)))
+        .collect::<Result<Vec<_>, DiffError>>()?;
+    let unchanged = changed.iter().filter(|(_, differs)| !differs).count();
+    upload.extend(
+        changed
+            .into_iter()
+            .filter(|(_, differs)| *differs)
+            .map(|(file, _)| file.clone()),
+    );
+    upload.sort_by(|a, b| {
+        upload_rank(&a.name)
+            .cmp(&upload_rank(&b.name))
+            .then(a.name.cmp(&b.name))
+    });
+    let kept: BTreeSet<&str> = new_files.iter().map(|file| file.name.as_str()).collect();
+    let delete = old_files
+        .into_keys()
+        .filter(|name| !kept.contains(name.as_str()))
+        .collect();
+    Ok(Diff {
+        upload: upload
+            .into_iter()
+            .map(|file| Upload {
+                path: file.name,
+                bytes: file.bytes,
+            })
+            .collect(),
+        delete,
+        unchanged,
+    })
+}
+
+/// The files of `site` that belong on a host (no marker).
+fn listed(site: &SiteFiles) -> Result<Vec<SiteFile>, DiffError> {
+    Ok(site
+        .list()?
+        .into_iter()
+        .filter(|file| file.name != MARKER_FILE)
+        .collect())
+}
+
+/// 0 for blobs, 1 for the page and viewer, 2 for header copies such as
+/// `gallery.bin.js`, 3 for `gallery.bin`.
+fn upload_rank(name: &str) -> u8 {
+    let in_blob_dir = name
+        .strip_prefix(BLOB_DIR)
+        .is_some_and(|rest| rest.starts_with('/'));
+    if in_blob_dir {
+        0
+    } else if name == HEADER_FILE {
+        3
+    } else if name.starts_with(&format!("{HEADER_FILE}.")) {
+        2
+    } else {
+        1
+    }
+}
+
+fn digest(site: &SiteFiles, name: &str) -> Result<[u8; 32], DiffError> {
+    site.with_reader(name, |reader| {
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let read = reader.read(&mut buffer)?;
+            if read == 0 {
+                return Ok(hasher.finalize().into());
+            }
+            hasher.update(&buffer[..read]);
+        }
+    })
+    .map_err(|source| DiffError::Read {
+        file: site.describe(name),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upload_rank;
+
+    #[test]
+    fn blobs_go_up_first_and_the_header_last() {
+        let mut names = [
+            "gallery.bin",
+            "viewer.wasm",
+            "b/zzz.js",
+            "gallery.bin.js",
+            "index.html",
+            "b/aaa",
+            "bogus/file",
+            "_headers",
+        ];
+        names.sort_by_key(|name| (upload_rank(name), *name));
+        assert_eq!(
+            names,
+            [
+                "b/aaa",
+                "b/zzz.js",
+                "_headers",
+                "bogus/file",
+                "index.html",
+                "viewer.wasm",
+                "gallery.bin.js",
+                "gallery.bin"
+            ]
+        );
+    }
+}

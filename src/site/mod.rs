@@ -1,0 +1,18 @@
+//! The site: everything about the files a gallery is made of, whatever
+//! wrote the bytes. Imports only `format` and `random`.
+//!
+//! - `names`: the site's file names that several parts use;
+//! - `atomic`: temp file + sync + rename, the one way anything is written;
+//! - `writer`: the guarded output folder and the crash-safe order of a build;
+//! - `offline`: the `.js` copies that let a gallery open from disk;
+//! - `viewer`: the page, script, style and module every site carries;
+//! - `hosting`: the response headers (and the CSP) a host should send;
+//! - `files`: a site read back, from a folder or a `.zip`.
+
+pub mod atomic;
+pub mod files;
+pub mod hosting;
+pub mod names;
+pub mod offline;
+pub mod viewer;
+pub mod writer;

@@ -1,0 +1,22 @@
+//! The names of a site's files that more than one part of lightproof
+//! uses. The format's own names (`gallery.bin`, `b/<id>`) live in
+//! `format`, which the viewer shares; offline copies are named by
+//! `offline::part_name`.
+
+use crate::format::encoding;
+
+/// The viewer's module; it also gets an offline copy.
+pub const WASM_FILE: &str = "viewer.wasm";
+/// Written by every build for Netlify and Cloudflare Pages; never served.
+pub const HEADERS_FILE: &str = "_headers";
+/// Marks a folder as written by lightproof, so later builds may replace it.
+pub const MARKER_FILE: &str = ".lightproof";
+/// What the marker file says.
+pub const MARKER_TEXT: &str =
+    "This folder is a gallery written by lightproof. A new build replaces its files.\n";
+
+/// Whether a file name in `b/` is a blob's (not an offline copy or a
+/// temporary file).
+pub fn is_blob_name(name: &str) -> bool {
+    encoding::base32_decode::<16>(name).is_some()
+}

@@ -1,0 +1,105 @@
+//! The public, unencrypted part of a site: the page, the viewer,
+//! `robots.txt` and `_headers` (see `hosting`), rendered from the built-in `themes/default`. Nothing from
+//! the shoot reaches these files: the template gets only fixed values.
+
+use super::hosting::{self, CSP};
+use super::names::{HEADERS_FILE, WASM_FILE};
+use super::writer::{SiteWriter, WriteError};
+
+const TEMPLATE: &str = include_str!("../../themes/default/templates/index.html");
+/// Static files copied as they are: (name in the site, bytes).
+const STATIC_FILES: &[(&str, &[u8])] = &[
+    (
+        "viewer.js",
+        include_bytes!("../../themes/default/static/viewer.js"),
+    ),
+    (
+        "style.css",
+        include_bytes!("../../themes/default/static/style.css"),
+    ),
+];
+pub const WASM: &[u8] = include_bytes!("../../themes/default/static/viewer.wasm");
+pub const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /\n";
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SiteError {
+    #[error("the theme template is broken: {0}")]
+    Template(#[from] tera::Error),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Renders `index.html`.
+pub fn render_index() -> Result<String, tera::Error> {
+    render(CSP, None)
+}
+
+/// What a single-file page carries inline instead of linking.
+#[derive(serde::Serialize)]
+pub struct Inline<'a> {
+    pub style: &'a str,
+    pub script: &'a str,
+}
+
+/// Renders the page of a single-file bundle: style and viewer inline, and
+/// `FILES_MARKER` where the files go.
+pub fn render_bundle_page(csp: &str, inline: &Inline<'_>) -> Result<String, tera::Error> {
+    render(csp, Some(inline))
+}
+
+/// Where a bundle's page takes its files.
+pub const FILES_MARKER: &str = "<!-- lightproof files -->";
+
+/// The viewer's files exactly as this version of lightproof writes them:
+/// (name in the site, bytes). `verify` compares a site's copies with these,
+/// which is how a photographer can tell that a host changed the viewer.
+pub fn viewer_files() -> Result<Vec<(&'static str, Vec<u8>)>, tera::Error> {
+    let mut files = vec![("index.html", render_index()?.into_bytes())];
+    files.extend(
+        STATIC_FILES
+            .iter()
+            .map(|(name, bytes)| (*name, bytes.to_vec())),
+    );
+    files.push((WASM_FILE, WASM.to_vec()));
+    Ok(files)
+}
+
+/// The viewer's script and style, as the site holds them.
+pub fn viewer_script() -> &'static [u8] {
+    static_file("viewer.js")
+}
+
+pub fn viewer_style() -> &'static [u8] {
+    static_file("style.css")
+}
+
+fn static_file(name: &str) -> &'static [u8] {
+    STATIC_FILES
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, bytes)| *bytes)
+        .unwrap_or_default()
+}
+
+fn render(csp: &str, bundle: Option<&Inline<'_>>) -> Result<String, tera::Error> {
+    let mut tera = tera::Tera::default();
+    tera.add_raw_template("index.html", TEMPLATE)?;
+    let mut context = tera::Context::new();
+    context.insert("csp", csp);
+    context.insert("lang", "en");
+    context.insert("bundle", &bundle);
+    tera.render("index.html", &context)
+}
+
+/// Writes the page, the viewer files, `robots.txt` and `_headers`.
+pub fn write_viewer(writer: &SiteWriter) -> Result<(), SiteError> {
+    writer.write_file("index.html", render_index()?.as_bytes())?;
+    for (name, bytes) in STATIC_FILES {
+        writer.write_file(name, bytes)?;
+    }
+    writer.write_viewer_input(WASM_FILE, WASM)?;
+    writer.write_file("robots.txt", ROBOTS_TXT.as_bytes())?;
+    writer.write_file(HEADERS_FILE, hosting::headers_file().as_bytes())?;
+    Ok(())
+}
