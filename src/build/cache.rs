@@ -24,7 +24,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -33,6 +32,7 @@ use sha2::{Digest, Sha256};
 
 use crate::format::encoding;
 use crate::format::manifest::{BlobRef, Photo};
+use crate::site::atomic;
 
 const CACHE_FORMAT: u32 = 2;
 
@@ -162,7 +162,7 @@ impl Cache {
         let mut state = self.previous;
         state.links.insert(grant.to_owned(), links);
         let json = serde_json::to_vec(&state).expect("the cache state serializes");
-        write_private(&self.file, &json)?;
+        atomic::write_private(&self.file, &json)?;
         Ok(self.file)
     }
 
@@ -280,7 +280,7 @@ impl Cache {
     /// so the error is returned for a warning.
     pub fn save(self) -> Result<PathBuf, std::io::Error> {
         let json = serde_json::to_vec(&self.next).expect("the cache state serializes");
-        write_private(&self.file, &json)?;
+        atomic::write_private(&self.file, &json)?;
         Ok(self.file)
     }
 }
@@ -355,49 +355,4 @@ fn blob_intact(site: &Path, blob: &BlobRef) -> bool {
         return false;
     };
     bytes.len() as u64 == blob.size && encoding::hex(&Sha256::digest(&bytes)) == blob.sha256
-}
-
-/// Temp file (mode 0600) and rename, in a folder only the owner can enter.
-/// Temp files of `path` left by killed builds are removed first: they hold
-/// keys too, and would otherwise pile up.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)?;
-    let temp_prefix = format!(
-        ".{}.tmp-",
-        path.file_name().unwrap_or_default().to_string_lossy()
-    );
-    remove_leftovers(dir, &temp_prefix);
-    let temp = dir.join(format!(
-        "{temp_prefix}{}",
-        encoding::hex(&crate::random::random::<6>())
-    ));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let result = (|| {
-        let mut file = options.open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
-}
-
-/// Removes the files in `dir` whose names start with `prefix`; one that
-/// cannot be removed is left for the next build.
-fn remove_leftovers(dir: &Path, prefix: &str) {
-    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.file_name().to_string_lossy().starts_with(prefix) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
 }

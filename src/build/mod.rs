@@ -17,7 +17,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::build::cache::{Cache, Fingerprint, Links};
@@ -124,16 +123,6 @@ pub struct GrantSummary {
 pub trait Progress: Sync {
     fn start(&self, photos: u64);
     fn photo_done(&self);
-}
-
-impl Progress for ProgressBar {
-    fn start(&self, photos: u64) {
-        self.set_length(photos);
-    }
-
-    fn photo_done(&self) {
-        self.inc(1);
-    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -11,8 +11,7 @@
 //! the one built into this binary, never the site's copy, which anyone who
 //! could write to the folder may have replaced.
 
-use std::fs;
-use std::io::Write;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -20,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::format::{BLOB_DIR, HEADER_FILE};
 use crate::site::atomic::{self, WriteFailed};
+use crate::site::files::{SiteFile, SiteFiles, SiteFilesError};
 use crate::site::names::{is_blob_name, WASM_FILE};
 use crate::site::viewer::{self, Inline, FILES_MARKER};
 use crate::site::writer::WriteError;
@@ -35,11 +35,8 @@ pub const MAX_BYTES: u64 = 1 << 30;
 pub enum BundleError {
     #[error("'{0}' is not a lightproof gallery (no gallery.bin): build it first, or give the folder given to `build --out`")]
     NotASite(PathBuf),
-    #[error("cannot read '{path}': {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Site(#[from] SiteFilesError),
     #[error("the gallery would make a {} single file, more than browsers can open as one page ({} at most); deliver the folder instead (a USB stick, or a host)", crate::deliver::bundle::megabytes(*.0), crate::deliver::bundle::megabytes(MAX_BYTES))]
     TooLarge(u64),
     #[error("the viewer's {0} cannot be put inline in a page")]
@@ -67,7 +64,8 @@ pub fn write_bundle(site: &Path, out: &Path) -> Result<BundleReport, BundleError
     if !site.join(HEADER_FILE).is_file() {
         return Err(BundleError::NotASite(site.to_owned()));
     }
-    let files = site_files(site)?;
+    let site_files = SiteFiles::Folder(site.to_owned());
+    let files = embedded_files(&site_files)?;
     let script = inlinable(viewer::viewer_script(), "</script", "script")?;
     let style = inlinable(viewer::viewer_style(), "</style", "style")?;
     let page = viewer::render_bundle_page(&csp(script, style), &Inline { style, script })?;
@@ -82,12 +80,12 @@ pub fn write_bundle(site: &Path, out: &Path) -> Result<BundleReport, BundleError
     atomic::write_streamed(out, |file| {
         file.write_all(head.as_bytes())?;
         for entry in &files {
-            write_embedded(file, entry)?;
+            write_embedded(file, &site_files, entry)?;
         }
         file.write_all(tail.as_bytes())
     })
     .map_err(|e| WriteError::from(WriteFailed::at(out)(e)))?;
-    let folder_bytes = files.iter().map(SiteFile::len).sum::<u64>()
+    let folder_bytes = files.iter().map(Embedded::len).sum::<u64>()
         + (viewer::render_index()?.len() + script.len() + style.len()) as u64;
     Ok(BundleReport {
         path: out.to_owned(),
@@ -95,7 +93,7 @@ pub fn write_bundle(site: &Path, out: &Path) -> Result<BundleReport, BundleError
         folder_bytes,
         blobs: files
             .iter()
-            .filter(|f| f.name.starts_with(BLOB_DIR))
+            .filter(|f| f.name().starts_with(BLOB_DIR))
             .count(),
         too_large_for_email: bytes > WARN_BYTES,
     })
@@ -136,60 +134,49 @@ fn inlinable<'a>(
     Ok(text)
 }
 
-struct SiteFile {
+/// One file in the bundle: the built-in module, or a file of the site.
+enum Embedded {
+    BuiltIn {
+        name: &'static str,
+        bytes: &'static [u8],
+    },
+    Site(SiteFile),
+}
+
+impl Embedded {
     /// Site-relative, as the viewer asks for it.
-    name: String,
-    bytes: Bytes,
-}
+    fn name(&self) -> &str {
+        match self {
+            Self::BuiltIn { name, .. } => name,
+            Self::Site(file) => &file.name,
+        }
+    }
 
-/// Where a bundled file's bytes come from.
-enum Bytes {
-    /// Built into this binary.
-    BuiltIn(&'static [u8]),
-    /// A file of the site, of this length.
-    Site { path: PathBuf, len: u64 },
-}
-
-impl SiteFile {
     fn len(&self) -> u64 {
-        match &self.bytes {
-            Bytes::BuiltIn(bytes) => bytes.len() as u64,
-            Bytes::Site { len, .. } => *len,
+        match self {
+            Self::BuiltIn { bytes, .. } => bytes.len() as u64,
+            Self::Site(file) => file.bytes,
         }
     }
 }
 
 /// The module (built in), the header and every blob, in a stable order.
-fn site_files(site: &Path) -> Result<Vec<SiteFile>, BundleError> {
-    let read_error = |path: &Path| {
-        let path = path.to_owned();
-        move |source| BundleError::Read { path, source }
-    };
-    let module = SiteFile {
-        name: WASM_FILE.to_owned(),
-        bytes: Bytes::BuiltIn(viewer::WASM),
-    };
-    let mut names = vec![HEADER_FILE.to_owned()];
-    let blob_dir = site.join(BLOB_DIR);
-    let mut blobs = Vec::new();
-    for entry in fs::read_dir(&blob_dir).map_err(read_error(&blob_dir))? {
-        let entry = entry.map_err(read_error(&blob_dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_blob_name(&name) {
-            blobs.push(format!("{BLOB_DIR}/{name}"));
-        }
-    }
-    blobs.sort();
-    names.extend(blobs);
-    let from_site = names.into_iter().map(|name| {
-        let path = site.join(&name);
-        let len = fs::metadata(&path).map_err(read_error(&path))?.len();
-        Ok(SiteFile {
-            name,
-            bytes: Bytes::Site { path, len },
-        })
+fn embedded_files(site: &SiteFiles) -> Result<Vec<Embedded>, BundleError> {
+    let listed = site.list()?;
+    let header = listed.iter().filter(|file| file.name == HEADER_FILE);
+    let blobs = listed.iter().filter(|file| {
+        file.name
+            .strip_prefix(BLOB_DIR)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(is_blob_name)
     });
-    std::iter::once(Ok(module)).chain(from_site).collect()
+    let module = Embedded::BuiltIn {
+        name: WASM_FILE,
+        bytes: viewer::WASM,
+    };
+    Ok(std::iter::once(module)
+        .chain(header.chain(blobs).cloned().map(Embedded::Site))
+        .collect())
 }
 
 const OPEN: &str = "<script type=\"application/x-lightproof\" data-file=\"";
@@ -201,27 +188,30 @@ fn embedded_len(len: u64) -> u64 {
 }
 
 /// Streams one file in base64 into its element, 3 MiB at a time.
-fn write_embedded(out: &mut dyn Write, entry: &SiteFile) -> std::io::Result<()> {
-    use std::io::Read;
-    write!(out, "{OPEN}{}\">", entry.name)?;
+fn write_embedded(out: &mut dyn Write, site: &SiteFiles, entry: &Embedded) -> io::Result<()> {
+    write!(out, "{OPEN}{}\">", entry.name())?;
+    match entry {
+        Embedded::BuiltIn { bytes, .. } => write_base64(out, &mut &bytes[..])?,
+        Embedded::Site(file) => site.with_reader(&file.name, |reader| write_base64(out, reader))?,
+    }
+    out.write_all(CLOSE.as_bytes())
+}
+
+/// Streams `file` in base64, 3 MiB at a time.
+fn write_base64(out: &mut dyn Write, file: &mut dyn Read) -> io::Result<()> {
     // Whole pieces of 3 MiB (a multiple of 3 bytes), so the base64 of the
     // pieces joins up without padding but at the very end.
     const PIECE: u64 = 3 << 20;
-    let mut file: Box<dyn Read> = match &entry.bytes {
-        Bytes::BuiltIn(bytes) => Box::new(*bytes),
-        Bytes::Site { path, .. } => Box::new(fs::File::open(path)?),
-    };
     let mut piece = Vec::with_capacity(PIECE as usize);
     loop {
         piece.clear();
-        (&mut file).take(PIECE).read_to_end(&mut piece)?;
+        (&mut *file).take(PIECE).read_to_end(&mut piece)?;
         let text = base64::engine::general_purpose::STANDARD.encode(&piece);
         out.write_all(text.as_bytes())?;
         if (piece.len() as u64) < PIECE {
-            break;
+            return Ok(());
         }
     }
-    out.write_all(CLOSE.as_bytes())
 }
 
 #[cfg(test)]

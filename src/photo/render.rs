@@ -29,15 +29,28 @@ pub struct RenderSettings {
     pub watermark: Option<Arc<Watermark>>,
 }
 
+impl RenderSettings {
+    pub const DEFAULT_THUMB_LONG_EDGE: u32 = 480;
+    pub const DEFAULT_PREVIEW_LONG_EDGE: u32 = 2048;
+    pub const DEFAULT_JPEG_QUALITY: u8 = 82;
+    /// Photos with more pixels are refused from their header, before any
+    /// pixel is decoded: a small file claiming 60000×60000 pixels would
+    /// otherwise ask for 10 GB. 100 MP holds every camera sold today (the
+    /// largest, medium format, are 150 MP: raise it for those) and stitched
+    /// panoramas up to 30000×3300.
+    pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+    /// White.
+    pub const DEFAULT_BACKGROUND: [u8; 3] = [0xff; 3];
+}
+
 impl Default for RenderSettings {
     fn default() -> Self {
         Self {
-            thumb_long_edge: crate::shoot::settings::THUMB_SIZE,
-            preview_long_edge: crate::shoot::settings::PREVIEW_SIZE,
-            jpeg_quality: crate::shoot::settings::QUALITY,
-            max_pixels: crate::shoot::settings::MAX_PIXELS,
-            background: crate::shoot::settings::colour(crate::shoot::settings::BACKGROUND)
-                .expect("the default background is a colour"),
+            thumb_long_edge: Self::DEFAULT_THUMB_LONG_EDGE,
+            preview_long_edge: Self::DEFAULT_PREVIEW_LONG_EDGE,
+            jpeg_quality: Self::DEFAULT_JPEG_QUALITY,
+            max_pixels: Self::DEFAULT_MAX_PIXELS,
+            background: Self::DEFAULT_BACKGROUND,
             watermark: None,
         }
     }

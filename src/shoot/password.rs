@@ -78,7 +78,7 @@ pub fn obtain(password_file: Option<&Path>, confirm: Confirm) -> Result<Password
     if let Ok(text) = std::env::var(PASSWORD_ENV) {
         return Password::new(&Zeroizing::new(text));
     }
-    prompt(confirm)
+    prompt("Gallery password: ", confirm)
 }
 
 /// The password of grant `name`: its `password_file`, else the variable
@@ -101,8 +101,7 @@ pub fn obtain_for_grant(
             grant_env(name),
         ));
     }
-    eprintln!("Password for grant '{name}':");
-    prompt(confirm)
+    prompt(&format!("Password for grant '{name}': "), confirm)
 }
 
 /// `LIGHTPROOF_PASSWORD_FAMILY` for grant "family".
@@ -133,13 +132,13 @@ fn from_file(path: &Path) -> Result<Password, PasswordError> {
     Password::new(line.strip_suffix('\r').unwrap_or(line))
 }
 
-fn prompt(confirm: Confirm) -> Result<Password, PasswordError> {
+/// Asks on the terminal (not stdout or stderr, which may be redirected).
+fn prompt(question: &str, confirm: Confirm) -> Result<Password, PasswordError> {
     if !std::io::stdin().is_terminal() {
         return Err(PasswordError::NoTerminal);
     }
-    let first = Zeroizing::new(
-        rpassword::prompt_password("Gallery password: ").map_err(PasswordError::Prompt)?,
-    );
+    let first =
+        Zeroizing::new(rpassword::prompt_password(question).map_err(PasswordError::Prompt)?);
     if confirm == Confirm::Twice {
         let second = Zeroizing::new(
             rpassword::prompt_password("Repeat password: ").map_err(PasswordError::Prompt)?,

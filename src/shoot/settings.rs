@@ -18,13 +18,14 @@ use serde::Deserialize;
 
 use crate::format::header::DEFAULT_ITERATIONS;
 use crate::photo::original::OriginalMetadata;
+use crate::photo::render::RenderSettings;
 use crate::photo::watermark::{Position, Watermark};
 
-pub const THUMB_SIZE: u32 = 480;
+pub const THUMB_SIZE: u32 = RenderSettings::DEFAULT_THUMB_LONG_EDGE;
 pub const THUMB_SIZES: RangeInclusive<i64> = 64..=2048;
-pub const PREVIEW_SIZE: u32 = 2048;
+pub const PREVIEW_SIZE: u32 = RenderSettings::DEFAULT_PREVIEW_LONG_EDGE;
 pub const PREVIEW_SIZES: RangeInclusive<i64> = 256..=8192;
-pub const QUALITY: u8 = 82;
+pub const QUALITY: u8 = RenderSettings::DEFAULT_JPEG_QUALITY;
 pub const QUALITIES: RangeInclusive<i64> = 1..=100;
 pub const KDF_ITERATIONS: u32 = DEFAULT_ITERATIONS;
 /// 600,000 is OWASP's 2023 figure for PBKDF2-HMAC-SHA-256; above ten
@@ -35,15 +36,11 @@ pub const ORIGINAL_METADATA: &str = OriginalMetadata::DEFAULT.name();
 pub const WATERMARK_POSITION: &str = Position::DEFAULT.name();
 pub const WATERMARK_OPACITY: f32 = Watermark::DEFAULT_OPACITY;
 pub const WATERMARK_SIZE: f32 = Watermark::DEFAULT_SIZE;
-/// Photos with more pixels are refused from their header, before any pixel
-/// is decoded: a small file claiming 60000×60000 pixels would otherwise
-/// ask for 10 GB. 100 MP holds every camera sold today (the largest,
-/// medium format, are 150 MP: raise it for those) and stitched panoramas
-/// up to 30000×3300.
-pub const MAX_PIXELS: u64 = 100_000_000;
+pub const MAX_PIXELS: u64 = RenderSettings::DEFAULT_MAX_PIXELS;
 /// From 1 MP to 1 GP (3 GB of pixels while decoding).
 pub const MAX_PIXEL_RANGE: RangeInclusive<i64> = 1_000_000..=1_000_000_000;
-/// What transparent pixels are flattened on, as `#rrggbb`.
+/// What transparent pixels are flattened on, as `#rrggbb`
+/// (`RenderSettings::DEFAULT_BACKGROUND`).
 pub const BACKGROUND: &str = "#ffffff";
 
 /// The `[gallery]` table: every build option that is neither a secret nor
@@ -256,6 +253,11 @@ mod tests {
 
     fn parse(text: &str) -> Result<Gallery, String> {
         toml::from_str(text).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn the_default_background_is_the_renderers() {
+        assert_eq!(colour(BACKGROUND), Ok(RenderSettings::DEFAULT_BACKGROUND));
     }
 
     #[test]

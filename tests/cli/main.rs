@@ -25,6 +25,8 @@ mod hosting;
 mod incremental;
 /// `lightproof init` and the `[gallery]` options of lightproof.toml.
 mod init;
+/// The source tree's layer rules, import loops, and who may print.
+mod layout;
 /// Leak test: nothing from the shoot appears in any output file.
 mod leaks;
 /// `link --renew`: a new key link, the old one cut off, nothing else changed.
