@@ -97,21 +97,9 @@ fn assert_each_refused_before_any_work(
     }
 }
 
-/// A header as a writer that chose `iterations` made it.
-fn header_bytes_with_iterations(iterations: u32) -> Vec<u8> {
-    let mut header = Header::new(GALLERY, iterations, [3; 32], vec![[0x5a; SLOT_LEN]; 4]);
-    let contents = SlotContents {
-        manifest_id: [9; 16],
-        manifest_key: Key32::from_bytes([4; 32]),
-    };
-    let key = header.derive_password_key(PASSWORD);
-    header.seal_slot(1, &key, SlotType::Password, [8; 16], &contents);
-    header.to_bytes()
-}
-
 #[test]
 fn a_lowered_iteration_count_is_refused_or_unlocks_nothing() {
-    let written = header_bytes_with_iterations(1_000_000);
+    let written = header_bytes(1_000_000);
     assert!(unlock(&written).is_ok(), "the header as written opens");
     let served = |iterations: u32| {
         let mut bytes = written.clone();
@@ -275,8 +263,8 @@ fn a_manifest_from_another_gallery_is_refused() {
     assert!(Manifest::parse(b"{\"format\":1", &GALLERY).is_err());
 }
 
-/// An Argon2id header as a writer that chose `kdf` made it.
-fn argon2_header_bytes(kdf: Kdf) -> Vec<u8> {
+/// A header as a writer that chose `kdf` made it.
+fn header_bytes(kdf: impl Into<Kdf>) -> Vec<u8> {
     let mut header = Header::new(GALLERY, kdf, [3; 32], vec![[0x5a; SLOT_LEN]; 4]);
     let contents = SlotContents {
         manifest_id: [9; 16],
@@ -295,7 +283,7 @@ const CHEAPEST_ARGON2: Kdf = Kdf::Argon2id {
 
 #[test]
 fn an_argon2id_slot_opens_with_its_password_only() {
-    let bytes = argon2_header_bytes(CHEAPEST_ARGON2);
+    let bytes = header_bytes(CHEAPEST_ARGON2);
     assert_eq!(bytes.len(), ARGON2_PREFIX_LEN + 4 * SLOT_LEN);
     assert_eq!(bytes[24], 2, "kdf_alg 2 is Argon2id");
     let parsed = Header::parse(&bytes).unwrap();
@@ -310,7 +298,7 @@ fn an_argon2id_slot_opens_with_its_password_only() {
 
 #[test]
 fn lowered_argon2_parameters_are_refused_or_unlock_nothing() {
-    let written = argon2_header_bytes(Kdf::Argon2id {
+    let written = header_bytes(Kdf::Argon2id {
         memory_kib: 32 * 1024,
         passes: 3,
         lanes: 2,
@@ -353,7 +341,7 @@ fn lowered_argon2_parameters_are_refused_or_unlock_nothing() {
 
 #[test]
 fn out_of_range_argon2_parameters_are_rejected_before_any_work() {
-    let good = argon2_header_bytes(DEFAULT_KDF);
+    let good = header_bytes(DEFAULT_KDF);
     let with = |at: usize, value: u32| {
         let mut bytes = good.clone();
         bytes[at..at + 4].copy_from_slice(&value.to_be_bytes());

@@ -92,13 +92,8 @@ pub fn build(report: &BuildReport, site_bytes: u64) -> Build {
 /// A photo that two checked grants open counts twice in the totals.
 #[derive(Serialize)]
 pub struct Verify {
-    /// Every check found every file present and authentic.
-    pub complete: bool,
-    pub albums: usize,
-    pub photos: usize,
-    pub originals: usize,
-    pub blobs_checked: usize,
-    pub problems: Vec<Problem>,
+    #[serde(flatten)]
+    pub found: Found,
     pub checks: Vec<Check>,
     /// Grants the build cache of this computer knows that no password or
     /// link given opened: their photos were not checked.
@@ -115,6 +110,14 @@ pub struct Check {
     /// "k" or "k2" when a key link opened the grant.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<&'static str>,
+    #[serde(flatten)]
+    pub found: Found,
+}
+
+/// What one check, or all of them together, found.
+#[derive(Serialize)]
+pub struct Found {
+    /// Every file checked is present and authentic.
     pub complete: bool,
     pub albums: usize,
     pub photos: usize,
@@ -145,12 +148,14 @@ pub fn check(
     Check {
         password_file: password_file.map(shown),
         link,
-        complete: report.problems.is_empty(),
-        albums: report.albums,
-        photos: report.photos,
-        originals: report.originals,
-        blobs_checked: report.blobs_checked,
-        problems: report.problems.iter().map(problem).collect(),
+        found: Found {
+            complete: report.problems.is_empty(),
+            albums: report.albums,
+            photos: report.photos,
+            originals: report.originals,
+            blobs_checked: report.blobs_checked,
+            problems: report.problems.iter().map(problem).collect(),
+        },
     }
 }
 
@@ -173,19 +178,21 @@ fn problem(problem: &lightproof::deliver::verify::Problem) -> Problem {
 
 /// The totals of `checks`, with the problems of the site's other files.
 pub fn verify(checks: Vec<Check>, site: &SiteCheck) -> Verify {
-    let sum = |field: fn(&Check) -> usize| checks.iter().map(field).sum();
+    let sum = |field: fn(&Found) -> usize| checks.iter().map(|c| field(&c.found)).sum();
     let site_problems: Vec<Problem> = site.problems.iter().map(problem).collect();
     Verify {
-        complete: checks.iter().all(|check| check.complete) && site_problems.is_empty(),
-        albums: sum(|c| c.albums),
-        photos: sum(|c| c.photos),
-        originals: sum(|c| c.originals),
-        blobs_checked: sum(|c| c.blobs_checked),
-        problems: checks
-            .iter()
-            .flat_map(|c| c.problems.clone())
-            .chain(site_problems)
-            .collect(),
+        found: Found {
+            complete: checks.iter().all(|check| check.found.complete) && site_problems.is_empty(),
+            albums: sum(|f| f.albums),
+            photos: sum(|f| f.photos),
+            originals: sum(|f| f.originals),
+            blobs_checked: sum(|f| f.blobs_checked),
+            problems: checks
+                .iter()
+                .flat_map(|c| c.found.problems.clone())
+                .chain(site_problems)
+                .collect(),
+        },
         checks,
         unchecked_grants: site.unchecked_grants.clone(),
         unreached_files: site.unreached,

@@ -125,7 +125,7 @@ pub fn run_verify(args: VerifyArgs) -> Outcome {
     if json {
         json::print(&report)?;
     }
-    Ok(if report.complete {
+    Ok(if report.found.complete {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PROBLEMS)

@@ -383,29 +383,23 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fails_closed_on_tampering() {
-        let plaintext = vec![9u8; 2 * CHUNK_LEN + 100];
-        let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
-        assert_eq!(open(&key(2), b"ctx", &sealed), Err(FormatError::Damaged));
-        assert_eq!(open(&key(1), b"other", &sealed), Err(FormatError::Damaged));
-        for position in [
+    /// `sealed` (two whole chunks and a final one) with one bit flipped
+    /// at telling places, and cut at record boundaries and inside records.
+    fn tampered(sealed: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let flips = [
             0,
             SALT_LEN,
             PREFIX_LEN,
             PREFIX_LEN + CHUNK_LEN + 3,
             sealed.len() - 1,
-        ] {
-            let mut flipped = sealed.clone();
+        ]
+        .map(|position| {
+            let mut flipped = sealed.to_vec();
             flipped[position] ^= 1;
-            assert_eq!(
-                open(&key(1), b"ctx", &flipped),
-                Err(FormatError::Damaged),
-                "flip at {position}"
-            );
-        }
+            (format!("flip at {position}"), flipped)
+        });
         let boundary = PREFIX_LEN + 2 * (CHUNK_LEN + TAG_LEN);
-        for cut in [
+        let cuts = [
             0,
             10,
             PREFIX_LEN,
@@ -413,11 +407,22 @@ mod tests {
             boundary,
             boundary + 1,
             sealed.len() - 1,
-        ] {
+        ]
+        .map(|cut| (format!("cut at {cut}"), sealed[..cut].to_vec()));
+        flips.into_iter().chain(cuts).collect()
+    }
+
+    #[test]
+    fn fails_closed_on_tampering() {
+        let plaintext = vec![9u8; 2 * CHUNK_LEN + 100];
+        let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
+        assert_eq!(open(&key(2), b"ctx", &sealed), Err(FormatError::Damaged));
+        assert_eq!(open(&key(1), b"other", &sealed), Err(FormatError::Damaged));
+        for (what, damaged) in tampered(&sealed) {
             assert_eq!(
-                open(&key(1), b"ctx", &sealed[..cut]),
+                open(&key(1), b"ctx", &damaged),
                 Err(FormatError::Damaged),
-                "cut at {cut}"
+                "{what}"
             );
         }
         let mut swapped = sealed.clone();
@@ -494,34 +499,8 @@ mod tests {
         let plaintext = vec![9u8; 2 * CHUNK_LEN + 100];
         let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
         assert!(open_streamed(&sealed, b"other", 4096).is_err());
-        for position in [
-            0,
-            SALT_LEN,
-            PREFIX_LEN,
-            PREFIX_LEN + CHUNK_LEN + 3,
-            sealed.len() - 1,
-        ] {
-            let mut flipped = sealed.clone();
-            flipped[position] ^= 1;
-            assert!(
-                open_streamed(&flipped, b"ctx", 4096).is_err(),
-                "flip at {position}"
-            );
-        }
-        let boundary = PREFIX_LEN + 2 * (CHUNK_LEN + TAG_LEN);
-        for cut in [
-            0,
-            10,
-            PREFIX_LEN,
-            PREFIX_LEN + TAG_LEN,
-            boundary,
-            boundary + 1,
-            sealed.len() - 1,
-        ] {
-            assert!(
-                open_streamed(&sealed[..cut], b"ctx", 4096).is_err(),
-                "cut at {cut}"
-            );
+        for (what, damaged) in tampered(&sealed) {
+            assert!(open_streamed(&damaged, b"ctx", 4096).is_err(), "{what}");
         }
         let mut extended = sealed.clone();
         extended.push(0);

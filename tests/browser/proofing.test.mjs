@@ -94,7 +94,7 @@ describe('proofing', { timeout: 300_000 }, () => {
     }
   });
   test('a note is signed without control, bidi or invisible characters', async () => {
-    // What `lightproof picks` escapes (src/picks.rs): C0 and C1 controls,
+    // What `lightproof picks` escapes (src/deliver/picks.rs): C0 and C1 controls,
     // bidi overrides and isolates, line separators, invisible formatting.
     const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/u;
     const typed = 'a\u202egpj.exe\u0007 b\u001b[31mred\r\nline\u2028two\u200bx\u2066 \u00e9t\u00e9\t\u{1F600}';

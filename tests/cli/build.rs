@@ -74,21 +74,9 @@ fn the_shoot_folder_is_never_modified() {
     let _ = sample_site();
     let dir = tempfile::tempdir().unwrap();
     // A failed build too: wrong output folder.
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&sample_shoot()),
-        "--out",
-        path_str(&sample_shoot().join("out")),
-    ]));
+    let output = build_site(&sample_shoot(), &sample_shoot().join("out"), &[]);
     assert_eq!(output.status.code(), Some(2));
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&sample_shoot()),
-        "--out",
-        path_str(&dir.path().join("s")),
-        "--quiet",
-    ]));
-    assert!(output.status.success());
+    build_ok(&sample_shoot(), &dir.path().join("s"), &["--quiet"]);
     assert_eq!(tree_digest(&sample_shoot()), before);
 }
 
@@ -100,12 +88,7 @@ fn a_non_empty_folder_that_is_not_a_gallery_is_refused_without_force() {
     let out = dir.path().join("documents");
     fs::create_dir(&out).unwrap();
     fs::write(out.join("thesis.txt"), "precious").unwrap();
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&out),
-    ]));
+    let output = build_site(&shoot, &out, &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("not a lightproof gallery") && stderr(&output).contains("--force")
@@ -115,15 +98,7 @@ fn a_non_empty_folder_that_is_not_a_gallery_is_refused_without_force() {
         1,
         "nothing was written"
     );
-    let output = run(lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&out),
-        "--force",
-    ])
-    .arg("--quiet"));
-    assert!(output.status.success());
+    build_ok(&shoot, &out, &["--force", "--quiet"]);
     assert_eq!(
         fs::read_to_string(out.join("thesis.txt")).unwrap(),
         "precious"
@@ -137,9 +112,7 @@ fn a_rebuild_replaces_the_gallery_and_removes_its_old_blobs() {
     make_shoot(&shoot, &["a.jpg", "b.jpg"]);
     let out = dir.path().join("site");
     for _ in 0..2 {
-        let output =
-            run(lightproof(&["build", path_str(&shoot), "--out", path_str(&out)]).arg("--quiet"));
-        assert!(output.status.success());
+        build_ok(&shoot, &out, &["--quiet"]);
         assert_eq!(blob_files(&out).len(), 5);
     }
     let output = run(&mut lightproof(&["verify", path_str(&out)]));
@@ -150,12 +123,7 @@ fn a_rebuild_replaces_the_gallery_and_removes_its_old_blobs() {
 fn output_inside_the_shoot_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     make_shoot(dir.path(), &["a.jpg"]);
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(dir.path()),
-        "--out",
-        path_str(&dir.path().join("site")),
-    ]));
+    let output = build_site(dir.path(), &dir.path().join("site"), &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("outside the shoot folder"));
 }
@@ -219,13 +187,7 @@ fn junk_and_non_images_are_skipped_and_listed_and_loops_do_not_hang() {
     fs::write(shoot.join("Album/IMG_9999.CR2"), "raw").unwrap();
     std::os::unix::fs::symlink(&shoot, shoot.join("Album/loop")).unwrap();
     let out = dir.path().join("site");
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&out),
-    ]));
-    assert!(output.status.success());
+    let output = build_ok(&shoot, &out, &[]);
     let text = stderr(&output);
     for name in [".DS_Store", "Thumbs.db", "notes.txt", "IMG_9999.CR2"] {
         assert!(text.contains(name), "{name} should be listed as skipped");
@@ -240,12 +202,7 @@ fn a_broken_photo_is_reported_and_the_others_are_built() {
     make_shoot(&shoot, &["good.jpg"]);
     fs::write(shoot.join("broken.jpg"), b"\xff\xd8\xff\xe0 truncated").unwrap();
     let out = dir.path().join("site");
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&out),
-    ]));
+    let output = build_site(&shoot, &out, &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("broken.jpg"));
     assert!(run(&mut lightproof(&["verify", path_str(&out)]))
@@ -262,13 +219,7 @@ fn jpeg_png_webp_and_tiff_are_read() {
         &["a.jpg", "b.png", "c.webp", "d.tif", "e.TIFF", "f.jpeg"],
     );
     let out = dir.path().join("site");
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&out),
-    ]));
-    assert!(output.status.success());
+    let output = build_ok(&shoot, &out, &[]);
     assert!(
         stderr(&output).contains("built 6 photos in 1 album"),
         "{}",
@@ -282,16 +233,11 @@ fn a_title_given_on_the_command_line_names_the_gallery() {
     let shoot = dir.path().join("shoot");
     make_shoot(&shoot, &["a.jpg", "Album/b.jpg"]);
     let out = dir.path().join("site");
-    let output = run(lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&out),
-        "--title",
-        "Smith & Jones wedding",
-    ])
-    .arg("--quiet"));
-    assert!(output.status.success());
+    build_ok(
+        &shoot,
+        &out,
+        &["--title", "Smith & Jones wedding", "--quiet"],
+    );
     let header = Header::parse(&fs::read(out.join(HEADER_FILE)).unwrap()).unwrap();
     let slot =
         lightproof::format::vault::unlock_with_password(&header, PASSWORD.as_bytes()).unwrap();
@@ -367,13 +313,7 @@ fn off_a_terminal_progress_is_a_plain_log() {
         &names.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     let site = dir.path().join("site");
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&site),
-    ]));
-    assert!(output.status.success());
+    let output = build_ok(&shoot, &site, &[]);
     let log = stderr(&output);
     assert!(log.contains("lightproof: building 12 photos"), "{log}");
     assert!(log.contains("12/12 photos (100%)"), "{log}");
@@ -395,9 +335,7 @@ fn every_build_draws_a_fresh_kdf_salt() {
     make_shoot(&shoot, &["one.jpg"]);
     let site = dir.path().join("site");
     let build = || {
-        let output =
-            run(lightproof(&["build", path_str(&shoot), "--out", path_str(&site)]).arg("--quiet"));
-        assert!(output.status.success());
+        build_ok(&shoot, &site, &["--quiet"]);
         open_grant(&site, PASSWORD).0
     };
     let first = build();
@@ -416,16 +354,7 @@ fn a_pbkdf2_gallery_still_opens() {
     let shoot = dir.path().join("shoot");
     make_shoot(&shoot, &["one.jpg"]);
     let site = dir.path().join("site");
-    let output = run(lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&site),
-        "--kdf-iterations",
-        "600000",
-    ])
-    .arg("--quiet"));
-    assert!(output.status.success());
+    build_ok(&shoot, &site, &["--kdf-iterations", "600000", "--quiet"]);
     let bytes = fs::read(site.join(HEADER_FILE)).unwrap();
     assert_eq!(bytes[24], 1, "kdf_alg 1: PBKDF2");
     let (header, manifest, _, _) = open_grant(&site, PASSWORD);

@@ -298,14 +298,11 @@ fn bundle_refuses_a_folder_that_is_not_a_gallery_and_a_file_inside_the_shoot() {
     let shoot = dir.path().join("shoot");
     make_shoot(&shoot, &["a.jpg"]);
     let before = tree_digest(&shoot);
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&dir.path().join("site")),
-        "--single-file",
-        path_str(&shoot.join("proofs.html")),
-    ]));
+    let output = build_site(
+        &shoot,
+        &dir.path().join("site"),
+        &["--single-file", path_str(&shoot.join("proofs.html"))],
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("outside the shoot folder"));
     assert_eq!(tree_digest(&shoot), before, "the shoot is untouched");

@@ -224,11 +224,5 @@ fn diff_refuses_a_folder_that_is_not_a_gallery() {
         path_str(dir.path()),
         path_str(sample_site()),
     ]));
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("is not a lightproof gallery"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(output.stdout.is_empty());
+    assert_refused(&output, "is not a lightproof gallery");
 }

@@ -87,21 +87,8 @@ fn each_grant_opens_exactly_its_albums_and_no_other_blob() {
                 referenced.insert(rendition.blob.path());
             }
         }
-        let mut opened = BTreeSet::new();
-        for blob in &blobs {
-            let file_name = blob.file_name().unwrap().to_str().unwrap();
-            let id = encoding::base32_decode::<16>(file_name).unwrap();
-            let bytes = fs::read(blob).unwrap();
-            let kinds = [BlobKind::Manifest, BlobKind::Thumbnail, BlobKind::Preview];
-            let opens = keys.iter().any(|key| {
-                kinds.iter().any(|kind| {
-                    vault::open_blob(&header.gallery_id, &id, *kind, key, &bytes).is_ok()
-                })
-            });
-            if opens {
-                opened.insert(format!("b/{file_name}"));
-            }
-        }
+        let kinds = [BlobKind::Manifest, BlobKind::Thumbnail, BlobKind::Preview];
+        let opened = blobs_opened(&header.gallery_id, &blobs, &keys, &kinds);
         assert_eq!(
             opened, referenced,
             "grant {name} opens exactly its own blobs"
@@ -347,17 +334,7 @@ fn expiry_dates_are_checked_and_carried_in_the_grant_manifest() {
     let shoot = dir.path().join("shoot");
     make_shoot(&shoot, &["a.png"]);
     let site = dir.path().join("site");
-    let build = |date: &str| {
-        run(&mut lightproof(&[
-            "build",
-            path_str(&shoot),
-            "--out",
-            path_str(&site),
-            "--quiet",
-            "--expires",
-            date,
-        ]))
-    };
+    let build = |date: &str| build_site(&shoot, &site, &["--quiet", "--expires", date]);
     for bad in ["2026-02-30", "31.12.2026", "2026-13-01", "soon"] {
         let output = build(bad);
         assert_eq!(output.status.code(), Some(2), "{bad}");

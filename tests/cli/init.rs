@@ -44,7 +44,7 @@ fn decisions(site: &Path) -> String {
 }
 
 fn build(shoot: &Path, out: &Path) -> std::process::Output {
-    run(lightproof(&["build", path_str(shoot), "--out", path_str(out)]).arg("--quiet"))
+    build_site(shoot, out, &["--quiet"])
 }
 
 /// `text` with the option lines of `[gallery]` that `keep` accepts

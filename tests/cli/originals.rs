@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use lightproof::format::header::Header;
-use lightproof::format::{blob_path, encoding, vault, BlobKind, HEADER_FILE};
+use lightproof::format::{blob_path, vault, BlobKind, HEADER_FILE};
 
 use crate::util::*;
 
@@ -118,20 +118,7 @@ fn only_download_grants_hold_keys_to_originals_and_each_key_opens_only_its_blobs
         }
         assert_eq!(original_files.len(), originals, "grant {name}");
         all_originals.extend(original_files);
-        let mut opened = BTreeSet::new();
-        for blob in &blobs {
-            let file_name = blob.file_name().unwrap().to_str().unwrap();
-            let id = encoding::base32_decode::<16>(file_name).unwrap();
-            let bytes = fs::read(blob).unwrap();
-            let opens = keys.iter().any(|key| {
-                kinds.iter().any(|kind| {
-                    vault::open_blob(&header.gallery_id, &id, *kind, key, &bytes).is_ok()
-                })
-            });
-            if opens {
-                opened.insert(format!("b/{file_name}"));
-            }
-        }
+        let opened = blobs_opened(&header.gallery_id, &blobs, &keys, &kinds);
         assert_eq!(
             opened, referenced,
             "grant {name} opens exactly its own blobs"
@@ -271,13 +258,7 @@ fn downloads_need_a_grant_and_view_only_galleries_have_no_originals() {
     let shoot = dir.path().join("shoot");
     copy_dir(&sample_shoot(), &shoot);
     fs::write(shoot.join("lightproof.toml"), "[[grant]]\nname = \"a\"\n").unwrap();
-    let output = run(&mut lightproof(&[
-        "build",
-        path_str(&shoot),
-        "--out",
-        path_str(&dir.path().join("site")),
-        "--downloads",
-    ]));
+    let output = build_site(&shoot, &dir.path().join("site"), &["--downloads"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("add download = true to the grants"),

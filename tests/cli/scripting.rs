@@ -45,8 +45,7 @@ fn build_json_reports_photos_skipped_and_failed_files_on_stdout() {
     fs::write(shoot.join("notes.txt"), "hello").unwrap();
     fs::write(shoot.join("broken.jpg"), b"\xff\xd8\xff\xe0 truncated").unwrap();
     let out = dir.path().join("site");
-    let output =
-        run(lightproof(&["build", path_str(&shoot), "--out", path_str(&out)]).arg("--json"));
+    let output = build_site(&shoot, &out, &["--json"]);
     assert_eq!(output.status.code(), Some(1), "a photo failed");
     let report = json(&output);
     assert_eq!(report["photos"], 2);

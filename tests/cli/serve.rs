@@ -341,13 +341,7 @@ fn serve_refuses_a_folder_that_is_not_a_gallery() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("thesis.txt"), "precious").unwrap();
     let output = run(&mut lightproof(&["serve", path_str(dir.path())]));
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("is not a lightproof gallery"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(output.stdout.is_empty());
+    assert_refused(&output, "is not a lightproof gallery");
 }
 
 /// Sends `raw` and reads the response until the server closes the

@@ -179,3 +179,44 @@ pub fn build_site(shoot: &Path, site: &Path, extra: &[&str]) -> Output {
     args.extend_from_slice(extra);
     run(&mut lightproof(&args))
 }
+
+/// [`build_site`] that must succeed; a failure shows the build's stderr.
+pub fn build_ok(shoot: &Path, site: &Path, extra: &[&str]) -> Output {
+    let output = build_site(shoot, site, extra);
+    assert!(output.status.success(), "build failed: {}", stderr(&output));
+    output
+}
+
+/// The blobs of `blobs` (paths of `b/<id>` files) that one of `keys` opens
+/// as one of `kinds`, named `b/<id>`.
+pub fn blobs_opened(
+    gallery_id: &lightproof::format::Id,
+    blobs: &[PathBuf],
+    keys: &[lightproof::format::Key32],
+    kinds: &[lightproof::format::BlobKind],
+) -> std::collections::BTreeSet<String> {
+    use lightproof::format::{encoding, vault};
+    let mut opened = std::collections::BTreeSet::new();
+    for blob in blobs {
+        let file_name = blob.file_name().unwrap().to_str().unwrap();
+        let id = encoding::base32_decode::<16>(file_name).unwrap();
+        let bytes = std::fs::read(blob).unwrap();
+        let opens = keys.iter().any(|key| {
+            kinds
+                .iter()
+                .any(|kind| vault::open_blob(gallery_id, &id, *kind, key, &bytes).is_ok())
+        });
+        if opens {
+            opened.insert(format!("b/{file_name}"));
+        }
+    }
+    opened
+}
+
+/// The command did nothing (exit 2), said `why` on stderr and printed
+/// nothing on stdout.
+pub fn assert_refused(output: &Output, why: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
+    assert!(stderr(output).contains(why), "{}", stderr(output));
+    assert!(output.stdout.is_empty());
+}
