@@ -76,10 +76,12 @@ stage_lint() {
 }
 
 stage_supply_chain() {
-    # Built once from crates.io into target/tools (inside the clone; about 4
-    # minutes of compiling the first time).
+    # Built once from crates.io into target/tools (inside the clone). Without
+    # cargo-deny's own fat LTO and single codegen unit, which cost minutes of
+    # compiling for a tool that runs for seconds.
     local deny=$root/target/tools/bin/cargo-deny
-    [[ -x $deny ]] || cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools"
+    [[ -x $deny ]] || CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools"
     "$deny" check bans licenses sources
     # The RustSec advisory database is a git repository on github.com. When it is
     # unreachable, the snapshot in ../shared/advisory-db/ (a git bundle) is cloned
