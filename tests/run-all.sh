@@ -115,40 +115,27 @@ stage_supply_chain() {
 }
 
 # The benchmark corpus for the fidelity tests, built once into target/corpus
-# (about 3 minutes of ImageMagick) from Debian's wallpaper packages. Prints
-# its folder when there is one.
+# (about 3 minutes of ImageMagick) from Debian's wallpaper packages.
+corpus=$root/target/corpus
 make_corpus() {
-    local corpus=$root/target/corpus script=$root/../shared/bench/make-corpus.sh
+    local script=$root/../shared/bench/make-corpus.sh
     if [[ -f $corpus/SHA256SUMS ]]; then
-        echo "benchmark corpus: reusing $corpus" >&2
+        echo "benchmark corpus: reusing $corpus"
     elif [[ -f $script ]]; then
-        bash "$script" "$corpus" >&2
+        bash "$script" "$corpus"
     else
-        echo "warning: $script not found: corpus checks will be skipped" >&2
+        echo "warning: $script not found: corpus checks will be skipped"
     fi
-    [[ -f $corpus/SHA256SUMS ]] && echo "$corpus"
-    return 0
 }
 
 stage_rust() {
     # The corpus is made while the tests compile: both are CPU work, but a
-    # build leaves a core idle at times (build scripts, links). Its own
-    # process group (set -m), so that a failed compile stops it too.
-    local corpus_out=$root/target/corpus.out corpus_log=$root/target/corpus.log
-    mkdir -p "$root/target"
-    set -m
-    make_corpus >"$corpus_out" 2>"$corpus_log" &
-    corpus_job=$!
-    set +m
+    # build leaves a core idle at times (build scripts, links).
+    local corpus_job
+    start_job corpus_job "$root/target/corpus.log" make_corpus
     cargo test --workspace --locked --no-run
-    echo "waiting for the benchmark corpus"
-    local status=0
-    wait "$corpus_job" || status=$?
-    corpus_job=""
-    cat "$corpus_log"
-    ((status == 0)) || { echo "making the benchmark corpus failed" >&2; exit 1; }
-    local corpus; corpus=$(cat "$corpus_out")
-    if [[ -n $corpus ]]; then export LIGHTPROOF_CORPUS=$corpus; fi
+    finish_job "$corpus_job" "$root/target/corpus.log" "the benchmark corpus (make-corpus.sh)"
+    if [[ -f $corpus/SHA256SUMS ]]; then export LIGHTPROOF_CORPUS=$corpus; fi
     cargo test --workspace --locked
 }
 
@@ -168,18 +155,51 @@ stage_wasm() {
     echo "viewer.wasm is up to date ($(stat -c %s "$fresh") bytes)"
 }
 
+# npm ci waits on the network: started before the first stage (when the
+# browser stage is to run) so that it overlaps the compiling.
+npm_job=""
+npm_log=$root/target/npm-ci.log
+npm_ci() { cd tests/browser && npm ci --no-audit --no-fund --loglevel=error; }
+
 stage_browser() {
-    # The test profile's binary (deps at opt-level 3, the crate at 1): what
-    # `cargo test` built already, so nothing compiles after the rust stage.
-    # The tests check behaviour, not speed; bench/ measures the release build.
-    cargo build --locked --bin lightproof
-    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+    # The test build's binary (deps at opt-level 3, the crate at 1): the one
+    # `cargo test --workspace` built, so nothing compiles after the rust
+    # stage. The tests check behaviour, not speed; bench/ times the release
+    # build.
+    cargo build --workspace --bins --locked
+    [[ -n $npm_job ]] || start_job npm_job "$npm_log" npm_ci
+    finish_job "$npm_job" "$npm_log" "npm ci (tests/browser)"
     LIGHTPROOF_BIN=$root/target/debug/lightproof LIGHTPROOF_SAMPLE=$root/sample-shoot \
         node --test --test-reporter=spec tests/browser/
 }
 
+# ---------------------------------------------------------------- background jobs
+# Each in its own process group (set -m), so that an early exit stops it and
+# its children.
+started_jobs=()
+
+start_job() { # VARIABLE LOG COMMAND...: runs COMMAND, its output to LOG; its pid to VARIABLE
+    local variable=$1 log=$2; shift 2
+    mkdir -p "$(dirname "$log")"
+    set -m
+    "$@" >"$log" 2>&1 &
+    set +m
+    printf -v "$variable" %s "$!"
+    started_jobs+=("$!")
+}
+
+finish_job() { # PID LOG WHAT: waits for the job, shows its output, fails if it did
+    local status=0
+    echo "waiting for $3"
+    wait "$1" || status=$?
+    local job still=()
+    for job in "${started_jobs[@]}"; do [[ $job == "$1" ]] || still+=("$job"); done
+    started_jobs=("${still[@]}")
+    cat "$2"
+    ((status == 0)) || { echo "$3 failed (exit $status)" >&2; exit 1; }
+}
+
 # ---------------------------------------------------------------- timing
-corpus_job=""
 timed_names=()
 timed_seconds=()
 current=""
@@ -201,8 +221,8 @@ run_timed() { # NAME COMMAND...
 
 # On exit: stops a corpus still being made, prints the table of stage times.
 finish() {
-    local status=$?
-    [[ -z $corpus_job ]] || kill -- "-$corpus_job" 2>/dev/null || true
+    local status=$? job
+    for job in "${started_jobs[@]}"; do kill -- "-$job" 2>/dev/null || true; done
     ((${#timed_names[@]})) || [[ -n $current ]] || return "$status"
     printf '\n== stage times\n'
     local i
@@ -233,6 +253,7 @@ done
 SECONDS=0
 trap finish EXIT
 if ((install)); then run_timed packages install_packages; fi
+if [[ " ${selected[*]} " == *" browser "* ]]; then start_job npm_job "$npm_log" npm_ci; fi
 for stage in "${STAGES[@]}"; do
     if [[ " ${selected[*]} " == *" $stage "* ]]; then run_timed "$stage" "stage_${stage//-/_}"; fi
 done
