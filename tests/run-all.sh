@@ -30,15 +30,16 @@ Stages:
   wasm          a fresh build of the viewer compared byte for byte with the
                 committed themes/default/static/viewer.wasm
   browser       end-to-end tests in headless Chromium and Firefox ESR, on the
-                test build's binary (target/debug/lightproof)
+                test build's binary (target/debug/lightproof); their npm
+                packages install (npm ci) in the background from the start
 
 Flags:
   --no-install  skip the package step (apt-get); npm ci still runs
   -h, --help    print this help
 
 Environment:
-  LIGHTPROOF_FUZZ_SECONDS  seconds per fuzz target: 10 when unset; CI
-                           (.ci/run) sets 60
+  LIGHTPROOF_FUZZ_SECONDS  seconds per fuzz target: 10 when unset (a local
+                           run); CI's entry point .ci/run sets 60
 EOF
 }
 
@@ -219,7 +220,7 @@ run_timed() { # NAME COMMAND...
     say "$name: done in $(duration "$took")"
 }
 
-# On exit: stops a corpus still being made, prints the table of stage times.
+# On exit: stops the background jobs still running, prints the stage times.
 finish() {
     local status=$? job
     for job in "${started_jobs[@]}"; do kill -- "-$job" 2>/dev/null || true; done
