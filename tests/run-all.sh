@@ -1,112 +1,260 @@
 #!/usr/bin/env bash
-# Runs the whole lightproof test suite, installing what it needs first
-# (Debian packages through apt-get, npm packages through npm ci). Idempotent.
-#
-#   tests/run-all.sh
-#
-# Stages: format check, Rust unit + integration tests (real binary), fuzzing
-# (tests/fuzz/run.sh; LIGHTPROOF_FUZZ_SECONDS per target, default 60), a fresh
-# wasm build compared byte for byte with the committed viewer.wasm, and the
-# browser end-to-end tests in headless Chromium and Firefox ESR.
+# Runs the lightproof test suite, or some of its stages, installing what it
+# needs first (Debian packages through apt-get, npm packages through npm ci).
+# Idempotent. `tests/run-all.sh --help` lists the stages and flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 sudo=""; [[ $(id -u) == 0 ]] || sudo="sudo"
 
+STAGES=(lint supply-chain rust fuzz wasm browser)
+
+usage() {
+    cat <<'EOF'
+Usage: tests/run-all.sh [--no-install] [STAGE...]
+
+Runs the named stages in the order below (all of them by default), after
+installing the Debian packages they need. Each stage prints its wall time,
+and a table of every stage's time ends the run.
+
+Stages:
+  lint          cargo fmt --check; cargo clippy on every target (-D warnings)
+  supply-chain  cargo deny: bans, licences, sources and RustSec advisories,
+                with a positive control (cargo-deny is built once into
+                target/tools)
+  rust          Rust unit and integration tests (the real binary), with the
+                benchmark corpus for the fidelity tests (made once into
+                target/corpus, while the tests compile)
+  fuzz          every fuzz target (tests/fuzz/run.sh), LIGHTPROOF_FUZZ_SECONDS
+                per target
+  wasm          a fresh build of the viewer compared byte for byte with the
+                committed themes/default/static/viewer.wasm
+  browser       end-to-end tests in headless Chromium and Firefox ESR, on the
+                test build's binary (target/debug/lightproof); their npm
+                packages install (npm ci) in the background from the start
+
+Flags:
+  --no-install  skip the package step (apt-get); npm ci still runs
+  -h, --help    print this help
+
+Environment:
+  LIGHTPROOF_FUZZ_SECONDS  seconds per fuzz target: 10 when unset (a local
+                           run); CI's entry point .ci/run sets 60
+EOF
+}
+
 say() { printf '\n== %s\n' "$*"; }
 
-say "system packages"
-# chromium: browser tests. rustc-web & co: the wasm32 toolchain (rustup cannot
-# add targets on our machines). binaryen: wasm-opt. python3: the static server.
-# cmake, nasm: the bundled libjpeg-turbo that the turbojpeg crate builds.
-# imagemagick, liblcms2-utils: the independent references of the fidelity tests.
-# libimage-exiftool-perl: exiftool, the independent reader of the strip tests.
-# unzip: Info-ZIP, an independent reader of the viewer's ZIP archives.
-# firefox-esr: the second browser of the delivery tests (driven by puppeteer-core).
-# nginx: the hosting test runs docs/hosting/nginx.conf in a real nginx.
-# g++: libfuzzer-sys builds libFuzzer for the fuzzing stage.
-# python3-piexif: an independent EXIF writer for the orientation tests (fidelity.rs).
-packages=(cmake nasm chromium firefox-esr rustc-web cargo-web rust-web-src lld-19 binaryen python3
-          imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx g++ python3-piexif)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if ((${#missing[@]})); then
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
-fi
-command -v node >/dev/null || { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q nodejs npm; }
-
-say "formatting and lints"
-cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-
-say "supply chain: cargo deny (deny.toml)"
-# Built once from crates.io into target/tools (inside the clone; about 4
-# minutes of compiling the first time).
-deny=$root/target/tools/bin/cargo-deny
-[[ -x $deny ]] || cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools"
-"$deny" check bans licenses sources
-# The RustSec advisory database is a git repository on github.com. When it is
-# unreachable, the snapshot in ../shared/advisory-db/ (a git bundle) is cloned
-# into target/advisory-dbs under the folder name cargo-deny gives the live
-# database, and the check runs offline against it, saying how old it is.
-advisory_db=$root/target/advisory-dbs/advisory-db-3157b0e258782691
-deny_advisories=("$deny" check advisories)
-if timeout 20 git ls-remote https://github.com/RustSec/advisory-db HEAD >/dev/null 2>&1; then
-    echo "advisories: the live RustSec database"
-else
-    bundle=$root/../shared/advisory-db/rustsec-advisory-db.bundle
-    [[ -f $bundle ]] || { echo "ADVISORIES NOT CHECKED: github.com is unreachable and $bundle is missing" >&2; exit 1; }
-    if [[ ! -d $advisory_db/.git ]] || [[ $(git -C "$advisory_db" rev-parse HEAD) != $(git bundle list-heads "$bundle" | awk 'NR==1{print $1}') ]]; then
-        rm -rf "$advisory_db"
-        git -c init.defaultBranch=main clone -q "$bundle" "$advisory_db"
+# ---------------------------------------------------------------- packages
+install_packages() {
+    # chromium: browser tests. rustc-web & co: the wasm32 toolchain (rustup cannot
+    # add targets on our machines). binaryen: wasm-opt. python3: the static server.
+    # cmake, nasm: the bundled libjpeg-turbo that the turbojpeg crate builds.
+    # imagemagick, liblcms2-utils: the independent references of the fidelity tests.
+    # libimage-exiftool-perl: exiftool, the independent reader of the strip tests.
+    # unzip: Info-ZIP, an independent reader of the viewer's ZIP archives.
+    # firefox-esr: the second browser of the delivery tests (driven by puppeteer-core).
+    # nginx: the hosting test runs docs/hosting/nginx.conf in a real nginx.
+    # g++: libfuzzer-sys builds libFuzzer for the fuzzing stage.
+    # python3-piexif: an independent EXIF writer for the orientation tests (fidelity.rs).
+    local packages=(cmake nasm chromium firefox-esr rustc-web cargo-web rust-web-src lld-19 binaryen python3
+                    imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx g++ python3-piexif)
+    local missing=() package
+    for package in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if ((${#missing[@]})); then
+        $sudo apt-get update -q
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
     fi
-    echo "ADVISORIES CHECKED AGAINST A SNAPSHOT, NOT THE LIVE DATABASE: $(git -C "$advisory_db" log -1 --format='%cs: %s')"
-    deny_advisories=("$deny" --offline check advisories)
-fi
-"${deny_advisories[@]}"
-# Positive control: the same check must fail on a crate with a known advisory.
-control_log=$root/target/advisory-control.log
-# Its one crate must be in cargo's local registry: an offline check cannot download it.
-cargo fetch --locked --manifest-path tests/advisory-control/Cargo.toml
-if (cd tests/advisory-control && "${deny_advisories[@]}") >"$control_log" 2>&1; then
-    echo "the advisory check passed tests/advisory-control (smallvec 1.6.0): the database is not being read" >&2
-    exit 1
-fi
-grep -q RUSTSEC-2021-0003 "$control_log" || { cat "$control_log" >&2; echo "the advisory control failed for another reason" >&2; exit 1; }
-echo "positive control: the check reports RUSTSEC-2021-0003 on smallvec 1.6.0"
+    command -v node >/dev/null || { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q nodejs npm; }
+}
 
-say "benchmark corpus for the fidelity tests"
-# Built once into target/ (about 3 minutes) from Debian's wallpaper packages.
+# ---------------------------------------------------------------- stages
+stage_lint() {
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+}
+
+stage_supply_chain() {
+    # Built once from crates.io into target/tools (inside the clone). Without
+    # cargo-deny's own fat LTO and single codegen unit, which cost minutes of
+    # compiling for a tool that runs for seconds.
+    local deny=$root/target/tools/bin/cargo-deny
+    [[ -x $deny ]] || CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools"
+    "$deny" check bans licenses sources
+    # The RustSec advisory database is a git repository on github.com. When it is
+    # unreachable, the snapshot in ../shared/advisory-db/ (a git bundle) is cloned
+    # into target/advisory-dbs under the folder name cargo-deny gives the live
+    # database, and the check runs offline against it, saying how old it is.
+    local advisory_db=$root/target/advisory-dbs/advisory-db-3157b0e258782691
+    local deny_advisories=("$deny" check advisories)
+    if timeout 20 git ls-remote https://github.com/RustSec/advisory-db HEAD >/dev/null 2>&1; then
+        echo "advisories: the live RustSec database"
+    else
+        local bundle=$root/../shared/advisory-db/rustsec-advisory-db.bundle
+        [[ -f $bundle ]] || { echo "ADVISORIES NOT CHECKED: github.com is unreachable and $bundle is missing" >&2; exit 1; }
+        if [[ ! -d $advisory_db/.git ]] || [[ $(git -C "$advisory_db" rev-parse HEAD) != $(git bundle list-heads "$bundle" | awk 'NR==1{print $1}') ]]; then
+            rm -rf "$advisory_db"
+            git -c init.defaultBranch=main clone -q "$bundle" "$advisory_db"
+        fi
+        echo "ADVISORIES CHECKED AGAINST A SNAPSHOT, NOT THE LIVE DATABASE: $(git -C "$advisory_db" log -1 --format='%cs: %s')"
+        deny_advisories=("$deny" --offline check advisories)
+    fi
+    "${deny_advisories[@]}"
+    # Positive control: the same check must fail on a crate with a known advisory.
+    local control_log=$root/target/advisory-control.log
+    # Its one crate must be in cargo's local registry: an offline check cannot download it.
+    cargo fetch --locked --manifest-path tests/advisory-control/Cargo.toml
+    if (cd tests/advisory-control && "${deny_advisories[@]}") >"$control_log" 2>&1; then
+        echo "the advisory check passed tests/advisory-control (smallvec 1.6.0): the database is not being read" >&2
+        exit 1
+    fi
+    grep -q RUSTSEC-2021-0003 "$control_log" || { cat "$control_log" >&2; echo "the advisory control failed for another reason" >&2; exit 1; }
+    echo "positive control: the check reports RUSTSEC-2021-0003 on smallvec 1.6.0"
+}
+
+# The benchmark corpus for the fidelity tests, built once into target/corpus
+# (about 3 minutes of ImageMagick) from Debian's wallpaper packages.
 corpus=$root/target/corpus
-if [[ -f $corpus/SHA256SUMS ]]; then
-    echo "reusing $corpus"
-elif [[ -f $root/../shared/bench/make-corpus.sh ]]; then
-    bash "$root/../shared/bench/make-corpus.sh" "$corpus"
-else
-    echo "warning: ../shared/bench/make-corpus.sh not found: corpus checks will be skipped" >&2
-fi
-[[ -f $corpus/SHA256SUMS ]] && export LIGHTPROOF_CORPUS=$corpus
+make_corpus() {
+    local script=$root/../shared/bench/make-corpus.sh
+    if [[ -f $corpus/SHA256SUMS ]]; then
+        echo "benchmark corpus: reusing $corpus"
+    elif [[ -f $script ]]; then
+        bash "$script" "$corpus"
+    else
+        echo "warning: $script not found: corpus checks will be skipped"
+    fi
+}
 
-say "Rust tests"
-cargo test --workspace --locked
+stage_rust() {
+    # The corpus is made while the tests compile: both are CPU work, but a
+    # build leaves a core idle at times (build scripts, links).
+    local corpus_job
+    start_job corpus_job "$root/target/corpus.log" make_corpus
+    cargo test --workspace --locked --no-run
+    finish_job "$corpus_job" "$root/target/corpus.log" "the benchmark corpus (make-corpus.sh)"
+    if [[ -f $corpus/SHA256SUMS ]]; then export LIGHTPROOF_CORPUS=$corpus; fi
+    cargo test --workspace --locked
+}
 
-say "fuzzing every parser of host and client bytes (${LIGHTPROOF_FUZZ_SECONDS:-60} s per target)"
-tests/fuzz/run.sh "${LIGHTPROOF_FUZZ_SECONDS:-60}"
+stage_fuzz() {
+    local seconds=${LIGHTPROOF_FUZZ_SECONDS:-10}
+    echo "fuzzing every parser of host and client bytes ($seconds s per target)"
+    tests/fuzz/run.sh "$seconds"
+}
 
-say "committed viewer.wasm matches a fresh build"
-fresh=$root/target/wasm/viewer-check.wasm
-wasm-viewer/build.sh "$fresh"
-if ! cmp -s "$fresh" themes/default/static/viewer.wasm; then
-    echo "themes/default/static/viewer.wasm is stale: run wasm-viewer/build.sh and commit the result" >&2
-    exit 1
-fi
-echo "viewer.wasm is up to date ($(stat -c %s "$fresh") bytes)"
+stage_wasm() {
+    local fresh=$root/target/wasm/viewer-check.wasm
+    wasm-viewer/build.sh "$fresh"
+    if ! cmp -s "$fresh" themes/default/static/viewer.wasm; then
+        echo "themes/default/static/viewer.wasm is stale: run wasm-viewer/build.sh and commit the result" >&2
+        exit 1
+    fi
+    echo "viewer.wasm is up to date ($(stat -c %s "$fresh") bytes)"
+}
 
-say "browser tests (headless Chromium and Firefox ESR)"
-cargo build --release --locked
-(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-LIGHTPROOF_BIN=$root/target/release/lightproof LIGHTPROOF_SAMPLE=$root/sample-shoot \
-    node --test --test-reporter=spec tests/browser/
+# npm ci waits on the network: started before the first stage (when the
+# browser stage is to run) so that it overlaps the compiling.
+npm_job=""
+npm_log=$root/target/npm-ci.log
+npm_ci() { cd tests/browser && npm ci --no-audit --no-fund --loglevel=error; }
+
+stage_browser() {
+    # The test build's binary (deps at opt-level 3, the crate at 1): the one
+    # `cargo test --workspace` built, so nothing compiles after the rust
+    # stage. The tests check behaviour, not speed; bench/ times the release
+    # build.
+    cargo build --workspace --bins --locked
+    [[ -n $npm_job ]] || start_job npm_job "$npm_log" npm_ci
+    finish_job "$npm_job" "$npm_log" "npm ci (tests/browser)"
+    LIGHTPROOF_BIN=$root/target/debug/lightproof LIGHTPROOF_SAMPLE=$root/sample-shoot \
+        node --test --test-reporter=spec tests/browser/
+}
+
+# ---------------------------------------------------------------- background jobs
+# Each in its own process group (set -m), so that an early exit stops it and
+# its children.
+started_jobs=()
+
+start_job() { # VARIABLE LOG COMMAND...: runs COMMAND, its output to LOG; its pid to VARIABLE
+    local variable=$1 log=$2; shift 2
+    mkdir -p "$(dirname "$log")"
+    set -m
+    "$@" >"$log" 2>&1 &
+    set +m
+    printf -v "$variable" %s "$!"
+    started_jobs+=("$!")
+}
+
+finish_job() { # PID LOG WHAT: waits for the job, shows its output, fails if it did
+    local status=0
+    echo "waiting for $3"
+    wait "$1" || status=$?
+    local job still=()
+    for job in "${started_jobs[@]}"; do [[ $job == "$1" ]] || still+=("$job"); done
+    started_jobs=("${still[@]}")
+    cat "$2"
+    ((status == 0)) || { echo "$3 failed (exit $status)" >&2; exit 1; }
+}
+
+# ---------------------------------------------------------------- timing
+timed_names=()
+timed_seconds=()
+current=""
+current_start=0
+
+duration() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+run_timed() { # NAME COMMAND...
+    local name=$1; shift
+    say "$name"
+    current=$name
+    current_start=$SECONDS
+    "$@"
+    local took=$((SECONDS - current_start))
+    timed_names+=("$name"); timed_seconds+=("$took")
+    current=""
+    say "$name: done in $(duration "$took")"
+}
+
+# On exit: stops the background jobs still running, prints the stage times.
+finish() {
+    local status=$? job
+    for job in "${started_jobs[@]}"; do kill -- "-$job" 2>/dev/null || true; done
+    ((${#timed_names[@]})) || [[ -n $current ]] || return "$status"
+    printf '\n== stage times\n'
+    local i
+    for i in "${!timed_names[@]}"; do
+        printf '  %-14s %8s\n' "${timed_names[$i]}" "$(duration "${timed_seconds[$i]}")"
+    done
+    [[ -z $current ]] || printf '  %-14s %8s  FAILED\n' "$current" "$(duration $((SECONDS - current_start)))"
+    printf '  %-14s %8s\n' total "$(duration "$SECONDS")"
+    return "$status"
+}
+
+# ---------------------------------------------------------------- main
+install=1
+selected=()
+for arg in "$@"; do
+    case $arg in
+        -h|--help) usage; exit 0 ;;
+        --no-install) install=0 ;;
+        -*) echo "tests/run-all.sh: unknown flag $arg (see --help)" >&2; exit 2 ;;
+        *)
+            [[ " ${STAGES[*]} " == *" $arg "* ]] || {
+                echo "tests/run-all.sh: unknown stage '$arg'; the stages are: ${STAGES[*]}" >&2; exit 2; }
+            selected+=("$arg") ;;
+    esac
+done
+((${#selected[@]})) || selected=("${STAGES[@]}")
+
+SECONDS=0
+trap finish EXIT
+if ((install)); then run_timed packages install_packages; fi
+if [[ " ${selected[*]} " == *" browser "* ]]; then start_job npm_job "$npm_log" npm_ci; fi
+for stage in "${STAGES[@]}"; do
+    if [[ " ${selected[*]} " == *" $stage "* ]]; then run_timed "$stage" "stage_${stage//-/_}"; fi
+done

@@ -4,12 +4,12 @@
 // and a header with Argon2 parameters out of bounds starts no derivation.
 // Prints the unlock times it measures (docs/PERFORMANCE.md).
 import assert from 'node:assert/strict';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { BROWSERS, launch } from './drivers.mjs';
-import { PASSWORD, buildSite, makeTempDir, removeDir, serve } from './support.mjs';
+import { BROWSERS, useBrowser } from './drivers.mjs';
+import { PASSWORD, buildSite, copyWithHeaderField, makeTempDir, removeDir, serve } from './support.mjs';
 
 let tmp;
 let site;
@@ -60,9 +60,7 @@ async function unlockAndMeasure(page) {
 
 for (const kind of BROWSERS) {
   describe(`Argon2id in ${kind}`, { timeout: 600_000 }, () => {
-    let browser;
-    before(async () => { browser = await launch(kind); });
-    after(async () => { await browser?.close(); });
+    const browser = useBrowser(kind);
 
     for (const [where, url] of [['over http', () => server.url], ['from disk', () => pathToFileURL(path.join(site, 'index.html')).href]]) {
       test(`${where}: the gallery opens with Argon2id in a Worker while the page keeps painting`, async () => {
@@ -93,11 +91,7 @@ for (const kind of BROWSERS) {
     test('a header with Argon2 parameters out of bounds is refused before any derivation', async () => {
       for (const [name, at, value] of [['memory 4 GiB', 25, 0xffffffff], ['memory 1 MiB', 25, 1024], ['passes 1000', 29, 1000], ['lanes 0', 33, 0]]) {
         const copy = path.join(tmp, `${kind}-argon2-${name.replace(/ /g, '-')}`);
-        await cp(site, copy, { recursive: true });
-        const header = await readFile(path.join(copy, 'gallery.bin'));
-        header.writeUInt32BE(value, at);
-        await writeFile(path.join(copy, 'gallery.bin'), header);
-        const bad = await serve(copy);
+        const bad = await serve(await copyWithHeaderField(site, copy, at, value));
         const page = await browser.newPage({ init: watch });
         try {
           // Not `page.goto`: its wait for the viewer to be ready awaits a

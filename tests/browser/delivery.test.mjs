@@ -6,16 +6,13 @@
 // an original downloaded byte for byte, no request outside the delivery, and
 // a damaged or missing thumbnail fails in its own tile only.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { BROWSERS, launch } from './drivers.mjs';
-import { BIN, PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, makeTempDir, removeDir, serve } from './support.mjs';
+import { BROWSERS, useBrowser } from './drivers.mjs';
+import { BIN, PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, makeTempDir, removeDir, run, serve } from './support.mjs';
 
-const run = promisify(execFile);
 let tmp;
 let site;
 let server;
@@ -68,12 +65,6 @@ after(async () => {
   await bundleServer?.close();
   await removeDir(tmp);
 });
-
-async function unlock(p, password) {
-  await p.type('#password', password);
-  await p.click('#unlock-button');
-  await p.waitFor(() => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
-}
 
 /** Every album in turn: waits until each tile is decoded or failed. */
 async function sweep(p) {
@@ -148,9 +139,7 @@ after(() => Promise.all(tamperedServers.map((s) => s.close())));
 
 for (const kind of BROWSERS) {
   describe(`${kind}`, { timeout: 600_000 }, () => {
-    let browser;
-    before(async () => { browser = await launch(kind); });
-    after(async () => { await browser?.close(); });
+    const browser = useBrowser(kind);
 
     const NAMES = ['HTTP', 'file:// folder', 'file:// single file', 'HTTP single file'];
     for (const index of [0, 1, 2, 3]) {
@@ -159,7 +148,7 @@ for (const kind of BROWSERS) {
         const p = await browser.newPage();
         try {
           await p.goto(delivery.url);
-          await unlock(p, WRONG_PASSWORD);
+          await p.unlock(WRONG_PASSWORD);
           assert.match(await p.text('#unlock-error'), /does not open this gallery/);
           assert.equal(await p.evaluate(() => document.getElementById('gallery').hidden), true);
           assert.deepEqual(p.problems, []);
@@ -173,7 +162,7 @@ for (const kind of BROWSERS) {
         const p = await browser.newPage({ init: CAPTURE_SAVES });
         try {
           await p.goto(delivery.url);
-          await unlock(p, PASSWORD);
+          await p.unlock(PASSWORD);
           assert.equal(await p.text('#unlock-error'), '');
           const tiles = await sweep(p);
           assert.equal(tiles.size, 9, 'every photo of the sample has a tile');
@@ -214,7 +203,7 @@ for (const kind of BROWSERS) {
           const p = await browser.newPage();
           try {
             await p.goto(delivery.url);
-            await unlock(p, PASSWORD);
+            await p.unlock(PASSWORD);
             blobs = [...(await sweep(p)).keys()];
           } finally {
             await p.close();
@@ -224,7 +213,7 @@ for (const kind of BROWSERS) {
         const p = await browser.newPage();
         try {
           await p.goto(await tamperedCopy(delivery, flipped, missing));
-          await unlock(p, PASSWORD);
+          await p.unlock(PASSWORD);
           const tiles = await sweep(p);
           assert.equal(tiles.size, 9);
           for (const [blob, t] of tiles) {
@@ -245,7 +234,7 @@ for (const kind of BROWSERS) {
       const p = await browser.newPage();
       try {
         await p.page.goto(pathToFileURL(path.join(webOnly, 'index.html')).href);
-        await unlock(p, PASSWORD);
+        await p.unlock(PASSWORD);
         assert.match(await p.text('#unlock-error'), /opens only from its web address/);
       } finally {
         await p.close();

@@ -6,15 +6,14 @@
 // byte with --original-metadata keep; without location and serial numbers
 // (checked with exiftool), and with the same image data, by default.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { BIN, SHOOT, launchBrowser, makeTempDir, openPage, removeDir, serve, unlock } from './support.mjs';
+import {
+  buildSite, copyShoot, launchBrowser, makeTempDir, openPage, removeDir, run, serve, unlock,
+} from './support.mjs';
 
-const run = promisify(execFile);
 const VIEW = 'quartz meadow lantern, view only';
 const FAMILY = 'ember willow castle, downloads';
 const KEEP = 'violet harbour tempo, exact files';
@@ -86,8 +85,7 @@ async function openLightbox(page, album) {
 
 before(async () => {
   tmp = await makeTempDir('lightproof-downloads-');
-  shoot = path.join(tmp, 'shoot');
-  await cp(SHOOT, shoot, { recursive: true });
+  shoot = await copyShoot(tmp);
   await run('exiftool', ['-overwrite_original', '-GPSLatitude=48.8584', '-GPSLatitudeRef=N',
     '-GPSLongitude=2.2945', '-GPSLongitudeRef=E', '-SerialNumber=SN-4242-TEST', '-LensSerialNumber=LS-77',
     '-Copyright=Studio North', path.join(shoot, TAGGED)]);
@@ -96,15 +94,11 @@ before(async () => {
     '[[grant]]\nname = "viewer"\n',
     '[[grant]]\nname = "family"\nalbums = ["Ceremony"]\ndownload = true\n',
   ].join('\n'));
-  const env = {
-    ...process.env, LIGHTPROOF_CACHE_DIR: path.join(tmp, 'cache'),
-    LIGHTPROOF_PASSWORD_VIEWER: VIEW, LIGHTPROOF_PASSWORD_FAMILY: FAMILY, LIGHTPROOF_PASSWORD: KEEP,
-  };
-  stripSite = path.join(tmp, 'strip-site');
-  keepSite = path.join(tmp, 'keep-site');
-  await run(BIN, ['build', shoot, '--out', stripSite, '--config', config, '--quiet'], { env, timeout: 300_000 });
-  await run(BIN, ['build', shoot, '--out', keepSite, '--downloads', '--original-metadata', 'keep', '--quiet'],
-    { env, timeout: 300_000 });
+  const env = { LIGHTPROOF_PASSWORD_VIEWER: VIEW, LIGHTPROOF_PASSWORD_FAMILY: FAMILY, LIGHTPROOF_PASSWORD: KEEP };
+  stripSite = await buildSite(tmp, { shoot, env, name: 'strip-site', args: ['--config', config, '--quiet'] });
+  keepSite = await buildSite(tmp, {
+    shoot, env, name: 'keep-site', args: ['--downloads', '--original-metadata', 'keep', '--quiet'],
+  });
   [stripServer, keepServer] = await Promise.all([serve(stripSite), serve(keepSite)]);
   browser = await launchBrowser();
 });

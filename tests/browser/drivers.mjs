@@ -5,10 +5,19 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM, launchBrowser } from './support.mjs';
 
 export const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
+// No updates, telemetry or remote settings: the only requests are the gallery's.
+export const FIREFOX_PREFS = {
+  'app.update.enabled': false,
+  'browser.shell.checkDefaultBrowser': false,
+  'datareporting.policy.dataSubmissionEnabled': false,
+  'network.captive-portal-service.enabled': false,
+  'network.connectivity-service.enabled': false,
+};
 
 /** A page that records uncaught errors, console errors and request URLs. */
 class Page {
@@ -50,6 +59,13 @@ class Page {
   async type(selector, text) {
     await this.evaluate((s) => { document.querySelector(s).value = ''; }, selector);
     await this.page.type(selector, text);
+  }
+
+  /** Types the password and submits; waits for the gallery or an error. */
+  async unlock(password) {
+    await this.type('#password', password);
+    await this.click('#unlock-button');
+    await this.waitFor(() => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
   }
 
   click(selector) {
@@ -94,14 +110,7 @@ export async function launch(kind) {
     executablePath: FIREFOX,
     headless: true,
     userDataDir: profile,
-    // No updates, telemetry or remote settings: the only requests are the gallery's.
-    extraPrefsFirefox: {
-      'app.update.enabled': false,
-      'browser.shell.checkDefaultBrowser': false,
-      'datareporting.policy.dataSubmissionEnabled': false,
-      'network.captive-portal-service.enabled': false,
-      'network.connectivity-service.enabled': false,
-    },
+    extraPrefsFirefox: FIREFOX_PREFS,
   });
   return {
     kind,
@@ -117,6 +126,15 @@ export async function launch(kind) {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** `kind` launched before the tests of the enclosing describe and closed
+ * after them; `newPage` as `launch`'s. */
+export function useBrowser(kind) {
+  let browser;
+  before(async () => { browser = await launch(kind); });
+  after(async () => { await browser?.close(); });
+  return { newPage: (options) => browser.newPage(options) };
 }
 
 export const BROWSERS = ['chromium', 'firefox'];

@@ -1,13 +1,13 @@
 // End to end: build the sample shoot with the real CLI, serve it with a real
 // static server, open it in headless Chromium.
 //
-//   LIGHTPROOF_BIN=target/release/lightproof npm test   (in tests/browser)
+//   LIGHTPROOF_BIN=target/debug/lightproof npm test   (in tests/browser)
 import assert from 'node:assert/strict';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  PASSWORD, PASSWORD_NFD, WRONG_PASSWORD, buildSite, countShootImages, forEachAlbum, launchBrowser,
+  PASSWORD, PASSWORD_NFD, WRONG_PASSWORD, buildSite, countShootImages, forEachAlbum, galleryShown, launchBrowser,
   makeTempDir, openPage, removeDir, serve, sweepAlbum, tileInfo, unlock,
 } from './support.mjs';
 
@@ -32,7 +32,6 @@ after(async () => {
 });
 
 const noProblems = (p) => assert.deepEqual(p.problems, [], 'no page errors, console errors or CSP violations');
-const galleryShown = (page) => page.evaluate(() => !document.getElementById('gallery').hidden);
 
 describe('viewer', { timeout: 300_000 }, () => {
   test('the page is generic and self-contained', async () => {

@@ -1,13 +1,12 @@
 // Grants in the browser: the sample shoot built with three passwords; each
 // unlocks exactly its albums and photos in the real viewer.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import {
-  BIN, SHOOT, forEachAlbum, launchBrowser, makeTempDir, openPage, removeDir, serve, sweepAlbum, unlock,
+  BIN, buildSite, copyShoot, forEachAlbum, galleryShown, launchBrowser, lightproofEnv, makeTempDir, openPage, removeDir, run,
+  serve, sweepAlbum, unlock, viewerReady,
 } from './support.mjs';
 
 const GRANTS = {
@@ -24,19 +23,16 @@ let browser;
 
 before(async () => {
   tmp = await makeTempDir('lightproof-grants-');
-  const shoot = path.join(tmp, 'shoot');
-  await cp(SHOOT, shoot, { recursive: true });
+  const shoot = await copyShoot(tmp);
   const config = Object.entries(GRANTS).map(([name, g]) => `[[grant]]\nname = "${name}"\n`
     + (g.albums ? `albums = ${JSON.stringify(g.albums)}\n` : '')
     + (g.link ? `${g.link} = true\n` : '')
     + (g.expires ? `expires = "${g.expires}"\n` : '')).join('\n');
   await writeFile(path.join(shoot, 'lightproof.toml'), config);
-  const env = { ...process.env, LIGHTPROOF_CACHE_DIR: path.join(tmp, 'cache') };
-  delete env.LIGHTPROOF_PASSWORD;
-  for (const [name, g] of Object.entries(GRANTS)) env[`LIGHTPROOF_PASSWORD_${name.toUpperCase()}`] = g.password;
-  const site = path.join(tmp, 'site');
-  await promisify(execFile)(BIN, ['build', shoot, '--out', site, '--quiet'], { env, timeout: 300_000 });
-  const { stdout } = await promisify(execFile)(BIN, ['link', site], { env });
+  const passwords = { LIGHTPROOF_PASSWORD: undefined };
+  for (const [name, g] of Object.entries(GRANTS)) passwords[`LIGHTPROOF_PASSWORD_${name.toUpperCase()}`] = g.password;
+  const site = await buildSite(tmp, { shoot, env: passwords, args: ['--quiet'] });
+  const { stdout } = await run(BIN, ['link', site], { env: lightproofEnv(tmp, passwords) });
   for (const line of stdout.trim().split('\n')) {
     const [, tag] = /^#(k2?)=/.exec(line);
     links[tag] = line;
@@ -59,7 +55,7 @@ describe('grants', { timeout: 300_000 }, () => {
       try {
         const { page } = p;
         await unlock(page, grant.password);
-        assert.equal(await page.evaluate(() => !document.getElementById('gallery').hidden), true);
+        assert.equal(await galleryShown(page), true);
         const perAlbum = await forEachAlbum(page, async () => (await sweepAlbum(page)).size);
         assert.equal(perAlbum.length, grant.expect.albums, `${name}: albums`);
         assert.equal(perAlbum.reduce((a, b) => a + b, 0), grant.expect.photos, `${name}: photos`);
@@ -104,13 +100,13 @@ describe('key links', { timeout: 300_000 }, () => {
     try {
       const { page } = p;
       await page.goto(server.url + links.k2);
-      await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+      await viewerReady(page);
       assert.equal(new URL(page.url()).hash, '');
       assert.match(await page.locator('#unlock-status, [role="status"]').first().textContent(), /password too/);
       await unlock(page, 'not the vip password');
       assert.match(await page.locator('[role="alert"]').textContent(), /does not open/);
       await unlock(page, GRANTS.vip.password);
-      assert.equal(await page.evaluate(() => !document.getElementById('gallery').hidden), true);
+      assert.equal(await galleryShown(page), true);
       assert.deepEqual(await albumsAndPhotos(page), GRANTS.vip.expect);
       assert.deepEqual(p.problems, []);
     } finally {
@@ -150,10 +146,9 @@ describe('expiry', { timeout: 300_000 }, () => {
         const { page } = p;
         await page.clock.setFixedTime(new Date(when)); // local time, like the viewer's check
         await page.goto(server.url);
-        await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+        await viewerReady(page);
         await unlock(page, GRANTS.family.password);
-        const galleryShown = await page.evaluate(() => !document.getElementById('gallery').hidden);
-        assert.equal(galleryShown, !expired);
+        assert.equal(await galleryShown(page), !expired);
         if (expired) {
           assert.match(await page.locator('[role="alert"]').textContent(), /expired.*contact the photographer/i);
           assert.equal(await page.evaluate(() => window.lightproofViewer.liveBlobUrls), 0, 'no photo was decrypted');
@@ -161,7 +156,7 @@ describe('expiry', { timeout: 300_000 }, () => {
         // The other grants have no expiry.
         if (expired) {
           await unlock(page, GRANTS.client.password);
-          assert.equal(await page.evaluate(() => !document.getElementById('gallery').hidden), true);
+          assert.equal(await galleryShown(page), true);
         }
         assert.deepEqual(p.problems, []);
       } finally {

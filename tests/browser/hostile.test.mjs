@@ -6,15 +6,12 @@
 // payloads exists in the page, and no CSP violation is reported (an
 // injected inline script would be one).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cp, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import { BROWSERS, launch } from './drivers.mjs';
-import { BIN, PASSWORD, SHOOT, makeTempDir, removeDir, serve } from './support.mjs';
+import { BROWSERS, useBrowser } from './drivers.mjs';
+import { PASSWORD, SHOOT, buildSite, copyWithHeaderField, makeTempDir, removeDir, run, serve } from './support.mjs';
 
-const run = promisify(execFile);
 const flag = (where) => `window.__pwned=(window.__pwned||[]).concat('${where}')`;
 const FILE = `<img src=x onerror="${flag('file')}">&amp; '#1.jpg`;
 const ALBUM = `"><svg onload=${flag('album')}> Album`;
@@ -32,24 +29,13 @@ before(async () => {
   const captioned = path.join(shoot, ALBUM, 'captioned.jpg');
   await copyFile(path.join(SHOOT, 'IMG_0102.jpg'), captioned);
   await run('exiftool', ['-q', '-overwrite_original', `-ImageDescription=${CAPTION}`, captioned]);
-  const site = path.join(tmp, 'site');
-  await run(BIN, ['build', shoot, '--out', site, '--title', TITLE, '--no-cache'], {
-    env: { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD },
-    timeout: 300_000,
-  });
+  await buildSite(tmp, { shoot, args: ['--title', TITLE, '--no-cache'] });
   // The same gallery as PBKDF2 (--kdf-iterations) with the header's
   // iteration count (4 bytes at offset 25) changed by the host: absurdly
   // high, and below the floor. (Argon2id's bounds: argon2.test.mjs.)
-  const pbkdf2Site = path.join(tmp, 'pbkdf2-site');
-  await run(BIN, ['build', shoot, '--out', pbkdf2Site, '--no-cache', '--kdf-iterations', '600000'], {
-    env: { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD },
-    timeout: 300_000,
-  });
+  const pbkdf2Site = await buildSite(tmp, { shoot, name: 'pbkdf2-site', args: ['--no-cache', '--kdf-iterations', '600000'] });
   for (const [name, iterations] of [['kdf-huge', 0xffffffff], ['kdf-low', 1000]]) {
-    await cp(pbkdf2Site, path.join(tmp, name), { recursive: true });
-    const header = await readFile(path.join(tmp, name, 'gallery.bin'));
-    header.writeUInt32BE(iterations, 25);
-    await writeFile(path.join(tmp, name, 'gallery.bin'), header);
+    await copyWithHeaderField(pbkdf2Site, path.join(tmp, name), 25, iterations);
   }
   for (const name of ['site', 'kdf-huge', 'kdf-low']) servers[name] = await serve(path.join(tmp, name));
 });
@@ -71,16 +57,13 @@ function pageState() {
 
 for (const kind of BROWSERS) {
   describe(`${kind}: captions, names and the title are text only`, { timeout: 300_000 }, () => {
-    let browser;
-    before(async () => { browser = await launch(kind); });
-    after(async () => { await browser?.close(); });
+    const browser = useBrowser(kind);
 
     test('nothing runs, everything reads as written', async () => {
       const p = await browser.newPage();
       try {
         await p.goto(servers.site.url);
-        await p.type('#password', PASSWORD);
-        await p.click('#unlock-button');
+        await p.unlock(PASSWORD);
         await p.waitFor(() => !document.getElementById('gallery').hidden);
         await p.waitFor(() => document.querySelectorAll('#grid .tile img').length > 0);
         const seen = [await p.evaluate(pageState)];

@@ -12,8 +12,8 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { BROWSERS, launch } from './drivers.mjs';
-import { PASSWORD, buildSite, makeTempDir, removeDir } from './support.mjs';
+import { BROWSERS, useBrowser } from './drivers.mjs';
+import { PASSWORD, buildSite, galleryShown, makeTempDir, removeDir } from './support.mjs';
 
 const MARKER = 'lightproof-trojan';
 let tmp;
@@ -121,20 +121,17 @@ async function visit(p, url) {
   await p.page.goto(url);
   await p.waitFor(() => window.lightproofViewer !== undefined);
 }
-const opened = (p) => p.evaluate(() => !document.getElementById('gallery').hidden);
 
 for (const kind of BROWSERS) {
   describe(`offline parts in ${kind}`, { timeout: 300_000 }, () => {
-    let browser;
-    before(async () => { browser = await launch(kind); });
-    after(async () => { await browser?.close(); });
+    const browser = useBrowser(kind);
 
     test('the genuine copy unlocks from disk', async () => {
       const p = await browser.newPage();
       try {
         await p.goto(copies.genuine);
         await submit(p, PASSWORD);
-        assert.equal(await opened(p), true);
+        assert.equal(await galleryShown(p), true);
         assert.deepEqual(p.problems, []);
       } finally {
         await p.close();
@@ -147,7 +144,7 @@ for (const kind of BROWSERS) {
         await visit(p, copies.module);
         await submit(p, PASSWORD);
         assert.equal(await p.evaluate(() => window.__forgedModuleRan), false, 'the forged module never ran');
-        assert.equal(await opened(p), false);
+        assert.equal(await galleryShown(p), false);
         assert.match(await p.text('#unlock-error'), /damaged/);
       } finally {
         await p.close();
@@ -162,7 +159,7 @@ for (const kind of BROWSERS) {
         await p.waitFor(() => document.getElementById('unlock-error').textContent !== '');
         await submit(p, PASSWORD);
         assert.equal(await p.text('#unlock-error'), '');
-        assert.equal(await opened(p), true, 'the genuine header was the one read');
+        assert.equal(await galleryShown(p), true, 'the genuine header was the one read');
         assert.equal(await p.evaluate(() => window.__trojan), true, 'the trojan did run');
       } finally {
         await p.close();

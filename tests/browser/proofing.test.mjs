@@ -3,14 +3,14 @@
 // it refuses once edited. Notes reach the photographer's terminal: the
 // viewer signs them without control or invisible formatting characters.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { BIN, PASSWORD, SHOOT, launchBrowser, makeTempDir, openPage, removeDir, serve, unlock } from './support.mjs';
+import {
+  BIN, PASSWORD, buildSite, copyShoot, launchBrowser, lightproofEnv, makeTempDir, openPage, removeDir, run, serve, unlock,
+  viewerReady,
+} from './support.mjs';
 
-const run = promisify(execFile);
 let tmp;
 let shoot;
 let site;
@@ -20,12 +20,11 @@ let browser;
 
 before(async () => {
   tmp = await makeTempDir('lightproof-proofing-');
-  shoot = path.join(tmp, 'shoot');
-  await cp(SHOOT, shoot, { recursive: true });
-  site = path.join(tmp, 'site');
-  env = { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD, LIGHTPROOF_CACHE_DIR: path.join(tmp, 'cache') };
-  await run(BIN, ['build', shoot, '--out', site, '--quiet', '--selection-limit', '2',
-    '--photographer-email', 'studio@example.com'], { env, timeout: 300_000 });
+  shoot = await copyShoot(tmp);
+  env = lightproofEnv(tmp);
+  site = await buildSite(tmp, {
+    shoot, args: ['--quiet', '--selection-limit', '2', '--photographer-email', 'studio@example.com'],
+  });
   server = await serve(site);
   browser = await launchBrowser();
 });
@@ -63,7 +62,7 @@ describe('proofing', { timeout: 300_000 }, () => {
       assert.equal(await page.textContent('#picks-count'), '2 of 2');
 
       await page.reload();
-      await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+      await viewerReady(page);
       await unlock(page, PASSWORD);
       assert.equal(await page.textContent('#picks-count'), '2 of 2', 'kept across a reload');
       await page.locator('.album-tab', { hasText: 'Mountains' }).click();
@@ -108,7 +107,7 @@ describe('proofing', { timeout: 300_000 }, () => {
         for (const k of Object.keys(localStorage)) if (k.startsWith('lightproof-picks:')) localStorage.removeItem(k);
       });
       await page.reload();
-      await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+      await viewerReady(page);
       await unlock(page, PASSWORD);
       await page.locator('.album-tab', { hasText: 'Mountains' }).click();
       await page.locator('#grid .tile').first().click();
@@ -129,7 +128,7 @@ describe('proofing', { timeout: 300_000 }, () => {
       await page.waitForFunction(() => !document.getElementById('lightbox').open);
       await page.waitForTimeout(500);
       await page.reload();
-      await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+      await viewerReady(page);
       await unlock(page, PASSWORD);
       await page.click('#picks-send');
       const text = await page.inputValue('#send-text');

@@ -5,20 +5,18 @@
 // for the password again. The password is never stored: only a key wrapped
 // under a non-extractable browser key, with its time limit sealed in.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import puppeteer from 'puppeteer-core';
-import { FIREFOX } from './drivers.mjs';
+import { FIREFOX, FIREFOX_PREFS } from './drivers.mjs';
 import {
-  BIN, CHROMIUM_ARGS, PASSWORD, SHOOT, launchBrowser, launchPersistentContext, makeTempDir, openPage, removeDir, serve, unlock,
+  CHROMIUM_ARGS, PASSWORD, buildSite, galleryShown, launchBrowser, launchPersistentContext, makeTempDir, openPage, removeDir,
+  serve, unlock, viewerReady,
 } from './support.mjs';
 
-const run = promisify(execFile);
 const HOURS = 3600 * 1000;
 let tmp;
 const servers = {};
@@ -26,11 +24,8 @@ let browser;
 
 before(async () => {
   tmp = await makeTempDir('lightproof-remember-');
-  const env = { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD, LIGHTPROOF_CACHE_DIR: path.join(tmp, 'cache') };
   for (const [name, extra] of [['remember', ['--remember']], ['plain', []]]) {
-    const site = path.join(tmp, name);
-    await run(BIN, ['build', SHOOT, '--out', site, '--quiet', ...extra], { env, timeout: 300_000 });
-    servers[name] = await serve(site);
+    servers[name] = await serve(await buildSite(tmp, { name, args: ['--quiet', ...extra] }));
   }
   browser = await launchBrowser();
 });
@@ -41,10 +36,9 @@ after(async () => {
   await removeDir(tmp);
 });
 
-const shown = (page) => page.evaluate(() => !document.getElementById('gallery').hidden);
 /** Waits until a freshly loaded viewer has done what it does by itself. */
 async function settled(page) {
-  await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+  await viewerReady(page);
   // A remembered gallery opens by itself; give it the time an unlock takes.
   await page.waitForFunction(() => window.lightproofViewer.state !== 'unlocking', null, { timeout: 30_000 });
   await page.waitForTimeout(1000); // long enough for a remembered unlock to have shown
@@ -62,17 +56,17 @@ describe('remember me', { timeout: 300_000 }, () => {
     try {
       const { page } = p;
       await unlock(page, PASSWORD);
-      assert.equal(await shown(page), true);
+      assert.equal(await galleryShown(page), true);
       assert.match(await page.textContent('#remember-note'), /12 hours/, 'the time limit is stated');
       await reloaded(page);
       await page.waitForFunction(() => !document.getElementById('gallery').hidden, null, { timeout: 15_000 });
-      assert.equal(await shown(page), true, 'still open after a reload');
+      assert.equal(await galleryShown(page), true, 'still open after a reload');
       assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'remembered');
       const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
       assert.ok(!stored.includes(PASSWORD) && !stored.includes(encodeURIComponent(PASSWORD)), 'no password in storage');
       await page.click('#lock-button');
       await reloaded(page);
-      assert.equal(await shown(page), false, 'Lock forgets it');
+      assert.equal(await galleryShown(page), false, 'Lock forgets it');
       assert.deepEqual(p.problems, []);
     } finally {
       await p.close();
@@ -84,10 +78,10 @@ describe('remember me', { timeout: 300_000 }, () => {
     try {
       const { page } = p;
       await unlock(page, PASSWORD);
-      assert.equal(await shown(page), true);
+      assert.equal(await galleryShown(page), true);
       assert.equal(await page.evaluate(() => document.getElementById('remember-note').hidden), true);
       await reloaded(page);
-      assert.equal(await shown(page), false);
+      assert.equal(await galleryShown(page), false);
     } finally {
       await p.close();
     }
@@ -100,13 +94,13 @@ describe('remember me', { timeout: 300_000 }, () => {
       await unlock(page, PASSWORD);
       await context.addInitScript(clockAhead, 13 * HOURS);
       await reloaded(page);
-      assert.equal(await shown(page), false, '13 hours later the password is asked');
+      assert.equal(await galleryShown(page), false, '13 hours later the password is asked');
       assert.match(await page.textContent('#unlock-status'), /12 hours/);
 
       // Unlocked again (on the moved clock): a reload is remembered...
       await unlock(page, PASSWORD);
       await reloaded(page);
-      assert.equal(await shown(page), true, 'a reload within the limit is remembered');
+      assert.equal(await galleryShown(page), true, 'a reload within the limit is remembered');
       // ...but not once its stored expiry is pushed later by hand: 6 hours
       // on, an expiry 5 hours later would still be within 12 hours of now,
       // and the seal alone refuses it.
@@ -122,7 +116,7 @@ describe('remember me', { timeout: 300_000 }, () => {
       assert.equal(moved, 1);
       await context.addInitScript(clockAhead, 6 * HOURS);
       await reloaded(page);
-      assert.equal(await shown(page), false, 'a moved expiry does not open');
+      assert.equal(await galleryShown(page), false, 'a moved expiry does not open');
     } finally {
       await p.close();
     }
@@ -141,7 +135,7 @@ describe('remember me in a persistent Chromium profile', { timeout: 300_000 }, (
       await settled(page);
       await unlock(page, PASSWORD);
       await reloaded(page);
-      assert.equal(await shown(page), true, 'a reload is remembered');
+      assert.equal(await galleryShown(page), true, 'a reload is remembered');
       await page.waitForTimeout(1500); // let the profile write its session
     } finally {
       await context.close();
@@ -154,11 +148,11 @@ describe('remember me in a persistent Chromium profile', { timeout: 300_000 }, (
       assert.ok(page, 'the tab came back');
       await settled(page);
       assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation')[0].type), 'back_forward');
-      assert.equal(await shown(page), false, 'a restored tab asks for the password');
+      assert.equal(await galleryShown(page), false, 'a restored tab asks for the password');
       // Said only when a kept key was found and refused: Chromium restored it.
       assert.match(await page.textContent('#unlock-status'), /12 hours/);
       await reloaded(page);
-      assert.equal(await shown(page), false, 'and a reload after that too: the restore forgot it');
+      assert.equal(await galleryShown(page), false, 'and a reload after that too: the restore forgot it');
     } finally {
       await context.close();
     }
@@ -174,11 +168,11 @@ describe('remember me in a persistent Chromium profile', { timeout: 300_000 }, (
       await page.goto(servers.remember.origin + '/robots.txt');
       await page.goBack();
       await settled(page);
-      assert.equal(await shown(page), false, 'Back asks for the password');
+      assert.equal(await galleryShown(page), false, 'Back asks for the password');
       await page.goForward();
       await page.goBack();
       await settled(page);
-      assert.equal(await shown(page), false, 'and so does Forward then Back again');
+      assert.equal(await galleryShown(page), false, 'and so does Forward then Back again');
     } finally {
       await context.close();
     }
@@ -205,11 +199,7 @@ describe('remember me in a persistent Firefox profile', { timeout: 300_000 }, ()
       'browser.startup.page': 3,
       'browser.sessionstore.resume_from_crash': true,
       'browser.sessionstore.interval': 100,
-      'app.update.enabled': false,
-      'browser.shell.checkDefaultBrowser': false,
-      'datareporting.policy.dataSubmissionEnabled': false,
-      'network.captive-portal-service.enabled': false,
-      'network.connectivity-service.enabled': false,
+      ...FIREFOX_PREFS,
     },
   });
   async function quit(ff) {
@@ -229,7 +219,6 @@ describe('remember me in a persistent Firefox profile', { timeout: 300_000 }, ()
     await page.click('#unlock-button');
     await waitFor(page, () => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
   }
-  const ffShown = (page) => page.evaluate(() => !document.getElementById('gallery').hidden);
 
   test('session restore asks for the password; a reload before it did not', { skip: !existsSync(FIREFOX) }, async () => {
     let ff = await launchFirefox(false);
@@ -240,7 +229,7 @@ describe('remember me in a persistent Firefox profile', { timeout: 300_000 }, ()
       await ffUnlock(page);
       await page.reload();
       await ffSettled(page);
-      assert.equal(await ffShown(page), true, 'a reload is remembered');
+      assert.equal(await galleryShown(page), true, 'a reload is remembered');
       await new Promise((r) => setTimeout(r, 1500)); // the session store writes every 100 ms here
     } finally {
       await quit(ff);
@@ -255,18 +244,18 @@ describe('remember me in a persistent Firefox profile', { timeout: 300_000 }, ()
       assert.ok(page, 'the tab came back');
       await ffSettled(page);
       assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation')[0].type), 'back_forward');
-      assert.equal(await ffShown(page), false, 'a restored tab asks for the password');
+      assert.equal(await galleryShown(page), false, 'a restored tab asks for the password');
       // Said only when a kept key was found and refused: Firefox restored it.
       assert.match(await page.evaluate(() => document.getElementById('unlock-status').textContent), /12 hours/);
 
       // Back/Forward: Firefox shows the page from its back-forward cache.
       await ffUnlock(page);
-      assert.equal(await ffShown(page), true);
+      assert.equal(await galleryShown(page), true);
       await page.goto(servers.remember.origin + '/robots.txt');
       await page.evaluate(() => history.back());
       await waitFor(page, () => document.getElementById('unlock') !== null);
       await ffSettled(page);
-      assert.equal(await ffShown(page), false, 'Back asks for the password');
+      assert.equal(await galleryShown(page), false, 'Back asks for the password');
     } finally {
       await quit(ff);
     }

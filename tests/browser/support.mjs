@@ -2,7 +2,7 @@
 // it with a real static server, drive headless Chromium.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,16 +40,35 @@ export async function removeDir(dir) {
   if (dir) await rm(dir, { recursive: true, force: true });
 }
 
-/** Builds the sample shoot into `<dir>/<name>` with the test password and
- * any extra `args` of `lightproof build`. */
-export async function buildSite(dir, { args = [], name = 'site' } = {}) {
+/** Runs a program; resolves to its { stdout, stderr }, rejects with its
+ * exit `code`, `stdout` and `stderr`. */
+export const run = promisify(execFile);
+
+/** The environment of a `lightproof` run: the test password, a cache in
+ * `dir`, then `extra` (a key set to undefined is removed). */
+export function lightproofEnv(dir, extra = {}) {
+  const env = { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD, LIGHTPROOF_CACHE_DIR: path.join(dir, 'cache'), ...extra };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  return env;
+}
+
+/** A copy of the sample shoot at `<dir>/shoot`, for a test to add to. */
+export async function copyShoot(dir) {
+  const shoot = path.join(dir, 'shoot');
+  await cp(SHOOT, shoot, { recursive: true });
+  return shoot;
+}
+
+/** Builds `shoot` (the sample by default) into `<dir>/<name>` with any
+ * extra `args` of `lightproof build`, in `lightproofEnv(dir, env)`. */
+export async function buildSite(dir, { args = [], name = 'site', shoot = SHOOT, env = {} } = {}) {
   if (!existsSync(BIN)) {
     throw new Error(`lightproof CLI not found at ${BIN}: build it (cargo build --release) or set LIGHTPROOF_BIN`);
   }
   const site = path.join(dir, name);
   try {
-    await promisify(execFile)(BIN, ['build', SHOOT, '--out', site, ...args], {
-      env: { ...process.env, LIGHTPROOF_PASSWORD: PASSWORD, LIGHTPROOF_CACHE_DIR: path.join(dir, 'cache') },
+    await run(BIN, ['build', shoot, '--out', site, ...args], {
+      env: lightproofEnv(dir, env),
       timeout: 300_000,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -66,6 +85,16 @@ export async function buildSite(dir, { args = [], name = 'site' } = {}) {
     }
   }
   return site;
+}
+
+/** A copy of `site` at `copy` whose gallery.bin holds `value` (32 bits, big
+ * endian) at byte `offset`: a header changed by the host. */
+export async function copyWithHeaderField(site, copy, offset, value) {
+  await cp(site, copy, { recursive: true });
+  const header = await readFile(path.join(copy, 'gallery.bin'));
+  header.writeUInt32BE(value, offset);
+  await writeFile(path.join(copy, 'gallery.bin'), header);
+  return copy;
 }
 
 function freePort() {
@@ -147,9 +176,19 @@ export async function openPage(browser, url, { context: contextOptions = {}, ini
   if (initScript) await page.addInitScript(initScript);
   if (url) {
     await page.goto(url);
-    await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+    await viewerReady(page);
   }
   return { context, page, problems, requests, close: () => context.close() };
+}
+
+/** Waits until the viewer of a (re)loaded playwright page is ready. */
+export function viewerReady(page) {
+  return page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready);
+}
+
+/** Whether the gallery is on screen (a playwright page or a drivers.mjs one). */
+export function galleryShown(page) {
+  return page.evaluate(() => !document.getElementById('gallery').hidden);
 }
 
 /** Types the password and submits; waits for the gallery or an error. */
