@@ -95,7 +95,7 @@
       tileOf.set(b, t);
       return t;
     });
-    ui.grid.replaceChildren(...tiles.map((t) => t.el));
+    ui.grid.replaceChildren(...session.tiles.map((t) => t.el));
     session.lastWidth = 0;
     layout();
     window.scrollTo(0, 0);

@@ -17,7 +17,7 @@
     showPickCount();
   }
   function savePicks() {
-    try { localStorage.setItem(storageKey(), JSON.stringify([...picks])); } catch (e) { /* private mode */ }
+    try { localStorage.setItem(storageKey(), JSON.stringify([...session.picks])); } catch (e) { /* private mode */ }
     showPickCount();
   }
   function showPickCount() {
