@@ -128,6 +128,7 @@
     const secret = m && CANONICAL_SECRET.test(m[2]) ? new TextEncoder().encode(m[2]) : null;
     return { twoFactor: Boolean(m && m[1] === 'k2'), secret };
   }
+  session.link = takeLinkFromAddress();
   function forgetLink() {
     if (session.link && session.link.secret) session.link.secret.fill(0);
     session.link = null;
