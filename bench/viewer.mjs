@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO, PASSWORD, makeTempDir, removeDir, buildSite, serve, launchBrowser, openPage } from '../tests/browser/support.mjs';
+import { readThemeFile } from '../tests/browser/theme.mjs';
 
 const RUNS = 5;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -48,8 +49,8 @@ try {
 }
 let raw = 0, gz = 0;
 for (const name of ['viewer.wasm', 'viewer.js', 'style.css', 'index.html']) {
-  const dirOf = name === 'index.html' ? 'themes/default/templates' : 'themes/default/static';
-  const bytes = await readFile(path.join(REPO, dirOf, name));
+  const bytes = name === 'index.html'
+    ? await readFile(path.join(REPO, 'themes/default/templates', name)) : await readThemeFile(name);
   const z = gzipSync(bytes, { level: 9 }).length;
   raw += bytes.length; gz += z;
   console.log(`${name}: ${bytes.length} bytes, ${z} gzipped`);

@@ -7,12 +7,22 @@ use super::names::{HEADERS_FILE, WASM_FILE};
 use super::writer::{SiteWriter, WriteError};
 
 const TEMPLATE: &str = include_str!("../../themes/default/templates/index.html");
+/// The viewer's script: one classic script (module scripts do not load from
+/// `file://`, and a bundle pins its one inline script by hash), written as
+/// parts joined here in name order.
+const VIEWER_JS: &str = concat!(
+    include_str!("../../themes/default/static/viewer/00-head.js"),
+    include_str!("../../themes/default/static/viewer/10-messages-and-wasm.js"),
+    include_str!("../../themes/default/static/viewer/20-site-files.js"),
+    include_str!("../../themes/default/static/viewer/30-unlock.js"),
+    include_str!("../../themes/default/static/viewer/40-gallery.js"),
+    include_str!("../../themes/default/static/viewer/50-picks.js"),
+    include_str!("../../themes/default/static/viewer/60-lock-and-start.js"),
+    include_str!("../../themes/default/static/viewer/99-tail.js"),
+);
 /// Static files copied as they are: (name in the site, bytes).
 const STATIC_FILES: &[(&str, &[u8])] = &[
-    (
-        "viewer.js",
-        include_bytes!("../../themes/default/static/viewer.js"),
-    ),
+    ("viewer.js", VIEWER_JS.as_bytes()),
     (
         "style.css",
         include_bytes!("../../themes/default/static/style.css"),

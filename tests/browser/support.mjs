@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { readThemeFile } from './theme.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHOOT = path.resolve(process.env.LIGHTPROOF_SAMPLE || path.join(REPO, 'sample-shoot'));
@@ -78,7 +79,7 @@ export async function buildSite(dir, { args = [], name = 'site', shoot = SHOOT, 
   // The CLI embeds the theme at compile time: make sure we test this tree's.
   for (const name of ['viewer.js', 'style.css', 'viewer.wasm']) {
     const [built, theme] = await Promise.all([
-      readFile(path.join(site, name)), readFile(path.join(REPO, 'themes', 'default', 'static', name)),
+      readFile(path.join(site, name)), readThemeFile(name),
     ]);
     if (!built.equals(theme)) {
       throw new Error(`${name} in the built site differs from themes/default/static/${name}: ${BIN} is stale, rebuild it`);

@@ -5,6 +5,29 @@ use lightproof::format::{encoding, HEADER_FILE};
 
 use crate::util::*;
 
+/// `viewer.js` is written as parts (themes/default/static/viewer/); the site
+/// gets all of them, joined in name order, as one classic script.
+#[test]
+fn the_sites_viewer_js_is_its_parts_joined_in_name_order() {
+    let dir = repo().join("themes/default/static/viewer");
+    let mut parts: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "js"))
+        .collect();
+    parts.sort();
+    let joined: String = parts
+        .iter()
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect();
+    let served = fs::read_to_string(sample_site().join("viewer.js")).unwrap();
+    assert!(
+        served == joined,
+        "viewer.js differs from {} joined in name order",
+        dir.display()
+    );
+}
+
 #[test]
 fn the_sample_shoot_builds_into_a_flat_site_that_verifies() {
     let site = sample_site();

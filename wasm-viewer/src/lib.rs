@@ -136,18 +136,21 @@ pub unsafe extern "C" fn lp_unlock_password(ptr: *const u8, len: usize) -> i32 {
     with_session(|session| session.unlock_password(password))
 }
 
-/// Unlocks with a key link's 32-byte secret. Output as [`lp_unlock_key`].
+/// Unlocks with a key link's secret as the link spells it: the 52 base32
+/// characters after `#k=` (docs/FORMAT.md); any other spelling gives
+/// `WrongPassword`. Output as [`lp_unlock_key`].
 ///
 /// # Safety
 /// See [`input`].
 #[no_mangle]
 pub unsafe extern "C" fn lp_unlock_link(ptr: *const u8, len: usize) -> i32 {
-    let secret = input(ptr, len);
-    with_session(|session| session.unlock_link(secret))
+    let text = input(ptr, len);
+    with_session(|session| session.unlock_link(text))
 }
 
-/// Unlocks a two-factor link: password key (32 bytes) ‖ link secret (32
-/// bytes). Output as [`lp_unlock_key`].
+/// Unlocks a two-factor link: password key (32 bytes) ‖ the link's secret
+/// as [`lp_unlock_link`] takes it (52 characters, after `#k2=`). Output as
+/// [`lp_unlock_key`].
 ///
 /// # Safety
 /// See [`input`].
@@ -157,8 +160,9 @@ pub unsafe extern "C" fn lp_unlock_two_factor(ptr: *const u8, len: usize) -> i32
     with_session(|session| session.unlock_two_factor(keys))
 }
 
-/// Unlocks a two-factor link without WebCrypto: link secret (32 bytes) ‖
-/// NFC password; the KDF runs here. Output as [`lp_unlock_key`].
+/// Unlocks a two-factor link without WebCrypto: the link's secret as
+/// [`lp_unlock_link`] takes it (52 characters) ‖ NFC password; the KDF
+/// runs here. Output as [`lp_unlock_key`].
 ///
 /// # Safety
 /// See [`input`].

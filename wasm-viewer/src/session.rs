@@ -4,8 +4,9 @@
 use lightproof::format::header::{Header, Kdf, SlotContents, SlotType};
 use lightproof::format::manifest::{Manifest, Original, Photo, Rendition};
 use lightproof::format::vault::OriginalReader;
-use lightproof::format::{blob_path, vault, BlobKind, FormatError, Key32};
+use lightproof::format::{blob_path, encoding, vault, BlobKind, FormatError, Key32};
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::zip::{entry_name, ZipWriter};
 use crate::Status;
@@ -39,23 +40,23 @@ impl Session {
         self.unlocked(slot)
     }
 
-    /// A key link's 32-byte secret.
-    pub fn unlock_link(&mut self, secret: &[u8]) -> Result<Vec<u8>, Status> {
+    /// A key link's secret, as its text.
+    pub fn unlock_link(&mut self, text: &[u8]) -> Result<Vec<u8>, Status> {
         let header = self.header.as_ref().ok_or(Status::BadState)?;
-        let secret = Key32::from_slice(secret).ok_or(Status::BadState)?;
+        let secret = link_secret(text)?;
         let slot = vault::unlock_with_link(header, &secret).map_err(status)?;
         self.unlocked(slot)
     }
 
     /// A two-factor link: the password key (32 bytes) then the link's
-    /// secret (32 bytes).
+    /// secret as its text.
     pub fn unlock_two_factor(&mut self, keys: &[u8]) -> Result<Vec<u8>, Status> {
         let header = self.header.as_ref().ok_or(Status::BadState)?;
-        if keys.len() != 64 {
+        if keys.len() != 32 + LINK_TEXT_LEN {
             return Err(Status::BadState);
         }
         let password_key = Key32::from_slice(&keys[..32]).ok_or(Status::BadState)?;
-        let secret = Key32::from_slice(&keys[32..]).ok_or(Status::BadState)?;
+        let secret = link_secret(&keys[32..])?;
         let ikm = vault::two_factor_key(&password_key, &secret);
         let slot = header
             .open_slots(&ikm, SlotType::LinkAndPassword)
@@ -63,16 +64,17 @@ impl Session {
         self.unlocked(slot)
     }
 
-    /// A two-factor link without WebCrypto: the link's secret (32 bytes)
+    /// A two-factor link without WebCrypto: the link's secret as its text
     /// then the NFC password; the KDF runs here.
     pub fn unlock_two_factor_password(&mut self, input: &[u8]) -> Result<Vec<u8>, Status> {
         let header = self.header.as_ref().ok_or(Status::BadState)?;
-        if input.len() <= 32 {
+        if input.len() <= LINK_TEXT_LEN {
             return Err(Status::BadState);
         }
-        let secret = Key32::from_slice(&input[..32]).ok_or(Status::BadState)?;
+        let (text, password) = input.split_at(LINK_TEXT_LEN);
+        let secret = link_secret(text)?;
         let slot =
-            vault::unlock_with_link_and_password(header, &secret, &input[32..]).map_err(status)?;
+            vault::unlock_with_link_and_password(header, &secret, password).map_err(status)?;
         self.unlocked(slot)
     }
 
@@ -387,6 +389,18 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Characters of a key link's secret: 32 bytes in unpadded base32.
+const LINK_TEXT_LEN: usize = 52;
+
+/// A key link's secret from its text, the part after `#k=` or `#k2=`
+/// (docs/FORMAT.md). Any spelling other than the one canonical base32 text
+/// opens nothing: `WrongPassword`, as for a secret of another gallery.
+fn link_secret(text: &[u8]) -> Result<Key32, Status> {
+    let text = core::str::from_utf8(text).map_err(|_| Status::WrongPassword)?;
+    let bytes = Zeroizing::new(encoding::base32_decode::<32>(text).ok_or(Status::WrongPassword)?);
+    Key32::from_slice(&bytes[..]).ok_or(Status::Internal)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 extern crate lightproof_fuzz;
 
 use libfuzzer_sys::fuzz_target;
+use lightproof::format::encoding::base32;
 use lightproof_fuzz::fixtures::{LINK_SECRET, PASSWORD_KEY};
 use lightproof_fuzz::script::{decode, Op};
 use lightproof_viewer as viewer;
@@ -32,9 +33,12 @@ fn call(op: Op, payload: &[u8]) -> i32 {
         match op {
             Op::OpenHeader => viewer::lp_open_header(ptr, len),
             Op::UnlockKey => viewer::lp_unlock_key(PASSWORD_KEY.as_ptr(), 32),
-            Op::UnlockLink => viewer::lp_unlock_link(LINK_SECRET.as_ptr(), 32),
+            Op::UnlockLink => {
+                let text = base32(&LINK_SECRET);
+                viewer::lp_unlock_link(text.as_ptr(), text.len())
+            }
             Op::UnlockTwoFactor => {
-                let keys = [PASSWORD_KEY, LINK_SECRET].concat();
+                let keys = [&PASSWORD_KEY[..], base32(&LINK_SECRET).as_bytes()].concat();
                 viewer::lp_unlock_two_factor(keys.as_ptr(), keys.len())
             }
             Op::UnlockKeyRaw => viewer::lp_unlock_key(ptr, len),

@@ -1,0 +1,180 @@
+  // ---------------------------------------------------------------- messages
+  const NEWER = "This gallery's files are damaged or were made by a newer version of lightproof.";
+  const MESSAGES = {
+    1: NEWER, 2: NEWER, 3: NEWER,
+    4: 'That password does not open this gallery. Check it and try again.',
+    5: "This gallery's files are damaged and can't be opened.",
+    6: 'Something went wrong. Reload the page and try again.',
+    7: 'Something went wrong. Reload the page and try again.',
+    network: "Couldn't load the gallery. Check your connection and try again.",
+    missing: 'Some of the files of this gallery are missing from the server.',
+    nowasm: "This browser can't open the gallery. Try an up-to-date browser.",
+    webonly: 'This copy of the gallery opens only from its web address, not from a disk. Ask the photographer for the link.',
+    empty: 'Enter the password to open the gallery.',
+    badlink: 'This link does not open the gallery (it may be old or cut short). Enter the password, or ask the photographer for a new link.',
+    twofactor: 'This link needs the gallery password too.',
+    expired: 'This gallery has expired. Please contact the photographer if you still need the photos.',
+  };
+  const DOWNLOAD_MESSAGES = {
+    5: 'This file is damaged on the server, so nothing was saved. Please tell the photographer.',
+    missing: 'This file is missing from the server, so nothing was saved. Please tell the photographer.',
+    network: 'The download stopped (connection lost), so nothing was saved. Try again.',
+    toolarge: 'This is too large to download in this browser (over 1 GB at once). Use Chrome or Edge on a computer, or download favourites in smaller groups.',
+    disk: "The file couldn't be saved (is the disk full?). Nothing was kept.",
+    6: 'Something went wrong. Reload the page and try again.',
+    7: 'Something went wrong. Reload the page and try again.',
+  };
+  const PHOTO_MESSAGES = {
+    5: "Damaged — can't be shown",
+    missing: "Missing — can't be shown",
+    network: "Couldn't be loaded",
+    decode: "Damaged — can't be shown",
+  };
+  const WRONG_PASSWORD = 4;
+  const THUMB = 0;
+  const PREVIEW = 1;
+  const MAX_JOBS = 4;
+  const BLOB_PATH = /^b\/[A-Za-z0-9]{16,64}$/;
+
+  function lpError(code) {
+    const e = new Error('lightproof: ' + code);
+    e.code = code;
+    return e;
+  }
+  function codeOf(e) {
+    return e && e.code !== undefined ? e.code : 7;
+  }
+
+  // ---------------------------------------------------------------- session
+  // Everything the viewer changes as it runs, in one place.
+  const session = {
+    link: null, // the key link taken from the address: { twoFactor, secret } | null
+    wasm: null, // the module's exports
+    wasmModule: null, // compiled once; a Worker instantiates its own copy for Argon2id
+    headerBytes: null,
+    galleryId: '',
+    manifestId: '', // of the open grant, for the selection's footer
+    kdf: null, // { alg: 'pbkdf2', iterations, salt } | { alg: 'argon2id' }
+    initPromise: null,
+    markReady: null, // settles `ready`
+    state: 'locked', // 'locked' | 'unlocking' | 'open'
+    epoch: 0, // bumped on lock: late results of an earlier epoch are dropped
+    manifest: null,
+    unlockedWith: null, // 'webcrypto' | 'worker' | 'wasm' | 'link' | 'remembered': how, for the tests
+    derivations: 0, // Argon2id runs started, for the tests
+    rememberCandidate: null, // the password key, until the manifest says whether to keep it
+    rememberedUntil: 0,
+    running: 0, // jobs running (see schedule)
+    tiles: [], // of the album on screen: { photo, el, url, state, near, gen }
+    lastWidth: 0, // of the grid at the last layout
+    picks: new Map(), // key -> note
+    onlyPicks: false,
+    albumIndex: 0,
+    download: null, // { cancelled } while one runs
+    savedUrl: null, // of the last download gathered in memory
+    swipe: null, // where a pointer went down on the lightbox
+  };
+
+  // ------------------------------------------------------------------- DOM
+  const $ = (id) => document.getElementById(id);
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  const ui = {
+    unlock: $('unlock'), form: $('unlock-form'), fields: $('unlock-fields'),
+    password: $('password'), reveal: $('reveal'),
+    status: $('unlock-status'), error: $('unlock-error'),
+    gallery: $('gallery'), title: $('gallery-title'), lock: $('lock-button'),
+    albums: $('albums'), albumList: $('album-list'), summary: $('album-summary'), grid: $('grid'),
+    lb: $('lightbox'), lbCounter: $('lb-counter'), lbClose: $('lb-close'), lbStage: $('lb-stage'),
+    lbImage: $('lb-image'), lbPlaceholder: $('lb-placeholder'), lbError: $('lb-error'),
+    lbCaption: $('lb-caption'), lbFile: $('lb-file'), lbPrev: $('lb-prev'), lbNext: $('lb-next'),
+    lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),
+    picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'),
+    send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
+    sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),
+    lbDownload: $('lb-download'), downloadOpen: $('download-open'), dl: $('download-dialog'),
+    dlAll: $('download-all'), dlPicks: $('download-picks'), dlAlbum: $('download-album'),
+    dlNote: $('download-note'), dlProgress: $('download-progress'), dlStatus: $('download-status'),
+    dlCancel: $('download-cancel'), dlClose: $('download-close'), rememberNote: $('remember-note'),
+  };
+
+  // -------------------------------------------------------------- blob URLs
+  const liveUrls = new Set();
+  function jpegUrl(bytes) {
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'image/jpeg' }));
+    liveUrls.add(url);
+    return url;
+  }
+  function revoke(url) {
+    if (url && liveUrls.delete(url)) URL.revokeObjectURL(url);
+  }
+
+  // -------------------------------------------------------------- key links
+  // `#k=<secret>` opens a grant; `#k2=<secret>` opens it with the password.
+  // The fragment never reaches the server; it leaves the address bar (and
+  // the history entry) at once, and the secret stays in memory only.
+  // The module decodes the secret; here it is only checked to be spelled
+  // the one way docs/FORMAT.md allows (52 base32 characters, the last one's
+  // 4 unused bits zero: a or q), so that a damaged link says so at once.
+  const CANONICAL_SECRET = /^[a-z2-7]{51}[aq]$/;
+  function takeLinkFromAddress() {
+    const m = /^#(k2?)=([a-z2-7]+)$/.exec(location.hash);
+    if (!/^#k2?=/.test(location.hash)) return null;
+    history.replaceState(history.state, '', location.pathname + location.search);
+    const secret = m && CANONICAL_SECRET.test(m[2]) ? new TextEncoder().encode(m[2]) : null;
+    return { twoFactor: Boolean(m && m[1] === 'k2'), secret };
+  }
+  session.link = takeLinkFromAddress();
+  function forgetLink() {
+    if (session.link && session.link.secret) session.link.secret.fill(0);
+    session.link = null;
+  }
+
+  // ------------------------------------------------------------ wasm bridge
+  const EXPORTS = ['memory', 'lp_alloc', 'lp_free', 'lp_out_ptr', 'lp_out_len', 'lp_open_header',
+    'lp_derive_password_key', 'lp_unlock_key', 'lp_unlock_password', 'lp_unlock_link', 'lp_unlock_two_factor',
+    'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_open_manifest', 'lp_open_photo', 'lp_lock',
+    'lp_original_begin', 'lp_original_push', 'lp_original_finish', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish'];
+
+  // Calls an export with `args` then (ptr, len) of `input`, if any. Returns the
+  // status and a copy of the output buffer. Secret inputs are wiped in place.
+  function call(name, args, input, secret) {
+    const ex = session.wasm;
+    let ptr = 0;
+    let cap = 0;
+    const len = input ? input.length : 0;
+    if (input) {
+      cap = Math.max(len, 1); // never hand the module a null pointer
+      ptr = ex.lp_alloc(cap) >>> 0;
+      if (!ptr) throw lpError(7);
+      new Uint8Array(ex.memory.buffer, ptr, len).set(input);
+    }
+    let status;
+    try {
+      status = input ? ex[name](...args, ptr, len) : ex[name](...args);
+    } catch (e) {
+      throw lpError(7); // a trap inside the module
+    } finally {
+      if (input) {
+        try {
+          if (secret) new Uint8Array(ex.memory.buffer, ptr, len).fill(0);
+          ex.lp_free(ptr, cap);
+        } catch (e) { /* nothing more to do */ }
+      }
+    }
+    const outPtr = ex.lp_out_ptr() >>> 0;
+    const outLen = ex.lp_out_len() >>> 0;
+    return { status: status >>> 0, out: new Uint8Array(ex.memory.buffer, outPtr, outLen).slice() };
+  }
+  function json(bytes) {
+    try { return JSON.parse(new TextDecoder().decode(bytes)); } catch (e) { throw lpError(5); }
+  }
+  function checked(r) {
+    if (r.status !== 0) throw lpError(r.status);
+    return r.out;
+  }
+

@@ -1,0 +1,109 @@
+  // ------------------------------------------------------------------- lock
+  function lock() {
+    session.epoch++;
+    if (session.download) session.download.cancelled = true;
+    if (ui.dl.open) ui.dl.close();
+    forgetSaved();
+    if (ui.lb.open) ui.lb.close();
+    keepPreviews([]);
+    resizeObserver.disconnect();
+    clearTiles();
+    try { if (session.wasm) session.wasm.lp_lock(); } catch (e) { /* keys are gone with the page anyway */ }
+    forgetLink();
+    forgetRemembered();
+    if (ui.send.open) ui.send.close();
+    ui.sendText.value = '';
+    session.picks = new Map();
+    session.manifest = null;
+    for (const url of liveUrls) revoke(url);
+    ui.title.textContent = '';
+    ui.albumList.replaceChildren();
+    ui.summary.textContent = '';
+    ui.grid.style.height = '';
+    ui.gallery.hidden = true;
+    ui.unlock.hidden = false;
+    session.state = 'locked';
+    setError('');
+    setStatus('The gallery is locked.');
+    window.scrollTo(0, 0);
+    ui.password.focus();
+  }
+
+  // ------------------------------------------------------------------ wiring
+  ui.form.addEventListener('submit', onSubmit);
+  ui.reveal.addEventListener('click', () => {
+    const show = ui.password.type === 'password';
+    ui.password.type = show ? 'text' : 'password';
+    ui.reveal.setAttribute('aria-pressed', String(show));
+    ui.reveal.textContent = show ? 'Hide' : 'Show';
+  });
+  ui.lock.addEventListener('click', lock);
+  ui.lbFav.addEventListener('click', togglePick);
+  ui.lbDownload.addEventListener('click', downloadPhoto);
+  ui.downloadOpen.addEventListener('click', openDownloads);
+  const zipName = (suffix) => safeFileName(session.manifest.title + suffix) + '.zip';
+  ui.dlAll.addEventListener('click', () => downloadZip(downloadable(allPhotos()), zipName('')));
+  ui.dlPicks.addEventListener('click', () => downloadZip(downloadable(pickedPhotos()), zipName(' - favourites')));
+  ui.dlAlbum.addEventListener('click', () => {
+    const album = session.manifest.albums[session.albumIndex];
+    downloadZip(downloadable(album.photos), zipName(' - ' + album.name));
+  });
+  ui.dlCancel.addEventListener('click', () => { if (session.download) session.download.cancelled = true; });
+  ui.dlClose.addEventListener('click', () => ui.dl.close());
+  ui.lbNote.addEventListener('click', editNote);
+  ui.picksFilter.addEventListener('click', toggleOnlyPicks);
+  ui.picksSend.addEventListener('click', openSend);
+  ui.sendClose.addEventListener('click', () => ui.send.close());
+  ui.sendCopy.addEventListener('click', () => {
+    ui.sendText.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(ui.sendText.value).catch(() => {});
+  });
+  ui.lbClose.addEventListener('click', () => ui.lb.close());
+  ui.lbPrev.addEventListener('click', () => step(-1));
+  ui.lbNext.addEventListener('click', () => step(1));
+  ui.lb.addEventListener('close', onLightboxClosed);
+  window.addEventListener('popstate', () => {
+    if (!ui.lb.open) return;
+    lb.pushed = false; // Back already took our entry off
+    ui.lb.close();
+  });
+  ui.lb.addEventListener('keydown', (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === 'ArrowLeft') { e.preventDefault(); step(-1); }
+    else if (e.key === 'ArrowRight') { e.preventDefault(); step(1); }
+  });
+  // Back or Forward to this page may show it from the browser's memory as it
+  // was left: that is not a reload of the tab, so it locks.
+  window.addEventListener('pageshow', (e) => { if (e.persisted && session.state === 'open') lock(); });
+  ui.lbStage.addEventListener('pointerdown', onPointerDown);
+  ui.lbStage.addEventListener('pointerup', onPointerUp);
+  ui.lbStage.addEventListener('pointercancel', () => { session.swipe = null; });
+
+  // Start loading the module and the header before the password is typed;
+  // a key link opens the gallery straight away.
+  if (session.link && !session.link.twoFactor) {
+    openGallery(unlockWithLink);
+  } else {
+    if (session.link) setStatus(session.link.secret ? MESSAGES.twofactor : '');
+    if (session.link && !session.link.secret) { setError(MESSAGES.badlink); forgetLink(); }
+    init().then(async () => {
+      const bits = session.state === 'locked' && !session.link ? await recall() : null;
+      if (bits && session.state === 'locked') {
+        await openGallery(() => unlockRemembered(bits));
+        if (session.state !== 'open') setError('');
+      }
+    }, (e) => {
+      if (session.state === 'locked' && !ui.error.textContent) setError(MESSAGES[codeOf(e)] || MESSAGES[7]);
+    });
+  }
+
+  // Read-only hooks for the browser tests: no keys, no plaintext.
+  Object.defineProperty(window, 'lightproofViewer', {
+    value: Object.freeze({
+      ready,
+      get state() { return session.state; },
+      get liveBlobUrls() { return liveUrls.size; },
+      get unlockedWith() { return session.unlockedWith; },
+      get derivations() { return session.derivations; },
+    }),
+  });
