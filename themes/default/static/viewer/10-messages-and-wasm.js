@@ -120,12 +120,12 @@
   // The module decodes the secret; here it is only checked to be spelled
   // the one way docs/FORMAT.md allows (52 base32 characters, the last one's
   // 4 unused bits zero: a or q), so that a damaged link says so at once.
-  const CANONICAL_SECRET = /^[a-z2-7]{51}[aq]$/;
+  const WELL_FORMED_SECRET = /^[a-z2-7]{51}[aq]$/;
   function takeLinkFromAddress() {
     const m = /^#(k2?)=([a-z2-7]+)$/.exec(location.hash);
     if (!/^#k2?=/.test(location.hash)) return null;
     history.replaceState(history.state, '', location.pathname + location.search);
-    const secret = m && CANONICAL_SECRET.test(m[2]) ? new TextEncoder().encode(m[2]) : null;
+    const secret = m && WELL_FORMED_SECRET.test(m[2]) ? new TextEncoder().encode(m[2]) : null;
     return { twoFactor: Boolean(m && m[1] === 'k2'), secret };
   }
   session.link = takeLinkFromAddress();
