@@ -69,8 +69,10 @@ fn unlock(bytes: &[u8]) -> Result<SlotContents, FormatError> {
     Header::parse(bytes).and_then(|header| vault::unlock_with_password(&header, PASSWORD))
 }
 
-/// Each case is refused with its error in under 50 ms, against a real
-/// unlock of `good` that must take far longer (so no key was derived).
+/// Each case is refused with its error in under a tenth of a real unlock
+/// of `good`, timed here on the same machine, so no key was derived. The
+/// bound is relative because an idle fast machine derives the default
+/// keys in well under 100 ms while a busy one takes many times that.
 fn assert_each_refused_before_any_work(
     label: &str,
     good: &[u8],
@@ -81,9 +83,10 @@ fn assert_each_refused_before_any_work(
     let valid_unlock = started.elapsed();
     eprintln!("{label}, parse and unlock: {valid_unlock:?}");
     assert!(
-        valid_unlock > Duration::from_millis(100),
-        "a real unlock took only {valid_unlock:?}"
+        valid_unlock > Duration::from_millis(30),
+        "a real unlock took only {valid_unlock:?}: too little work to compare with"
     );
+    let limit = valid_unlock / 10;
     for (what, bytes, expected) in cases {
         let started = Instant::now();
         let result = unlock(&bytes);
@@ -91,8 +94,8 @@ fn assert_each_refused_before_any_work(
         eprintln!("{what}: rejected in {elapsed:?}");
         assert_eq!(result.unwrap_err(), expected, "{what}");
         assert!(
-            elapsed < Duration::from_millis(50),
-            "{what}: took {elapsed:?}"
+            elapsed < limit,
+            "{what}: took {elapsed:?}, more than a tenth of a real unlock ({valid_unlock:?})"
         );
     }
 }

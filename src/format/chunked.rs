@@ -361,17 +361,20 @@ mod tests {
         Key32::from_bytes([byte; 32])
     }
 
+    /// Plaintext lengths on and around the chunk boundaries.
+    const BOUNDARY_LENGTHS: [usize; 7] = [
+        0,
+        1,
+        CHUNK_LEN - 1,
+        CHUNK_LEN,
+        CHUNK_LEN + 1,
+        3 * CHUNK_LEN,
+        3 * CHUNK_LEN + 7,
+    ];
+
     #[test]
     fn round_trips_at_chunk_boundaries() {
-        for len in [
-            0,
-            1,
-            CHUNK_LEN - 1,
-            CHUNK_LEN,
-            CHUNK_LEN + 1,
-            3 * CHUNK_LEN,
-            3 * CHUNK_LEN + 7,
-        ] {
+        for len in BOUNDARY_LENGTHS {
             let plaintext: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
             let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
             assert_eq!(sealed.len(), sealed_len(len), "length {len}");
@@ -461,15 +464,7 @@ mod tests {
 
     #[test]
     fn streams_match_whole_messages_at_every_boundary() {
-        for len in [
-            0,
-            1,
-            CHUNK_LEN - 1,
-            CHUNK_LEN,
-            CHUNK_LEN + 1,
-            3 * CHUNK_LEN,
-            3 * CHUNK_LEN + 7,
-        ] {
+        for len in BOUNDARY_LENGTHS {
             let plaintext: Vec<u8> = (0..len).map(|i| (i * 13) as u8).collect();
             let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
             assert_eq!(seal_streamed(&plaintext), sealed, "length {len}");

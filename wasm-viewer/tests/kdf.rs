@@ -44,10 +44,13 @@ fn the_viewer_refuses_out_of_range_parameters_before_deriving_a_key() {
         (Status::Ok as i32, Status::Ok as i32)
     );
     let valid_unlock = started.elapsed();
+    // Relative bounds: an idle fast machine derives the key in well under
+    // 100 ms, a busy one in many times that.
     assert!(
-        valid_unlock > Duration::from_millis(100),
-        "a real unlock took {valid_unlock:?}"
+        valid_unlock > Duration::from_millis(30),
+        "a real unlock took only {valid_unlock:?}: too little work to compare with"
     );
+    let limit = valid_unlock / 10;
     let with = |at: usize, value: &[u8]| {
         let mut bytes = good.clone();
         bytes[at..at + value.len()].copy_from_slice(value);
@@ -114,8 +117,8 @@ fn the_viewer_refuses_out_of_range_parameters_before_deriving_a_key() {
             "{what}: no header, no unlock"
         );
         assert!(
-            elapsed < Duration::from_millis(50),
-            "{what}: took {elapsed:?}"
+            elapsed < limit,
+            "{what}: took {elapsed:?}, more than a tenth of a real unlock ({valid_unlock:?})"
         );
     }
 }
