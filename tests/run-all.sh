@@ -130,18 +130,25 @@ make_corpus() {
 }
 
 stage_rust() {
-    # The corpus is made while the tests compile: both are CPU work, but a
-    # build leaves a core idle at times (build scripts, links).
+    # The corpus is made while the tests compile, and so are the fuzz
+    # targets when the fuzz stage is to run: all three are CPU work, but a
+    # build leaves a core idle at times (build scripts, single-crate
+    # stretches, links). The fuzz build runs at a lower priority, so it takes
+    # what the test build leaves and does not slow the tests down.
     local corpus_job
     start_job corpus_job "$root/target/corpus.log" make_corpus
+    if wanted fuzz; then start_job fuzz_build_job "$fuzz_build_log" nice -n 10 tests/fuzz/run.sh --build-only; fi
     cargo test --workspace --locked --no-run
     finish_job "$corpus_job" "$root/target/corpus.log" "the benchmark corpus (make-corpus.sh)"
     if [[ -f $corpus/SHA256SUMS ]]; then export LIGHTPROOF_CORPUS=$corpus; fi
     cargo test --workspace --locked
 }
 
+fuzz_build_job=""
+fuzz_build_log=$root/target/fuzz-build.log
 stage_fuzz() {
     local seconds=${LIGHTPROOF_FUZZ_SECONDS:-10}
+    if [[ -n $fuzz_build_job ]]; then finish_job "$fuzz_build_job" "$fuzz_build_log" "the fuzz targets' build"; fi
     echo "fuzzing every parser of host and client bytes ($seconds s per target)"
     tests/fuzz/run.sh "$seconds"
 }
@@ -164,15 +171,19 @@ npm_ci() { cd tests/browser && npm ci --no-audit --no-fund --loglevel=error; }
 
 stage_browser() {
     # The test build's binary (deps at opt-level 3, the crate at 1): the one
-    # `cargo test --workspace` built, so nothing compiles after the rust
-    # stage. The tests check behaviour, not speed; bench/ times the release
-    # build.
-    cargo build --workspace --bins --locked
+    # `cargo test --workspace` built and left in target/debug, so nothing
+    # compiles after the rust stage. (`cargo build` would compile the crate
+    # and some dependencies again: without the dev-dependencies, their
+    # features differ.) The tests check behaviour, not speed; bench/ times
+    # the release build.
+    cargo test --workspace --locked --no-run
     [[ -n $npm_job ]] || start_job npm_job "$npm_log" npm_ci
     finish_job "$npm_job" "$npm_log" "npm ci (tests/browser)"
     LIGHTPROOF_BIN=$root/target/debug/lightproof LIGHTPROOF_SAMPLE=$root/sample-shoot \
         node --test --test-reporter=spec tests/browser/
 }
+
+wanted() { [[ " ${selected[*]} " == *" $1 "* ]]; } # STAGE: whether it is to run
 
 # ---------------------------------------------------------------- background jobs
 # Each in its own process group (set -m), so that an early exit stops it and
@@ -254,7 +265,7 @@ done
 SECONDS=0
 trap finish EXIT
 if ((install)); then run_timed packages install_packages; fi
-if [[ " ${selected[*]} " == *" browser "* ]]; then start_job npm_job "$npm_log" npm_ci; fi
+if wanted browser; then start_job npm_job "$npm_log" npm_ci; fi
 for stage in "${STAGES[@]}"; do
-    if [[ " ${selected[*]} " == *" $stage "* ]]; then run_timed "$stage" "stage_${stage//-/_}"; fi
+    if wanted "$stage"; then run_timed "$stage" "stage_${stage//-/_}"; fi
 done

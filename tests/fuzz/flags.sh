@@ -9,7 +9,7 @@ export RUSTFLAGS="-Cpasses=sancov-module \
 -Cllvm-args=-sanitizer-coverage-trace-compares \
 -Cllvm-args=-simplifycfg-branch-fold-threshold=0 \
 -Cllvm-args=-sanitizer-coverage-stack-depth \
---cfg fuzzing -Clink-dead-code -Cdebug-assertions -Coverflow-checks -Ccodegen-units=1 \
+--cfg fuzzing -Clink-dead-code -Cdebug-assertions -Coverflow-checks \
 ${RUSTFLAGS:-}"
 # `--target` keeps the flags off build scripts and proc macros, as cargo-fuzz does.
 FUZZ_CARGO_ARGS=(--release --target "$FUZZ_TRIPLE" --target-dir target)

@@ -4,6 +4,7 @@
 # on a scratch copy of the committed corpus, so a run never grows it.
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]
+#   tests/fuzz/run.sh --build-only
 #
 # Prints each target's executions; exits non-zero if any target crashed,
 # timed out, ran out of memory or made an oversized allocation, naming the
@@ -11,6 +12,8 @@
 # <input>`, or `cargo fuzz run --fuzz-dir tests/fuzz <target> <input>`.
 set -euo pipefail
 cd "$(dirname "$0")"
+build_only=0
+if [ "${1:-}" = --build-only ]; then build_only=1; shift; fi
 seconds="${1:-60}"
 shift || true
 
@@ -25,6 +28,7 @@ selected=("$@")
 source ./flags.sh
 echo "fuzz: building the targets (stable cargo, libFuzzer instrumentation)"
 cargo build "${FUZZ_CARGO_ARGS[@]}" --bins --locked
+if [ "$build_only" -eq 1 ]; then exit 0; fi
 bin_dir="target/$FUZZ_TRIPLE/release"
 
 run_target() { # name max_len
