@@ -170,6 +170,9 @@ npm_log=$root/target/npm-ci.log
 npm_ci() { cd tests/browser && npm ci --no-audit --no-fund --loglevel=error; }
 
 stage_browser() {
+    # Two test files at a time (node's default on 2 cores is one): each waits
+    # on its browsers much of the time. They also pass, two at a time, on a
+    # machine loaded far beyond its cores.
     # The test build's binary (deps at opt-level 3, the crate at 1): the one
     # `cargo test --workspace` built and left in target/debug, so nothing
     # compiles after the rust stage. (`cargo build` would compile the crate
@@ -180,7 +183,7 @@ stage_browser() {
     [[ -n $npm_job ]] || start_job npm_job "$npm_log" npm_ci
     finish_job "$npm_job" "$npm_log" "npm ci (tests/browser)"
     LIGHTPROOF_BIN=$root/target/debug/lightproof LIGHTPROOF_SAMPLE=$root/sample-shoot \
-        node --test --test-reporter=spec tests/browser/
+        node --test --test-concurrency=2 --test-reporter=spec tests/browser/
 }
 
 wanted() { [[ " ${selected[*]} " == *" $1 "* ]]; } # STAGE: whether it is to run

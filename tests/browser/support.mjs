@@ -38,7 +38,9 @@ export async function makeTempDir(prefix = 'lightproof-browser-') {
   return mkdtemp(path.join(tmpdir(), prefix));
 }
 export async function removeDir(dir) {
-  if (dir) await rm(dir, { recursive: true, force: true });
+  // Retries: a browser that has just closed may still be writing its profile
+  // (ENOTEMPTY), more so on a busy machine.
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
 /** Runs a program; resolves to its { stdout, stderr }, rejects with its
