@@ -55,6 +55,7 @@ const SELECTORS = {
   lightboxClose: '#lb-close',
   downloadOpen: '#download-open',
   downloadAlbum: '#download-album',
+  downloadAll: '#download-all',
   downloadStatus: '#download-status',
   downloadProgress: '#download-progress',
 };
@@ -74,7 +75,7 @@ const ALBUMS = [ // [folder, share of the photos]: natural order; the first open
 ];
 const ASPECTS = [[3, 2], [3, 2], [3, 2], [2, 3], [2, 3], [4, 3], [3, 4], [1, 1], [16, 9], [9, 16]];
 const SOURCE_LONG_EDGE = 1600; // px: previews are then 1600 px, not the default 2048
-const ORIGINAL_SIZE = [3000, 2000]; // px of the generated originals for downloads
+const ORIGINAL_SIZE = [6000, 4000]; // px of the generated originals for downloads
 const ORIGINAL_DISTINCT = 12; // distinct originals, hard-linked under new names
 
 const USAGE = `node bench/viewer-scale.mjs [flags]
@@ -89,13 +90,14 @@ const USAGE = `node bench/viewer-scale.mjs [flags]
   --downloads            also measure the download of big albums of originals
   --download-sizes LIST  album sizes in GB (default 1,5)
   --dir DIR              where shoots and sites are cached (default target/bench-scale)
-  --rebuild              generate and build everything again`;
+  --rebuild              generate and build everything again
+  --generate-only        make the shoots (no lightproof, no browser) and stop`;
 
 function parseArgs(argv) {
   const o = {
     photos: 3000, only: null, browsers: ['chromium', 'firefox'], runs: 3, throttle: 4, scrollSpeed: 2500,
     stopEvery: 10, kdfIterations: null, downloads: false, downloadSizes: [1, 5],
-    dir: path.join(REPO, 'target', 'bench-scale'), rebuild: false,
+    dir: path.join(REPO, 'target', 'bench-scale'), rebuild: false, generateOnly: false,
   };
   const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
@@ -111,9 +113,10 @@ function parseArgs(argv) {
       case '--stop-every': o.stopEvery = Number(value()); break;
       case '--kdf-iterations': o.kdfIterations = Number(value()); break;
       case '--downloads': o.downloads = true; break;
-      case '--download-sizes': o.downloadSizes = list(value()).map(Number); break;
+      case '--download-sizes': o.downloadSizes = list(value()).map(Number).sort((a, b) => a - b); break;
       case '--dir': o.dir = path.resolve(value()); break;
       case '--rebuild': o.rebuild = true; break;
+      case '--generate-only': o.generateOnly = true; break;
       case '-h': case '--help': console.log(USAGE); process.exit(0); break;
       default: throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }
@@ -151,7 +154,9 @@ async function environment(o) {
 
 // ------------------------------------------------------------ generated JPEGs
 // A photo-like picture: a diagonal gradient in a random hue, a few soft
-// discs and fine noise, so that thumbnails weigh what a photo's do.
+// discs and fine noise, so that thumbnails weigh what a photo's do. As a
+// binary PPM, for cjpeg.
+const NOISE = Int8Array.from({ length: 1 << 20 }, () => Math.round((Math.random() - 0.5) * 36));
 function picture(width, height, seed) {
   let s = seed >>> 0 || 1;
   const rand = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
@@ -160,15 +165,25 @@ function picture(width, height, seed) {
   const discs = Array.from({ length: 5 }, () => [rand() * width, rand() * height, (0.05 + rand() * 0.2) * width, rand() * 90 - 45]);
   const header = Buffer.from(`P6\n${width} ${height}\n255\n`);
   const px = Buffer.allocUnsafe(width * height * 3);
+  const light = new Float32Array(width);
+  let noise = Math.floor(rand() * NOISE.length);
   let i = 0;
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const t = (x / width + y / height) / 2;
-      let light = 0;
-      for (const [cx, cy, r, v] of discs) if ((x - cx) ** 2 + (y - cy) ** 2 < r * r) light += v;
-      const noise = (rand() - 0.5) * 36;
-      for (let c = 0; c < 3; c++) px[i++] = Math.max(0, Math.min(255, base[c] + tilt[c] * t + light + noise));
+    light.fill(0);
+    for (const [cx, cy, r, v] of discs) {
+      const half = r * r - (y - cy) ** 2;
+      if (half <= 0) continue;
+      const w = Math.sqrt(half);
+      for (let x = Math.max(0, Math.ceil(cx - w)); x < Math.min(width, cx + w); x++) light[x] += v;
     }
+    for (let c = 0; c < 3; c++) {
+      const row = base[c] + (tilt[c] * y) / height / 2;
+      const step = tilt[c] / width / 2;
+      for (let x = 0, k = i + c; x < width; x++, k += 3) {
+        px[k] = Math.max(0, Math.min(255, row + step * x + light[x] + NOISE[noise++ & (NOISE.length - 1)]));
+      }
+    }
+    i += width * 3;
   }
   return Buffer.concat([header, px]);
 }
@@ -476,7 +491,8 @@ async function measureUnlock(o, kind, browser, url) {
     try {
       await p.goto(url);
       await p.evaluate(installHelpers);
-      const kdf = await p.evaluate(kdfInPage, { iterations: o.kdfIterations, password: PASSWORD, wasmFile: SITE_WASM, headerFile: SITE_HEADER });
+      const kdf = await p.evaluate(kdfInPage, { iterations: o.kdfIterations, password: PASSWORD, wasmFile: SITE_WASM, headerFile: SITE_HEADER })
+        .catch((e) => ({ error: e.message.split('\n')[0], ms: null }));
       await p.evaluate(() => new Promise((r) => setTimeout(r, 300)));
       const r = await p.evaluate(unlockInPage, { sel: SELECTORS, password: PASSWORD, timeout: 300_000 });
       if (r.error) throw new Error(r.error);
@@ -491,9 +507,11 @@ async function measureUnlock(o, kind, browser, url) {
   emit('unlock', {
     browser: kind, photos: o.photos, runs: o.runs, firstScreenFullMs: round(first), galleryShownMs: round(median(pick((r) => r.galleryMs))),
     tilesOnFirstScreen: runs[0].tilesOnScreen, allFirstScreenMs: pick((r) => round(r.firstScreenMs)),
-    target: `<= 1.3 x kdf + 300 ms = ${round(1.3 * kdfMs + 300)} ms`,
+    target: kdfMs === null ? '<= 1.3 x kdf + 300 ms' : `<= 1.3 x kdf + 300 ms = ${round(1.3 * kdfMs + 300)} ms`,
   });
-  emit('kdf', {
+  const kdfError = runs.find((r) => r.kdf.error);
+  if (kdfError) emit('kdf', { browser: kind, status: 'failed', reason: kdfError.kdf.error });
+  else emit('kdf', {
     browser: kind, how: runs[0].kdf.how, ms: round(kdfMs), deriveOnlyMs: round(median(pick((r) => r.kdf.deriveMs ?? r.kdf.ms))),
     allMs: pick((r) => round(r.kdf.ms)),
   });
@@ -542,8 +560,8 @@ async function measureScroll(o, kind, browser, url) {
     emit('scroll', {
       browser: kind, throttle: o.throttle, speedPxPerS: o.scrollSpeed, tiles: all.tiles, albums, seconds: round(all.seconds, 1),
       frames: all.frames.length, fps: round(all.frames.length / all.seconds, 1),
-      medianFrameMs: round(median(all.frames), 1), p95FrameMs: round(quantile(all.frames, 0.95), 1), longestFrameMs: round(Math.max(...all.frames), 1),
-      longTasks: all.longTasks.length, longestTaskMs: round(Math.max(0, ...all.longTasks)),
+      medianFrameMs: round(median(all.frames), 1), p95FrameMs: round(quantile(all.frames, 0.95), 1), longestFrameMs: round(all.frames.reduce((a, b) => Math.max(a, b), 0), 1),
+      longTasks: all.longTasks.length, longestTaskMs: round(all.longTasks.reduce((a, b) => Math.max(a, b), 0)),
       blankWhileScrollingPct: share(all.moving), blankAfterStopPct: share(all.stops), stops: all.stops.count,
       target: 'p95 frame <= 50 ms, < 5 % blank 300 ms after a stop, no long task over 100 ms',
     });
@@ -675,13 +693,18 @@ async function downloadOne(o, kind, url, gb, albumIndex) {
     await b.evaluate(installHelpers);
     const r = await b.evaluate(unlockInPage, { sel: SELECTORS, password: PASSWORD, timeout: 300_000 });
     if (r.error) throw new Error(`unlock: ${r.error}`);
-    await b.evaluate(({ sel, albumIndex }) => document.querySelectorAll(sel.albumTab)[albumIndex].click(), { sel: SELECTORS, albumIndex });
+    // One album has no tabs and no "This album" button: "All photos" is it.
+    const several = await b.evaluate(({ sel, albumIndex }) => {
+      const tabs = document.querySelectorAll(sel.albumTab);
+      if (tabs.length) tabs[albumIndex].click();
+      return tabs.length > 1;
+    }, { sel: SELECTORS, albumIndex });
     await new Promise((res) => setTimeout(res, 1500));
     const before = await browserRss();
     const sampler = memorySampler();
     await b.click(SELECTORS.downloadOpen);
     const started = Date.now();
-    await b.click(SELECTORS.downloadAlbum);
+    await b.click(several ? SELECTORS.downloadAlbum : SELECTORS.downloadAll);
     const deadline = started + 60_000 + gb * 1e9 / 1e6 * 1000; // at 1 MB/s at the least
     let status;
     for (;;) {
@@ -771,6 +794,11 @@ async function measureBrowser(o, kind, url) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   await mkdir(o.dir, { recursive: true });
+  if (o.generateOnly) {
+    await scrollShoot(o);
+    if (o.downloads) await downloadsShoot(o);
+    return;
+  }
   await environment(o);
   if (['unlock', 'scroll', 'lightbox'].some((part) => o.parts.has(part))) {
     const shoot = await scrollShoot(o);
