@@ -19,7 +19,7 @@ import { freePort } from './support.mjs';
 export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER_PATH || '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 export const XVFB = process.env.XVFB_PATH || '/usr/bin/Xvfb';
-const ELEMENT = 'element-6066-11e4-a52f-4a4ddf5ad3a6'; // W3C WebDriver's web element key
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf'; // W3C WebDriver's web element key
 const SCRIPT_TIMEOUT_MS = 300_000;
 
 /** Why WebKit cannot run here, or null when it can. */
@@ -246,13 +246,11 @@ class WebKitPage {
     const poller = `(a) => new Promise((resolve, reject) => {
       const test = (${fn});
       const t0 = Date.now();
-      const tick = () => {
-        let ok;
-        try { ok = test(a); } catch (e) { return reject(e); }
+      const tick = () => Promise.resolve().then(() => test(a)).then((ok) => {
         if (ok) return resolve(true);
         if (Date.now() - t0 > ${Number(timeout)}) return reject(new Error('timed out after ${Number(timeout)} ms'));
         setTimeout(tick, 50);
-      };
+      }, reject);
       tick();
     })`;
     return this.evaluate(poller, arg).catch((e) => {
