@@ -109,7 +109,9 @@ describe('webkit', { skip: absent, timeout: 600_000 }, () => {
         assert.equal(t.error, null, `${blob}: no error`);
         assert.ok(t.width > 0, `${blob}: decoded`);
       }
+      const settled = () => p.evaluate(() => new Promise((r) => setTimeout(r, 600))); // tiles and lightbox fade in
       const shot = path.join(tmp, 'webkit-gallery.png');
+      await settled();
       await p.screenshot(shot);
       if (process.env.LIGHTPROOF_SCREENSHOTS) await copyFile(shot, path.join(process.env.LIGHTPROOF_SCREENSHOTS, 'webkit-gallery.png'));
       assert.ok((await readFile(shot)).subarray(1, 4).equals(Buffer.from('PNG')), 'a PNG screenshot');
@@ -118,7 +120,10 @@ describe('webkit', { skip: absent, timeout: 600_000 }, () => {
       await p.waitFor(() => document.querySelector('#lightbox[open] #lb-stage.is-loaded') && document.getElementById('lb-image').naturalWidth > 0);
       const preview = await p.evaluate(() => document.getElementById('lb-image').naturalWidth);
       assert.ok(preview > Math.max(...[...tiles.values()].map((t) => t.width)) / 2, 'the lightbox shows the preview');
-      if (process.env.LIGHTPROOF_SCREENSHOTS) await p.screenshot(path.join(process.env.LIGHTPROOF_SCREENSHOTS, 'webkit-lightbox.png'));
+      if (process.env.LIGHTPROOF_SCREENSHOTS) {
+        await settled();
+        await p.screenshot(path.join(process.env.LIGHTPROOF_SCREENSHOTS, 'webkit-lightbox.png'));
+      }
       await p.evaluate(() => document.getElementById('lb-close').click());
       await p.waitFor(() => !document.getElementById('lightbox').open);
 
