@@ -811,6 +811,10 @@ async function main() {
     } finally {
       await server.close();
     }
+  } else {
+    for (const kind of o.browsers) {
+      for (const f of ['unlock', 'kdf', 'unlock-longest-task', 'scroll', 'after-scroll', 'lightbox-step']) skip(f, { browser: kind }, 'not asked for (--only)');
+    }
   }
   if (o.parts.has('downloads')) await measureDownloads(o);
   else for (const kind of o.browsers) for (const gb of o.downloadSizes) skip('download', { browser: kind, albumGB: gb }, 'not asked for: add --downloads (needs about 6 GB of disk and several minutes per GB)');
