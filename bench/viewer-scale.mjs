@@ -714,9 +714,9 @@ async function downloadOne(o, kind, url, gb, albumIndex) {
       if (Date.now() > deadline) { status.text = `still running after ${((Date.now() - started) / 1000).toFixed(0)} s: ${status.text}`; break; }
     }
     const seconds = (Date.now() - started) / 1000;
-    const saved = await savedFileBytes(kind, b, downloads);
-    const peak = Math.max(await sampler.stop(), before);
     const outcome = DOWNLOAD_REFUSED.test(status.text) ? 'refused' : /Saved/.test(status.text) ? 'ok' : 'failed';
+    const saved = outcome === 'ok' ? await savedFileBytes(kind, b, downloads) : null;
+    const peak = Math.max(await sampler.stop(), before);
     const bytes = status.total > 1 ? status.total : null;
     emit('download', {
       browser: kind, albumGB: gb, status: outcome, message: status.text, zipBytes: bytes, savedBytes: saved,
@@ -756,7 +756,7 @@ async function savedFileBytes(kind, b, downloads) {
 
 async function measureDownloads(o) {
   const shoot = await downloadsShoot(o);
-  const site = await buildSite(o, shoot, `downloads-site-${o.downloadSizes.join('-')}`, ['--downloads', '--thumb-size', '128', '--preview-size', '512']);
+  const site = await buildSite(o, shoot, `downloads-site-${o.downloadSizes.join('-')}`, ['--downloads', '--web-only', '--thumb-size', '128', '--preview-size', '512']);
   const server = await serve(site);
   try {
     // The smaller albums first, in every browser: the figures that take
