@@ -139,9 +139,12 @@ export class WebDriverSession {
   goto(url) { return this.cmd('POST', '/url', { url }); }
   url() { return this.cmd('GET', '/url'); }
 
-  /** Runs `fn(...args)` in the page, synchronously; its result, JSON-cloned. */
+  /** Runs `fn(...args)` in the page, synchronously; its result, JSON-cloned.
+   * A string is run as it is (a script body), as the other drivers' init
+   * scripts may be. */
   execute(fn, args = []) {
-    return this.cmd('POST', '/execute/sync', { script: `return (${fn}).apply(null, arguments);`, args });
+    const script = typeof fn === 'string' ? fn : `return (${fn}).apply(null, arguments);`;
+    return this.cmd('POST', '/execute/sync', { script, args });
   }
 
   /** Runs `fn(...args)` in the page and waits for the promise it returns. */
@@ -208,7 +211,9 @@ function probeState() {
 class WebKitPage {
   constructor(session, init) {
     this.kind = 'webkit';
-    this.page = session; // has goto(url), as the other drivers' pages do
+    // As the other drivers' `page`: goto(url) loads without waiting for
+    // the viewer to be ready.
+    this.page = { goto: (url) => this.load(url) };
     this.session = session;
     this.init = init;
     this.past = { problems: [], requests: [] };
@@ -218,13 +223,18 @@ class WebKitPage {
   get problems() { return [...this.past.problems, ...this.now.problems]; }
   get requests() { return [...this.past.requests, ...this.now.requests]; }
 
-  async goto(url) {
+  /** Loads `url`, then installs the problem recorder and `init`. */
+  async load(url) {
     this.past.problems.push(...this.now.problems);
     this.past.requests.push(...this.now.requests);
     this.now = { problems: [], requests: [] };
     await this.session.goto(url);
     await this.session.execute(installProbe);
     if (this.init) await this.session.execute(this.init);
+  }
+
+  async goto(url) {
+    await this.load(url);
     await this.waitFor(() => window.lightproofViewer && window.lightproofViewer.ready);
   }
 
