@@ -122,6 +122,10 @@ function parseArgs(argv) {
     }
   }
   o.parts = new Set(o.only || ['unlock', 'scroll', 'lightbox', ...(o.downloads ? ['downloads'] : [])]);
+  const unknown = (given, known) => given.filter((x) => !known.includes(x));
+  const badParts = unknown([...o.parts], ['unlock', 'scroll', 'lightbox', 'downloads']);
+  const badBrowsers = unknown(o.browsers, ['chromium', 'firefox']);
+  if (badParts.length || badBrowsers.length) throw new Error(`unknown part or browser: ${[...badParts, ...badBrowsers].join(', ')}\n${USAGE}`);
   return o;
 }
 
