@@ -29,9 +29,10 @@ Stages:
                 per target
   wasm          a fresh build of the viewer compared byte for byte with the
                 committed themes/default/static/viewer.wasm
-  browser       end-to-end tests in headless Chromium and Firefox ESR, on the
-                test build's binary (target/debug/lightproof); their npm
-                packages install (npm ci) in the background from the start
+  browser       end-to-end tests in headless Chromium, Firefox ESR and WebKit
+                (WebKitGTK's MiniBrowser under Xvfb), on the test build's
+                binary (target/debug/lightproof); their npm packages install
+                (npm ci) in the background from the start
 
 Flags:
   --no-install  skip the package step (apt-get); npm ci still runs
@@ -54,11 +55,12 @@ install_packages() {
     # libimage-exiftool-perl: exiftool, the independent reader of the strip tests.
     # unzip: Info-ZIP, an independent reader of the viewer's ZIP archives.
     # firefox-esr: the second browser of the delivery tests (driven by puppeteer-core).
+    # webkit2gtk-driver, xvfb: WebKit, the third (WebKitWebDriver drives MiniBrowser on an Xvfb display).
     # nginx: the hosting test runs docs/hosting/nginx.conf in a real nginx.
     # g++: libfuzzer-sys builds libFuzzer for the fuzzing stage.
     # python3-piexif: an independent EXIF writer for the orientation tests (fidelity.rs).
-    local packages=(cmake nasm chromium firefox-esr rustc-web cargo-web rust-web-src lld-19 binaryen python3
-                    imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx g++ python3-piexif)
+    local packages=(cmake nasm chromium firefox-esr webkit2gtk-driver xvfb rustc-web cargo-web rust-web-src lld-19
+                    binaryen python3 imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx g++ python3-piexif)
     local missing=() package
     for package in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,6 +1,7 @@
-// Two real browsers behind one small interface, so the delivery tests run
-// the same checks in each: headless Chromium through playwright-core (CDP)
-// and Debian's Firefox ESR through puppeteer-core (WebDriver BiDi).
+// Real browsers behind one small interface, so the delivery tests run the
+// same checks in each: headless Chromium through playwright-core (CDP),
+// Debian's Firefox ESR through puppeteer-core (WebDriver BiDi), and WebKit
+// (WebKitGTK's MiniBrowser under Xvfb) through webkit.mjs (W3C WebDriver).
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM, launchBrowser } from './support.mjs';
+import { launchWebKit } from './webkit.mjs';
 
 export const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
 // No updates, telemetry or remote settings: the only requests are the gallery's.
@@ -85,15 +87,19 @@ class Page {
   }
 }
 
-/** Launches `kind` ('chromium' or 'firefox'); `newPage(init)` runs `init`
- * before any script of each document. */
-export async function launch(kind) {
+/** Launches `kind` ('chromium', 'firefox' or 'webkit'); `newPage(init)`
+ * runs `init` before any script of each document (in WebKit: as soon as
+ * each document has loaded). A viewport may also give deviceScaleFactor,
+ * isMobile and hasTouch. `firefoxPrefs` are added to FIREFOX_PREFS. */
+export async function launch(kind, { firefoxPrefs = {} } = {}) {
+  if (kind === 'webkit') return launchWebKit();
   if (kind === 'chromium') {
     const browser = await launchBrowser();
     return {
       kind,
       async newPage({ init, viewport = { width: 390, height: 800 } } = {}) {
-        const context = await browser.newContext({ viewport });
+        const { width, height, ...device } = viewport;
+        const context = await browser.newContext({ viewport: { width, height }, ...device });
         const page = await context.newPage();
         if (init) await page.addInitScript(init);
         return new Page(kind, page, () => context.close());
@@ -110,7 +116,7 @@ export async function launch(kind) {
     executablePath: FIREFOX,
     headless: true,
     userDataDir: profile,
-    extraPrefsFirefox: FIREFOX_PREFS,
+    extraPrefsFirefox: { ...FIREFOX_PREFS, ...firefoxPrefs },
   });
   return {
     kind,

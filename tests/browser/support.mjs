@@ -100,7 +100,8 @@ export async function copyWithHeaderField(site, copy, offset, value) {
   return copy;
 }
 
-function freePort() {
+/** A free TCP port on the loopback interface. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

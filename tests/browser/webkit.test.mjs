@@ -1,0 +1,177 @@
+// WebKit, Safari's engine (WebKitGTK's MiniBrowser through WebKitWebDriver,
+// under Xvfb): the sample gallery served over HTTP unlocks, every thumbnail
+// of every album decodes, the lightbox shows a preview, a wrong password is
+// refused with the viewer's message, no request leaves the site and the
+// page reports no problem. Then one delivery check through the Page
+// interface the other browsers share: a favourite, and an original
+// downloaded byte for byte (WebKit has no File System Access API, like
+// Safari, so the viewer gathers the file in memory).
+// Skipped only when WebKitWebDriver is not installed.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { copyFile, readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { useBrowser } from './drivers.mjs';
+import { PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, countShootImages, makeTempDir, removeDir, serve } from './support.mjs';
+import { WEBKIT_DRIVER, webkitMissing } from './webkit.mjs';
+
+const absent = existsSync(WEBKIT_DRIVER) ? false : webkitMissing();
+
+let tmp;
+let server;
+
+before(async () => {
+  if (absent) return;
+  tmp = await makeTempDir();
+  const site = await buildSite(tmp, { args: ['--downloads', '--original-metadata', 'keep'] });
+  server = await serve(site);
+});
+
+after(async () => {
+  await server?.close();
+  await removeDir(tmp);
+});
+
+// Keeps what the viewer hands to an <a download> (its in-memory save path).
+const CAPTURE_SAVES = () => {
+  const blobs = new Map();
+  const create = URL.createObjectURL;
+  URL.createObjectURL = (blob) => { const url = create(blob); blobs.set(url, blob); return url; };
+  window.__saved = {};
+  const click = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function () {
+    const blob = blobs.get(this.href);
+    if (!(this.download && blob)) return click.call(this);
+    blob.arrayBuffer().then((b) => {
+      const bytes = new Uint8Array(b);
+      let text = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      window.__saved[this.download] = btoa(text);
+    });
+  };
+};
+
+/** Every album in turn: waits until each tile is decoded or failed. */
+async function sweep(p) {
+  const tiles = new Map();
+  const albums = await p.evaluate(() => document.querySelectorAll('.album-tab').length);
+  for (let i = 0; i < Math.max(albums, 1); i++) {
+    if (albums) await p.evaluate((i) => document.querySelectorAll('.album-tab')[i].click(), i);
+    await p.waitFor((i) => {
+      const tab = document.querySelectorAll('.album-tab')[i];
+      const all = [...document.querySelectorAll('#grid .tile')];
+      return (!tab || tab.getAttribute('aria-pressed') === 'true') && all.length > 0 && all.every((t) => {
+        const img = t.querySelector('img');
+        return (img && img.complete && img.naturalWidth > 0) || t.querySelector('.photo-error');
+      });
+    }, i);
+    const seen = await p.evaluate(() => [...document.querySelectorAll('#grid .tile')].map((t) => ({
+      blob: t.dataset.blob,
+      width: t.querySelector('img')?.naturalWidth ?? 0,
+      error: t.querySelector('.photo-error')?.textContent ?? null,
+    })));
+    for (const t of seen) tiles.set(t.blob, t);
+  }
+  await p.evaluate(() => document.querySelector('.album-tab')?.click());
+  return tiles;
+}
+
+/** The shoot's image file called `name`. */
+async function shootFile(name, dir = SHOOT) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = await shootFile(name, full).catch(() => null);
+      if (found) return found;
+    } else if (entry.name === name) {
+      return full;
+    }
+  }
+  throw new Error(`${name} is not in the shoot`);
+}
+
+const outside = (p) => p.requests.filter((u) => !u.startsWith(server.origin + '/') && !/^(blob|data):/.test(u));
+
+describe('webkit', { skip: absent, timeout: 600_000 }, () => {
+  const browser = useBrowser('webkit');
+
+  test('HTTP: unlocks, every thumbnail decodes, the lightbox shows a preview', async () => {
+    const p = await browser.newPage();
+    try {
+      await p.goto(server.url);
+      await p.unlock(PASSWORD);
+      assert.equal(await p.text('#unlock-error'), '');
+      assert.equal(await p.evaluate(() => window.lightproofViewer.unlockedWith), 'worker', 'Argon2id ran in a Worker');
+      const tiles = await sweep(p);
+      assert.equal(tiles.size, await countShootImages(), 'every photo of the sample has a tile');
+      for (const [blob, t] of tiles) {
+        assert.equal(t.error, null, `${blob}: no error`);
+        assert.ok(t.width > 0, `${blob}: decoded`);
+      }
+      const settled = () => p.evaluate(() => new Promise((r) => setTimeout(r, 600))); // tiles and lightbox fade in
+      const shot = path.join(tmp, 'webkit-gallery.png');
+      await settled();
+      await p.screenshot(shot);
+      if (process.env.LIGHTPROOF_SCREENSHOTS) await copyFile(shot, path.join(process.env.LIGHTPROOF_SCREENSHOTS, 'webkit-gallery.png'));
+      assert.ok((await readFile(shot)).subarray(1, 4).equals(Buffer.from('PNG')), 'a PNG screenshot');
+
+      await p.click('#grid .tile');
+      await p.waitFor(() => document.querySelector('#lightbox[open] #lb-stage.is-loaded') && document.getElementById('lb-image').naturalWidth > 0);
+      const preview = await p.evaluate(() => document.getElementById('lb-image').naturalWidth);
+      assert.ok(preview > Math.max(...[...tiles.values()].map((t) => t.width)) / 2, 'the lightbox shows the preview');
+      if (process.env.LIGHTPROOF_SCREENSHOTS) {
+        await settled();
+        await p.screenshot(path.join(process.env.LIGHTPROOF_SCREENSHOTS, 'webkit-lightbox.png'));
+      }
+      await p.evaluate(() => document.getElementById('lb-close').click());
+      await p.waitFor(() => !document.getElementById('lightbox').open);
+
+      assert.ok(p.requests.some((u) => u.endsWith('/viewer.wasm')), 'the requests are recorded');
+      assert.deepEqual(outside(p), [], 'no request leaves the site');
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('HTTP: a wrong password is refused with the viewer\'s message', async () => {
+    const p = await browser.newPage();
+    try {
+      await p.goto(server.url);
+      await p.unlock(WRONG_PASSWORD);
+      assert.match(await p.text('#unlock-error'), /does not open this gallery/);
+      assert.equal(await p.evaluate(() => document.getElementById('gallery').hidden), true);
+      assert.deepEqual(outside(p), []);
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('HTTP, the delivery check: a favourite, and an original downloaded byte for byte', async () => {
+    const p = await browser.newPage({ init: CAPTURE_SAVES });
+    try {
+      await p.goto(server.url);
+      assert.equal(await p.evaluate(() => typeof window.showSaveFilePicker), 'undefined', 'no File System Access API, as in Safari');
+      await p.unlock(PASSWORD);
+      await sweep(p);
+      await p.click('#grid .tile');
+      await p.waitFor(() => document.querySelector('#lightbox[open] #lb-stage.is-loaded'));
+      await p.click('#lb-fav');
+      assert.equal(await p.evaluate(() => document.getElementById('lb-fav').getAttribute('aria-pressed')), 'true');
+      const name = await p.text('#lb-file');
+      await p.click('#lb-download');
+      await p.waitFor((n) => window.__saved[n] !== undefined, name);
+      const saved = Buffer.from(await p.evaluate((n) => window.__saved[n], name), 'base64');
+      assert.ok(saved.equals(await readFile(await shootFile(name))), `${name} downloads byte for byte`);
+      await p.evaluate(() => document.getElementById('lb-close').click());
+      await p.waitFor(() => !document.getElementById('lightbox').open);
+      assert.match(await p.text('#picks-count'), /^1\b/);
+      assert.deepEqual(outside(p), []);
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+});
