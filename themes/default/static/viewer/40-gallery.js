@@ -35,6 +35,16 @@
   const OVERSCAN = 1; // screens kept mounted above and below the viewport
   const SCRUB_MIN_SCREENS = 4; // albums taller than this get the scrubber
   const SCRUB_THUMB = 48; // px, the scrubber's handle
+  const THUMB_JOBS = 8; // thumbnails fetched and decrypted at once
+  // Scrolling on faster than this from frame to frame (px/ms, about 4
+  // screens a second), the tiles on screen are gone before their
+  // thumbnails could arrive: none is started until the scroll slows down
+  // or SETTLE_MS pass without a scroll. A single jump (frames more than
+  // FRAME_GAP_MS apart) loads at once.
+  const FLING_SPEED = 3;
+  const SETTLE_MS = 100;
+  const FRAME_GAP_MS = 250;
+  const NUMBER = new Intl.NumberFormat();
   const STANDIN = document.createElement('button'); // the `el` of a photo off screen
 
   // One photo of the album on screen (session.tiles[index]).
@@ -60,7 +70,7 @@
     lo: 0, hi: -1, // the mounted photos
     pool: [], // tiles that left the page, for reuse
     current: 0, // the photo whose tile is the grid's one tab stop
-    frame: 0, lastY: 0, dir: 1,
+    frame: 0, lastY: 0, lastT: 0, dir: 1, settle: 0,
     loading: 0, queue: [], // thumbnails loading, and next to load
   };
   const topbar = ui.gallery.querySelector('.topbar');
@@ -123,6 +133,10 @@
     grid.pool = [];
     grid.current = 0;
     grid.view = null;
+    grid.lastY = 0;
+    grid.lastT = 0;
+    clearTimeout(grid.settle);
+    scrub.text = '';
     session.tiles = [];
     ui.grid.replaceChildren();
     delete ui.grid.dataset.count;
@@ -234,15 +248,25 @@
     const view = viewBand();
     grid.view = view;
     const y = window.scrollY;
+    const now = performance.now();
+    const since = now - grid.lastT;
+    const fling = since < FRAME_GAP_MS && Math.abs(y - grid.lastY) / Math.max(1, since) > FLING_SPEED;
     if (y !== grid.lastY) grid.dir = y > grid.lastY ? 1 : -1;
     grid.lastY = y;
+    grid.lastT = now;
     const screen = screenOf(view);
     const hadFocus = ui.grid.contains(document.activeElement);
     const [lo, hi] = rangeAt(view.top - screen * OVERSCAN, view.bottom + screen * OVERSCAN);
     remount(lo, hi);
     const stop = syncTabStop(view);
     if (hadFocus && !ui.grid.contains(document.activeElement) && stop) stop.focus({ preventScroll: true });
-    queueThumbnails(view);
+    clearTimeout(grid.settle);
+    if (fling) {
+      grid.queue = [];
+      grid.settle = setTimeout(update, SETTLE_MS);
+    } else {
+      queueThumbnails(view);
+    }
     showPosition(view);
   }
 
@@ -328,7 +352,7 @@
     return (ahead ? 1e7 : 2e7) + distance;
   }
   function pumpThumbnails() {
-    while (grid.loading < MAX_JOBS && grid.queue.length) {
+    while (grid.loading < THUMB_JOBS && grid.queue.length) {
       const e = grid.queue.shift();
       if (e.tile && !e.url && !e.job && e.error === null) loadThumbnail(e);
     }
@@ -446,14 +470,14 @@
     scrub.thumb.style.transform = `translateY(${(8 + fraction * scrub.span).toFixed(1)}px)`;
     const shown = Math.max(0, firstVisible(view)) + 1;
     const count = session.tiles.length;
+    const key = `${session.albumIndex} ${shown} ${count}`;
+    if (key === scrub.text) return;
+    scrub.text = key;
     const album = session.manifest.albums.length > 1 ? (session.manifest.albums[session.albumIndex].name || 'Photos') + ' · ' : '';
-    const text = `${album}${shown.toLocaleString()} / ${count.toLocaleString()}`;
-    if (text === scrub.text) return;
-    scrub.text = text;
-    scrub.label.textContent = text;
+    scrub.label.textContent = `${album}${NUMBER.format(shown)} / ${NUMBER.format(count)}`;
     scrub.thumb.setAttribute('aria-valuemax', String(count));
     scrub.thumb.setAttribute('aria-valuenow', String(shown));
-    scrub.thumb.setAttribute('aria-valuetext', `${album}photo ${shown.toLocaleString()} of ${count.toLocaleString()}`);
+    scrub.thumb.setAttribute('aria-valuetext', `${album}photo ${NUMBER.format(shown)} of ${NUMBER.format(count)}`);
   }
   function scrubTo(fraction) {
     if (!grid.view) return;
