@@ -64,9 +64,7 @@
     derivations: 0, // Argon2id runs started, for the tests
     rememberCandidate: null, // the password key, until the manifest says whether to keep it
     rememberedUntil: 0,
-    running: 0, // jobs running (see schedule)
-    tiles: [], // of the album on screen: { photo, el, url, state, near, gen }
-    lastWidth: 0, // of the grid at the last layout
+    tiles: [], // the photos of the album on screen, as Entry (40-gallery.js)
     picks: new Map(), // key -> note
     onlyPicks: false,
     albumIndex: 0,
@@ -178,3 +176,161 @@
     return r.out;
   }
 
+
+  // ------------------------------------------------ photos in a Worker
+  // Thumbnails and previews are decrypted by a second instance of the
+  // module in a Worker, so scrolling never waits for the cryptography. The
+  // Worker comes from a Blob URL made from this string (as Argon2id's
+  // does), unlocks with a copy of what unlocked the page (wiped there once
+  // used), opens the manifest, then answers one photo blob at a time with
+  // its JPEG. The page fetches the blobs (over http(s), from offline parts
+  // or from a bundle) and hands their bytes over. On Lock it forgets every
+  // key (lp_lock) and is terminated (docs/SECURITY.md).
+  const PHOTO_WORKER_SOURCE = `'use strict';
+let ex = null;
+let locked = false;
+const size = (bytes) => Math.max(bytes.length, 1);
+function run(name, args, bytes, secret) {
+  const ptr = ex.lp_alloc(size(bytes)) >>> 0;
+  new Uint8Array(ex.memory.buffer, ptr, bytes.length).set(bytes);
+  try {
+    return ex[name](...args, ptr, bytes.length) >>> 0;
+  } finally {
+    if (secret) new Uint8Array(ex.memory.buffer, ptr, bytes.length).fill(0);
+    ex.lp_free(ptr, size(bytes));
+  }
+}
+const output = () => new Uint8Array(ex.memory.buffer, ex.lp_out_ptr() >>> 0, ex.lp_out_len() >>> 0).slice();
+async function open({ module, header, unlock, manifest }) {
+  const made = await WebAssembly.instantiate(module, {});
+  if (locked) return 6;
+  ex = (made.instance || made).exports;
+  let status = run('lp_open_header', [], header);
+  if (status === 0) status = run(unlock.name, [], unlock.bytes, true);
+  unlock.bytes.fill(0);
+  if (status === 0) status = run('lp_open_manifest', [], manifest);
+  return status;
+}
+function photo({ id, n, kind, bytes }) {
+  let status = 6;
+  let jpeg = null;
+  try {
+    if (ex && !locked) status = run('lp_open_photo', [n, kind], bytes);
+    if (status === 0) jpeg = output();
+  } catch (e) {
+    status = 7;
+  }
+  postMessage({ type: 'photo', id, status, jpeg }, jpeg ? [jpeg.buffer] : []);
+}
+onmessage = async (event) => {
+  const m = event.data;
+  if (m.type === 'photo') { photo(m); return; }
+  if (m.type === 'open') {
+    let status = 7;
+    try { status = await open(m); } catch (e) { status = 7; }
+    m.unlock.bytes.fill(0);
+    postMessage({ type: 'opened', status });
+    return;
+  }
+  locked = true;
+  try { if (ex) ex.lp_lock(); } catch (e) { /* its memory goes with it */ }
+  ex = null;
+  postMessage({ type: 'locked' });
+  close();
+};
+`;
+  const WORKER_UNLOCKS = new Set(['lp_unlock_key', 'lp_unlock_link', 'lp_unlock_two_factor']);
+  const LOCK_GRACE_MS = 2000; // a busy Worker is terminated after this
+  const photoWorker = { unlock: null, current: null };
+
+  // Unlocks the page's module and keeps a copy of `input` for the Worker,
+  // until the gallery opens (startPhotoWorker) or fails (forgetWorkerUnlock).
+  function unlockCall(name, input) {
+    forgetWorkerUnlock();
+    if (WORKER_UNLOCKS.has(name)) photoWorker.unlock = { name, bytes: input.slice() };
+    return call(name, [], input, true);
+  }
+  function forgetWorkerUnlock() {
+    if (photoWorker.unlock) photoWorker.unlock.bytes.fill(0);
+    photoWorker.unlock = null;
+  }
+
+  // Starts the Worker for the open gallery; without one (no Worker, or the
+  // page was unlocked by the module's own KDF) photos open in the page.
+  function startPhotoWorker(manifestBlob) {
+    const unlock = photoWorker.unlock;
+    photoWorker.unlock = null;
+    if (photoWorker.current) endPhotoWorker(photoWorker.current);
+    if (!unlock) return;
+    let url = null;
+    let worker;
+    try {
+      url = URL.createObjectURL(new Blob([PHOTO_WORKER_SOURCE], { type: 'text/javascript' }));
+      worker = new Worker(url, { name: 'photos' });
+    } catch (e) {
+      if (url) URL.revokeObjectURL(url);
+      unlock.bytes.fill(0);
+      return;
+    }
+    const w = { worker, url, jobs: new Map(), next: 1, opened: null, ready: null };
+    w.ready = new Promise((resolve) => { w.opened = resolve; });
+    worker.onmessage = (ev) => onPhotoWorkerMessage(w, ev.data || {});
+    worker.onerror = (ev) => { if (ev && ev.preventDefault) ev.preventDefault(); endPhotoWorker(w); };
+    photoWorker.current = w;
+    const manifest = manifestBlob.slice();
+    try {
+      worker.postMessage({ type: 'open', module: session.wasmModule, header: session.headerBytes.slice(), unlock, manifest },
+        [unlock.bytes.buffer, manifest.buffer]);
+    } catch (e) {
+      unlock.bytes.fill(0);
+      endPhotoWorker(w);
+    }
+  }
+
+  function onPhotoWorkerMessage(w, m) {
+    if (m.type === 'opened') {
+      URL.revokeObjectURL(w.url);
+      if (m.status === 0 && w === photoWorker.current) w.opened(true);
+      else endPhotoWorker(w);
+    } else if (m.type === 'photo') {
+      const job = w.jobs.get(m.id);
+      if (!job) return;
+      w.jobs.delete(m.id);
+      if (m.status === 0 && m.jpeg instanceof Uint8Array) job.resolve(m.jpeg);
+      else job.reject(lpError(m.status || 7));
+    } else if (m.type === 'locked') {
+      w.worker.terminate();
+    }
+  }
+
+  // Ends `w`: its jobs fail (code 'worker': the page may open them
+  // itself), and it forgets its keys, then goes.
+  function endPhotoWorker(w) {
+    if (photoWorker.current === w) photoWorker.current = null;
+    w.opened(false);
+    for (const job of w.jobs.values()) job.reject(lpError('worker'));
+    w.jobs.clear();
+    try { w.worker.postMessage({ type: 'lock' }); } catch (e) { /* already gone */ }
+    setTimeout(() => { w.worker.terminate(); URL.revokeObjectURL(w.url); }, LOCK_GRACE_MS);
+  }
+  function stopPhotoWorker() {
+    forgetWorkerUnlock();
+    if (photoWorker.current) endPhotoWorker(photoWorker.current);
+  }
+
+  // The JPEG of photo blob `bytes` (transferred), from the Worker; null
+  // when there is no Worker, so the page opens it itself.
+  async function openInWorker(n, kind, bytes) {
+    const w = photoWorker.current;
+    if (!w || !(await w.ready) || w !== photoWorker.current) return null;
+    return new Promise((resolve, reject) => {
+      const id = w.next++;
+      w.jobs.set(id, { resolve, reject });
+      try {
+        w.worker.postMessage({ type: 'photo', id, n, kind, bytes }, [bytes.buffer]);
+      } catch (e) {
+        w.jobs.delete(id);
+        reject(lpError(7));
+      }
+    });
+  }

@@ -132,7 +132,7 @@ onmessage = async (event) => {
         if (!twoFactor) { forgetRememberCandidate(); session.rememberCandidate = bits.slice(); }
         const input = twoFactor ? concat(bits, session.link.secret) : bits;
         try {
-          r = call(twoFactor ? 'lp_unlock_two_factor' : 'lp_unlock_key', [], input, true);
+          r = unlockCall(twoFactor ? 'lp_unlock_two_factor' : 'lp_unlock_key', input);
         } finally {
           bits.fill(0);
           input.fill(0);
@@ -169,7 +169,7 @@ onmessage = async (event) => {
   // Opens the grant of a `#k=` link; on failure the password form stays.
   async function unlockWithLink() {
     if (!session.link.secret) throw lpError('badlink');
-    const r = call('lp_unlock_link', [], session.link.secret, true);
+    const r = unlockCall('lp_unlock_link', session.link.secret);
     if (r.status === WRONG_PASSWORD) throw lpError('badlink');
     const path = json(checked(r)).manifest;
     if (typeof path !== 'string' || !BLOB_PATH.test(path)) throw lpError(5);
@@ -300,7 +300,7 @@ onmessage = async (event) => {
   }
   async function unlockRemembered(bits) {
     let r;
-    try { r = call('lp_unlock_key', [], bits, true); } finally { bits.fill(0); }
+    try { r = unlockCall('lp_unlock_key', bits); } finally { bits.fill(0); }
     if (r.status === WRONG_PASSWORD) { forgetRemembered(); throw lpError(WRONG_PASSWORD); }
     const path = json(checked(r)).manifest;
     if (typeof path !== 'string' || !BLOB_PATH.test(path)) throw lpError(5);
@@ -348,6 +348,7 @@ onmessage = async (event) => {
       }
       if (session.manifest.remember && session.rememberCandidate) await remember(session.rememberCandidate);
       forgetRememberCandidate();
+      startPhotoWorker(blob);
       ui.password.value = '';
       setStatus('');
       setBusy(false);
@@ -356,6 +357,7 @@ onmessage = async (event) => {
     } catch (e) {
       const code = codeOf(e);
       forgetRememberCandidate();
+      stopPhotoWorker();
       try { if (session.wasm) session.wasm.lp_lock(); } catch (e2) { /* nothing to clear */ }
       if (code === 'badlink') forgetLink();
       if (code === 'expired') forgetRemembered();

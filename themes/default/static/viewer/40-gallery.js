@@ -1,28 +1,19 @@
-  // ---------------------------------------------------------- job limiter
-  // Fetch + decrypt jobs, at most MAX_JOBS at once; urgent ones jump the queue.
-  const queue = [];
-  function schedule(job, urgent) {
-    return new Promise((resolve, reject) => {
-      const task = () => job().then(resolve, reject);
-      if (urgent) queue.unshift(task); else queue.push(task);
-      pump();
-    });
-  }
-  function pump() {
-    while (session.running < MAX_JOBS && queue.length) {
-      const task = queue.shift();
-      session.running++;
-      task().finally(() => { session.running--; pump(); });
-    }
-  }
-
-  // Fetches and decrypts one photo blob; resolves to a blob: URL of the JPEG.
-  async function decryptPhoto(photo, kind, epoch) {
+  // ------------------------------------------------------------- photos
+  // Fetches one photo blob and decrypts it, in the Worker when there is one
+  // (else here); resolves to the JPEG's bytes. `signal` cancels the fetch.
+  async function openPhoto(photo, kind, epoch, signal) {
     const ref = kind === THUMB ? photo.thumb : photo.preview;
-    const bytes = await fetchBytes(ref.path);
+    const bytes = await fetchBytes(ref.path, signal ? { signal } : undefined);
     if (epoch !== session.epoch) throw lpError('stale');
-    const jpeg = checked(call('lp_open_photo', [photo.n, kind], bytes));
-    return jpegUrl(jpeg);
+    let jpeg;
+    try {
+      jpeg = await openInWorker(photo.n, kind, bytes);
+    } catch (e) {
+      if (codeOf(e) !== 'worker' || epoch !== session.epoch) throw e;
+      return openPhoto(photo, kind, epoch, signal); // the Worker ended: here, from the start
+    }
+    if (epoch !== session.epoch) throw lpError('stale');
+    return jpeg || checked(call('lp_open_photo', [photo.n, kind], bytes));
   }
   // Resolves once `img` is decoded; rejects if the bytes are not a picture.
   async function decoded(img) {
@@ -35,12 +26,56 @@
   const photoLabel = (p) => (p.caption && p.caption.trim()) || p.file;
 
   // ---------------------------------------------------------------- gallery
-  const tileOf = new WeakMap();
-  // Tiles within about a screen of the viewport get their thumbnail...
-  const nearObserver = new IntersectionObserver(onNear, { rootMargin: '100% 0px' });
-  // ...and lose it again (blob URL revoked) once they are far away.
-  const farObserver = new IntersectionObserver(onFar, { rootMargin: '300% 0px' });
-  const resizeObserver = new ResizeObserver(() => requestAnimationFrame(layout));
+  // The album's photos are laid out from the manifest's thumbnail sizes
+  // (masonry: each photo goes to the shortest column), so the grid has its
+  // whole height at once and any place in it can be scrolled to. Only the
+  // tiles within a screen of the viewport are in the page, in photo order:
+  // one scroll handler, once a frame, mounts that range of photos and
+  // recycles the tiles that left it (their thumbnails' URLs revoked).
+  const OVERSCAN = 1; // screens kept mounted above and below the viewport
+  const SCRUB_MIN_SCREENS = 4; // albums taller than this get the scrubber
+  const SCRUB_THUMB = 48; // px, the scrubber's handle
+  const THUMB_JOBS = 8; // thumbnails fetched and decrypted at once
+  // Scrolling on faster than this from frame to frame (px/ms, about 4
+  // screens a second), the tiles on screen are gone before their
+  // thumbnails could arrive: none is started until the scroll slows down
+  // or SETTLE_MS pass without a scroll. A single jump (frames more than
+  // FRAME_GAP_MS apart) loads at once.
+  const FLING_SPEED = 3;
+  const SETTLE_MS = 100;
+  const FRAME_GAP_MS = 250;
+  const NUMBER = new Intl.NumberFormat();
+  const STANDIN = document.createElement('button'); // the `el` of a photo off screen
+
+  // One photo of the album on screen (session.tiles[index]).
+  class Entry {
+    constructor(photo, key, index) {
+      this.photo = photo;
+      this.key = key;
+      this.index = index;
+      this.tile = null; // its button, while mounted
+      this.url = null; // its thumbnail's blob: URL, while shown
+      this.job = null; // { controller, cancelled }, while its thumbnail loads
+      this.error = null; // why its thumbnail can't be shown
+    }
+    get el() { return this.tile || STANDIN; }
+  }
+
+  const grid = {
+    cols: [], // per column, the indices of its photos, top to bottom
+    colOf: new Int32Array(0), rowOf: new Int32Array(0), // column, and place in it
+    top: new Float64Array(0), height: new Float64Array(0), // px in the grid
+    width: 0, colWidth: 0, gap: 0, total: 0,
+    view: null, // the visible band at the last update (grid px)
+    lo: 0, hi: -1, // the mounted photos
+    pool: [], // tiles that left the page, for reuse
+    current: 0, // the photo whose tile is the grid's one tab stop
+    frame: 0, lastY: 0, lastT: 0, dir: 1, settle: 0,
+    loading: 0, queue: [], // thumbnails loading, and next to load
+  };
+  const topbar = ui.gallery.querySelector('.topbar');
+  const scrub = { box: $('scrubber'), thumb: $('scrubber-thumb'), label: $('scrubber-label'), drag: null, top: 0, span: 0, text: '' };
+  const resizeObserver = new ResizeObserver(() => requestAnimationFrame(relayout));
 
   function showGallery() {
     ui.title.textContent = session.manifest.title || 'Private gallery';
@@ -82,117 +117,425 @@
     const count = album ? album.photos.length : 0;
     ui.summary.textContent = count === 0 ? 'There are no photos here yet.' : count + (count === 1 ? ' photo' : ' photos');
     if (!album) return;
-    session.tiles = album.photos.map((photo, index) => {
-      const b = el('button', 'tile');
-      b.type = 'button';
-      b.dataset.n = String(photo.n);
-      b.dataset.blob = photo.thumb.path; // public ciphertext name, for tests
-      b.setAttribute('aria-label', photoLabel(photo));
-      b.addEventListener('click', () => openLightbox(index));
-      const key = pickKey(album, photo);
-      b.classList.toggle('picked', session.picks.has(key));
-      const t = { photo, key, el: b, url: null, state: 'idle', near: false, gen: 0 };
-      tileOf.set(b, t);
-      return t;
-    });
-    ui.grid.replaceChildren(...session.tiles.map((t) => t.el));
-    session.lastWidth = 0;
-    layout();
+    session.tiles = album.photos.map((photo, index) => new Entry(photo, pickKey(album, photo), index));
+    ui.grid.dataset.count = String(count);
     window.scrollTo(0, 0);
-    for (const t of session.tiles) { nearObserver.observe(t.el); farObserver.observe(t.el); }
+    layout(true);
+    update();
   }
 
+  // Takes every tile out of the page (on another album, and on Lock).
   function clearTiles() {
-    for (const t of session.tiles) {
-      nearObserver.unobserve(t.el);
-      farObserver.unobserve(t.el);
-      unloadTile(t);
-    }
+    release(grid.lo, grid.hi);
+    grid.lo = 0;
+    grid.hi = -1;
+    grid.queue = [];
+    grid.pool = [];
+    grid.current = 0;
+    grid.view = null;
+    grid.lastY = 0;
+    grid.lastT = 0;
+    clearTimeout(grid.settle);
+    scrub.text = '';
     session.tiles = [];
     ui.grid.replaceChildren();
+    delete ui.grid.dataset.count;
+    scrub.box.hidden = true;
+  }
+  // Lock: the Worker forgets its keys and goes.
+  function closeGrid() {
+    stopPhotoWorker();
+    resizeObserver.disconnect();
   }
 
-  // Masonry: each tile goes to the shortest column; heights come from the
+  // Masonry: each photo goes to the shortest column; heights come from the
   // manifest, so nothing moves when the thumbnails arrive.
-  function layout() {
+  function layout(force) {
     const width = ui.grid.clientWidth;
-    if (!width || (width === session.lastWidth && session.tiles.length)) return;
-    session.lastWidth = width;
-    const cols = width < 560 ? 2 : Math.min(6, Math.max(3, Math.round(width / 280)));
-    const gap = width < 560 ? 6 : 10;
-    const colWidth = (width - gap * (cols - 1)) / cols;
-    const heights = new Array(cols).fill(0);
-    for (const t of session.tiles) {
-      const ratio = Math.min(2, Math.max(0.5, t.photo.thumb.height / t.photo.thumb.width)); // as shown
-      const c = heights.indexOf(Math.min(...heights));
-      const h = Math.round(colWidth * ratio);
-      const s = t.el.style;
-      s.left = (c * (colWidth + gap)).toFixed(1) + 'px';
-      s.top = heights[c] + 'px';
-      s.width = colWidth.toFixed(1) + 'px';
-      s.height = h + 'px';
-      heights[c] += h + gap;
+    if (!width || (width === grid.width && !force)) return false;
+    grid.width = width;
+    const n = session.tiles.length;
+    const count = width < 560 ? 2 : Math.min(6, Math.max(3, Math.round(width / 280)));
+    grid.gap = width < 560 ? 6 : 10;
+    grid.colWidth = (width - grid.gap * (count - 1)) / count;
+    grid.cols = Array.from({ length: count }, () => []);
+    grid.colOf = new Int32Array(n);
+    grid.rowOf = new Int32Array(n);
+    grid.top = new Float64Array(n);
+    grid.height = new Float64Array(n);
+    const heights = new Array(count).fill(0);
+    for (let i = 0; i < n; i++) {
+      const thumb = session.tiles[i].photo.thumb;
+      const ratio = Math.min(2, Math.max(0.5, thumb.height / thumb.width)); // as shown
+      let c = 0;
+      for (let k = 1; k < count; k++) if (heights[k] < heights[c]) c = k;
+      grid.colOf[i] = c;
+      grid.rowOf[i] = grid.cols[c].length;
+      grid.cols[c].push(i);
+      grid.top[i] = heights[c];
+      grid.height[i] = Math.round(grid.colWidth * ratio);
+      heights[c] += grid.height[i] + grid.gap;
     }
-    ui.grid.style.height = Math.max(0, Math.max(...heights) - gap) + 'px';
+    grid.total = Math.max(0, Math.max(...heights) - grid.gap);
+    ui.grid.style.height = grid.total + 'px';
+    for (let i = grid.lo; i <= grid.hi; i++) place(session.tiles[i]);
+    return true;
+  }
+  // A new width: lay out again, keeping the first photo in view in view.
+  function relayout() {
+    if (!session.tiles.length || ui.gallery.hidden) return;
+    const anchor = grid.view ? firstVisible(grid.view) : -1;
+    if (!layout(false)) return;
+    if (anchor > 0) window.scrollTo(0, scrollFor(grid.top[anchor]));
+    update();
   }
 
-  function onNear(entries) {
-    for (const entry of entries) {
-      const t = tileOf.get(entry.target);
-      if (!t) continue;
-      t.near = entry.isIntersecting;
-      if (t.near && t.state === 'idle') loadTile(t);
-    }
-  }
-  function onFar(entries) {
-    for (const entry of entries) {
-      const t = tileOf.get(entry.target);
-      if (t && !entry.isIntersecting && t.state !== 'idle') unloadTile(t);
-    }
+  function place(e) {
+    const i = e.index;
+    const s = e.tile.style;
+    s.left = (grid.colOf[i] * (grid.colWidth + grid.gap)).toFixed(1) + 'px';
+    s.top = grid.top[i] + 'px';
+    s.width = grid.colWidth.toFixed(1) + 'px';
+    s.height = grid.height[i] + 'px';
   }
 
-  function loadTile(t) {
-    t.state = 'queued';
+  // The part of the grid between the top bar and the bottom of the window,
+  // in grid px, and where the grid starts in the page.
+  function viewBand() {
+    const gridTop = ui.grid.getBoundingClientRect().top;
+    const head = Math.max(0, topbar.getBoundingClientRect().bottom);
+    return { top: head - gridTop, bottom: window.innerHeight - gridTop, head, offset: gridTop + window.scrollY };
+  }
+  const screenOf = (view) => Math.max(1, view.bottom - view.top);
+  // The window's scroll position that puts grid px `y` just under the top bar.
+  const scrollFor = (y) => Math.max(0, y + grid.view.offset - grid.view.head);
+
+  // The first index in `col` (whose tops only grow) for which `test` holds.
+  function search(col, test) {
+    let a = 0;
+    let b = col.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (test(col[m])) b = m; else a = m + 1;
+    }
+    return a;
+  }
+  // The lowest and highest index of the photos between grid px y0 and y1.
+  function rangeAt(y0, y1) {
+    let lo = Infinity;
+    let hi = -1;
+    for (const col of grid.cols) {
+      const a = search(col, (i) => grid.top[i] + grid.height[i] >= y0);
+      const b = search(col, (i) => grid.top[i] > y1) - 1;
+      if (a >= col.length || b < a) continue;
+      lo = Math.min(lo, col[a]);
+      hi = Math.max(hi, col[b]);
+    }
+    return hi < 0 ? [0, -1] : [lo, hi];
+  }
+  const firstVisible = (view) => rangeAt(view.top, view.bottom)[0];
+
+  function onScroll() {
+    if (!grid.frame) grid.frame = requestAnimationFrame(update);
+  }
+
+  // Once a frame while scrolling: reads the geometry first, then mounts,
+  // recycles and queues; nothing here makes the browser lay out twice.
+  function update() {
+    if (grid.frame) cancelAnimationFrame(grid.frame);
+    grid.frame = 0;
+    if (!session.tiles.length || ui.gallery.hidden) return;
+    const view = viewBand();
+    grid.view = view;
+    const y = window.scrollY;
+    const now = performance.now();
+    const since = now - grid.lastT;
+    const fling = since < FRAME_GAP_MS && Math.abs(y - grid.lastY) / Math.max(1, since) > FLING_SPEED;
+    if (y !== grid.lastY) grid.dir = y > grid.lastY ? 1 : -1;
+    grid.lastY = y;
+    grid.lastT = now;
+    const screen = screenOf(view);
+    const hadFocus = ui.grid.contains(document.activeElement);
+    const [lo, hi] = rangeAt(view.top - screen * OVERSCAN, view.bottom + screen * OVERSCAN);
+    remount(lo, hi);
+    const stop = syncTabStop(view);
+    if (hadFocus && !ui.grid.contains(document.activeElement) && stop) stop.focus({ preventScroll: true });
+    clearTimeout(grid.settle);
+    if (fling) {
+      grid.queue = [];
+      grid.settle = setTimeout(update, SETTLE_MS);
+    } else {
+      queueThumbnails(view);
+    }
+    showPosition(view);
+  }
+
+  // Mounts photos lo..hi, keeping the tiles in photo order in the page.
+  function remount(lo, hi) {
+    const oldLo = grid.lo;
+    const oldHi = grid.hi;
+    const overlap = lo <= hi && oldLo <= oldHi && lo <= oldHi && hi >= oldLo;
+    if (!overlap) {
+      release(oldLo, oldHi);
+      if (lo <= hi) ui.grid.append(mountRange(lo, hi));
+    } else {
+      release(oldLo, lo - 1);
+      release(hi + 1, oldHi);
+      if (lo < oldLo) ui.grid.prepend(mountRange(lo, oldLo - 1));
+      if (hi > oldHi) ui.grid.append(mountRange(oldHi + 1, hi));
+    }
+    grid.lo = lo;
+    grid.hi = hi;
+  }
+  function mountRange(from, to) {
+    const tiles = document.createDocumentFragment();
+    for (let i = from; i <= to; i++) tiles.append(mountTile(session.tiles[i]));
+    return tiles;
+  }
+  function release(from, to) {
+    for (let i = Math.max(0, from); i <= to && i < session.tiles.length; i++) unmountTile(session.tiles[i]);
+  }
+
+  function mountTile(e) {
+    const b = grid.pool.pop() || el('button', 'tile');
+    b.type = 'button';
+    b.dataset.index = String(e.index);
+    b.dataset.n = String(e.photo.n);
+    b.dataset.blob = e.photo.thumb.path; // public ciphertext name, for tests
+    b.setAttribute('aria-label', photoLabel(e.photo));
+    b.tabIndex = e.index === grid.current ? 0 : -1;
+    b.classList.toggle('picked', session.picks.has(e.key));
+    e.tile = b;
+    place(e);
+    if (e.error !== null) showTileError(e);
+    return b;
+  }
+  function unmountTile(e) {
+    if (!e.tile) return;
+    cancelThumbnail(e);
+    revoke(e.url);
+    e.url = null;
+    const b = e.tile;
+    e.tile = null;
+    b.remove();
+    b.replaceChildren();
+    b.classList.remove('has-error', 'picked');
+    grid.pool.push(b);
+  }
+  function showTileError(e) {
+    e.tile.replaceChildren(el('span', 'photo-error', PHOTO_MESSAGES[e.error] || PHOTO_MESSAGES[5]));
+    e.tile.classList.add('has-error');
+  }
+  const indexOf = (target) => (target && target.parentNode === ui.grid && target.dataset.index ? Number(target.dataset.index) : -1);
+
+  // ------------------------------------------------------------ thumbnails
+  // What is on screen first (top to bottom), then what comes next in the
+  // scroll direction, then the rest of the mounted range. A tile that
+  // leaves the page cancels its thumbnail (fetch aborted, result dropped).
+  function queueThumbnails(view) {
+    const ranked = [];
+    for (let i = grid.lo; i <= grid.hi; i++) {
+      const e = session.tiles[i];
+      if (!e.url && !e.job && e.error === null) ranked.push([rank(i, view), e]);
+    }
+    ranked.sort((a, b) => a[0] - b[0]);
+    grid.queue = ranked.map((r) => r[1]);
+    pumpThumbnails();
+  }
+  function rank(i, view) {
+    const top = grid.top[i];
+    const bottom = top + grid.height[i];
+    if (bottom >= view.top && top <= view.bottom) return top - view.top;
+    const below = top > view.bottom;
+    const distance = below ? top - view.bottom : view.top - bottom;
+    const ahead = below === (grid.dir > 0);
+    return (ahead ? 1e7 : 2e7) + distance;
+  }
+  function pumpThumbnails() {
+    while (grid.loading < THUMB_JOBS && grid.queue.length) {
+      const e = grid.queue.shift();
+      if (e.tile && !e.url && !e.job && e.error === null) loadThumbnail(e);
+    }
+  }
+  async function loadThumbnail(e) {
+    const job = { controller: new AbortController(), cancelled: false };
     const epoch = session.epoch;
-    const gen = ++t.gen; // an unload, or a newer load, makes this one stale
-    const stale = () => epoch !== session.epoch || gen !== t.gen || !t.el.isConnected;
-    schedule(async () => {
-      if (stale() || !t.near) {
-        if (gen === t.gen) t.state = 'idle';
-        return;
-      }
-      t.state = 'loading';
-      let url = null;
-      try {
-        url = await decryptPhoto(t.photo, THUMB, epoch);
-        const img = el('img', 'tile-image');
-        img.alt = photoLabel(t.photo);
-        img.draggable = false;
-        img.src = url;
-        await decoded(img);
-        if (stale()) { revoke(url); return; }
-        t.url = url;
-        t.state = 'shown';
-        t.el.replaceChildren(img);
-        t.el.classList.remove('has-error');
-      } catch (e) {
-        revoke(url);
-        if (stale()) return;
-        t.state = 'error';
-        t.el.replaceChildren(el('span', 'photo-error', PHOTO_MESSAGES[codeOf(e)] || PHOTO_MESSAGES[5]));
-        t.el.classList.add('has-error');
-      }
-    }).catch(() => {});
+    e.job = job;
+    grid.loading++;
+    let url = null;
+    try {
+      const jpeg = await openPhoto(e.photo, THUMB, epoch, job.controller.signal);
+      if (job.cancelled) return;
+      url = jpegUrl(jpeg);
+      const img = el('img', 'tile-image');
+      img.alt = photoLabel(e.photo);
+      img.draggable = false;
+      img.src = url;
+      await decoded(img); // decoded before it is shown: no half-drawn tile
+      if (job.cancelled) return;
+      e.url = url;
+      url = null;
+      e.tile.replaceChildren(img);
+    } catch (err) {
+      if (job.cancelled || codeOf(err) === 'stale') return;
+      e.error = codeOf(err);
+      if (e.tile) showTileError(e);
+    } finally {
+      revoke(url);
+      if (e.job === job) e.job = null;
+      grid.loading--;
+      pumpThumbnails();
+    }
+  }
+  function cancelThumbnail(e) {
+    if (!e.job) return;
+    e.job.cancelled = true;
+    e.job.controller.abort();
+    e.job = null;
   }
 
-  function unloadTile(t) {
-    revoke(t.url);
-    t.url = null;
-    t.gen++; // in-flight loads see this and drop their result
-    t.state = 'idle';
-    t.el.replaceChildren();
-    t.el.classList.remove('has-error');
+  // --------------------------------------------------------------- keyboard
+  // The grid is one tab stop (the photo last focused, or the first on
+  // screen); arrows, Home/End and PageUp/PageDown move through every photo,
+  // scrolling as needed; Enter or Space opens it.
+  function syncTabStop(view) {
+    let i = grid.current;
+    const e = session.tiles[i];
+    if (!e || !e.tile) {
+      i = Math.max(grid.lo, firstVisible(view));
+      grid.current = i;
+    }
+    for (let k = grid.lo; k <= grid.hi; k++) {
+      const tile = session.tiles[k].tile;
+      const want = k === i ? 0 : -1;
+      if (tile.tabIndex !== want) tile.tabIndex = want;
+    }
+    return session.tiles[i] ? session.tiles[i].tile : null;
   }
+  function onGridKey(ev) {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    const from = indexOf(ev.target);
+    if (from < 0) return;
+    const to = keyTarget(from, ev.key);
+    if (to === null) return;
+    ev.preventDefault();
+    focusPhoto(to);
+  }
+  function keyTarget(i, key) {
+    const last = session.tiles.length - 1;
+    const col = grid.cols[grid.colOf[i]];
+    const row = grid.rowOf[i];
+    const page = grid.view ? screenOf(grid.view) : window.innerHeight;
+    switch (key) {
+      case 'ArrowRight': return Math.min(i + 1, last);
+      case 'ArrowLeft': return Math.max(i - 1, 0);
+      case 'ArrowDown': return col[Math.min(row + 1, col.length - 1)];
+      case 'ArrowUp': return col[Math.max(row - 1, 0)];
+      case 'Home': return 0;
+      case 'End': return last;
+      case 'PageDown': return col[Math.min(Math.max(row + 1, search(col, (k) => grid.top[k] >= grid.top[i] + page)), col.length - 1)];
+      case 'PageUp': return col[Math.max(Math.min(row - 1, search(col, (k) => grid.top[k] > grid.top[i] - page)), 0)];
+      default: return null;
+    }
+  }
+  // Scrolls photo `i` fully into view, mounts it, and focuses its tile.
+  function focusPhoto(i) {
+    if (!session.tiles[i]) return;
+    grid.current = i;
+    const view = viewBand();
+    grid.view = view;
+    const top = grid.top[i];
+    const bottom = top + grid.height[i];
+    const margin = grid.gap * 2;
+    if (top < view.top) window.scrollTo(0, scrollFor(top - margin));
+    else if (bottom > view.bottom) window.scrollTo(0, window.scrollY + bottom - view.bottom + margin);
+    update();
+    const e = session.tiles[i];
+    if (e.tile) e.tile.focus({ preventScroll: true });
+  }
+
+  // --------------------------------------------------------------- scrubber
+  // For long albums: a handle at the right edge to drag through the whole
+  // album at once, labelled with the photo at the top of the screen. It is
+  // a slider for assistive technology and the keyboard.
+  function showPosition(view) {
+    const screen = screenOf(view);
+    const long = grid.total > SCRUB_MIN_SCREENS * screen;
+    scrub.box.hidden = !long;
+    if (!long) return;
+    const fraction = Math.min(1, Math.max(0, view.top / Math.max(1, grid.total - screen)));
+    scrub.top = view.head;
+    scrub.span = Math.max(0, window.innerHeight - view.head - SCRUB_THUMB - 16);
+    scrub.box.style.top = view.head + 'px';
+    scrub.thumb.style.transform = `translateY(${(8 + fraction * scrub.span).toFixed(1)}px)`;
+    const shown = Math.max(0, firstVisible(view)) + 1;
+    const count = session.tiles.length;
+    const key = `${session.albumIndex} ${shown} ${count}`;
+    if (key === scrub.text) return;
+    scrub.text = key;
+    const album = session.manifest.albums.length > 1 ? (session.manifest.albums[session.albumIndex].name || 'Photos') + ' · ' : '';
+    scrub.label.textContent = `${album}${NUMBER.format(shown)} / ${NUMBER.format(count)}`;
+    scrub.thumb.setAttribute('aria-valuemax', String(count));
+    scrub.thumb.setAttribute('aria-valuenow', String(shown));
+    scrub.thumb.setAttribute('aria-valuetext', `${album}photo ${NUMBER.format(shown)} of ${NUMBER.format(count)}`);
+  }
+  function scrubTo(fraction) {
+    if (!grid.view) return;
+    const f = Math.min(1, Math.max(0, fraction));
+    window.scrollTo(0, scrollFor(f * Math.max(0, grid.total - screenOf(grid.view))));
+  }
+  function onScrubDown(ev) {
+    if (!ev.isPrimary || (ev.pointerType === 'mouse' && ev.button !== 0)) return;
+    ev.preventDefault();
+    scrub.thumb.setPointerCapture(ev.pointerId);
+    const handleTop = scrub.thumb.getBoundingClientRect().top;
+    scrub.drag = { grab: ev.clientY - handleTop };
+    scrub.box.classList.add('is-dragging');
+  }
+  function onScrubMove(ev) {
+    if (!scrub.drag) return;
+    scrubTo((ev.clientY - scrub.drag.grab - scrub.top - 8) / Math.max(1, scrub.span));
+  }
+  function onScrubUp() {
+    scrub.drag = null;
+    scrub.box.classList.remove('is-dragging');
+  }
+  function onScrubKey(ev) {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || !grid.view) return;
+    const screen = screenOf(grid.view);
+    const row = grid.colWidth + grid.gap;
+    const by = { ArrowDown: row, ArrowRight: row, ArrowUp: -row, ArrowLeft: -row, PageDown: screen, PageUp: -screen }[ev.key];
+    if (by) window.scrollTo(0, window.scrollY + by);
+    else if (ev.key === 'Home') scrubTo(0);
+    else if (ev.key === 'End') scrubTo(1);
+    else return;
+    ev.preventDefault();
+  }
+
+  // The lightbox's history entry is taken back with history.back(): the
+  // browser would then scroll to where the page was when it was pushed, and
+  // the tile just focused would leave the page.
+  history.scrollRestoration = 'manual';
+  window.addEventListener('scroll', onScroll, { passive: true });
+  window.addEventListener('resize', onScroll);
+  ui.grid.addEventListener('keydown', onGridKey);
+  ui.grid.addEventListener('click', (ev) => {
+    const i = indexOf(ev.target.closest('.tile'));
+    if (i >= 0) openLightbox(i);
+  });
+  ui.grid.addEventListener('focusin', (ev) => {
+    const i = indexOf(ev.target);
+    if (i < 0 || i === grid.current) return;
+    const old = session.tiles[grid.current];
+    if (old && old.tile) old.tile.tabIndex = -1;
+    grid.current = i;
+    ev.target.tabIndex = 0;
+  });
+  scrub.thumb.addEventListener('pointerdown', onScrubDown);
+  scrub.thumb.addEventListener('pointermove', onScrubMove);
+  scrub.thumb.addEventListener('pointerup', onScrubUp);
+  scrub.thumb.addEventListener('pointercancel', onScrubUp);
+  scrub.thumb.addEventListener('keydown', onScrubKey);
 
   // --------------------------------------------------------------- lightbox
   // previews: index -> { promise, url, dropped }; pushed: a history entry is ours
@@ -215,10 +558,10 @@
     const epoch = session.epoch;
     const photo = session.tiles[index].photo;
     entry = { url: null, dropped: false, promise: null };
-    entry.promise = schedule(() => decryptPhoto(photo, PREVIEW, epoch), true).then((url) => {
-      if (entry.dropped) { revoke(url); throw lpError('stale'); }
-      entry.url = url;
-      return url;
+    entry.promise = openPhoto(photo, PREVIEW, epoch).then((jpeg) => {
+      if (entry.dropped) throw lpError('stale');
+      entry.url = jpegUrl(jpeg);
+      return entry.url;
     });
     entry.promise.catch(() => {});
     lb.previews.set(index, entry);
@@ -296,11 +639,7 @@
     ui.lbPlaceholder.removeAttribute('src');
     document.documentElement.classList.remove('lightbox-open');
     if (lb.pushed) { lb.pushed = false; history.back(); }
-    const t = session.tiles[lb.index];
-    if (t && t.el.isConnected) {
-      t.el.scrollIntoView({ block: 'nearest' });
-      t.el.focus({ preventScroll: true });
-    }
+    focusPhoto(lb.index); // its tile, scrolled into view
   }
 
   // Swipes: left/right to move, down to close.

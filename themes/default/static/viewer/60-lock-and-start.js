@@ -6,7 +6,7 @@
     forgetSaved();
     if (ui.lb.open) ui.lb.close();
     keepPreviews([]);
-    resizeObserver.disconnect();
+    closeGrid();
     clearTiles();
     try { if (session.wasm) session.wasm.lp_lock(); } catch (e) { /* keys are gone with the page anyway */ }
     forgetLink();
