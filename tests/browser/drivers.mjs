@@ -86,16 +86,19 @@ class Page {
 }
 
 /** Launches `kind` ('chromium' or 'firefox'); `newPage(init)` runs `init`
- * before any script of each document. */
+ * before any script of each document; with `downloads` (a folder), the
+ * page's downloads are saved there under the names the browser suggests
+ * (Chromium: once complete; Firefox: as they arrive, `.part` until then). */
 export async function launch(kind) {
   if (kind === 'chromium') {
     const browser = await launchBrowser();
     return {
       kind,
-      async newPage({ init, viewport = { width: 390, height: 800 } } = {}) {
-        const context = await browser.newContext({ viewport });
+      async newPage({ init, viewport = { width: 390, height: 800 }, downloads } = {}) {
+        const context = await browser.newContext({ viewport, acceptDownloads: Boolean(downloads) });
         const page = await context.newPage();
         if (init) await page.addInitScript(init);
+        if (downloads) page.on('download', (d) => d.saveAs(path.join(downloads, d.suggestedFilename())).catch(() => {}));
         return new Page(kind, page, () => context.close());
       },
       close: () => browser.close(),
@@ -114,8 +117,10 @@ export async function launch(kind) {
   });
   return {
     kind,
-    async newPage({ init, viewport = { width: 390, height: 800 } } = {}) {
-      const context = await browser.createBrowserContext();
+    async newPage({ init, viewport = { width: 390, height: 800 }, downloads } = {}) {
+      const context = await browser.createBrowserContext(
+        downloads ? { downloadBehavior: { policy: 'allow', downloadPath: downloads } } : {},
+      );
       const page = await context.newPage();
       await page.setViewport(viewport);
       if (init) await page.evaluateOnNewDocument(init);
