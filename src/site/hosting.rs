@@ -7,15 +7,19 @@
 //! for a year; everything else (the page, the viewer, `gallery.bin`) may be
 //! replaced by the next build, so browsers revalidate it on every use.
 
-use super::names::HEADERS_FILE;
+use super::names::{DOWNLOAD_WORKER_FILE, HEADERS_FILE};
 use crate::format::{BLOB_DIR, HEADER_FILE};
 
 /// The page's Content-Security-Policy: its own files only, plus compiling
-/// the viewer's wasm, showing decrypted images from `blob:` URLs and running
-/// the Argon2id Worker from a `blob:` URL.
+/// the viewer's wasm, showing decrypted images from `blob:` URLs, running
+/// the Argon2id Worker from a `blob:` URL, and for downloads without the
+/// File System Access API registering the site's download worker
+/// (`worker-src 'self'`) and opening its download address in a hidden
+/// frame (`frame-src 'self'`). See docs/SECURITY.md.
 pub const CSP: &str =
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-img-src 'self' blob:; worker-src blob:; connect-src 'self'; base-uri 'none'; form-action 'none'";
+img-src 'self' blob:; worker-src 'self' blob:; frame-src 'self'; connect-src 'self'; \
+base-uri 'none'; form-action 'none'";
 
 /// `Cache-Control` of blobs: a blob's bytes never change under its name.
 pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -44,6 +48,7 @@ pub const ROOT_FILES: &[&str] = &[
     "viewer.wasm",
     "viewer.wasm.js",
     "style.css",
+    DOWNLOAD_WORKER_FILE,
     "robots.txt",
     HEADER_FILE,
     "gallery.bin.js",
@@ -175,6 +180,13 @@ mod tests {
                 CACHE_REVALIDATE,
             ),
             ("style.css", "text/css; charset=utf-8", CACHE_REVALIDATE),
+            // A service worker must be served as a script; browsers check
+            // it for updates whatever its cache header.
+            (
+                "download-worker.js",
+                "text/javascript; charset=utf-8",
+                CACHE_REVALIDATE,
+            ),
             ("robots.txt", "text/plain", CACHE_REVALIDATE),
             ("gallery.bin", "application/octet-stream", CACHE_REVALIDATE),
             (
@@ -227,10 +239,20 @@ mod tests {
             "script-src 'self' 'wasm-unsafe-eval'",
             "connect-src 'self'",
             "img-src 'self' blob:",
-            "worker-src blob:",
+            "worker-src 'self' blob:",
+            "frame-src 'self';",
             "style-src 'self'",
         ] {
             assert!(csp.contains(needed), "{needed} missing from {csp}");
+        }
+        // Nothing from elsewhere: every source is the site itself or blob:.
+        for directive in csp.split("; ") {
+            for source in directive.split(' ').skip(1) {
+                assert!(
+                    source.starts_with('\'') || source == "blob:",
+                    "{source} in {directive}"
+                );
+            }
         }
         assert!(!csp.contains("'unsafe-inline'") && !csp.contains(" 'unsafe-eval'"));
     }

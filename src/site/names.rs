@@ -7,6 +7,12 @@ use crate::format::encoding;
 
 /// The viewer's module; it also gets an offline copy.
 pub const WASM_FILE: &str = "viewer.wasm";
+/// The service worker that saves streamed downloads where the browser has
+/// no File System Access API (see `themes/default/static/download-worker.js`).
+pub const DOWNLOAD_WORKER_FILE: &str = "download-worker.js";
+/// The folder the viewer registers the download worker for. No site has
+/// it, so the worker controls no page and sees no request of the gallery.
+pub const DOWNLOAD_SCOPE: &str = "download/";
 /// Written by every build for Netlify and Cloudflare Pages; never served.
 pub const HEADERS_FILE: &str = "_headers";
 /// Marks a folder as written by lightproof, so later builds may replace it.

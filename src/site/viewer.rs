@@ -3,7 +3,7 @@
 //! the shoot reaches these files: the template gets only fixed values.
 
 use super::hosting::{self, CSP};
-use super::names::{HEADERS_FILE, WASM_FILE};
+use super::names::{DOWNLOAD_WORKER_FILE, HEADERS_FILE, WASM_FILE};
 use super::writer::{SiteWriter, WriteError};
 
 const TEMPLATE: &str = include_str!("../../themes/default/templates/index.html");
@@ -17,6 +17,7 @@ const VIEWER_JS: &str = concat!(
     include_str!("../../themes/default/static/viewer/30-unlock.js"),
     include_str!("../../themes/default/static/viewer/40-gallery.js"),
     include_str!("../../themes/default/static/viewer/50-picks.js"),
+    include_str!("../../themes/default/static/viewer/55-download-sinks.js"),
     include_str!("../../themes/default/static/viewer/60-lock-and-start.js"),
     include_str!("../../themes/default/static/viewer/99-tail.js"),
 );
@@ -26,6 +27,10 @@ const STATIC_FILES: &[(&str, &[u8])] = &[
     (
         "style.css",
         include_bytes!("../../themes/default/static/style.css"),
+    ),
+    (
+        DOWNLOAD_WORKER_FILE,
+        include_bytes!("../../themes/default/static/download-worker.js"),
     ),
 ];
 pub const WASM: &[u8] = include_bytes!("../../themes/default/static/viewer.wasm");
@@ -112,4 +117,57 @@ pub fn write_viewer(writer: &SiteWriter) -> Result<(), SiteError> {
     writer.write_file("robots.txt", ROBOTS_TXT.as_bytes())?;
     writer.write_file(HEADERS_FILE, hosting::headers_file().as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::names::DOWNLOAD_SCOPE;
+
+    fn text(bytes: &[u8]) -> &str {
+        std::str::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn every_site_gets_the_download_worker() {
+        let files = viewer_files().unwrap();
+        let (_, worker) = files
+            .iter()
+            .find(|(name, _)| *name == DOWNLOAD_WORKER_FILE)
+            .expect("a viewer file");
+        assert!(text(worker).contains("self.addEventListener('fetch'"));
+    }
+
+    /// The script registers the file and the folder that `names` (and so
+    /// `_headers` and `verify`) know.
+    #[test]
+    fn the_viewer_registers_the_worker_this_crate_names() {
+        let script = text(viewer_script());
+        assert!(script.contains(&format!("const WORKER_FILE = '{DOWNLOAD_WORKER_FILE}';")));
+        assert!(script.contains(&format!("const WORKER_SCOPE = '{DOWNLOAD_SCOPE}';")));
+        assert!(script.contains("scope: WORKER_SCOPE"));
+    }
+
+    /// A service worker outlives the page: this one must answer only its
+    /// own downloads, and keep nothing.
+    #[test]
+    fn the_download_worker_caches_nothing_and_refuses_the_rest() {
+        let (_, worker) = STATIC_FILES
+            .iter()
+            .find(|(name, _)| *name == DOWNLOAD_WORKER_FILE)
+            .unwrap();
+        let worker = text(worker);
+        for absent in [
+            "caches",
+            "importScripts",
+            "fetch(",
+            "indexedDB",
+            "clients.claim",
+        ] {
+            assert!(!worker.contains(absent), "{absent}");
+        }
+        assert!(worker.contains("status: 404"));
+        assert!(worker.contains("'Content-Disposition': `attachment;"));
+        assert!(worker.contains("'Cache-Control': 'no-store'"));
+    }
 }

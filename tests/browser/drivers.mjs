@@ -90,18 +90,24 @@ class Page {
 /** Launches `kind` ('chromium', 'firefox' or 'webkit'); `newPage(init)`
  * runs `init` before any script of each document (in WebKit: as soon as
  * each document has loaded). A viewport may also give deviceScaleFactor,
- * isMobile and hasTouch. `firefoxPrefs` are added to FIREFOX_PREFS. */
+ * isMobile and hasTouch. `firefoxPrefs` are added to FIREFOX_PREFS. With
+ * `downloads` (a folder; Chromium and Firefox), the page's downloads are
+ * saved there under the names the browser suggests (Chromium: once
+ * complete; Firefox: as they arrive, `.part` until then). */
 export async function launch(kind, { firefoxPrefs = {} } = {}) {
   if (kind === 'webkit') return launchWebKit();
   if (kind === 'chromium') {
     const browser = await launchBrowser();
     return {
       kind,
-      async newPage({ init, viewport = { width: 390, height: 800 } } = {}) {
+      async newPage({ init, viewport = { width: 390, height: 800 }, downloads } = {}) {
         const { width, height, ...device } = viewport;
-        const context = await browser.newContext({ viewport: { width, height }, ...device });
+        const context = await browser.newContext({
+          viewport: { width, height }, ...device, acceptDownloads: Boolean(downloads),
+        });
         const page = await context.newPage();
         if (init) await page.addInitScript(init);
+        if (downloads) page.on('download', (d) => d.saveAs(path.join(downloads, d.suggestedFilename())).catch(() => {}));
         return new Page(kind, page, () => context.close());
       },
       close: () => browser.close(),
@@ -120,8 +126,10 @@ export async function launch(kind, { firefoxPrefs = {} } = {}) {
   });
   return {
     kind,
-    async newPage({ init, viewport = { width: 390, height: 800 } } = {}) {
-      const context = await browser.createBrowserContext();
+    async newPage({ init, viewport = { width: 390, height: 800 }, downloads } = {}) {
+      const context = await browser.createBrowserContext(
+        downloads ? { downloadBehavior: { policy: 'allow', downloadPath: downloads } } : {},
+      );
       const page = await context.newPage();
       await page.setViewport(viewport);
       if (init) await page.evaluateOnNewDocument(init);
@@ -129,7 +137,7 @@ export async function launch(kind, { firefoxPrefs = {} } = {}) {
     },
     close: async () => {
       await browser.close();
-      await rm(profile, { recursive: true, force: true });
+      await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }

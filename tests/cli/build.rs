@@ -42,6 +42,7 @@ fn the_sample_shoot_builds_into_a_flat_site_that_verifies() {
             ".lightproof",
             "_headers",
             "b",
+            "download-worker.js",
             "gallery.bin",
             "gallery.bin.js",
             "index.html",

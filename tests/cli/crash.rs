@@ -31,6 +31,7 @@ const VIEWER_FILES: &[&str] = &[
     "index.html",
     "viewer.js",
     "style.css",
+    "download-worker.js",
     "viewer.wasm",
     "robots.txt",
     "_headers",

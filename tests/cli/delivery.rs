@@ -1,18 +1,19 @@
 use std::path::Path;
 
 use base64::Engine;
+use lightproof::site::names::DOWNLOAD_WORKER_FILE;
 use lightproof::site::offline;
 use sha2::Digest;
 
 use crate::util::*;
 
 /// Site-relative names of the files under `site` ending in `.js`, other
-/// than the viewer's own script.
+/// than the viewer's own scripts (the page's and the download worker).
 fn offline_copies(site: &Path) -> Vec<String> {
     files_under(site)
         .iter()
         .map(|p| relative(site, p))
-        .filter(|name| name.ends_with(".js") && name != "viewer.js")
+        .filter(|name| name.ends_with(".js") && name != "viewer.js" && name != DOWNLOAD_WORKER_FILE)
         .collect()
 }
 

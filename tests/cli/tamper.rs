@@ -287,3 +287,38 @@ fn a_changed_or_missing_viewer_file_is_named() {
     );
     assert!(text.contains("2 problems"), "{text}");
 }
+
+/// The download worker is a service worker: once a browser has registered
+/// it, it runs for that origin even after the page is closed, so a host
+/// that changed it would keep code in the client's browser.
+#[test]
+fn a_changed_or_missing_download_worker_is_named() {
+    let (_dir, site) = copy_of_sample_site();
+    let worker = site.join("download-worker.js");
+    let script = fs::read_to_string(&worker).unwrap();
+    assert!(script.contains("self.addEventListener('fetch'"));
+    fs::write(
+        &worker,
+        script.replace(
+            "'use strict';",
+            "'use strict'; self.addEventListener('fetch', (e) => e.respondWith(fetch(e.request)));",
+        ),
+    )
+    .unwrap();
+    let (code, text) = verify(&site);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the viewer differs from the one lightproof")
+            && text.contains("(file 'download-worker.js')"),
+        "{text}"
+    );
+    assert!(text.contains("1 problem"), "{text}");
+
+    fs::remove_file(&worker).unwrap();
+    let (code, text) = verify(&site);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the viewer is missing (file 'download-worker.js')"),
+        "{text}"
+    );
+}

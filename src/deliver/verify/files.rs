@@ -4,9 +4,11 @@
 //! under the gallery's address, so each file must be one lightproof
 //! writes:
 //!
-//! - the viewer (`index.html`, `viewer.js`, `style.css`, `viewer.wasm`),
-//!   `robots.txt`, `_headers` and the marker `.lightproof`, byte for byte as
-//!   this version writes them (the last three may be left out by a host);
+//! - the viewer (`index.html`, `viewer.js`, `style.css`, `viewer.wasm` and
+//!   the download worker `download-worker.js`, a service worker that
+//!   outlives the page in a client's browser), `robots.txt`, `_headers` and
+//!   the marker `.lightproof`, byte for byte as this version writes them
+//!   (the last three may be left out by a host);
 //! - `gallery.bin`, checked by `verify`;
 //! - `b/<id>` with a canonical base32 id;
 //! - offline copies: part `i` of `gallery.bin`, `viewer.wasm` or a blob,
@@ -170,8 +172,8 @@ fn public_file_problems(site: &SiteFiles, files: &[SiteFile]) -> Vec<Problem> {
                     Err(error) => ProblemKind::Unreadable(error.to_string()),
                 }
             };
-            let item = if name.starts_with("viewer") || ["index.html", "style.css"].contains(&name)
-            {
+            // The files a site must have are exactly the viewer's.
+            let item = if required {
                 "the viewer"
             } else {
                 "the public file"
@@ -397,4 +399,33 @@ fn check_offline_copy(site: &SiteFiles, item: &str, file: &str) -> Result<(), Pr
         })
     });
     outcome.unwrap_or(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_files;
+    use crate::site::names::DOWNLOAD_WORKER_FILE;
+
+    #[test]
+    fn the_download_worker_is_a_required_viewer_file() {
+        let files = public_files();
+        let worker = files
+            .iter()
+            .find(|(name, _, _)| *name == DOWNLOAD_WORKER_FILE)
+            .expect("the download worker is checked");
+        assert!(worker.2, "a site must have it");
+        let source = include_bytes!("../../../themes/default/static/download-worker.js");
+        assert_eq!(worker.1, source.to_vec());
+        let required: Vec<&str> = files.iter().filter(|f| f.2).map(|f| f.0).collect();
+        assert_eq!(
+            required,
+            [
+                "index.html",
+                "viewer.js",
+                "style.css",
+                DOWNLOAD_WORKER_FILE,
+                "viewer.wasm"
+            ]
+        );
+    }
 }

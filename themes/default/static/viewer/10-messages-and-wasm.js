@@ -19,7 +19,8 @@
     5: 'This file is damaged on the server, so nothing was saved. Please tell the photographer.',
     missing: 'This file is missing from the server, so nothing was saved. Please tell the photographer.',
     network: 'The download stopped (connection lost), so nothing was saved. Try again.',
-    toolarge: 'This is too large to download in this browser (over 1 GB at once). Use Chrome or Edge on a computer, or download favourites in smaller groups.',
+    toolarge: "This file is too large to save in this browser from here (over 1 GB in one file). Open the gallery from its web address, or use Chrome or Edge on a computer.",
+    notshared: 'Not saved.',
     disk: "The file couldn't be saved (is the disk full?). Nothing was kept.",
     6: 'Something went wrong. Reload the page and try again.',
     7: 'Something went wrong. Reload the page and try again.',
@@ -68,8 +69,15 @@
     picks: new Map(), // key -> note
     onlyPicks: false,
     albumIndex: 0,
-    download: null, // { cancelled } while one runs
+    download: null, // { cancelled, parts, partsSaved, partLabel } while one runs
+    lastDownload: null, // 'disk' | 'stream' | 'memory' | 'parts' | 'share': the way the last one went, for the tests
     savedUrl: null, // of the last download gathered in memory
+    savedAt: 0, // when it was handed to the browser
+    savedBytes: 0,
+    worker: null, // the download worker's registration (a promise), once asked for
+    downloadFrames: [], // the hidden frames that opened streamed downloads
+    downloadPing: 0, // the timer that keeps the download worker awake
+    shareReady: null, // { n, file }: a photo decrypted for the share sheet, waiting for a second tap
     swipe: null, // where a pointer went down on the lightbox
   };
 
@@ -97,7 +105,7 @@
     lbDownload: $('lb-download'), downloadOpen: $('download-open'), dl: $('download-dialog'),
     dlAll: $('download-all'), dlPicks: $('download-picks'), dlAlbum: $('download-album'),
     dlNote: $('download-note'), dlProgress: $('download-progress'), dlStatus: $('download-status'),
-    dlCancel: $('download-cancel'), dlClose: $('download-close'), rememberNote: $('remember-note'),
+    dlCancel: $('download-cancel'), dlNext: $('download-next'), dlClose: $('download-close'), rememberNote: $('remember-note'),
   };
 
   // -------------------------------------------------------------- blob URLs

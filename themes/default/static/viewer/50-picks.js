@@ -107,72 +107,7 @@
   }
 
   // -------------------------------------------------------------- downloads
-  // Originals (grants with downloads only) are decrypted by the module as
-  // their blob arrives and written out at once: straight to disk where the
-  // browser has the File System Access API (Chrome, Edge on a computer), so
-  // a 2 GB album never has to fit in memory; elsewhere gathered in memory,
-  // up to MEMORY_DOWNLOAD_LIMIT. Nothing is kept unless every byte
-  // authenticated: a failed stream is aborted, never saved half-written.
-  const MEMORY_DOWNLOAD_LIMIT = 1024 * 1024 * 1024;
-
-  const fileSize = (n) => n >= 1e9 ? (n / 1e9).toFixed(1) + ' GB' : n >= 1e6 ? (n / 1e6).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1e3)) + ' kB';
-  const safeFileName = (name) => name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/^[.\s]+/, '').trim().slice(0, 120) || 'photos';
-  const downloadable = (photos) => photos.filter((p) => p.original);
-
-  // Where the bytes go. Must be called before any `await` in a click
-  // handler: the save dialog needs the click's user activation.
-  async function openSink(name, type, bytes) {
-    if (typeof window.showSaveFilePicker === 'function') {
-      let handle = null;
-      try {
-        handle = await window.showSaveFilePicker({ suggestedName: name });
-      } catch (e) {
-        if (e && e.name === 'AbortError') throw lpError('cancelled');
-      }
-      if (handle) {
-        const writable = await handle.createWritable();
-        return {
-          streamed: true,
-          write: (b) => writable.write(b).catch(() => { throw lpError('disk'); }),
-          close: () => writable.close().catch(() => { throw lpError('disk'); }),
-          // A file the client chose is created empty: take it away again.
-          abort: async () => {
-            await writable.abort().catch(() => {});
-            if (typeof handle.remove === 'function') await handle.remove().catch(() => {});
-          },
-        };
-      }
-    }
-    if (bytes > MEMORY_DOWNLOAD_LIMIT) throw lpError('toolarge');
-    // Gathered here and handed to the browser whole at the end. (Folding
-    // the pieces into blobs as they came cut memory by a quarter, but
-    // Chromium then cancelled the save of a 1 GB ZIP: bench/downloads.mjs.)
-    let parts = [];
-    return {
-      streamed: false,
-      write: async (b) => { parts.push(b); },
-      close: async () => { const blob = new Blob(parts, { type }); parts = []; saveBlob(blob, name); },
-      abort: async () => { parts = []; },
-    };
-  }
-  // The browser reads the blob while it saves it, which for a large one
-  // outlasts any fixed delay: revoking the URL early cancels the save. It
-  // is kept until the next download or Lock.
-  function forgetSaved() {
-    if (session.savedUrl) URL.revokeObjectURL(session.savedUrl);
-    session.savedUrl = null;
-  }
-  function saveBlob(blob, name) {
-    forgetSaved();
-    session.savedUrl = URL.createObjectURL(blob);
-    const a = el('a');
-    a.href = session.savedUrl;
-    a.download = name;
-    a.hidden = true;
-    document.body.append(a);
-    a.click();
-    a.remove();
-  }
+  // What to save and how it ends; where the bytes go is 55-download-sinks.js.
 
   // Streams photo `p`'s original through the module into `sink`.
   async function streamOriginal(p, sink, progress) {
@@ -192,68 +127,221 @@
     }
   }
 
-  // Runs one download (a photo or a ZIP) with progress and a clear ending.
-  async function runDownload(name, type, bytes, body, report) {
+  // Runs one download with progress and a clear ending: `save(progress)`
+  // does the work and returns what to say at the end.
+  async function runDownload(total, report, save) {
     if (session.download) return;
-    session.download = { cancelled: false };
+    session.download = { cancelled: false, partsSaved: 0, parts: 0 };
     setDownloading(true);
-    let sink = null;
     let done = 0;
-    const progress = (n) => { done += n; report(done, bytes); };
+    const progress = (n) => { done += n; report(done, total); };
     try {
-      sink = await openSink(name, type, bytes);
-      report(0, bytes);
-      await body(sink, progress);
-      await sink.close();
-      report(bytes, bytes, 'Saved ' + name + (sink.streamed ? '.' : ' to your downloads.'));
+      report(0, total);
+      report(total, total, await save(progress));
     } catch (e) {
-      if (sink) await sink.abort();
-      const code = codeOf(e);
-      report(done, bytes, code === 'cancelled' ? 'Cancelled. Nothing was saved.' : DOWNLOAD_MESSAGES[code] || DOWNLOAD_MESSAGES[7]);
+      report(done, total, failureMessage(e));
     } finally {
       session.download = null;
       setDownloading(false);
+    }
+  }
+  function failureMessage(e) {
+    const code = codeOf(e);
+    const text = code === 'cancelled' ? 'Cancelled. Nothing was saved.' : DOWNLOAD_MESSAGES[code] || DOWNLOAD_MESSAGES[7];
+    const { partsSaved, parts } = session.download;
+    if (!partsSaved) return text;
+    return text + ` (The first ${partsSaved} of the ${parts} parts were saved before this, and each is a complete ZIP.)`;
+  }
+  // Writes `body` into `sink`: closed when all of it went, aborted otherwise.
+  async function fill(sink, body) {
+    try {
+      await body(sink);
+      await sink.close();
+    } catch (e) {
+      await sink.abort();
+      throw e;
     }
   }
   function setDownloading(busy) {
     ui.lbDownload.disabled = busy;
     for (const b of [ui.dlAll, ui.dlPicks, ui.dlAlbum]) b.disabled = busy || b.dataset.count === '0';
     ui.dlCancel.hidden = !busy;
+    if (!busy) ui.dlNext.hidden = true;
   }
 
+  // ------------------------------------------------------------ one photo
   function downloadPhoto() {
     const t = session.tiles[lb.index];
     if (!t || !t.photo.original) return;
     const p = t.photo;
-    runDownload(p.file, p.original.type, p.original.bytes,
-      (sink, progress) => streamOriginal(p, sink, progress),
-      (done, total, message) => {
-        ui.lbCounter.textContent = message || `Downloading… ${Math.floor(100 * done / Math.max(1, total))} %`;
-      });
+    const report = (done, total, message) => {
+      ui.lbCounter.textContent = message || `Downloading… ${Math.floor(100 * done / Math.max(1, total))} %`;
+    };
+    const ready = session.shareReady;
+    session.shareReady = null;
+    if (ready && ready.n === p.n && !session.download) { shareAgain(ready.file, report); return; }
+    runDownload(p.original.bytes, report, async (progress) => {
+      const sink = await openPhotoSink(p);
+      await fill(sink, (s) => streamOriginal(p, s, progress));
+      if (sink.message) return sink.message;
+      session.lastDownload = sink.path;
+      return sink.path === 'disk' ? `Saved ${p.file}.` : `Saved ${p.file} to your downloads.`;
+    });
   }
+  // The client's file, else memory (and the share sheet), else the worker.
+  async function openPhotoSink(p) {
+    const { bytes, type } = p.original;
+    const disk = await openDiskSink(p.file);
+    if (disk) return disk;
+    if (bytes <= MEMORY_LIMIT) {
+      const sink = memorySink(p.file, type, async (file) => { sink.message = await shareOrSave(file, p.n); });
+      return sink;
+    }
+    const stream = await openStreamSink(p.file, type, bytes);
+    if (!stream) throw lpError('toolarge');
+    return stream;
+  }
+  // On a phone the share sheet saves to the photo library ("Save Image");
+  // elsewhere, or if sharing fails, an ordinary download.
+  async function shareOrSave(file, n) {
+    if (canShareFile(file)) {
+      try {
+        await navigator.share({ files: [file] });
+        session.lastDownload = 'share';
+        return `Shared ${file.name}.`;
+      } catch (e) {
+        if (e && e.name === 'AbortError') throw lpError('notshared');
+        // The tap's permission ran out while the photo was decrypted: the
+        // next tap on the same photo shares it at once.
+        if (e && e.name === 'NotAllowedError') {
+          session.shareReady = { n, file };
+          return `${file.name} is ready: tap Download again to save it.`;
+        }
+      }
+    }
+    saveBlob(file, file.name);
+    session.lastDownload = 'memory';
+    return `Saved ${file.name} to your downloads.`;
+  }
+  function canShareFile(file) {
+    if (typeof navigator.share !== 'function' || typeof navigator.canShare !== 'function') return false;
+    try { return navigator.canShare({ files: [file] }); } catch (e) { return false; }
+  }
+  function shareAgain(file, report) {
+    navigator.share({ files: [file] }).then(() => {
+      session.lastDownload = 'share';
+      report(1, 1, `Shared ${file.name}.`);
+    }, (e) => {
+      if (e && e.name === 'AbortError') { report(0, 1, DOWNLOAD_MESSAGES.notshared); return; }
+      saveBlob(file, file.name);
+      session.lastDownload = 'memory';
+      report(1, 1, `Saved ${file.name} to your downloads.`);
+    });
+  }
+
+  // ----------------------------------------------------------------- ZIPs
+  const photoNumbers = (photos) => new TextEncoder().encode(JSON.stringify(photos.map((p) => p.n)));
+  const zipPlan = (photos) => json(checked(call('lp_zip_begin', [], photoNumbers(photos))));
 
   function downloadZip(photos, name) {
     if (session.download) return;
-    const ns = new TextEncoder().encode(JSON.stringify(photos.map((p) => p.n)));
     let plan;
-    try { plan = json(checked(call('lp_zip_begin', [], ns))); } catch (e) { showDownloadStatus(0, 0, DOWNLOAD_MESSAGES[codeOf(e)] || DOWNLOAD_MESSAGES[7]); return; }
-    runDownload(name, 'application/zip', plan.bytes, async (sink, progress) => {
-      for (const p of photos) {
-        const header = checked(call('lp_zip_entry', [p.n]));
-        await sink.write(header);
-        progress(header.length);
-        await streamOriginal(p, sink, progress);
+    try { plan = zipPlan(photos); } catch (e) { showDownloadStatus(0, 0, DOWNLOAD_MESSAGES[codeOf(e)] || DOWNLOAD_MESSAGES[7]); return; }
+    runDownload(plan.bytes, showDownloadStatus, async (progress) => {
+      const sink = (await openDiskSink(name)) || (await openStreamSink(name, 'application/zip', plan.bytes));
+      if (!sink) return saveZipInParts(photos, name, progress);
+      await fill(sink, (s) => writeZip(photos, s, progress));
+      session.lastDownload = sink.path;
+      return sink.path === 'disk' ? `Saved ${name}.` : `Saved ${name} to your downloads.`;
+    });
+  }
+  // One whole ZIP of `photos` into `sink`: each entry's header, then its
+  // original, then the central directory.
+  async function writeZip(photos, sink, progress) {
+    checked(call('lp_zip_begin', [], photoNumbers(photos)));
+    for (const p of photos) {
+      const header = checked(call('lp_zip_entry', [p.n]));
+      await sink.write(header);
+      progress(header.length);
+      await streamOriginal(p, sink, progress);
+    }
+    const end = checked(call('lp_zip_finish', []));
+    await sink.write(end);
+    progress(end.length);
+  }
+
+  // Without a way to stream, the photos come as numbered ZIPs of at most
+  // MEMORY_LIMIT bytes, each whole and holding some of the photos in
+  // order (no photo is split). Each part after the first is saved on a
+  // click, since browsers let a page start one download per click; a
+  // part's memory is let go before the next one is gathered.
+  async function saveZipInParts(photos, name, progress) {
+    const parts = splitIntoParts(photos);
+    if (parts.some((part) => zipPlan(part).bytes > MEMORY_LIMIT)) throw lpError('toolarge');
+    const names = parts.map((_, i) => parts.length === 1 ? name : partName(name, i + 1, parts.length));
+    session.lastDownload = 'parts';
+    session.download.parts = parts.length;
+    if (parts.length > 1) {
+      ui.dlNote.textContent = `This browser can't save one large file from here, so the photos come as ${parts.length} ZIP files ` +
+        `of up to ${fileSize(MEMORY_LIMIT)}, each complete on its own. Save each part when it is ready.`;
+    }
+    for (let i = 0; i < parts.length; i++) {
+      if (i > 0) await releaseSaved();
+      session.download.partLabel = parts.length > 1 ? `Part ${i + 1} of ${parts.length}: ` : '';
+      const sink = memorySink(names[i], 'application/zip', async (file) => {
+        if (i > 0) await askToSave(i + 1, parts.length);
+        saveBlob(file, names[i]);
+      });
+      await fill(sink, (s) => writeZip(parts[i], s, progress));
+      session.download.partsSaved = i + 1;
+    }
+    if (parts.length === 1) return `Saved ${name} to your downloads.`;
+    return `Saved ${parts.length} ZIP files to your downloads, "${names[0]}" to "${names[parts.length - 1]}": ` +
+      `each is complete on its own, and together they hold all ${photos.length} photos.`;
+  }
+  function splitIntoParts(photos) {
+    const parts = [];
+    let part = [];
+    let bytes = ZIP_END_OVERHEAD;
+    for (const p of photos) {
+      const more = p.original.bytes + ZIP_ENTRY_OVERHEAD;
+      if (part.length && bytes + more > MEMORY_LIMIT) {
+        parts.push(part);
+        part = [];
+        bytes = ZIP_END_OVERHEAD;
       }
-      const end = checked(call('lp_zip_finish', []));
-      await sink.write(end);
-      progress(end.length);
-    }, showDownloadStatus);
+      part.push(p);
+      bytes += more;
+    }
+    if (part.length) parts.push(part);
+    return parts;
+  }
+  const partName = (name, i, count) => `${name.replace(/\.zip$/, '')} - part ${i} of ${count}.zip`;
+  // Waits for the client's click on "Save part i of n", or for Cancel or Lock.
+  function askToSave(part, count) {
+    const button = ui.dlNext;
+    button.textContent = `Save part ${part} of ${count}`;
+    button.hidden = false;
+    ui.dlStatus.textContent = `Part ${part} of ${count} is ready.`;
+    return new Promise((resolve, reject) => {
+      const watch = setInterval(() => {
+        if (!session.download || session.download.cancelled) finish(lpError('cancelled'));
+      }, 250);
+      const finish = (error) => {
+        clearInterval(watch);
+        button.hidden = true;
+        button.onclick = null;
+        if (error) reject(error); else resolve();
+      };
+      button.onclick = () => finish(null);
+    });
   }
   function showDownloadStatus(done, total, message) {
     ui.dlProgress.hidden = false;
     ui.dlProgress.max = Math.max(1, total);
     ui.dlProgress.value = done;
-    ui.dlStatus.textContent = message || `${fileSize(done)} of ${fileSize(total)}`;
+    const label = (session.download && session.download.partLabel) || '';
+    ui.dlStatus.textContent = message || `${label}${fileSize(done)} of ${fileSize(total)}`;
   }
 
   function allPhotos() { return session.manifest.albums.flatMap((a) => a.photos); }
@@ -276,6 +364,14 @@
     const stripped = allPhotos().some((p) => p.original && p.original.stripped);
     ui.dlNote.textContent = 'Original files, as a ZIP archive.' + (stripped ? ' Location and camera serial numbers have been removed from them.' : '');
     if (!session.download) { ui.dlProgress.hidden = true; ui.dlStatus.textContent = ''; }
+    // Ready by the time a button is clicked (the download must start soon
+    // after the click for the browser to allow it).
+    if (typeof window.showSaveFilePicker !== 'function') downloadWorker();
     ui.dl.showModal();
   }
-
+  // Everything a download leaves behind, at Lock.
+  function forgetDownloads() {
+    forgetSaved();
+    forgetDownloadFrames();
+    session.shareReady = null;
+  }

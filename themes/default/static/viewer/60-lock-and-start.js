@@ -3,7 +3,7 @@
     session.epoch++;
     if (session.download) session.download.cancelled = true;
     if (ui.dl.open) ui.dl.close();
-    forgetSaved();
+    forgetDownloads();
     if (ui.lb.open) ui.lb.close();
     keepPreviews([]);
     closeGrid();
@@ -105,5 +105,6 @@
       get liveBlobUrls() { return liveUrls.size; },
       get unlockedWith() { return session.unlockedWith; },
       get derivations() { return session.derivations; },
+      get lastDownload() { return session.lastDownload; },
     }),
   });
