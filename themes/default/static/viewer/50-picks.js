@@ -107,7 +107,7 @@
   }
 
   // -------------------------------------------------------------- downloads
-  // Originals (grants with downloads only) are decrypted by the module as
+  // Originals (grants with downloads only) are decrypted (streamOriginal) as
   // their blob arrives and written out at once: straight to disk where the
   // browser has the File System Access API (Chrome, Edge on a computer), so
   // a 2 GB album never has to fit in memory; elsewhere gathered in memory,
@@ -174,8 +174,15 @@
     a.remove();
   }
 
-  // Streams photo `p`'s original through the module into `sink`.
+  // Streams photo `p`'s original into `sink`: decrypted by WebCrypto in a
+  // Worker where the browser has both (55-originals.js), else by the module.
   async function streamOriginal(p, sink, progress) {
+    const worker = canDecryptInWorker() ? originalsWorker() : null;
+    session.originalsWith = worker ? 'webcrypto' : 'wasm';
+    if (worker) return streamWithWorker(worker, p, sink, progress);
+    return streamWithModule(p, sink, progress);
+  }
+  async function streamWithModule(p, sink, progress) {
     checked(call('lp_original_begin', [p.n]));
     let ended = false;
     try {

@@ -105,5 +105,6 @@
       get liveBlobUrls() { return liveUrls.size; },
       get unlockedWith() { return session.unlockedWith; },
       get derivations() { return session.derivations; },
+      get originalsWith() { return session.originalsWith; },
     }),
   });
