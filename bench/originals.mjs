@@ -18,9 +18,13 @@
 // --original-metadata keep, so the build takes seconds, not the minutes of
 // decoding real 50 MB photos. The content does not change the decryption.
 //
+// With BEFORE=<git revision>, a third way, `before`: the same site with
+// that revision's viewer.js and viewer.wasm (the viewer as it was).
+//
 //   cargo build && (cd tests/browser && npm ci) && \
 //     LIGHTPROOF_BIN=target/debug/lightproof node bench/originals.mjs
 //   MB=300 BROWSERS=chromium WAYS=webcrypto SINKS=discard node bench/originals.mjs
+//   BEFORE=32fedb6 WAYS=before,webcrypto SINKS=discard node bench/originals.mjs
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -28,7 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { launch } from '../tests/browser/drivers.mjs';
-import { BIN, SHOOT, makeTempDir, removeDir, serve } from '../tests/browser/support.mjs';
+import { BIN, REPO, SHOOT, makeTempDir, removeDir, serve } from '../tests/browser/support.mjs';
 
 const run = promisify(execFile);
 const PASSWORD = 'harbor tulip engine, originals bench';
@@ -86,6 +90,20 @@ function pageSetup({ sink, hideSubtle }) {
   };
 }
 
+/** A copy of `site` (hard links) with revision `rev`'s viewer. */
+async function siteBefore(site, rev) {
+  const copy = `${site}-before`;
+  await run('cp', ['-al', site, copy]);
+  const git = (args) => run('git', ['-C', REPO, ...args], { encoding: 'buffer', maxBuffer: 1 << 26 });
+  const parts = (await git(['ls-tree', '--name-only', rev, 'themes/default/static/viewer/'])).stdout.toString()
+    .split('\n').filter((name) => name.endsWith('.js')).sort();
+  const script = Buffer.concat(await Promise.all(parts.map(async (part) => (await git(['show', `${rev}:${part}`])).stdout)));
+  for (const name of ['viewer.js', 'viewer.wasm']) await run('rm', [path.join(copy, name)]);
+  await writeFile(path.join(copy, 'viewer.js'), script);
+  await writeFile(path.join(copy, 'viewer.wasm'), (await git(['show', `${rev}:themes/default/static/viewer.wasm`])).stdout);
+  return copy;
+}
+
 async function timedDownload(page) {
   await page.unlock(PASSWORD);
   await page.click('#download-open');
@@ -119,13 +137,16 @@ try {
   console.log(`album: ${count} originals, ${(total / 1e6).toFixed(0)} MB, built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const server = await serve(site);
+  const before = process.env.BEFORE ? await serve(await siteBefore(site, process.env.BEFORE)) : null;
   try {
     for (const kind of BROWSER_KINDS) {
       const browser = await launch(kind);
       try {
         for (const way of WAYS) {
-          for (const sink of way === 'wasm' ? ['discard'] : SINKS) {
-            const r = await measure(browser, server.url, { sink, hideSubtle: way === 'wasm' });
+          if (way === 'before' && !before) throw new Error('the way "before" needs BEFORE=<git revision>');
+          for (const sink of way === 'webcrypto' ? SINKS : ['discard']) {
+            const url = way === 'before' ? before.url : server.url;
+            const r = await measure(browser, url, { sink, hideSubtle: way === 'wasm' });
             console.log(JSON.stringify({
               browser: kind, way, sink, how: r.how, seconds: Number(r.seconds.toFixed(2)),
               mb_per_s: Number((total / 1e6 / r.seconds).toFixed(1)), status: r.status,
@@ -139,6 +160,7 @@ try {
     }
   } finally {
     await server.close();
+    await before?.close();
   }
 } finally {
   await removeDir(tmp);
