@@ -28,12 +28,12 @@ pub const SALT_LEN: usize = 24;
 pub const COMMITMENT_LEN: usize = 32;
 pub const CHUNK_LEN: usize = 16 * 1024;
 pub const TAG_LEN: usize = 16;
-const NONCE_LEN: usize = 12;
+pub const NONCE_LEN: usize = 12;
 /// Fixed overhead: salt and commitment.
 pub const PREFIX_LEN: usize = SALT_LEN + COMMITMENT_LEN;
 const INFO_PREFIX: &[u8] = b"c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\x00";
 /// The spec's upper bound on the number of chunks (4 PiB).
-const MAX_CHUNKS: u64 = 1 << 38;
+pub const MAX_CHUNKS: u64 = 1 << 38;
 
 /// Length of the ciphertext of a `plaintext_len`-byte message.
 pub fn sealed_len(plaintext_len: usize) -> usize {
@@ -286,6 +286,40 @@ impl Drop for StreamOpener {
     }
 }
 
+/// The AES-256-GCM key and base nonce of one message, for a reader that runs
+/// AES-256-GCM elsewhere (the viewer hands them to WebCrypto). Given out only
+/// once the message's commitment matched, as [`StreamOpener`] requires before
+/// any chunk; chunk `i` then opens with [`ChunkKeys::nonce`]`(i)` and empty
+/// associated data. Zeroized on drop.
+pub struct ChunkKeys(DerivedKeys);
+
+impl ChunkKeys {
+    /// Derives the keys of the message whose first 56 bytes (salt and
+    /// commitment) are `prefix`, and checks the commitment (constant time).
+    pub fn open(input_key: &Key32, context: &[u8], prefix: &[u8]) -> Result<Self, FormatError> {
+        let prefix: &[u8; PREFIX_LEN] = prefix.try_into().map_err(|_| FormatError::Damaged)?;
+        let salt: &[u8; SALT_LEN] = prefix[..SALT_LEN].try_into().expect("prefix length");
+        let derived = DerivedKeys::new(input_key, salt, context);
+        if !bool::from(derived.commitment.ct_eq(&prefix[SALT_LEN..])) {
+            return Err(FormatError::Damaged);
+        }
+        Ok(Self(derived))
+    }
+
+    pub fn key(&self) -> &[u8; 32] {
+        &self.0.key
+    }
+
+    pub fn base_nonce(&self) -> &[u8; NONCE_LEN] {
+        &self.0.base_nonce
+    }
+
+    /// `base_nonce XOR be96(index)`: the nonce of chunk `index`.
+    pub fn nonce(&self, index: u64) -> [u8; NONCE_LEN] {
+        self.0.nonce(index).into()
+    }
+}
+
 /// Key, base nonce and commitment of one message. Zeroized on drop.
 struct DerivedKeys {
     key: [u8; 32],
@@ -384,6 +418,36 @@ mod tests {
                 "length {len}"
             );
         }
+    }
+
+    #[test]
+    fn chunk_keys_open_every_chunk_as_the_opener_does() {
+        let plaintext: Vec<u8> = (0..2 * CHUNK_LEN + 9).map(|i| (i * 13) as u8).collect();
+        let sealed = seal(&key(1), &[2; SALT_LEN], b"ctx", &plaintext);
+        let keys = ChunkKeys::open(&key(1), b"ctx", &sealed[..PREFIX_LEN]).unwrap();
+        let cipher = Aes256Gcm::new_from_slice(keys.key()).unwrap();
+        let mut opened = Vec::new();
+        for (index, record) in sealed[PREFIX_LEN..].chunks(CHUNK_LEN + TAG_LEN).enumerate() {
+            let nonce = keys.nonce(index as u64);
+            let mut expected_nonce = *keys.base_nonce();
+            expected_nonce[11] ^= index as u8;
+            assert_eq!(nonce, expected_nonce);
+            let (chunk, tag) = record.split_at(record.len() - TAG_LEN);
+            let mut chunk = chunk.to_vec();
+            cipher
+                .decrypt_in_place_detached(&nonce.into(), b"", &mut chunk, Tag::from_slice(tag))
+                .unwrap();
+            opened.extend(chunk);
+        }
+        assert_eq!(opened, plaintext);
+        let mut other = sealed[..PREFIX_LEN].to_vec();
+        other[SALT_LEN] ^= 1;
+        assert!(
+            ChunkKeys::open(&key(1), b"ctx", &other).is_err(),
+            "commitment"
+        );
+        assert!(ChunkKeys::open(&key(1), b"other", &sealed[..PREFIX_LEN]).is_err());
+        assert!(ChunkKeys::open(&key(1), b"ctx", &sealed[..PREFIX_LEN - 1]).is_err());
     }
 
     /// `sealed` (two whole chunks and a final one) with one bit flipped

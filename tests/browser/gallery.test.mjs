@@ -202,9 +202,9 @@ describe('viewer', { timeout: 300_000 }, () => {
 
   // A PBKDF2 gallery (built before Argon2id, or with --kdf-iterations)
   // still opens: with WebCrypto, and without it (as on a plain-HTTP origin
-  // that is not localhost) by the wasm module's own PBKDF2. Slow, hence the
+  // that is not localhost) by the wasm module's own PBKDF2 in a Worker. Slow, hence the
   // long timeout.
-  test('PBKDF2: opens with WebCrypto, and FALLBACK without it with PBKDF2 in wasm', { timeout: 240_000 }, async () => {
+  test('PBKDF2: opens with WebCrypto, and FALLBACK without it with PBKDF2 in wasm in a Worker', { timeout: 240_000 }, async () => {
     const pbkdf2Site = await buildSite(tmp, { args: ['--kdf-iterations', '600000'], name: 'pbkdf2-site' });
     const pbkdf2Server = await serve(pbkdf2Site);
     const withCrypto = await openPage(browser, pbkdf2Server.url);
@@ -229,7 +229,7 @@ describe('viewer', { timeout: 300_000 }, () => {
       await unlock(page, PASSWORD_NFD, { timeout: 180_000 });
       assert.equal(await page.locator('[role="alert"]').textContent(), '');
       assert.equal(await galleryShown(page), true);
-      assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'wasm', 'the wasm PBKDF2 was used');
+      assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'worker', "the module's PBKDF2 ran in a Worker");
       await page.waitForFunction(() => {
         const img = document.querySelector('#grid .tile img');
         return img && img.naturalWidth > 0;

@@ -3,14 +3,21 @@
 //! generated glue). Keys never leave this module; JavaScript gets back only
 //! display data and decrypted JPEG bytes.
 //!
+//! The one exception is the key of an original being downloaded, derived
+//! here and handed over once ([`lp_original_key`]) so that WebCrypto can
+//! import it as a non-extractable key; docs/SECURITY.md, "Key material in
+//! the browser", says what exists where.
+//!
 //! Calling convention: inputs are copied into buffers from [`lp_alloc`];
 //! every call returns a [`Status`] and leaves its output in a buffer read
 //! through [`lp_out_ptr`] / [`lp_out_len`], valid until the next call.
 //! Nothing here panics on hostile input: every failure is a status code.
 
+mod check;
 mod session;
 pub mod zip;
 
+use check::{OriginalCheck, Pins};
 use session::Session;
 use std::cell::RefCell;
 
@@ -31,6 +38,8 @@ pub enum Status {
 thread_local! {
     static SESSION: RefCell<Session> = RefCell::new(Session::default());
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The original being checked for the download Worker (no key here).
+    static CHECK: RefCell<Option<OriginalCheck>> = const { RefCell::new(None) };
 }
 
 fn respond(result: Result<Vec<u8>, Status>) -> i32 {
@@ -87,6 +96,12 @@ pub extern "C" fn lp_out_ptr() -> *const u8 {
 #[no_mangle]
 pub extern "C" fn lp_out_len() -> usize {
     OUTPUT.with(|out| out.borrow().len())
+}
+
+/// Zeroizes and empties the output buffer (after a key was read from it).
+#[no_mangle]
+pub extern "C" fn lp_out_clear() {
+    respond(Ok(Vec::new()));
 }
 
 /// Parses `gallery.bin`; output: `{"kdf": "pbkdf2", "iterations": n, "salt":
@@ -228,6 +243,95 @@ pub extern "C" fn lp_original_finish() -> i32 {
     with_session(|session| session.original_finish())
 }
 
+/// What the manifest pins about photo `n`'s original, for the download
+/// Worker's [`lp_check_begin`]; output: `size[8] || bytes[8] || crc32[4] ||
+/// sha256[32]` (nothing secret).
+#[no_mangle]
+pub extern "C" fn lp_original_pins(n: u32) -> i32 {
+    with_session(|session| session.original_pins(n))
+}
+
+/// Checks the first 56 bytes of photo `n`'s original blob (salt and key
+/// commitment) and derives its chunk key; output: `key[32] ||
+/// base_nonce[12]`, for WebCrypto to import as a non-extractable key, after
+/// which the page wipes its copy and calls [`lp_out_clear`]. The blob key
+/// itself never leaves the module.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_original_key(n: u32, ptr: *const u8, len: usize) -> i32 {
+    let prefix = input(ptr, len);
+    with_session(|session| session.original_key(n, prefix))
+}
+
+/// Starts checking an original decrypted outside the module (see
+/// `check.rs`); input: the pins from [`lp_original_pins`]. Needs no
+/// session: the download Worker calls it in its own instance.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_check_begin(ptr: *const u8, len: usize) -> i32 {
+    let pins = input(ptr, len);
+    let check = Pins::parse(pins)
+        .ok_or(Status::BadState)
+        .and_then(OriginalCheck::new);
+    let status = check.as_ref().err().copied();
+    CHECK.with(|slot| *slot.borrow_mut() = check.ok());
+    respond(status.map_or(Ok(Vec::new()), Err))
+}
+
+/// The next bytes of the blob being checked (hashed and counted).
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_check_ciphertext(ptr: *const u8, len: usize) -> i32 {
+    let bytes = input(ptr, len);
+    with_check(|check| check.ciphertext(bytes).map(|()| Vec::new()))
+}
+
+/// The next decrypted chunk; output: how many of its first bytes are the
+/// file's, as 4 bytes little-endian (the rest is padding).
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_check_chunk(ptr: *const u8, len: usize) -> i32 {
+    let plaintext = input(ptr, len);
+    with_check(|check| {
+        let content = check.chunk(plaintext)?;
+        Ok(u32::try_from(content)
+            .map_err(|_| Status::Internal)?
+            .to_le_bytes()
+            .to_vec())
+    })
+}
+
+/// Ends the check: `Ok` only if the whole blob came and every pin held.
+#[no_mangle]
+pub extern "C" fn lp_check_finish() -> i32 {
+    let check = CHECK.with(|slot| slot.borrow_mut().take());
+    respond(match check {
+        Some(check) => check.finish().map(|()| Vec::new()),
+        None => Err(Status::BadState),
+    })
+}
+
+/// Runs `f` on the check under way; any failure ends it.
+fn with_check(f: impl FnOnce(&mut OriginalCheck) -> Result<Vec<u8>, Status>) -> i32 {
+    let result = CHECK.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let result = slot.as_mut().ok_or(Status::BadState).and_then(f);
+        if result.is_err() {
+            *slot = None;
+        }
+        result
+    });
+    respond(result)
+}
+
 /// Starts a ZIP of originals; input: a JSON array of photo numbers;
 /// output: `{"bytes": n}`, the archive's exact length.
 ///
@@ -256,4 +360,5 @@ pub extern "C" fn lp_zip_finish() -> i32 {
 pub extern "C" fn lp_lock() {
     respond(Ok(Vec::new()));
     SESSION.with(|session| *session.borrow_mut() = Session::default());
+    CHECK.with(|slot| *slot.borrow_mut() = None);
 }

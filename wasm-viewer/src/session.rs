@@ -1,6 +1,7 @@
 //! The state of one unlocked gallery: header, the manifest's key, then the
 //! manifest itself. Everything is dropped (and zeroized) by `lp_lock`.
 
+use lightproof::format::chunked::ChunkKeys;
 use lightproof::format::header::{Header, Kdf, SlotContents, SlotType};
 use lightproof::format::manifest::{Manifest, Original, Photo, Rendition};
 use lightproof::format::vault::OriginalReader;
@@ -8,7 +9,8 @@ use lightproof::format::{blob_path, encoding, vault, BlobKind, FormatError, Key3
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::zip::{entry_name, ZipWriter};
+use crate::check::Pins;
+use crate::zip::{entry_name, Crc32, ZipWriter};
 use crate::Status;
 
 #[derive(Default)]
@@ -17,7 +19,7 @@ pub struct Session {
     slot: Option<SlotContents>,
     manifest: Option<Manifest>,
     /// The original being decrypted, one at a time.
-    download: Option<OriginalReader>,
+    download: Option<Download>,
     /// The ZIP being written around originals.
     zip: Option<ZipWriter>,
 }
@@ -143,24 +145,64 @@ impl Session {
     pub fn original_begin(&mut self, n: u32) -> Result<Vec<u8>, Status> {
         let (header, _, _, original) = self.original(n)?;
         let reader = OriginalReader::new(&header.gallery_id, original).map_err(status)?;
-        self.download = Some(reader);
+        self.download = Some(Download {
+            reader,
+            crc: Crc32::new(),
+            pinned_crc: original.crc32,
+        });
         Ok(Vec::new())
+    }
+
+    /// What the manifest pins about photo `n`'s original.
+    pub fn original_pins(&self, n: u32) -> Result<Vec<u8>, Status> {
+        let (_, _, _, original) = self.original(n)?;
+        Ok(Pins::of(original).ok_or(Status::Damaged)?.to_bytes())
+    }
+
+    /// The chunk key and base nonce of photo `n`'s original, once `prefix`
+    /// (the blob's first 56 bytes) carries the right key commitment.
+    pub fn original_key(&self, n: u32, prefix: &[u8]) -> Result<Vec<u8>, Status> {
+        let (header, _, _, original) = self.original(n)?;
+        let id = original.blob.id_bytes().ok_or(Status::Damaged)?;
+        let context = vault::blob_context(&header.gallery_id, &id, BlobKind::Original);
+        let keys = ChunkKeys::open(&original.blob.key, &context, prefix).map_err(status)?;
+        let mut out = Vec::with_capacity(keys.key().len() + keys.base_nonce().len());
+        out.extend_from_slice(keys.key());
+        out.extend_from_slice(keys.base_nonce());
+        Ok(out)
     }
 
     /// The next bytes of the file, from the next bytes of its blob.
     pub fn original_push(&mut self, ciphertext: &[u8]) -> Result<Vec<u8>, Status> {
-        let reader = self.download.as_mut().ok_or(Status::BadState)?;
-        reader.push(ciphertext).map_err(|error| {
-            self.download = None;
-            status(error)
-        })
+        let download = self.download.as_mut().ok_or(Status::BadState)?;
+        match download.reader.push(ciphertext) {
+            Ok(bytes) => {
+                download.crc.update(&bytes);
+                Ok(bytes)
+            }
+            Err(error) => {
+                self.download = None;
+                Err(status(error))
+            }
+        }
     }
 
-    /// The file's last bytes, once the whole blob checked out. Only then is
-    /// what was released a valid file.
+    /// The file's last bytes, once the whole blob checked out (and the
+    /// CRC-32 of the file is the pinned one, as the ZIP headers say). Only
+    /// then is what was released a valid file.
     pub fn original_finish(&mut self) -> Result<Vec<u8>, Status> {
-        let reader = self.download.take().ok_or(Status::BadState)?;
-        reader.finish().map_err(status)
+        let Download {
+            reader,
+            mut crc,
+            pinned_crc,
+        } = self.download.take().ok_or(Status::BadState)?;
+        let mut tail = reader.finish().map_err(status)?;
+        crc.update(&tail);
+        if crc.finish() != pinned_crc {
+            zeroize::Zeroize::zeroize(&mut tail);
+            return Err(Status::Damaged);
+        }
+        Ok(tail)
     }
 
     /// Starts a ZIP of the originals of `photos` (a JSON array of photo
@@ -200,6 +242,14 @@ impl Session {
         let name = entry_name(album, &photo.file);
         Ok(zip.local_header(&name, original.bytes, original.crc32, original.modified))
     }
+}
+
+/// An original being decrypted here: its reader, and the CRC-32 of what
+/// it released so far against the manifest's.
+struct Download {
+    reader: OriginalReader,
+    crc: Crc32,
+    pinned_crc: u32,
 }
 
 #[derive(Serialize)]

@@ -1,7 +1,9 @@
 //! The viewer's own entry points, through its C ABI as `viewer.js` calls
 //! them: a script of calls (see `lightproof_fuzz::script`) with host bytes
 //! for the header, manifest and blobs, and page input for the ZIP plan and
-//! the selection. No call may panic, whatever the order.
+//! the selection, and the checks of an original decrypted by WebCrypto
+//! (pins, ciphertext and chunks as the download Worker passes them). No call
+//! may panic, whatever the order.
 #![no_main]
 
 // Links the capped allocator, whatever the target uses of the crate.
@@ -55,6 +57,15 @@ fn call(op: Op, payload: &[u8]) -> i32 {
             Op::ZipEntry => viewer::lp_zip_entry(number()),
             Op::ZipFinish => viewer::lp_zip_finish(),
             Op::SignSelection => viewer::lp_sign_selection(ptr, len),
+            Op::OriginalPins => viewer::lp_original_pins(number()),
+            Op::OriginalKey => {
+                let prefix = payload.get(1..).unwrap_or_default();
+                viewer::lp_original_key(number(), prefix.as_ptr(), prefix.len())
+            }
+            Op::CheckBegin => viewer::lp_check_begin(ptr, len),
+            Op::CheckCiphertext => viewer::lp_check_ciphertext(ptr, len),
+            Op::CheckChunk => viewer::lp_check_chunk(ptr, len),
+            Op::CheckFinish => viewer::lp_check_finish(),
             Op::Lock => {
                 viewer::lp_lock();
                 0

@@ -27,9 +27,19 @@ pub enum Op {
     Lock,
     /// Payload used as-is as a key of any length.
     UnlockKeyRaw,
+    /// Payload: photo number.
+    OriginalPins,
+    /// Payload: photo number, then the blob's first bytes.
+    OriginalKey,
+    /// Payload: the pins (52 bytes when well formed).
+    CheckBegin,
+    CheckCiphertext,
+    /// Payload: a decrypted chunk.
+    CheckChunk,
+    CheckFinish,
 }
 
-const OPS: [Op; 15] = [
+const OPS: [Op; 21] = [
     Op::OpenHeader,
     Op::UnlockKey,
     Op::UnlockLink,
@@ -45,6 +55,12 @@ const OPS: [Op; 15] = [
     Op::SignSelection,
     Op::Lock,
     Op::UnlockKeyRaw,
+    Op::OriginalPins,
+    Op::OriginalKey,
+    Op::CheckBegin,
+    Op::CheckCiphertext,
+    Op::CheckChunk,
+    Op::CheckFinish,
 ];
 
 /// Splits a script into its steps.

@@ -156,6 +156,41 @@ fn crc32_matches_known_vectors() {
     assert_eq!(streamed.finish(), 0xCBF4_3926);
 }
 
+/// The CRC one byte at a time, straight from the definition.
+fn crc32_bitwise(data: &[u8]) -> u32 {
+    let mut crc = u32::MAX;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                0xEDB8_8320 ^ (crc >> 1)
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn sliced_crc32_equals_the_bitwise_definition_at_every_length_and_split() {
+    let data: Vec<u8> = (0..1000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    for len in (0..40).chain([255, 256, 257, 999, 1000]) {
+        assert_eq!(
+            crc32(&data[..len]),
+            crc32_bitwise(&data[..len]),
+            "length {len}"
+        );
+    }
+    for split in [1, 3, 7, 8, 9, 500] {
+        let mut streamed = Crc32::new();
+        data.chunks(split).for_each(|c| streamed.update(c));
+        assert_eq!(streamed.finish(), crc32_bitwise(&data), "pieces of {split}");
+    }
+}
+
 #[test]
 fn dos_date_time_follows_the_calendar_and_clamps() {
     let leap_day = (12 << 11 | 34 << 5 | 28, 20 << 9 | 2 << 5 | 29);

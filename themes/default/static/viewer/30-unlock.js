@@ -3,9 +3,10 @@
     return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   }
 
-  // ------------------------------------------------- Argon2id in a Worker
-  // Argon2id takes a second or more (seconds on a phone), so it runs in a
-  // Worker with its own instance of the module and the page keeps painting.
+  // ------------------------------------------- the module's KDF in a Worker
+  // Argon2id takes a second or more (seconds on a phone), and so does PBKDF2
+  // where WebCrypto is missing (a plain-HTTP origin), so the module runs
+  // them in a Worker with its own instance and the page keeps painting.
   // The Worker comes from a Blob URL made from this string, so it works over
   // http(s), from a disk and in a single-file bundle alike; it gets the
   // compiled module, the header and the password, and gives back only the
@@ -92,9 +93,13 @@ onmessage = async (event) => {
     return () => { clearInterval(timer); bar.remove(); };
   }
 
-  // The password key by Argon2id: in a Worker, else (no Worker) here.
-  async function argon2Key(pw) {
-    const done = showProgress('Unlocking… this takes a few seconds on a phone');
+  const ARGON2_PROGRESS = 'Unlocking… this takes a few seconds on a phone';
+  const SLOW_PBKDF2_PROGRESS = 'Unlocking… This browser is slower at it: it can take up to a minute.';
+
+  // The password key by the header's KDF in the module (Argon2id, or
+  // PBKDF2 without WebCrypto): in a Worker, else (no Worker) here.
+  async function moduleKey(pw, text) {
+    const done = showProgress(text);
     try {
       const bits = await deriveInWorker(pw);
       if (bits) return { bits, how: 'worker' };
@@ -124,34 +129,22 @@ onmessage = async (event) => {
     openHeader(); // a lock (or a failed attempt) forgets it in the module
     const pw = new TextEncoder().encode(password.normalize('NFC'));
     try {
-      let r = null;
-      const derived = session.kdf.alg === 'argon2id' ? await argon2Key(pw) : await pbkdf2Key(pw);
-      if (derived) {
-        const bits = derived.bits;
-        const twoFactor = session.link && session.link.twoFactor && session.link.secret;
-        if (!twoFactor) { forgetRememberCandidate(); session.rememberCandidate = bits.slice(); }
-        const input = twoFactor ? concat(bits, session.link.secret) : bits;
-        try {
-          r = unlockCall(twoFactor ? 'lp_unlock_two_factor' : 'lp_unlock_key', input);
-        } finally {
-          bits.fill(0);
-          input.fill(0);
-        }
-        session.unlockedWith = derived.how;
+      let r;
+      // Without WebCrypto (e.g. a plain-HTTP origin) the module runs PBKDF2.
+      const derived = session.kdf.alg === 'argon2id'
+        ? await moduleKey(pw, ARGON2_PROGRESS)
+        : (await pbkdf2Key(pw)) || await moduleKey(pw, SLOW_PBKDF2_PROGRESS);
+      const bits = derived.bits;
+      const twoFactor = session.link && session.link.twoFactor && session.link.secret;
+      if (!twoFactor) { forgetRememberCandidate(); session.rememberCandidate = bits.slice(); }
+      const input = twoFactor ? concat(bits, session.link.secret) : bits;
+      try {
+        r = unlockCall(twoFactor ? 'lp_unlock_two_factor' : 'lp_unlock_key', input);
+      } finally {
+        bits.fill(0);
+        input.fill(0);
       }
-      if (!r) {
-        // No WebCrypto (e.g. a plain-HTTP origin): the module derives the key
-        // itself, which blocks this page for a while. Let the message show first.
-        setStatus('Unlocking… This browser is slower at it: it can take up to a minute.');
-        await nextPaint();
-        if (session.link && session.link.twoFactor && session.link.secret) {
-          const input = concat(session.link.secret, pw);
-          try { r = call('lp_unlock_two_factor_password', [], input, true); } finally { input.fill(0); }
-        } else {
-          r = call('lp_unlock_password', [], pw, true);
-        }
-        session.unlockedWith = 'wasm';
-      }
+      session.unlockedWith = derived.how;
       const path = json(checked(r)).manifest;
       if (typeof path !== 'string' || !BLOB_PATH.test(path)) throw lpError(5);
       return path;

@@ -109,8 +109,15 @@
   // -------------------------------------------------------------- downloads
   // What to save and how it ends; where the bytes go is 55-download-sinks.js.
 
-  // Streams photo `p`'s original through the module into `sink`.
+  // Streams photo `p`'s original into `sink`: decrypted by WebCrypto in a
+  // Worker where the browser has both (55-originals.js), else by the module.
   async function streamOriginal(p, sink, progress) {
+    const worker = canDecryptInWorker() ? originalsWorker() : null;
+    session.originalsWith = worker ? 'webcrypto' : 'wasm';
+    if (worker) return streamWithWorker(worker, p, sink, progress);
+    return streamWithModule(p, sink, progress);
+  }
+  async function streamWithModule(p, sink, progress) {
     checked(call('lp_original_begin', [p.n]));
     let ended = false;
     try {

@@ -106,5 +106,6 @@
       get unlockedWith() { return session.unlockedWith; },
       get derivations() { return session.derivations; },
       get lastDownload() { return session.lastDownload; },
+      get originalsWith() { return session.originalsWith; },
     }),
   });
