@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
-import { BIN, PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, makeTempDir, removeDir, run, serve } from './support.mjs';
+import { BIN, PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, makeTempDir, removeDir, run, serve, shootFile, sweep } from './support.mjs';
 
 let tmp;
 let site;
@@ -66,44 +66,7 @@ after(async () => {
   await removeDir(tmp);
 });
 
-/** Every album in turn: waits until each tile is decoded or failed. */
-async function sweep(p) {
-  const tiles = new Map();
-  const albums = await p.evaluate(() => document.querySelectorAll('.album-tab').length);
-  for (let i = 0; i < Math.max(albums, 1); i++) {
-    if (albums) await p.evaluate((i) => document.querySelectorAll('.album-tab')[i].click(), i);
-    await p.waitFor((i) => {
-      const tab = document.querySelectorAll('.album-tab')[i];
-      const all = [...document.querySelectorAll('#grid .tile')];
-      return (!tab || tab.getAttribute('aria-pressed') === 'true') && all.length > 0 && all.every((t) => {
-        const img = t.querySelector('img');
-        return (img && img.complete && img.naturalWidth > 0) || t.querySelector('.photo-error');
-      });
-    }, i);
-    const seen = await p.evaluate(() => [...document.querySelectorAll('#grid .tile')].map((t) => ({
-      blob: t.dataset.blob,
-      width: t.querySelector('img')?.naturalWidth ?? 0,
-      error: t.querySelector('.photo-error')?.textContent ?? null,
-    })));
-    for (const t of seen) tiles.set(t.blob, t);
-  }
-  await p.evaluate(() => document.querySelector('.album-tab')?.click());
-  return tiles;
-}
 
-/** The shoot's image files by name (names are unique in the sample). */
-async function shootFile(name, dir = SHOOT) {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const found = await shootFile(name, full).catch(() => null);
-      if (found) return found;
-    } else if (entry.name === name) {
-      return full;
-    }
-  }
-  throw new Error(`${name} is not in the shoot`);
-}
 
 /** A copy of the delivery with `flip`'s bytes damaged and `drop` gone. */
 async function tamperedCopy(delivery, flip, drop) {

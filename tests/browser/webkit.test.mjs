@@ -13,7 +13,7 @@ import { copyFile, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { useBrowser } from './drivers.mjs';
-import { PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, countShootImages, makeTempDir, removeDir, serve } from './support.mjs';
+import { PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, countShootImages, makeTempDir, removeDir, serve, shootFile, sweep } from './support.mjs';
 import { WEBKIT_DRIVER, webkitMissing } from './webkit.mjs';
 
 const absent = existsSync(WEBKIT_DRIVER) ? false : webkitMissing();
@@ -52,44 +52,7 @@ const CAPTURE_SAVES = () => {
   };
 };
 
-/** Every album in turn: waits until each tile is decoded or failed. */
-async function sweep(p) {
-  const tiles = new Map();
-  const albums = await p.evaluate(() => document.querySelectorAll('.album-tab').length);
-  for (let i = 0; i < Math.max(albums, 1); i++) {
-    if (albums) await p.evaluate((i) => document.querySelectorAll('.album-tab')[i].click(), i);
-    await p.waitFor((i) => {
-      const tab = document.querySelectorAll('.album-tab')[i];
-      const all = [...document.querySelectorAll('#grid .tile')];
-      return (!tab || tab.getAttribute('aria-pressed') === 'true') && all.length > 0 && all.every((t) => {
-        const img = t.querySelector('img');
-        return (img && img.complete && img.naturalWidth > 0) || t.querySelector('.photo-error');
-      });
-    }, i);
-    const seen = await p.evaluate(() => [...document.querySelectorAll('#grid .tile')].map((t) => ({
-      blob: t.dataset.blob,
-      width: t.querySelector('img')?.naturalWidth ?? 0,
-      error: t.querySelector('.photo-error')?.textContent ?? null,
-    })));
-    for (const t of seen) tiles.set(t.blob, t);
-  }
-  await p.evaluate(() => document.querySelector('.album-tab')?.click());
-  return tiles;
-}
 
-/** The shoot's image file called `name`. */
-async function shootFile(name, dir = SHOOT) {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const found = await shootFile(name, full).catch(() => null);
-      if (found) return found;
-    } else if (entry.name === name) {
-      return full;
-    }
-  }
-  throw new Error(`${name} is not in the shoot`);
-}
 
 const outside = (p) => p.requests.filter((u) => !u.startsWith(server.origin + '/') && !/^(blob|data):/.test(u));
 
