@@ -10,8 +10,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::images::{TypedImage, TypedImageRef};
+use fast_image_resize::pixels::U8x3;
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
 use crate::photo::decode::{decode_photo, Decoding, PhotoError};
@@ -157,19 +158,19 @@ fn fit(resizer: &mut Resizer, source: &RgbImage, long_edge: u32) -> RgbImage {
     if (width, height) == source.dimensions() {
         return source.clone();
     }
-    let src = ImageRef::new(
-        source.width(),
-        source.height(),
-        source.as_raw(),
-        PixelType::U8x3,
-    )
-    .expect("RGB8 buffer of the right size");
-    let mut dst = Image::new(width, height, PixelType::U8x3);
+    // Typed to RGB8: the untyped `resize` would compile the resizer for
+    // all thirteen pixel types into this crate (once more for its unit
+    // tests), more than half of the crate's machine code.
+    let src = TypedImageRef::<U8x3>::from_buffer(source.width(), source.height(), source.as_raw())
+        .expect("RGB8 buffer of the right size");
+    let mut pixels = vec![0; width as usize * height as usize * 3];
+    let mut dst = TypedImage::<U8x3>::from_buffer(width, height, &mut pixels)
+        .expect("RGB8 buffer of the right size");
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     resizer
-        .resize(&src, &mut dst, &options)
-        .expect("same pixel type, non-empty images");
-    RgbImage::from_raw(width, height, dst.into_vec()).expect("buffer matches its size")
+        .resize_typed(&src, &mut dst, &options)
+        .expect("non-empty images");
+    RgbImage::from_raw(width, height, pixels).expect("buffer matches its size")
 }
 
 fn encode_jpeg(path: &Path, image: &RgbImage, quality: u8) -> Result<Jpeg, PhotoError> {

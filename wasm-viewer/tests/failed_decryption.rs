@@ -7,37 +7,27 @@
 //! plaintext repeats a 16-byte marker, and the scanning allocator counts
 //! freed blocks that still hold it.
 
+mod common;
 #[path = "../../tests/scanner/mod.rs"]
 mod scanner;
 
 use lightproof::format::chunked::{CHUNK_LEN, PREFIX_LEN, SALT_LEN, TAG_LEN};
-use lightproof::format::header::{
-    Header, SlotContents, SlotType, DEFAULT_SLOTS, MIN_ITERATIONS, SLOT_LEN,
-};
-use lightproof::format::manifest::{
-    Album, BlobRef, Manifest, Original, Photo, Rendition, MANIFEST_FORMAT,
-};
-use lightproof::format::{encoding, vault, BlobKind, Id, Key32};
+use lightproof::format::manifest::{BlobRef, Original, Photo, Rendition};
+use lightproof::format::{vault, BlobKind, Id};
 use lightproof_viewer::*;
 use zeroize::{Zeroize, Zeroizing};
 
 const MARKER: &[u8; 16] = b"lp:PLAINTEXT#42!";
-const GALLERY: Id = [7; 16];
-const MANIFEST: Id = [1; 16];
+use common::{call, key_of, sealed_header_and_manifest, GALLERY, PASSWORD_KEY};
+
 const THUMB: Id = [2; 16];
 const PREVIEW: Id = [3; 16];
 const ORIGINAL: Id = [4; 16];
 const SALT: [u8; SALT_LEN] = [5; SALT_LEN];
-/// What WebCrypto's PBKDF2 would hand the viewer; any 32 bytes will do.
-const PASSWORD_KEY: [u8; 32] = [0x11; 32];
 
 const OK: i32 = Status::Ok as i32;
 const DAMAGED: i32 = Status::Damaged as i32;
 const BAD_STATE: i32 = Status::BadState as i32;
-
-fn key_of(id: &Id) -> Key32 {
-    Key32::from_bytes([id[0] ^ 0x40; 32])
-}
 
 /// The marker repeated over several chunks, ending inside the last one.
 fn marked_content() -> Vec<u8> {
@@ -112,7 +102,7 @@ impl Gallery {
             }),
         };
         content.zeroize();
-        let (header, manifest) = sealed_header_and_manifest(photo);
+        let (header, manifest) = sealed_header_and_manifest(vec![photo]);
         Self {
             header,
             manifest,
@@ -129,59 +119,6 @@ fn pinned_rendition(id: &Id, sealed: &[u8]) -> Rendition {
         blob: BlobRef::new(id, key_of(id), sealed),
         width: 1,
         height: 1,
-    }
-}
-
-/// `gallery.bin` with a password slot, and the manifest blob it opens.
-fn sealed_header_and_manifest(photo: Photo) -> (Vec<u8>, Vec<u8>) {
-    let manifest = Manifest {
-        format: MANIFEST_FORMAT,
-        gallery: encoding::hex(&GALLERY),
-        title: "Wedding".into(),
-        albums: vec![Album {
-            name: "main".into(),
-            main: true,
-            photos: vec![photo],
-        }],
-        expires: None,
-        selection_limit: None,
-        remember: false,
-        photographer_email: None,
-    };
-    let slot = SlotContents {
-        manifest_id: MANIFEST,
-        manifest_key: key_of(&MANIFEST),
-    };
-    let mut header = Header::new(
-        GALLERY,
-        MIN_ITERATIONS,
-        [3; 32],
-        vec![[0x5a; SLOT_LEN]; DEFAULT_SLOTS],
-    );
-    let password_key = Key32::from_bytes(PASSWORD_KEY);
-    header.seal_slot(3, &password_key, SlotType::Password, [8; 16], &slot);
-    let sealed = vault::seal_blob(
-        &GALLERY,
-        &MANIFEST,
-        BlobKind::Manifest,
-        &slot.manifest_key,
-        &SALT,
-        &manifest.to_json(),
-    );
-    (header.to_bytes(), sealed)
-}
-
-/// Copies `bytes` into a buffer from `lp_alloc`, calls `entry` on it and
-/// frees it with `lp_free`, as `viewer.js` does.
-fn call(bytes: &[u8], entry: impl FnOnce(*const u8, usize) -> i32) -> i32 {
-    let ptr = lp_alloc(bytes.len());
-    // SAFETY: `ptr` holds `bytes.len()` bytes (at least one) from lp_alloc,
-    // and is freed once, with the length it was allocated with.
-    unsafe {
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, bytes.len());
-        let status = entry(ptr, bytes.len());
-        lp_free(ptr, bytes.len());
-        status
     }
 }
 

@@ -7,22 +7,18 @@
 //! module's own path (`lp_original_begin/push/finish`) and refuse exactly
 //! the blobs that path refuses.
 
+mod common;
+
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Tag};
 use lightproof::format::chunked::{CHUNK_LEN, PREFIX_LEN, SALT_LEN, TAG_LEN};
-use lightproof::format::header::{
-    Header, SlotContents, SlotType, DEFAULT_SLOTS, MIN_ITERATIONS, SLOT_LEN,
-};
-use lightproof::format::manifest::{
-    Album, BlobRef, Manifest, Original, Photo, Rendition, MANIFEST_FORMAT,
-};
-use lightproof::format::{encoding, vault, BlobKind, Id, Key32};
+use lightproof::format::manifest::{BlobRef, Original, Photo, Rendition};
+use lightproof::format::{encoding, vault, Id};
 use lightproof_viewer::zip::Crc32;
 use lightproof_viewer::*;
 
-const GALLERY: Id = [7; 16];
-const MANIFEST: Id = [1; 16];
-const PASSWORD_KEY: [u8; 32] = [0x11; 32];
+use common::{call, key_of, sealed_header_and_manifest, GALLERY, PASSWORD_KEY};
+
 const RECORD_LEN: usize = CHUNK_LEN + TAG_LEN;
 const OK: i32 = Status::Ok as i32;
 const DAMAGED: i32 = Status::Damaged as i32;
@@ -48,10 +44,6 @@ fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = Crc32::new();
     crc.update(bytes);
     crc.finish()
-}
-
-fn key_of(id: &Id) -> Key32 {
-    Key32::from_bytes([id[0] ^ 0x40; 32])
 }
 
 fn seal_original(id: &Id, content: &[u8], salt: u8) -> Vec<u8> {
@@ -103,69 +95,17 @@ fn unlock(originals: Vec<Original>) {
         .enumerate()
         .map(|(n, o)| photo(n, o))
         .collect();
-    let manifest = Manifest {
-        format: MANIFEST_FORMAT,
-        gallery: encoding::hex(&GALLERY),
-        title: "Wedding".into(),
-        albums: vec![Album {
-            name: "main".into(),
-            main: true,
-            photos,
-        }],
-        expires: None,
-        selection_limit: None,
-        remember: false,
-        photographer_email: None,
-    };
-    let slot = SlotContents {
-        manifest_id: MANIFEST,
-        manifest_key: key_of(&MANIFEST),
-    };
-    let mut header = Header::new(
-        GALLERY,
-        MIN_ITERATIONS,
-        [3; 32],
-        vec![[0x5a; SLOT_LEN]; DEFAULT_SLOTS],
-    );
-    header.seal_slot(
-        3,
-        &Key32::from_bytes(PASSWORD_KEY),
-        SlotType::Password,
-        [8; 16],
-        &slot,
-    );
-    let sealed = vault::seal_blob(
-        &GALLERY,
-        &MANIFEST,
-        BlobKind::Manifest,
-        &slot.manifest_key,
-        &[5; SALT_LEN],
-        &manifest.to_json(),
-    );
+    let (header, manifest) = sealed_header_and_manifest(photos);
     // SAFETY (all three): `call` passes a live lp_alloc buffer.
-    assert_eq!(
-        call(&header.to_bytes(), |p, n| unsafe { lp_open_header(p, n) }),
-        OK
-    );
+    assert_eq!(call(&header, |p, n| unsafe { lp_open_header(p, n) }), OK);
     assert_eq!(
         call(&PASSWORD_KEY, |p, n| unsafe { lp_unlock_key(p, n) }),
         OK
     );
-    assert_eq!(call(&sealed, |p, n| unsafe { lp_open_manifest(p, n) }), OK);
-}
-
-/// Copies `bytes` into a buffer from `lp_alloc`, calls `entry` on it and
-/// frees it, as `viewer.js` does.
-fn call(bytes: &[u8], entry: impl FnOnce(*const u8, usize) -> i32) -> i32 {
-    let ptr = lp_alloc(bytes.len());
-    // SAFETY: `ptr` holds `bytes.len()` bytes (at least one) from lp_alloc,
-    // freed once with the length it was allocated with.
-    unsafe {
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, bytes.len());
-        let status = entry(ptr, bytes.len());
-        lp_free(ptr, bytes.len());
-        status
-    }
+    assert_eq!(
+        call(&manifest, |p, n| unsafe { lp_open_manifest(p, n) }),
+        OK
+    );
 }
 
 fn output() -> Vec<u8> {
