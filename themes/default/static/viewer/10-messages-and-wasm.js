@@ -153,6 +153,15 @@
   // Calls an export with `args` then (ptr, len) of `input`, if any. Returns the
   // status and a copy of the output buffer. Secret inputs are wiped in place.
   function call(name, args, input, secret) {
+    if (pageManifest.blob && MANIFEST_CALLS.has(name)) openPageManifest();
+    const status = invoke(name, args, input, secret);
+    const ex = session.wasm;
+    const outPtr = ex.lp_out_ptr() >>> 0;
+    const outLen = ex.lp_out_len() >>> 0;
+    return { status, out: new Uint8Array(ex.memory.buffer, outPtr, outLen).slice() };
+  }
+  // `call` without the copy of the output: the status alone.
+  function invoke(name, args, input, secret) {
     const ex = session.wasm;
     let ptr = 0;
     let cap = 0;
@@ -176,16 +185,42 @@
         } catch (e) { /* nothing more to do */ }
       }
     }
-    const outPtr = ex.lp_out_ptr() >>> 0;
-    const outLen = ex.lp_out_len() >>> 0;
-    return { status: status >>> 0, out: new Uint8Array(ex.memory.buffer, outPtr, outLen).slice() };
+    return status >>> 0;
   }
-  function json(bytes) {
-    try { return JSON.parse(new TextDecoder().decode(bytes)); } catch (e) { throw lpError(5); }
+  // JSON from the module: its output bytes, or the text the Worker sent.
+  function json(data) {
+    try { return JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)); } catch (e) { throw lpError(5); }
   }
   function checked(r) {
     if (r.status !== 0) throw lpError(r.status);
     return r.out;
+  }
+
+  // ------------------------------------------ the manifest in the page
+  // With the photos Worker, the Worker opens the manifest and the gallery
+  // is shown from the display JSON it sends back; the page's instance opens
+  // the same blob later, since decrypting and parsing it is one task of
+  // about 200 ms for 3,000 photos (docs/PERFORMANCE.md): in idle time once
+  // the first screen is in (30-unlock.js), or at once when a call needs it.
+  // Selections are tagged with the slot's key and need no manifest.
+  const MANIFEST_CALLS = new Set(['lp_open_photo', 'lp_original_begin', 'lp_original_push', 'lp_original_finish',
+    'lp_original_pins', 'lp_original_key', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish']);
+  const pageManifest = { blob: null }; // the manifest blob the page's instance has yet to open
+
+  // Opens the pending manifest in the page's instance; kept pending if that
+  // fails, so that the call which needs it fails with the module's reason.
+  function openPageManifest() {
+    const blob = pageManifest.blob;
+    if (!blob) return;
+    const status = invoke('lp_open_manifest', [], blob);
+    session.wasm.lp_out_clear(); // the display JSON: the page has it already
+    if (status !== 0) throw lpError(status);
+    if (pageManifest.blob === blob) pageManifest.blob = null;
+  }
+  // The page's instance forgets every key (and the manifest still to open).
+  function lockModule() {
+    pageManifest.blob = null;
+    try { if (session.wasm) session.wasm.lp_lock(); } catch (e) { /* keys are gone with the page anyway */ }
   }
 
 
@@ -194,7 +229,8 @@
   // module in a Worker, so scrolling never waits for the cryptography. The
   // Worker comes from a Blob URL made from this string (as Argon2id's
   // does), unlocks with a copy of what unlocked the page (wiped there once
-  // used), opens the manifest, then answers one photo blob at a time with
+  // used), opens the manifest and sends back its display JSON (what the
+  // gallery shows: no keys), then answers one photo blob at a time with
   // its JPEG. The page fetches the blobs (over http(s), from offline parts
   // or from a bundle) and hands their bytes over. On Lock it forgets every
   // key (lp_lock) and is terminated (docs/SECURITY.md).
@@ -239,9 +275,16 @@ onmessage = async (event) => {
   if (m.type === 'photo') { photo(m); return; }
   if (m.type === 'open') {
     let status = 7;
-    try { status = await open(m); } catch (e) { status = 7; }
+    let view = null;
+    try {
+      status = await open(m);
+      if (status === 0) view = new TextDecoder().decode(output());
+      if (ex) ex.lp_out_clear();
+    } catch (e) {
+      status = 7;
+    }
     m.unlock.bytes.fill(0);
-    postMessage({ type: 'opened', status });
+    postMessage({ type: 'opened', status, view: status === 0 ? view : null });
     return;
   }
   locked = true;
@@ -256,7 +299,8 @@ onmessage = async (event) => {
   const photoWorker = { unlock: null, current: null };
 
   // Unlocks the page's module and keeps a copy of `input` for the Worker,
-  // until the gallery opens (startPhotoWorker) or fails (forgetWorkerUnlock).
+  // until the manifest is fetched (startPhotoWorker) or the unlock fails
+  // (forgetWorkerUnlock).
   function unlockCall(name, input) {
     forgetWorkerUnlock();
     if (WORKER_UNLOCKS.has(name)) photoWorker.unlock = { name, bytes: input.slice() };
@@ -267,13 +311,16 @@ onmessage = async (event) => {
     photoWorker.unlock = null;
   }
 
-  // Starts the Worker for the open gallery; without one (no Worker, or the
-  // page was unlocked by the module's own KDF) photos open in the page.
+  // Starts the Worker for the gallery being opened: it opens the manifest
+  // blob `manifestBlob` and resolves to its display JSON (text). Resolves to
+  // null without a Worker (none in this browser, or the page was unlocked
+  // by the module's own KDF) or when it fails: the page then opens the
+  // manifest itself, and the photos in the page.
   function startPhotoWorker(manifestBlob) {
     const unlock = photoWorker.unlock;
     photoWorker.unlock = null;
     if (photoWorker.current) endPhotoWorker(photoWorker.current);
-    if (!unlock) return;
+    if (!unlock) return Promise.resolve(null);
     let url = null;
     let worker;
     try {
@@ -282,9 +329,9 @@ onmessage = async (event) => {
     } catch (e) {
       if (url) URL.revokeObjectURL(url);
       unlock.bytes.fill(0);
-      return;
+      return Promise.resolve(null);
     }
-    const w = { worker, url, jobs: new Map(), next: 1, opened: null, ready: null };
+    const w = { worker, url, jobs: new Map(), next: 1, opened: null, ready: null, view: null };
     w.ready = new Promise((resolve) => { w.opened = resolve; });
     worker.onmessage = (ev) => onPhotoWorkerMessage(w, ev.data || {});
     worker.onerror = (ev) => { if (ev && ev.preventDefault) ev.preventDefault(); endPhotoWorker(w); };
@@ -297,13 +344,22 @@ onmessage = async (event) => {
       unlock.bytes.fill(0);
       endPhotoWorker(w);
     }
+    return w.ready.then((ok) => {
+      const view = w.view;
+      w.view = null;
+      return ok ? view : null;
+    });
   }
 
   function onPhotoWorkerMessage(w, m) {
     if (m.type === 'opened') {
       URL.revokeObjectURL(w.url);
-      if (m.status === 0 && w === photoWorker.current) w.opened(true);
-      else endPhotoWorker(w);
+      if (m.status === 0 && typeof m.view === 'string' && w === photoWorker.current) {
+        w.view = m.view;
+        w.opened(true);
+      } else {
+        endPhotoWorker(w);
+      }
     } else if (m.type === 'photo') {
       const job = w.jobs.get(m.id);
       if (!job) return;

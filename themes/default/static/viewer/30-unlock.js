@@ -334,24 +334,27 @@ onmessage = async (event) => {
       if (session.link && !session.link.twoFactor) forgetLink();
       setStatus('Opening the gallery…');
       const blob = await fetchBytes(manifestPath);
-      session.manifest = validateManifest(json(checked(call('lp_open_manifest', [], blob))));
+      // The photos Worker opens the manifest; without it, the page does.
+      const view = await startPhotoWorker(blob);
+      session.manifest = validateManifest(json(view !== null ? view : checked(call('lp_open_manifest', [], blob))));
       if (hasExpired(session.manifest.expires)) {
         session.manifest = null;
         throw lpError('expired');
       }
       if (session.manifest.remember && session.rememberCandidate) await remember(session.rememberCandidate);
       forgetRememberCandidate();
-      startPhotoWorker(blob);
+      if (view !== null) pageManifest.blob = blob;
       ui.password.value = '';
       setStatus('');
       setBusy(false);
       session.state = 'open';
       showGallery();
+      openManifestWhenIdle();
     } catch (e) {
       const code = codeOf(e);
       forgetRememberCandidate();
       stopPhotoWorker();
-      try { if (session.wasm) session.wasm.lp_lock(); } catch (e2) { /* nothing to clear */ }
+      lockModule();
       if (code === 'badlink') forgetLink();
       if (code === 'expired') forgetRemembered();
       session.state = 'locked';
@@ -361,6 +364,27 @@ onmessage = async (event) => {
       ui.password.focus();
       if (code === WRONG_PASSWORD) ui.password.select();
     }
+  }
+
+  // The page's instance opens the manifest the Worker opened (see
+  // openPageManifest) once the page is idle and the thumbnails in the page
+  // are in, or after IDLE_WAIT_MS whatever is loading: it is one long task,
+  // better taken before the client clicks Download than after.
+  const IDLE_WAIT_MS = 5000;
+  function openManifestWhenIdle() {
+    const blob = pageManifest.blob;
+    if (!blob) return;
+    const until = performance.now() + IDLE_WAIT_MS;
+    const attempt = () => {
+      if (pageManifest.blob !== blob) return; // opened already, or locked
+      if (thumbnailsLoading() && performance.now() < until) { whenIdle(attempt); return; }
+      try { openPageManifest(); } catch (e) { /* the call that needs it says why */ }
+    };
+    whenIdle(attempt);
+  }
+  function whenIdle(fn) {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(fn, { timeout: 1000 });
+    else setTimeout(fn, 100);
   }
 
   // Expiry is the end of the given day in the viewer's local time. Advisory:

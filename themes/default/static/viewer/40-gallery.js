@@ -387,6 +387,7 @@
       pumpThumbnails();
     }
   }
+  const thumbnailsLoading = () => grid.loading > 0 || grid.queue.length > 0;
   function cancelThumbnail(e) {
     if (!e.job) return;
     e.job.cancelled = true;

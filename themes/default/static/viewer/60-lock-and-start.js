@@ -8,7 +8,7 @@
     keepPreviews([]);
     closeGrid();
     clearTiles();
-    try { if (session.wasm) session.wasm.lp_lock(); } catch (e) { /* keys are gone with the page anyway */ }
+    lockModule();
     forgetLink();
     forgetRemembered();
     if (ui.send.open) ui.send.close();
