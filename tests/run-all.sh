@@ -25,8 +25,8 @@ Stages:
                 with a positive control (cargo-deny is built once into
                 target/tools)
   rust          Rust unit and integration tests (the real binary), with the
-                benchmark corpus for the fidelity tests (made once into
-                target/corpus, while the tests compile)
+                part of the benchmark corpus that the fidelity tests read
+                (made once into target/test-corpus, while the tests compile)
   fuzz          every fuzz target (tests/fuzz/run.sh), LIGHTPROOF_FUZZ_SECONDS
                 per target
   wasm          a fresh build of the viewer compared byte for byte with the
@@ -156,9 +156,9 @@ stage_supply_chain() {
 # The part of the benchmark corpus that the fidelity tests read (mixed/ and
 # camera24's DSC04705, DSC04709 and DSC04718), made once into
 # target/test-corpus from Debian's wallpaper packages. make-corpus.sh makes
-# the camera files in order, each a minute of ImageMagick on one core; the
-# tests need the first 18 (CAM_N), not all 48 (bench/ makes the whole
-# corpus into target/corpus).
+# the 24-megapixel camera files in order, several seconds of ImageMagick on
+# one core each; the tests need the first 18 (CAM_N), not all 48 (bench/
+# makes the whole corpus into target/corpus).
 corpus=$root/target/test-corpus
 corpus_camera_files=18
 make_corpus() {
