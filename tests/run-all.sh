@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 sudo=""; [[ $(id -u) == 0 ]] || sudo="sudo"
 
-STAGES=(lint rust fuzz wasm browser supply-chain)
+STAGES=(lint supply-chain rust fuzz wasm browser)
 
 usage() {
     cat <<'EOF'
@@ -21,6 +21,9 @@ Stages:
   lint          cargo fmt --check; clippy on every target (-D warnings): in the
                 rust stage's test build when that stage runs (one compile for
                 both), else cargo clippy
+  supply-chain  cargo deny: bans, licences, sources and RustSec advisories,
+                with a positive control (cargo-deny is built once into
+                target/tools)
   rust          Rust unit and integration tests (the real binary), with the
                 part of the benchmark corpus that the fidelity tests read
                 (made once into target/test-corpus, while the tests compile)
@@ -32,10 +35,6 @@ Stages:
                 (WebKitGTK's MiniBrowser under Xvfb), on the test build's
                 binary (target/debug/lightproof); their npm packages install
                 (npm ci) in the background from the start
-  supply-chain  cargo deny: bans, licences, sources and RustSec advisories,
-                with a positive control. cargo-deny is built once into
-                target/tools, in the background from the start at a lower
-                priority (it takes the CPU the other stages leave idle)
 
 Flags:
   --no-install  skip the package step (apt-get); npm ci still runs
@@ -115,20 +114,13 @@ clippy_control() {
     echo "positive control: clippy-driver refuses clippy::len_zero"
 }
 
-# cargo-deny, built once from crates.io into target/tools (inside the
-# clone). Without its own fat LTO and single codegen unit, and at opt-level
-# 1: they cost minutes of compiling for a tool that runs for seconds.
-deny=$root/target/tools/bin/cargo-deny
-deny_build_job=""
-deny_build_log=$root/target/cargo-deny-build.log
-build_deny() { # [nice]: builds cargo-deny
-    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-        "$@" cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools"
-}
-
 stage_supply_chain() {
-    if [[ -n $deny_build_job ]]; then finish_job "$deny_build_job" "$deny_build_log" "cargo-deny's build"; fi
-    [[ -x $deny ]] || build_deny
+    # Built once from crates.io into target/tools (inside the clone). Without
+    # cargo-deny's own fat LTO and single codegen unit, and at opt-level 1:
+    # they cost minutes of compiling for a tool that runs for seconds.
+    local deny=$root/target/tools/bin/cargo-deny
+    [[ -x $deny ]] || CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+        cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools"
     "$deny" check bans licenses sources
     # The RustSec advisory database is a git repository on github.com. When it is
     # unreachable, the snapshot in ../shared/advisory-db/ (a git bundle) is cloned
@@ -330,7 +322,6 @@ SECONDS=0
 trap finish EXIT
 if ((install)); then run_timed packages install_packages; fi
 if wanted browser; then start_job npm_job "$npm_log" npm_ci; fi
-if wanted supply-chain && [[ ! -x $deny ]]; then start_job deny_build_job "$deny_build_log" build_deny nice -n 10; fi
 for stage in "${STAGES[@]}"; do
     if wanted "$stage"; then run_timed "$stage" "stage_${stage//-/_}"; fi
 done
