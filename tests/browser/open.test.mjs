@@ -113,6 +113,21 @@ function submitInPage(password) {
 const OPFS_PICKER = () => {
   window.showSaveFilePicker = async ({ suggestedName }) => (await navigator.storage.getDirectory()).getFileHandle(suggestedName, { create: true });
 };
+// A page of the served gallery, ready to unlock: `initScript` watches or
+// holds the idle open, `more` are further init scripts. Closed if it fails.
+async function galleryPage(initScript, ...more) {
+  const p = await openPage(browser, null, { initScript });
+  try {
+    for (const script of [OPFS_PICKER, ...more]) await p.page.addInitScript(script);
+    await p.page.goto(server.url);
+    await viewerReady(p.page);
+    return p;
+  } catch (e) {
+    await p.close();
+    throw e;
+  }
+}
+
 async function readOpfs(page, name) {
   const base64 = await page.evaluate(async (name) => {
     const file = await (await (await navigator.storage.getDirectory()).getFileHandle(name)).getFile();
@@ -187,12 +202,9 @@ describe(`opening a gallery of ${PHOTOS} photos in Chromium`, { timeout: 600_000
   });
 
   test('after the idle open: an original, a ZIP and a signed selection', async () => {
-    const p = await openPage(browser, null, { initScript: watchIdle });
-    await p.page.addInitScript(OPFS_PICKER);
+    const p = await galleryPage(watchIdle);
     try {
       const { page } = p;
-      await page.goto(server.url);
-      await viewerReady(page);
       await unlock(page, PASSWORD);
       await page.waitForFunction(() => window.__opens.length > 0, null, { timeout: 60_000 });
       await openFirstOf(page, 'Small');
@@ -223,12 +235,9 @@ describe(`opening a gallery of ${PHOTOS} photos in Chromium`, { timeout: 600_000
   });
 
   test('before the idle open: a selection needs no manifest, a download opens it at once; Lock cancels a pending open', async () => {
-    const p = await openPage(browser, null, { initScript: holdIdle });
-    await p.page.addInitScript(OPFS_PICKER);
+    const p = await galleryPage(holdIdle);
     try {
       const { page } = p;
-      await page.goto(server.url);
-      await viewerReady(page);
       const r = await page.evaluate(submitInPage, PASSWORD);
       assert.equal(r.error, undefined, r.error);
       await page.waitForTimeout(300);
@@ -262,13 +271,9 @@ describe(`opening a gallery of ${PHOTOS} photos in Chromium`, { timeout: 600_000
   });
 
   test('without Workers the page opens the manifest itself, before the gallery shows', async () => {
-    const p = await openPage(browser, null, { initScript: watchIdle });
-    await p.page.addInitScript(OPFS_PICKER);
-    await p.page.addInitScript(() => { window.Worker = undefined; });
+    const p = await galleryPage(watchIdle, () => { window.Worker = undefined; });
     try {
       const { page } = p;
-      await page.goto(server.url);
-      await viewerReady(page);
       const r = await page.evaluate(submitInPage, PASSWORD);
       assert.equal(r.error, undefined, r.error);
       const [open, ...more] = await opens(page);
