@@ -44,12 +44,7 @@ fn flip(bytes: &mut [u8], at: usize) {
 
 /// Where `needle` (a blob's first bytes, random) starts in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> usize {
-    let found: Vec<usize> = haystack
-        .windows(needle.len())
-        .enumerate()
-        .filter(|(_, window)| *window == needle)
-        .map(|(at, _)| at)
-        .collect();
+    let found: Vec<usize> = memchr::memmem::find_iter(haystack, needle).collect();
     assert_eq!(found.len(), 1, "the blob's bytes are in the zip once");
     found[0]
 }
