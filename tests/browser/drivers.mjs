@@ -2,13 +2,14 @@
 // same checks in each: headless Chromium through playwright-core (CDP),
 // Debian's Firefox ESR through puppeteer-core (WebDriver BiDi), and WebKit
 // (WebKitGTK's MiniBrowser under Xvfb) through webkit.mjs (W3C WebDriver).
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import puppeteer from 'puppeteer-core';
-import { CHROMIUM, launchBrowser } from './support.mjs';
+import { CHROMIUM, REPO, launchBrowser } from './support.mjs';
 import { launchWebKit } from './webkit.mjs';
 
 export const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
@@ -116,14 +117,10 @@ export async function launch(kind, { firefoxPrefs = {} } = {}) {
   if (!existsSync(FIREFOX)) {
     throw new Error(`Firefox not found at ${FIREFOX}: apt-get install -y firefox-esr (tests/run-all.sh does), or set FIREFOX_PATH`);
   }
+  const prefs = { ...FIREFOX_PREFS, ...firefoxPrefs };
   const profile = await mkdtemp(path.join(tmpdir(), 'lightproof-firefox-'));
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX,
-    headless: true,
-    userDataDir: profile,
-    extraPrefsFirefox: { ...FIREFOX_PREFS, ...firefoxPrefs },
-  });
+  await cp(await firefoxProfileTemplate(prefs), profile, { recursive: true });
+  const browser = await launchFirefox(profile, prefs);
   return {
     kind,
     async newPage({ init, viewport = { width: 390, height: 800 }, downloads } = {}) {
@@ -140,6 +137,34 @@ export async function launch(kind, { firefoxPrefs = {} } = {}) {
       await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
+}
+
+const launchFirefox = (profile, prefs) => puppeteer.launch({
+  browser: 'firefox', executablePath: FIREFOX, headless: true, userDataDir: profile, extraPrefsFirefox: prefs,
+});
+
+/**
+ * A Firefox profile that has started once with `prefs` and holds no page's
+ * data: each launch starts from a copy of it, not from an empty folder.
+ * Firefox spends half its start-up CPU (about 1.8 of 3.5 s here) filling a
+ * new profile (certificate, extension and search databases, start-up
+ * caches); the browser stage launches Firefox a dozen times, from several
+ * test files at once. Made once under target/ and kept by its key (the
+ * Firefox binary's size and time, the prefs); several test files may make
+ * it at the same time, and the first rename wins.
+ */
+async function firefoxProfileTemplate(prefs) {
+  const { size, mtimeMs } = await stat(FIREFOX);
+  const key = createHash('sha256').update(JSON.stringify([FIREFOX, size, mtimeMs, prefs])).digest('hex').slice(0, 16);
+  const template = path.join(REPO, 'target', 'browser-tests', `firefox-profile-${key}`);
+  if (existsSync(template)) return template;
+  await mkdir(path.dirname(template), { recursive: true });
+  const making = await mkdtemp(`${template}-making-`);
+  const browser = await launchFirefox(making, prefs);
+  await browser.close();
+  for (const lock of ['lock', '.parentlock', 'parent.lock']) await rm(path.join(making, lock), { force: true });
+  await rename(making, template).catch(() => rm(making, { recursive: true, force: true }));
+  return template;
 }
 
 /** `kind` launched before the tests of the enclosing describe and closed
