@@ -5,14 +5,16 @@
 //  2. peak browser memory (PSS of every Chromium process) while the viewer
 //     downloads an album of about 1 GB of originals as one ZIP: streamed to
 //     disk (File System Access API, the origin-private file system standing
-//     in for the save dialog) and gathered in memory (no such API). Both in
+//     in for the save dialog) and, without that API, streamed through the
+//     site's download worker (a service worker) to the browser's own
+//     downloads folder, as Firefox and Safari clients get it. Both in
 //     a persistent profile, as a client's browser is: in Playwright's
 //     default incognito-like context the origin-private file system lives
 //     in memory, which would count the saved file as browser memory.
 //
 //   cargo build --release && (cd tests/browser && npm ci) && \
 //     bash ../shared/bench/make-corpus.sh target/corpus && node bench/downloads.mjs [CORPUS_DIR]
-//   ONLY=memory node bench/downloads.mjs   (just the in-memory download)
+//   ONLY=memory node bench/downloads.mjs   (just the download without the API)
 import { execFile } from 'node:child_process';
 import { readdir, readFile, stat, link, mkdir, writeFile, cp } from 'node:fs/promises';
 import path from 'node:path';
@@ -168,7 +170,7 @@ try {
     for (const streamed of process.env.ONLY === 'memory' ? [false] : [true, false]) {
       const r = await downloadAlbum(server.url, PASSWORDS[0], streamed, path.join(tmp, `profile-${streamed}`));
       const mb = (n) => (n / 2 ** 20).toFixed(0) + ' MiB';
-      console.log(`${streamed ? 'streamed to disk (File System Access API)' : 'in memory (no File System Access API)'}: ` +
+      console.log(`${streamed ? 'streamed to disk (File System Access API)' : 'through the download worker to the downloads folder (no File System Access API)'}: ` +
         `"${r.label}" → "${r.status}" in ${r.seconds.toFixed(1)} s (${(total / 1e6 / r.seconds).toFixed(1)} MB/s); ` +
         `browser PSS ${mb(r.before)} before, peak ${mb(r.peak)} (+${mb(r.peak - r.before)})`);
     }
