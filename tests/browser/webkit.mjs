@@ -114,6 +114,13 @@ async function command(url, method, body) {
   return value;
 }
 
+// The W3C WebDriver codes of the named keys the tests press (WebDriver,
+// "Keyboard actions").
+const KEYS = {
+  Tab: '\uE004', Enter: '\uE007', Escape: '\uE00C', ' ': '\uE00D', PageUp: '\uE00E', PageDown: '\uE00F',
+  End: '\uE010', Home: '\uE011', ArrowLeft: '\uE012', ArrowUp: '\uE013', ArrowRight: '\uE014', ArrowDown: '\uE015',
+};
+
 /** A W3C WebDriver session: one MiniBrowser with its own ephemeral profile. */
 export class WebDriverSession {
   constructor(base, id) {
@@ -168,6 +175,14 @@ export class WebDriverSession {
     return (await this.cmd('POST', '/elements', { using: 'css selector', value: selector })).map((e) => e[ELEMENT]);
   }
   click(element) { return this.cmd('POST', `/element/${element}/click`); }
+  /** Presses and releases one key (a name from KEYS) on the focused element. */
+  pressKey(name) {
+    const value = KEYS[name] ?? (name.length === 1 ? name : undefined);
+    if (value === undefined) throw new Error(`webkit: no WebDriver code for the key ${name}`);
+    return this.cmd('POST', '/actions', {
+      actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value }, { type: 'keyUp', value }] }],
+    });
+  }
   clear(element) { return this.cmd('POST', `/element/${element}/clear`); }
   sendKeys(element, text) { return this.cmd('POST', `/element/${element}/value`, { text }); }
   /** A reference to pass in `execute`'s args. */
@@ -213,7 +228,10 @@ class WebKitPage {
     this.kind = 'webkit';
     // As the other drivers' `page`: goto(url) loads without waiting for
     // the viewer to be ready.
-    this.page = { goto: (url) => this.load(url) };
+    this.page = {
+      goto: (url) => this.load(url),
+      keyboard: { press: async (key) => { await this.session.pressKey(key); await this.refresh(); } },
+    };
     this.session = session;
     this.init = init;
     this.past = { problems: [], requests: [] };
