@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
-import { BIN, PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, makeTempDir, removeDir, run, serve, shootFile, sweep } from './support.mjs';
+import { BIN, CAPTURE_SAVES, PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, makeTempDir, removeDir, run, serve, shootFile, sweep } from './support.mjs';
 
 let tmp;
 let site;
@@ -19,29 +19,6 @@ let server;
 let bundleServer;
 let deliveries;
 
-// Keeps what the viewer hands to an <a download> (its in-memory save path),
-// so the test can compare the bytes without a download manager.
-const CAPTURE_SAVES = () => {
-  delete window.showSaveFilePicker;
-  const blobs = new Map();
-  const create = URL.createObjectURL;
-  URL.createObjectURL = (blob) => { const url = create(blob); blobs.set(url, blob); return url; };
-  window.__saved = {};
-  const click = HTMLAnchorElement.prototype.click;
-  HTMLAnchorElement.prototype.click = function () {
-    const blob = blobs.get(this.href);
-    if (this.download && blob) {
-      blob.arrayBuffer().then((b) => {
-        const bytes = new Uint8Array(b);
-        let text = '';
-        for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        window.__saved[this.download] = btoa(text);
-      });
-      return;
-    }
-    click.call(this);
-  };
-};
 
 before(async () => {
   tmp = await makeTempDir();
@@ -65,8 +42,6 @@ after(async () => {
   await bundleServer?.close();
   await removeDir(tmp);
 });
-
-
 
 /** A copy of the delivery with `flip`'s bytes damaged and `drop` gone. */
 async function tamperedCopy(delivery, flip, drop) {

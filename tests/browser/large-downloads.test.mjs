@@ -1,5 +1,5 @@
 // Downloads without the File System Access API (Firefox, Safari, phones),
-// in Firefox and Chromium:
+// in Firefox and Chromium (the numbered parts in WebKit too):
 // - over HTTP a ZIP of all originals arrives as an ordinary browser
 //   download streamed through the site's download worker, every entry
 //   byte-identical with the shoot; the worker controls no page and answers
@@ -8,18 +8,22 @@
 //   numbered parts, each a valid ZIP and within the part size, whose
 //   entries together are the originals, each once. The part size (1 GiB)
 //   is lowered for the test through the viewer's one test hook,
-//   `window.lightproofTestMemoryLimit`, set before the viewer runs;
+//   `window.lightproofTestMemoryLimit`, set before the viewer runs (in
+//   WebKit, whose driver has no init script before a page's own, by a
+//   test copy of the site that loads a one-line script before viewer.js);
 // - one photo goes to the share sheet where the browser can share files.
 //   Headless browsers have no share sheet: the test stands in for it with
 //   a `navigator.share` that keeps the file it is given.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
-import { buildSite, makeTempDir, removeDir, run, serve, SHOOT } from './support.mjs';
+import { CAPTURE_SAVES, buildSite, makeTempDir, removeDir, run, serve, SHOOT } from './support.mjs';
+import { WEBKIT_DRIVER, webkitMissing } from './webkit.mjs';
 
 const PASSWORD = 'violet harbour tempo, exact files';
 const PART_BYTES = 1_000_000;
@@ -249,6 +253,58 @@ for (const kind of BROWSERS) {
     });
   });
 }
+
+// WebKit (Safari's engine) has no File System Access API and its driver
+// no download folder: the parts are taken from the viewer's <a download>
+// saves (CAPTURE_SAVES), one per "Save part i of n".
+const webkitAbsent = existsSync(WEBKIT_DRIVER) ? false : webkitMissing();
+describe('large downloads in webkit', { timeout: 300_000, skip: webkitAbsent }, () => {
+  const browser = useBrowser('webkit');
+
+  test('from file:// the ZIP comes in numbered parts, each a whole ZIP', async () => {
+    const copy = path.join(tmp, 'webkit-small-parts');
+    await cp(site, copy, { recursive: true });
+    await writeFile(path.join(copy, 'test-part-size.js'), `window.lightproofTestMemoryLimit = ${PART_BYTES};\n`);
+    const index = path.join(copy, 'index.html');
+    const html = await readFile(index, 'utf8');
+    const viewer = '<script src="viewer.js" defer></script>';
+    assert.ok(html.includes(viewer), 'index.html loads viewer.js');
+    await writeFile(index, html.replace(viewer, `<script src="test-part-size.js"></script>\n${viewer}`));
+
+    const p = await browser.newPage({ init: CAPTURE_SAVES });
+    try {
+      await p.goto(pathToFileURL(index).href);
+      await unlockAndOpenDownloads(p);
+      const status = await downloadAll(p);
+      const title = await p.text('#gallery-title');
+      assert.equal(await p.evaluate(() => window.lightproofViewer.lastDownload), 'parts');
+      const count = Number(/^Saved (\d+) ZIP files/.exec(status)?.[1]);
+      assert.ok(count >= 4, `several parts: ${status}`);
+      await p.waitFor((n) => Object.keys(window.__saved).length >= n, count);
+      const saved = await p.evaluate(() => window.__saved);
+      assert.deepEqual(Object.keys(saved).sort(),
+        Array.from({ length: count }, (_, i) => `${title} - part ${i + 1} of ${count}.zip`).sort());
+      const dir = path.join(tmp, 'webkit-parts');
+      await mkdir(dir);
+      const files = [];
+      for (const [name, base64] of Object.entries(saved)) {
+        const file = path.join(dir, name);
+        await writeFile(file, Buffer.from(base64, 'base64'));
+        files.push(file);
+      }
+      const zips = await readZips(files);
+      for (const [i, zip] of zips.entries()) {
+        assert.equal(zip.bad, null, `${zip.file}: every CRC checks out`);
+        assert.ok(zip.entries.length > 0, `${zip.file} holds photos`);
+        assert.ok((await stat(files[i])).size <= PART_BYTES, `${zip.file} is within the part size`);
+      }
+      assertAllOriginals(zips.flatMap((z) => z.entries), title);
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+});
 
 describe('one photo to the share sheet', { timeout: 120_000 }, () => {
   const browser = useBrowser('chromium');

@@ -114,6 +114,34 @@ export function freePort() {
 }
 
 /** Serves `dir` with python's http.server on a free loopback port. */
+/**
+ * An init script: the viewer's in-memory save path (a Blob handed to an
+ * <a download>) is kept as base64 in `window.__saved[name]` instead of
+ * going to the browser's downloads, so a test can compare the bytes
+ * without a download manager. No File System Access API either.
+ */
+export const CAPTURE_SAVES = () => {
+  delete window.showSaveFilePicker;
+  const blobs = new Map();
+  const create = URL.createObjectURL;
+  URL.createObjectURL = (blob) => { const url = create(blob); blobs.set(url, blob); return url; };
+  window.__saved = {};
+  const click = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function () {
+    const blob = blobs.get(this.href);
+    if (this.download && blob) {
+      blob.arrayBuffer().then((b) => {
+        const bytes = new Uint8Array(b);
+        let text = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        window.__saved[this.download] = btoa(text);
+      });
+      return;
+    }
+    click.call(this);
+  };
+};
+
 export async function serve(dir) {
   const port = await freePort();
   const child = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], {

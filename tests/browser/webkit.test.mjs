@@ -13,7 +13,7 @@ import { copyFile, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { useBrowser } from './drivers.mjs';
-import { PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, countShootImages, makeTempDir, removeDir, serve, shootFile, sweep } from './support.mjs';
+import { CAPTURE_SAVES, PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, countShootImages, makeTempDir, removeDir, serve, shootFile, sweep } from './support.mjs';
 import { WEBKIT_DRIVER, webkitMissing } from './webkit.mjs';
 
 const absent = existsSync(WEBKIT_DRIVER) ? false : webkitMissing();
@@ -33,24 +33,6 @@ after(async () => {
   await removeDir(tmp);
 });
 
-// Keeps what the viewer hands to an <a download> (its in-memory save path).
-const CAPTURE_SAVES = () => {
-  const blobs = new Map();
-  const create = URL.createObjectURL;
-  URL.createObjectURL = (blob) => { const url = create(blob); blobs.set(url, blob); return url; };
-  window.__saved = {};
-  const click = HTMLAnchorElement.prototype.click;
-  HTMLAnchorElement.prototype.click = function () {
-    const blob = blobs.get(this.href);
-    if (!(this.download && blob)) return click.call(this);
-    blob.arrayBuffer().then((b) => {
-      const bytes = new Uint8Array(b);
-      let text = '';
-      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      window.__saved[this.download] = btoa(text);
-    });
-  };
-};
 
 
 
