@@ -4,9 +4,10 @@
 //! operating system's random number generator. The words are joined by
 //! `-`, so the list's four hyphenated words (drop-down, felt-tip, t-shirt,
 //! yo-yo) are left out: a phrase then always reads as the words it was
-//! drawn from. 7,772 words give 12.92 bits each, and 6 words 77.5 bits. Passwords the photographer chooses
-//! are estimated with zxcvbn, knowing the gallery's title, album and grant
-//! names; `build` refuses those that fall short unless `--allow-weak`.
+//! drawn from. 7,772 words give 12.92 bits each, and 6 words 77.5 bits.
+//! Passwords the photographer chooses are estimated with zxcvbn, knowing
+//! the gallery's title, album and grant names; `build` refuses those that
+//! fall short unless `--allow-weak`.
 
 use crate::random::random;
 

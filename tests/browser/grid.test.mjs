@@ -7,16 +7,15 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { existsSync } from 'node:fs';
 import { BROWSERS, useBrowser } from './drivers.mjs';
 import { PASSWORD, buildSite, makeTempDir, removeDir, serve } from './support.mjs';
 import { manyPhotosShoot } from './shoots.mjs';
-import { WEBKIT_DRIVER, webkitMissing } from './webkit.mjs';
+import { webkitSkip } from './webkit.mjs';
 
 // WebKit runs the init script once the document has loaded, after the
 // viewer has made its own instance of the module: there the page's
 // decryptions are not counted (the Worker still is).
-const webkitAbsent = existsSync(WEBKIT_DRIVER) ? false : webkitMissing();
+const webkitAbsent = webkitSkip();
 
 const ALBUMS = [['', 200], ['Reception', 80]];
 const MAX_TILES = 60; // in the page at once, with a phone's 390 × 800 viewport

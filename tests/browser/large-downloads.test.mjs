@@ -16,14 +16,13 @@
 //   a `navigator.share` that keeps the file it is given.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
 import { CAPTURE_SAVES, buildSite, makeTempDir, removeDir, run, serve, SHOOT } from './support.mjs';
-import { WEBKIT_DRIVER, webkitMissing } from './webkit.mjs';
+import { webkitSkip } from './webkit.mjs';
 
 const PASSWORD = 'violet harbour tempo, exact files';
 const PART_BYTES = 1_000_000;
@@ -79,6 +78,28 @@ function assertAllOriginals(entries, title) {
     seen.set(rel, hash);
   }
   assert.equal(seen.size, sources.size, 'every original is there');
+}
+
+/** The number of parts that the download's final `status` names (several). */
+function partCount(status) {
+  const count = Number(/^Saved (\d+) ZIP files/.exec(status)?.[1]);
+  assert.ok(count >= 4, `several parts: ${status}`);
+  return count;
+}
+
+/** Asserts that `files` are the `count` numbered parts of album `title`:
+ * named "part i of n", each a whole ZIP (every CRC) that holds photos and
+ * is within the part size, and together every original once. */
+async function assertParts(files, count, title) {
+  assert.deepEqual(files.map((f) => path.basename(f)).sort(),
+    Array.from({ length: count }, (_, i) => `${title} - part ${i + 1} of ${count}.zip`).sort());
+  const zips = await readZips(files);
+  for (const [i, zip] of zips.entries()) {
+    assert.equal(zip.bad, null, `${zip.file}: every CRC checks out`);
+    assert.ok(zip.entries.length > 0, `${zip.file} holds photos`);
+    assert.ok((await stat(files[i])).size <= PART_BYTES, `${zip.file} is within the part size`);
+  }
+  assertAllOriginals(zips.flatMap((z) => z.entries), title);
 }
 
 /** Waits until `dir` holds `count` finished files (no `.part`); their paths. */
@@ -233,19 +254,9 @@ for (const kind of BROWSERS) {
         const status = await downloadAll(p);
         const title = await p.text('#gallery-title');
         assert.equal(await p.evaluate(() => window.lightproofViewer.lastDownload), 'parts');
-        const count = Number(/^Saved (\d+) ZIP files/.exec(status)?.[1]);
-        assert.ok(count >= 4, `several parts: ${status}`);
+        const count = partCount(status);
         assert.match(await p.text('#download-note'), new RegExp(`come as ${count} ZIP files`));
-        const files = await finishedFiles(downloads, count);
-        assert.deepEqual(files.map((f) => path.basename(f)).sort(),
-          Array.from({ length: count }, (_, i) => `${title} - part ${i + 1} of ${count}.zip`).sort());
-        const zips = await readZips(files);
-        for (const [i, zip] of zips.entries()) {
-          assert.equal(zip.bad, null, `${zip.file}: every CRC checks out`);
-          assert.ok(zip.entries.length > 0, `${zip.file} holds photos`);
-          assert.ok((await stat(files[i])).size <= PART_BYTES, `${zip.file} is within the part size`);
-        }
-        assertAllOriginals(zips.flatMap((z) => z.entries), title);
+        await assertParts(await finishedFiles(downloads, count), count, title);
         assert.deepEqual(p.problems, []);
       } finally {
         await p.close();
@@ -257,7 +268,7 @@ for (const kind of BROWSERS) {
 // WebKit (Safari's engine) has no File System Access API and its driver
 // no download folder: the parts are taken from the viewer's <a download>
 // saves (CAPTURE_SAVES), one per "Save part i of n".
-const webkitAbsent = existsSync(WEBKIT_DRIVER) ? false : webkitMissing();
+const webkitAbsent = webkitSkip();
 describe('large downloads in webkit', { timeout: 300_000, skip: webkitAbsent }, () => {
   const browser = useBrowser('webkit');
 
@@ -278,12 +289,9 @@ describe('large downloads in webkit', { timeout: 300_000, skip: webkitAbsent }, 
       const status = await downloadAll(p);
       const title = await p.text('#gallery-title');
       assert.equal(await p.evaluate(() => window.lightproofViewer.lastDownload), 'parts');
-      const count = Number(/^Saved (\d+) ZIP files/.exec(status)?.[1]);
-      assert.ok(count >= 4, `several parts: ${status}`);
+      const count = partCount(status);
       await p.waitFor((n) => Object.keys(window.__saved).length >= n, count);
       const saved = await p.evaluate(() => window.__saved);
-      assert.deepEqual(Object.keys(saved).sort(),
-        Array.from({ length: count }, (_, i) => `${title} - part ${i + 1} of ${count}.zip`).sort());
       const dir = path.join(tmp, 'webkit-parts');
       await mkdir(dir);
       const files = [];
@@ -292,13 +300,7 @@ describe('large downloads in webkit', { timeout: 300_000, skip: webkitAbsent }, 
         await writeFile(file, Buffer.from(base64, 'base64'));
         files.push(file);
       }
-      const zips = await readZips(files);
-      for (const [i, zip] of zips.entries()) {
-        assert.equal(zip.bad, null, `${zip.file}: every CRC checks out`);
-        assert.ok(zip.entries.length > 0, `${zip.file} holds photos`);
-        assert.ok((await stat(files[i])).size <= PART_BYTES, `${zip.file} is within the part size`);
-      }
-      assertAllOriginals(zips.flatMap((z) => z.entries), title);
+      await assertParts(files, count, title);
       assert.deepEqual(p.problems, []);
     } finally {
       await p.close();

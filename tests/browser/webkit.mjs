@@ -30,6 +30,13 @@ export function webkitMissing() {
   return null;
 }
 
+/** A test's `skip` option for WebKit: the reason when WebKitWebDriver is
+ * not installed, else false. Only the driver's absence skips: with the
+ * driver there, a missing MiniBrowser or Xvfb fails the launch, loudly. */
+export function webkitSkip() {
+  return existsSync(WEBKIT_DRIVER) ? false : webkitMissing();
+}
+
 // ------------------------------------------------------------ processes
 const children = new Set();
 // Whatever happens to the tests, no display or driver outlives them.

@@ -8,15 +8,14 @@
 // Safari, so the viewer gathers the file in memory).
 // Skipped only when WebKitWebDriver is not installed.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { copyFile, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { useBrowser } from './drivers.mjs';
 import { CAPTURE_SAVES, PASSWORD, SHOOT, WRONG_PASSWORD, buildSite, countShootImages, makeTempDir, removeDir, serve, shootFile, sweep } from './support.mjs';
-import { WEBKIT_DRIVER, webkitMissing } from './webkit.mjs';
+import { webkitSkip } from './webkit.mjs';
 
-const absent = existsSync(WEBKIT_DRIVER) ? false : webkitMissing();
+const absent = webkitSkip();
 
 let tmp;
 let server;
