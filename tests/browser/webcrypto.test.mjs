@@ -5,14 +5,16 @@
 //    for byte as the shoot's files either way;
 //  - both ways refuse the same damaged blobs (a flipped byte, two chunks
 //    swapped, cut at a chunk boundary, one byte short, one byte more,
-//    another blob in its place) and keep nothing of them;
+//    another blob in its place), one after another in one page, and keep
+//    nothing of them;
 //  - without WebCrypto, PBKDF2 runs in a Worker: the page keeps painting
 //    and shows its progress.
 // (Pins broken by a grant holder who re-encrypts a blob need the blob key:
 // wasm-viewer/tests/webcrypto_originals.rs covers them for both ways.)
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
@@ -126,31 +128,56 @@ async function originalBlob(file, requests) {
   return names[0];
 }
 
-/** Copies of the site, each with the original blob `name` damaged one way. */
-async function damagedSites(name) {
+/** The original blob `name` damaged six ways: what each is called, and its bytes. */
+async function damagesOf(name) {
   const blob = await readFile(path.join(site, 'b', name));
   const other = (await readdir(path.join(site, 'b'))).find((n) => !n.endsWith('.js') && n !== name);
   const record = (i) => blob.subarray(PREFIX + i * RECORD, PREFIX + (i + 1) * RECORD);
   const flipped = Buffer.from(blob);
   flipped[PREFIX + RECORD + 100] ^= 0x01;
   const swapped = Buffer.concat([blob.subarray(0, PREFIX), record(1), record(0), blob.subarray(PREFIX + 2 * RECORD)]);
-  const damages = {
-    'a flipped byte': flipped,
-    'two chunks swapped': swapped,
-    'cut at a chunk boundary': blob.subarray(0, PREFIX + 2 * RECORD),
-    'one byte short': blob.subarray(0, blob.length - 1),
-    'one byte more': Buffer.concat([blob, Buffer.from([0])]),
-    'another blob in its place': await readFile(path.join(site, 'b', other)),
-  };
   assert.ok(blob.length > PREFIX + 3 * RECORD, 'the original has several chunks');
-  const sites = [];
-  for (const [what, bytes] of Object.entries(damages)) {
-    const copy = path.join(tmp, `damaged-${sites.length}`);
-    await cp(site, copy, { recursive: true });
-    await writeFile(path.join(copy, 'b', name), bytes);
-    sites.push({ what, server: await serve(copy) });
-  }
-  return sites;
+  return {
+    intact: blob,
+    damages: [
+      ['a flipped byte', flipped],
+      ['two chunks swapped', swapped],
+      ['cut at a chunk boundary', blob.subarray(0, PREFIX + 2 * RECORD)],
+      ['one byte short', blob.subarray(0, blob.length - 1)],
+      ['one byte more', Buffer.concat([blob, Buffer.from([0])])],
+      ['another blob in its place', await readFile(path.join(site, 'b', other))],
+    ],
+  };
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
+
+/**
+ * The site over http from a host that changes the bytes of one blob
+ * between two requests, as a host that damages files can: `host.bytes`
+ * is what it sends for `b/<name>`, with `Cache-Control: no-store` so
+ * that the browser asks again each time, and `host.served` counts them.
+ * One unlocked page then meets every damage in turn.
+ */
+async function damagingHost(name, bytes) {
+  const host = { bytes, served: 0 };
+  const server = http.createServer(async (req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, 'http://host').pathname).slice(1) || 'index.html';
+    let body = null;
+    if (rel === `b/${name}`) {
+      body = host.bytes;
+      host.served += 1;
+    } else if (!rel.split('/').includes('..')) {
+      body = await readFile(path.join(site, rel)).catch(() => null);
+    }
+    if (!body) return res.writeHead(404).end();
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(rel)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  host.url = `http://127.0.0.1:${server.address().port}/index.html`;
+  host.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); });
+  return host;
 }
 
 async function shootFiles(dir, prefix = '') {
@@ -169,8 +196,8 @@ for (const kind of BROWSERS) {
   describe(`originals and the KDF in ${kind}`, { timeout: 600_000 }, () => {
     const browser = useBrowser(kind);
     let blobName = null;
-    let damaged = [];
-    after(() => Promise.all(damaged.map((d) => d.server.close())));
+    let host = null;
+    after(() => host?.close());
 
     for (const [way, options] of WAYS) {
       test(`${way}: a single original and an "All photos" ZIP are the shoot's files byte for byte`, async () => {
@@ -214,18 +241,24 @@ for (const kind of BROWSERS) {
     for (const [way, options] of WAYS) {
       test(`${way}: a damaged original is refused and nothing of it is kept`, async () => {
         assert.ok(blobName, 'the blob was found by the test before');
-        if (!damaged.length) damaged = await damagedSites(blobName);
-        for (const { what, server: bad } of damaged) {
-          const page = await unlocked(browser, bad.url, options);
-          try {
+        const { intact, damages } = await damagesOf(blobName);
+        host ??= await damagingHost(blobName, intact);
+        host.bytes = intact;
+        const page = await unlocked(browser, host.url, options);
+        try {
+          for (const [what, bytes] of damages) {
+            host.bytes = bytes;
+            const served = host.served;
             const name = await openFirstPhoto(page, 'Mountains');
             assert.match(await downloadShown(page), DAMAGED, what);
+            assert.equal(host.served, served + 1, `${what}: the damaged blob was fetched once`);
             assert.equal(await page.evaluate(() => window.lightproofViewer.originalsWith), way, what);
             const saved = await readSaved(page, name);
             assert.ok(saved === null || saved.length === 0, `${what}: ${saved && saved.length} bytes kept`);
-          } finally {
-            await page.close();
+            await page.evaluate(() => document.getElementById('lightbox').close());
           }
+        } finally {
+          await page.close();
         }
       });
     }

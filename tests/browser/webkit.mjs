@@ -105,13 +105,27 @@ async function startDriver(display) {
 }
 
 // ------------------------------------------------------------ W3C WebDriver
+// How long a command may take: a script's own limit and a little for
+// those that run one, 90 s for any other (a page load may take 60). A
+// browser that has gone away can leave the driver without an answer; the
+// test then fails with the command's name rather than waiting for its
+// own, far longer, timeout.
+const commandTimeout = (url) => (/\/execute\//.test(url) ? SCRIPT_TIMEOUT_MS + 10_000 : 90_000);
+
 async function command(url, method, body) {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
+  let res;
+  let text;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(commandTimeout(url)),
+    });
+    text = await res.text();
+  } catch (e) {
+    throw new Error(`WebDriver ${method} ${new URL(url).pathname}: no answer (${e.name}: ${e.message})`);
+  }
   let reply;
   try { reply = JSON.parse(text); } catch { throw new Error(`WebDriver ${method} ${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`); }
   const value = reply.value;
