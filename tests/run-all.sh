@@ -30,7 +30,8 @@ Stages:
   fuzz          every fuzz target (tests/fuzz/run.sh), LIGHTPROOF_FUZZ_SECONDS
                 per target
   wasm          a fresh build of the viewer compared byte for byte with the
-                committed themes/default/static/viewer.wasm
+                committed themes/default/static/viewer.wasm (built in the
+                background from the start of the run)
   browser       end-to-end tests in headless Chromium, Firefox ESR and WebKit
                 (WebKitGTK's MiniBrowser under Xvfb), on the test build's
                 binary (target/debug/lightproof), three files at a time,
@@ -43,8 +44,9 @@ Flags:
   -h, --help    print this help
 
 Environment:
-  LIGHTPROOF_FUZZ_SECONDS  seconds per fuzz target: 5 when unset (a local
-                           run); CI's entry point .ci/run sets 60
+  LIGHTPROOF_FUZZ_SECONDS  seconds per fuzz target: 2 when unset (a local
+                           run: every seed input, then a little more); CI's
+                           entry point .ci/run sets 60
 EOF
 }
 
@@ -204,15 +206,24 @@ stage_rust() {
 fuzz_build_job=""
 fuzz_build_log=$root/target/fuzz-build.log
 stage_fuzz() {
-    local seconds=${LIGHTPROOF_FUZZ_SECONDS:-5}
+    local seconds=${LIGHTPROOF_FUZZ_SECONDS:-2}
     if [[ -n $fuzz_build_job ]]; then finish_job "$fuzz_build_job" "$fuzz_build_log" "the fuzz targets' build"; fi
     echo "fuzzing every parser of host and client bytes ($seconds s per target)"
     tests/fuzz/run.sh "$seconds"
 }
 
+# The viewer's fresh build starts with the run, in the background at a low
+# priority (as the fuzz targets' build does): a wasm build is mostly one
+# crate at a time (the standard library, then the viewer as one codegen
+# unit), so on its own it leaves a core idle; beside the test build it
+# takes what that build leaves.
+wasm_job=""
+wasm_log=$root/target/wasm-build.log
+wasm_fresh=$root/target/wasm/viewer-check.wasm
 stage_wasm() {
-    local fresh=$root/target/wasm/viewer-check.wasm
-    wasm-viewer/build.sh "$fresh"
+    local fresh=$wasm_fresh
+    [[ -n $wasm_job ]] || start_job wasm_job "$wasm_log" wasm-viewer/build.sh "$fresh"
+    finish_job "$wasm_job" "$wasm_log" "the viewer's build (wasm-viewer/build.sh)"
     if ! cmp -s "$fresh" themes/default/static/viewer.wasm; then
         echo "themes/default/static/viewer.wasm is stale: run wasm-viewer/build.sh and commit the result" >&2
         exit 1
@@ -358,6 +369,7 @@ SECONDS=0
 trap finish EXIT
 if ((install)); then run_timed packages install_packages; fi
 if wanted browser; then start_job npm_job "$npm_log" npm_ci; fi
+if wanted wasm; then start_job wasm_job "$wasm_log" nice -n 10 wasm-viewer/build.sh "$wasm_fresh"; fi
 for stage in "${STAGES[@]}"; do
     if wanted "$stage"; then run_timed "$stage" "stage_${stage//-/_}"; fi
 done
