@@ -90,14 +90,20 @@ const holdIdle = new Function(`(${watch})(true)`);
 // shown, and of the full first screen.
 function submitInPage(password) {
   const $ = (s) => document.querySelector(s);
+  // The moment the gallery is unhidden: a mutation observer's callback runs
+  // at the end of the task that unhid it, before any later task (an idle
+  // callback may run before the next animation frame).
+  let shown = null;
+  const seen = new MutationObserver(() => {
+    if (shown === null && !$('#gallery').hidden) { shown = performance.now(); seen.disconnect(); }
+  });
+  seen.observe($('#gallery'), { attributes: true, attributeFilter: ['hidden'] });
   $('#password').value = password;
   const submitted = performance.now();
   $('#unlock-button').click();
   return new Promise((resolve) => {
-    let shown = null;
     const tick = () => {
-      if ($('#unlock-error').textContent) return resolve({ error: $('#unlock-error').textContent });
-      if (shown === null && !$('#gallery').hidden) shown = performance.now();
+      if ($('#unlock-error').textContent) { seen.disconnect(); return resolve({ error: $('#unlock-error').textContent }); }
       const onScreen = shown === null ? [] : [...document.querySelectorAll('#grid .tile')].filter((t) => {
         const r = t.getBoundingClientRect();
         return r.height > 0 && r.bottom > 0 && r.top < innerHeight;
