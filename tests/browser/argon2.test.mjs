@@ -93,14 +93,19 @@ for (const kind of BROWSERS) {
     }
 
     test('a header with Argon2 parameters out of bounds is refused before any derivation', async () => {
-      for (const [name, at, value] of [['memory 4 GiB', 25, 0xffffffff], ['memory 1 MiB', 25, 1024], ['passes 1000', 29, 1000], ['lanes 0', 33, 0]]) {
-        const copy = path.join(tmp, `${kind}-argon2-${name.replace(/ /g, '-')}`);
-        const bad = await serve(await copyWithHeaderField(site, copy, at, value));
-        const page = await browser.newPage({ init: watch });
-        try {
+      // The four copies side by side under one server, met in turn by one
+      // page: each load is a new document, with the counters of `watch`
+      // new.
+      const copies = path.join(tmp, `${kind}-argon2`);
+      const headers = [['memory 4 GiB', 25, 0xffffffff], ['memory 1 MiB', 25, 1024], ['passes 1000', 29, 1000], ['lanes 0', 33, 0]];
+      for (const [name, at, value] of headers) await copyWithHeaderField(site, path.join(copies, name.replace(/ /g, '-')), at, value);
+      const bad = await serve(copies);
+      const page = await browser.newPage({ init: watch });
+      try {
+        for (const [name] of headers) {
           // Not `page.goto`: its wait for the viewer to be ready awaits a
           // promise that, with this header, settles as "not ready".
-          await page.page.goto(bad.url);
+          await page.page.goto(`${bad.origin}/${name.replace(/ /g, '-')}/index.html`);
           await page.waitFor(() => window.lightproofViewer);
           await page.type('#password', PASSWORD);
           await page.click('#unlock-button');
@@ -108,10 +113,10 @@ for (const kind of BROWSERS) {
           assert.match(await page.text('#unlock-error'), /damaged or were made by a newer version/, name);
           assert.equal(await page.evaluate(() => window.__workers), 0, `${name}: no Worker started`);
           assert.equal(await page.evaluate(() => window.lightproofViewer.derivations), 0, `${name}: no derivation`);
-        } finally {
-          await page.close();
-          await bad.close();
         }
+      } finally {
+        await page.close();
+        await bad.close();
       }
     });
   });

@@ -156,7 +156,7 @@ export async function serve(dir) {
     try {
       const res = await fetch(`${origin}/index.html`);
       await res.arrayBuffer();
-      if (res.ok) break;
+      break; // it answers (a folder of sites has no index.html of its own)
     } catch { /* not up yet */ }
     if (Date.now() > deadline) {
       child.kill();
