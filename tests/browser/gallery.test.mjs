@@ -151,6 +151,22 @@ describe('viewer', { timeout: 300_000 }, () => {
       // close event, a task after `open` turns false).
       const second = await page.locator('#grid .tile').nth(1).getAttribute('data-n');
       await page.waitForFunction((n) => document.activeElement.dataset.n === n, second, { timeout: 5000 });
+
+      // Closed and opened again at once (a quick tap on another photo): the
+      // close's history.back() arrives after the opening, and must neither
+      // close the photo nor leave Back without its entry.
+      await page.evaluate(() => {
+        document.querySelector('#grid .tile').click();
+        document.getElementById('lb-close').click();
+        document.querySelector('#grid .tile').click();
+      });
+      await page.waitForTimeout(500);
+      assert.equal(await page.evaluate(() => document.getElementById('lightbox').open), true, 'the photo opened again stays open');
+      await page.evaluate(() => history.back()); // the phone's Back button
+      await page.waitForFunction(() => !document.getElementById('lightbox').open);
+      await page.waitForTimeout(300);
+      assert.equal(await page.evaluate(() => document.getElementById('gallery').hidden), false, 'Back closed the photo, not the gallery');
+      assert.equal(new URL(page.url()).pathname, new URL(server.url).pathname, 'and the page stayed');
       noProblems(p);
     } finally {
       await p.close();

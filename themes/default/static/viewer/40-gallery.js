@@ -539,14 +539,25 @@
   scrub.thumb.addEventListener('keydown', onScrubKey);
 
   // --------------------------------------------------------------- lightbox
-  // previews: index -> { promise, url, dropped }; pushed: a history entry is ours
-  const lb = { index: 0, dir: 1, token: 0, previews: new Map(), pushed: false };
+  // previews: index -> { promise, url, dropped }; pushed: a history entry is
+  // ours; backPending: our history.back() has not yet arrived (popstate);
+  // pushAfterBack: the lightbox opened again meanwhile, and pushes its
+  // entry once it has.
+  const lb = { index: 0, dir: 1, token: 0, previews: new Map(), pushed: false, backPending: false, pushAfterBack: false };
+
+  // The phone's Back button then closes the photo instead of the gallery.
+  function pushPhotoEntry() {
+    try { history.pushState({ lightproof: 'photo' }, ''); lb.pushed = true; } catch (e) { lb.pushed = false; }
+  }
 
   function openLightbox(index) {
     if (!ui.lb.open) {
       ui.lb.showModal();
-      // The phone's Back button then closes the photo instead of the gallery.
-      try { history.pushState({ lightproof: 'photo' }, ''); lb.pushed = true; } catch (e) { lb.pushed = false; }
+      // Not while the last close's history.back() is on its way: Chromium
+      // would then still go back to the entry before it (and the popstate
+      // close this photo), Firefox would drop the back.
+      if (lb.backPending) lb.pushAfterBack = true;
+      else pushPhotoEntry();
     }
     document.documentElement.classList.add('lightbox-open');
     showPhoto(index);
@@ -639,7 +650,8 @@
     ui.lbImage.removeAttribute('src');
     ui.lbPlaceholder.removeAttribute('src');
     document.documentElement.classList.remove('lightbox-open');
-    if (lb.pushed) { lb.pushed = false; history.back(); }
+    lb.pushAfterBack = false;
+    if (lb.pushed) { lb.pushed = false; lb.backPending = true; history.back(); }
     focusPhoto(lb.index); // its tile, scrolled into view
   }
 
