@@ -31,7 +31,7 @@ Stages:
                 per target
   wasm          a fresh build of the viewer compared byte for byte with the
                 committed themes/default/static/viewer.wasm (built in the
-                background from the start of the run)
+                background while the rust stage compiles, when it runs)
   browser       end-to-end tests in headless Chromium, Firefox ESR and WebKit
                 (WebKitGTK's MiniBrowser under Xvfb), on the test build's
                 binary (target/debug/lightproof), three files at a time,
@@ -191,13 +191,15 @@ make_corpus() {
 
 stage_rust() {
     # The corpus is made while the tests compile, and so are the fuzz
-    # targets when the fuzz stage is to run: all three are CPU work, but a
-    # build leaves a core idle at times (build scripts, single-crate
-    # stretches, links). The fuzz build runs at a lower priority, so it takes
-    # what the test build leaves and does not slow the tests down.
+    # targets and the viewer when their stages are to run: all are CPU
+    # work, but a build leaves a core idle at times (build scripts,
+    # single-crate stretches, links). The fuzz and viewer builds run at a
+    # lower priority, so they take what the test build leaves and do not
+    # slow the tests down.
     local corpus_job
     start_job corpus_job "$root/target/corpus.log" make_corpus
     if wanted fuzz; then start_job fuzz_build_job "$fuzz_build_log" nice -n 10 tests/fuzz/run.sh --build-only; fi
+    if wanted wasm; then start_job wasm_job "$wasm_log" nice -n 10 wasm-viewer/build.sh "$wasm_fresh"; fi
     cargo_test --no-run
     finish_job "$corpus_job" "$root/target/corpus.log" "the benchmark corpus (make-corpus.sh)"
     if [[ -f $corpus/SHA256SUMS ]]; then export LIGHTPROOF_CORPUS=$corpus; fi
@@ -213,11 +215,13 @@ stage_fuzz() {
     tests/fuzz/run.sh "$seconds"
 }
 
-# The viewer's fresh build starts with the run, in the background at a low
-# priority (as the fuzz targets' build does): a wasm build is mostly one
-# crate at a time (the standard library, then the viewer as one codegen
+# The viewer's fresh build starts with the test build, in the background at
+# a low priority (as the fuzz targets' build does): a wasm build is mostly
+# one crate at a time (the standard library, then the viewer as one codegen
 # unit), so on its own it leaves a core idle; beside the test build it
-# takes what that build leaves.
+# takes what that build leaves. (Started with the run, it held cargo's
+# package cache while cargo-deny's build waited: supply-chain 68-70 s
+# against 56 s.)
 wasm_job=""
 wasm_log=$root/target/wasm-build.log
 wasm_fresh=$root/target/wasm/viewer-check.wasm
@@ -393,7 +397,6 @@ SECONDS=0
 trap finish EXIT
 if ((install)); then run_timed packages install_packages; fi
 if wanted browser; then start_job npm_job "$npm_log" npm_ci; fi
-if wanted wasm; then start_job wasm_job "$wasm_log" nice -n 10 wasm-viewer/build.sh "$wasm_fresh"; fi
 for stage in "${STAGES[@]}"; do
     if wanted "$stage"; then run_timed "$stage" "stage_${stage//-/_}"; fi
 done
