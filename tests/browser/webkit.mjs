@@ -106,11 +106,12 @@ async function startDriver(display) {
 
 // ------------------------------------------------------------ W3C WebDriver
 // How long a command may take: a script's own limit and a little for
-// those that run one, 90 s for any other (a page load may take 60). A
-// browser that has gone away can leave the driver without an answer; the
-// test then fails with the command's name rather than waiting for its
-// own, far longer, timeout.
-const commandTimeout = (url) => (/\/execute\//.test(url) ? SCRIPT_TIMEOUT_MS + 10_000 : 90_000);
+// those that run one, 45 s for a new session (a MiniBrowser starts in a
+// second or two), 90 s for any other (a page load may take 60). A browser
+// that has gone away can leave the driver without an answer; the test
+// then fails with the command's name rather than waiting for its own, far
+// longer, timeout.
+const commandTimeout = (url) => (/\/execute\//.test(url) ? SCRIPT_TIMEOUT_MS + 10_000 : /\/session$/.test(url) ? 45_000 : 90_000);
 
 async function command(url, method, body) {
   let res;
@@ -352,11 +353,26 @@ export async function launchWebKit() {
     throw e;
   }
   const pages = new Set();
+  const drivers = [driver];
+  // A new session is a new MiniBrowser. Under load one sometimes never
+  // answered its driver (the POST /session waited with no MiniBrowser
+  // left); a second driver on the same display is then tried once. The
+  // stuck one is left alone: pages it already serves keep working.
+  async function newSession() {
+    try {
+      return await WebDriverSession.create(driver.url);
+    } catch (e) {
+      if (!/no answer/.test(e.message)) throw e;
+      driver = await startDriver(xvfb.display);
+      drivers.push(driver);
+      return WebDriverSession.create(driver.url);
+    }
+  }
   return {
     kind: 'webkit',
     display: xvfb.display,
     async newPage({ init, viewport = { width: 390, height: 800 } } = {}) {
-      const session = await WebDriverSession.create(driver.url);
+      const session = await newSession();
       await session.setWindowRect({ width: viewport.width, height: viewport.height }).catch(() => {});
       const page = new WebKitPage(session, init);
       pages.add(page);
@@ -366,7 +382,7 @@ export async function launchWebKit() {
     },
     async close() {
       await Promise.all([...pages].map((p) => p.close()));
-      await stop(driver.child);
+      await Promise.all(drivers.map((d) => stop(d.child)));
       await stop(xvfb.child);
     },
   };
