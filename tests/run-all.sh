@@ -226,14 +226,13 @@ wasm_job=""
 wasm_log=$root/target/wasm-build.log
 wasm_fresh=$root/target/wasm/viewer-check.wasm
 stage_wasm() {
-    local fresh=$wasm_fresh
-    [[ -n $wasm_job ]] || start_job wasm_job "$wasm_log" wasm-viewer/build.sh "$fresh"
+    [[ -n $wasm_job ]] || start_job wasm_job "$wasm_log" wasm-viewer/build.sh "$wasm_fresh"
     finish_job "$wasm_job" "$wasm_log" "the viewer's build (wasm-viewer/build.sh)"
-    if ! cmp -s "$fresh" themes/default/static/viewer.wasm; then
+    if ! cmp -s "$wasm_fresh" themes/default/static/viewer.wasm; then
         echo "themes/default/static/viewer.wasm is stale: run wasm-viewer/build.sh and commit the result" >&2
         exit 1
     fi
-    echo "viewer.wasm is up to date ($(stat -c %s "$fresh") bytes)"
+    echo "viewer.wasm is up to date ($(stat -c %s "$wasm_fresh") bytes)"
 }
 
 # npm ci waits on the network: started before the first stage (when the

@@ -196,6 +196,7 @@ for (const kind of BROWSERS) {
   describe(`originals and the KDF in ${kind}`, { timeout: 600_000 }, () => {
     const browser = useBrowser(kind);
     let blobName = null;
+    let blob = null; // the original blob, intact and damaged six ways
     let host = null;
     after(() => host?.close());
 
@@ -241,12 +242,12 @@ for (const kind of BROWSERS) {
     for (const [way, options] of WAYS) {
       test(`${way}: a damaged original is refused and nothing of it is kept`, async () => {
         assert.ok(blobName, 'the blob was found by the test before');
-        const { intact, damages } = await damagesOf(blobName);
-        host ??= await damagingHost(blobName, intact);
-        host.bytes = intact;
+        blob ??= await damagesOf(blobName);
+        host ??= await damagingHost(blobName, blob.intact);
+        host.bytes = blob.intact;
         const page = await unlocked(browser, host.url, options);
         try {
-          for (const [what, bytes] of damages) {
+          for (const [what, bytes] of blob.damages) {
             host.bytes = bytes;
             const served = host.served;
             const name = await openFirstPhoto(page, 'Mountains');

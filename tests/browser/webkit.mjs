@@ -111,7 +111,11 @@ async function startDriver(display) {
 // that has gone away can leave the driver without an answer; the test
 // then fails with the command's name rather than waiting for its own, far
 // longer, timeout.
-const commandTimeout = (url) => (/\/execute\//.test(url) ? SCRIPT_TIMEOUT_MS + 10_000 : /\/session$/.test(url) ? 45_000 : 90_000);
+function commandTimeout(url) {
+  if (/\/execute\//.test(url)) return SCRIPT_TIMEOUT_MS + 10_000;
+  if (/\/session$/.test(url)) return 45_000;
+  return 90_000;
+}
 
 async function command(url, method, body) {
   let res;

@@ -655,6 +655,19 @@
     focusPhoto(lb.index); // its tile, scrolled into view
   }
 
+  // Back (the phone's button, or our own history.back() after a close).
+  function onHistoryBack() {
+    if (lb.backPending) { // our own, after a close: the lightbox may be open again
+      lb.backPending = false;
+      if (lb.pushAfterBack && ui.lb.open) pushPhotoEntry();
+      lb.pushAfterBack = false;
+      return;
+    }
+    if (!ui.lb.open) return;
+    lb.pushed = false; // Back already took our entry off
+    ui.lb.close();
+  }
+
   // Swipes: left/right to move, down to close.
   function onPointerDown(e) {
     if (!e.isPrimary || (e.pointerType === 'mouse' && e.button !== 0)) return;

@@ -62,17 +62,7 @@
   ui.lbPrev.addEventListener('click', () => step(-1));
   ui.lbNext.addEventListener('click', () => step(1));
   ui.lb.addEventListener('close', onLightboxClosed);
-  window.addEventListener('popstate', () => {
-    if (lb.backPending) { // our own Back, after a close: the lightbox may be open again
-      lb.backPending = false;
-      if (lb.pushAfterBack && ui.lb.open) pushPhotoEntry();
-      lb.pushAfterBack = false;
-      return;
-    }
-    if (!ui.lb.open) return;
-    lb.pushed = false; // Back already took our entry off
-    ui.lb.close();
-  });
+  window.addEventListener('popstate', onHistoryBack);
   ui.lb.addEventListener('keydown', (e) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     if (e.key === 'ArrowLeft') { e.preventDefault(); step(-1); }
