@@ -13,8 +13,9 @@
 // file system: what writing the file costs on top; Playwright's Chromium
 // contexts keep it in memory, Firefox's on disk).
 //
-// The album: the sample shoot's JPEGs, each made about 50 MB with comment
-// segments (COM, skipped by every decoder) of random bytes, built with
+// The album: the sample shoot's JPEGs, each made about 50 MB (FILE_MB=12
+// for a camera's size: the per-file cost shows) with comment segments
+// (COM, skipped by every decoder) of random bytes, built with
 // --original-metadata keep, so the build takes seconds, not the minutes of
 // decoding real 50 MB photos. The content does not change the decryption.
 //
@@ -37,7 +38,7 @@ import { BIN, REPO, SHOOT, makeTempDir, removeDir, serve } from '../tests/browse
 const run = promisify(execFile);
 const PASSWORD = 'harbor tulip engine, originals bench';
 const TARGET_BYTES = Number(process.env.MB || 1000) * 1e6;
-const FILE_BYTES = 50e6;
+const FILE_BYTES = Number(process.env.FILE_MB || 50) * 1e6;
 const list = (name, all) => (process.env[name] || all).split(',');
 const BROWSER_KINDS = list('BROWSERS', 'chromium,firefox');
 const WAYS = list('WAYS', 'webcrypto,wasm');

@@ -20,7 +20,9 @@
 //   lightbox-step   "next photo" -> the next preview decoded
 //   download        an album of 1 GB and of 5 GB of originals as one ZIP:
 //                   throughput and peak browser memory (RSS of every process
-//                   of the browser, summed from /proc, sampled)
+//                   of the browser, summed from /proc, sampled). Firefox is
+//                   started by hand with no automation attached, on a page
+//                   that drives itself (bench/unattended.mjs says why)
 //
 //   cargo build --release && (cd tests/browser && npm ci) && node bench/viewer-scale.mjs
 //   node bench/viewer-scale.mjs --only scroll --browsers chromium
@@ -37,6 +39,8 @@ import { promisify } from 'node:util';
 import { launch } from '../tests/browser/drivers.mjs';
 import { BIN, CHROMIUM, PASSWORD, REPO, launchPersistentContext, serve } from '../tests/browser/support.mjs';
 import { readThemeFile } from '../tests/browser/theme.mjs';
+import { memorySampler, processTree, totalRss } from './process-memory.mjs';
+import { firefoxDownloadUnattended } from './unattended.mjs';
 
 const run = promisify(execFile);
 
@@ -665,44 +669,9 @@ async function measureLightbox(o, kind, browser, url) {
 }
 
 // ------------------------------------------------------------ downloads
-/** RSS of every process under this one (the browsers), summed, in bytes;
- * the static server (python3) is left out. */
-async function browserRss() {
-  const procs = new Map();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const s = await readFile(`/proc/${name}/stat`, 'utf8');
-      const close = s.lastIndexOf(')');
-      const fields = s.slice(close + 2).split(' ');
-      procs.set(Number(name), { comm: s.slice(s.indexOf('(') + 1, close), ppid: Number(fields[1]), rss: Number(fields[21]) * 4096 });
-    } catch { /* gone */ }
-  }
-  const children = new Map();
-  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) || []), pid]);
-  let total = 0;
-  const stack = [...(children.get(process.pid) || [])];
-  while (stack.length) {
-    const pid = stack.pop();
-    const p = procs.get(pid);
-    if (!p || /^python/.test(p.comm)) continue;
-    total += p.rss;
-    stack.push(...(children.get(pid) || []));
-  }
-  return total;
-}
-
-function memorySampler() {
-  let peak = 0;
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      peak = Math.max(peak, await browserRss());
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  })();
-  return { stop: async () => { running = false; await loop; return peak; } };
-}
+/** The browsers' processes: every one under this one but the static
+ * server (python3). */
+const browserProcesses = () => processTree(process.pid, { withRoot: false, skip: /^python/ });
 
 // Chromium saves through the File System Access API; its save dialog
 // cannot be answered headless, so a file of the origin-private file system
@@ -712,30 +681,18 @@ function saveDialogStandIn() {
     (await navigator.storage.getDirectory()).getFileHandle(suggestedName, { create: true });
 }
 
-/** A browser for downloads: Chromium with an on-disk profile, Firefox
- * saving to `downloads` without asking. Both give a page with `goto`,
+/** Chromium with an on-disk profile for a download: a page with `goto`,
  * `evaluate`, `click`. */
-async function downloadBrowser(kind, profile, downloads) {
-  if (kind === 'chromium') {
-    const context = await launchPersistentContext(profile, { viewport: { width: 1280, height: 800 } });
-    await context.addInitScript(saveDialogStandIn);
-    const page = context.pages()[0] || await context.newPage();
-    return {
-      goto: async (url) => { await page.goto(url); await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready); },
-      evaluate: (fn, arg) => page.evaluate(fn, arg),
-      click: (s) => page.click(s),
-      close: () => context.close(),
-    };
-  }
-  const browser = await launch('firefox', {
-    firefoxPrefs: {
-      'browser.download.dir': downloads, 'browser.download.folderList': 2, 'browser.download.useDownloadDir': true,
-      'browser.download.always_ask_before_handling_new_types': false, 'browser.helperApps.neverAsk.saveToDisk': 'application/zip',
-      'browser.download.start_downloads_in_tmp_dir': false,
-    },
-  });
-  const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  return { goto: (url) => p.goto(url), evaluate: (fn, arg) => p.evaluate(fn, arg), click: (s) => p.click(s), close: () => browser.close() };
+async function chromiumForDownloads(profile) {
+  const context = await launchPersistentContext(profile, { viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(saveDialogStandIn);
+  const page = context.pages()[0] || await context.newPage();
+  return {
+    goto: async (url) => { await page.goto(url); await page.waitForFunction(() => window.lightproofViewer && window.lightproofViewer.ready); },
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    click: (s) => page.click(s),
+    close: () => context.close(),
+  };
 }
 
 async function downloadStatus(b) {
@@ -745,12 +702,37 @@ async function downloadStatus(b) {
   }), SELECTORS);
 }
 
-async function downloadOne(o, kind, url, gb, albumIndex) {
+const DOWNLOAD_TARGET = { chromium: '>= 150 MB/s', firefox: '>= 100 MB/s for 1 GB; 5 GB completes with memory within 300 MB of the open gallery' };
+
+/** Firefox with no automation attached (bench/unattended.mjs says why). */
+async function downloadFirefox(o, site, gb, albumIndex) {
+  const work = path.join(o.dir, 'download-firefox');
+  await rm(work, { recursive: true, force: true });
+  try {
+    const r = await firefoxDownloadUnattended({
+      site, work, albumIndex, password: PASSWORD, selectors: SELECTORS, ended: DOWNLOAD_ENDED,
+      limitMs: 60_000 + gb * 1e9 / 1e6 * 1000, // at 1 MB/s at the least
+    });
+    const mib = (n) => (n === null || n === undefined ? null : round(n / 2 ** 20));
+    emit('download', {
+      browser: 'firefox', albumGB: gb, status: r.status, message: r.message, zipBytes: r.zipBytes ?? null, savedBytes: r.savedBytes ?? null,
+      seconds: r.seconds === null || r.seconds === undefined ? null : round(r.seconds, 1),
+      MBps: r.status === 'ok' && r.zipBytes ? round(r.zipBytes / 1e6 / r.seconds, 1) : null,
+      rssBeforeMiB: mib(r.rss?.before), rssPeakMiB: mib(r.rss?.peak), rssGrowthMiB: r.rss ? mib(r.rss.peak - r.rss.before) : null,
+      parentPeakMiB: mib(r.rss?.parentPeak), contentPeakMiB: mib(r.rss?.contentPeak),
+      how: 'the browser\'s own download through the download worker (what the viewer offers without the File System Access API); Firefox started by hand, the page unlocking and starting the download by itself',
+      target: DOWNLOAD_TARGET.firefox,
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function downloadChromium(o, url, gb, albumIndex) {
+  const kind = 'chromium';
   const work = path.join(o.dir, `download-${kind}`);
   await rm(work, { recursive: true, force: true });
-  const downloads = path.join(work, 'saved');
-  await mkdir(downloads, { recursive: true });
-  const b = await downloadBrowser(kind, path.join(work, 'profile'), downloads);
+  const b = await chromiumForDownloads(path.join(work, 'profile'));
   try {
     await b.goto(url);
     await b.evaluate(installHelpers);
@@ -763,8 +745,8 @@ async function downloadOne(o, kind, url, gb, albumIndex) {
       return tabs.length > 1;
     }, { sel: SELECTORS, albumIndex });
     await new Promise((res) => setTimeout(res, 1500));
-    const before = await browserRss();
-    const sampler = memorySampler();
+    const before = totalRss(await browserProcesses());
+    const sampler = memorySampler(browserProcesses);
     await b.click(SELECTORS.downloadOpen);
     const started = Date.now();
     await b.click(several ? SELECTORS.downloadAlbum : SELECTORS.downloadAll);
@@ -778,15 +760,15 @@ async function downloadOne(o, kind, url, gb, albumIndex) {
     }
     const seconds = (Date.now() - started) / 1000;
     const outcome = DOWNLOAD_REFUSED.test(status.text) ? 'refused' : /Saved/.test(status.text) ? 'ok' : 'failed';
-    const saved = outcome === 'ok' ? await savedFileBytes(kind, b, downloads) : null;
-    const peak = Math.max(await sampler.stop(), before);
+    const saved = outcome === 'ok' ? await savedFileBytes(b) : null;
+    const peak = Math.max((await sampler.stop()).peak, before);
     const bytes = status.total > 1 ? status.total : null;
     emit('download', {
       browser: kind, albumGB: gb, status: outcome, message: status.text, zipBytes: bytes, savedBytes: saved,
       seconds: round(seconds, 1), MBps: outcome === 'ok' && bytes ? round(bytes / 1e6 / seconds, 1) : null,
       rssBeforeMiB: round(before / 2 ** 20), rssPeakMiB: round(peak / 2 ** 20), rssGrowthMiB: round((peak - before) / 2 ** 20),
-      how: kind === 'chromium' ? 'File System Access API (origin-private file standing in for the save dialog)' : 'the browser\'s own download (what the viewer offers without that API)',
-      target: kind === 'chromium' ? '>= 150 MB/s' : '>= 100 MB/s for 1 GB; 5 GB completes with memory within 300 MB of the open gallery',
+      how: 'File System Access API (origin-private file standing in for the save dialog)',
+      target: DOWNLOAD_TARGET.chromium,
     });
   } finally {
     await b.close().catch(() => {});
@@ -794,27 +776,13 @@ async function downloadOne(o, kind, url, gb, albumIndex) {
   }
 }
 
-/** Bytes of what the browser saved, once it has finished writing. */
-async function savedFileBytes(kind, b, downloads) {
-  if (kind === 'chromium') {
-    return b.evaluate(async () => {
-      let size = 0;
-      for await (const [, handle] of (await navigator.storage.getDirectory()).entries()) size += (await handle.getFile()).size;
-      return size;
-    }).catch(() => null);
-  }
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const names = await readdir(downloads).catch(() => []);
-    const done = names.filter((n) => !n.endsWith('.part'));
-    if (done.length && names.length === done.length) {
-      let size = 0;
-      for (const n of done) size += (await stat(path.join(downloads, n))).size;
-      return size;
-    }
-    if (Date.now() > deadline) return null;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+/** Bytes of what Chromium saved (in the origin-private file system). */
+async function savedFileBytes(b) {
+  return b.evaluate(async () => {
+    let size = 0;
+    for await (const [, handle] of (await navigator.storage.getDirectory()).entries()) size += (await handle.getFile()).size;
+    return size;
+  }).catch(() => null);
 }
 
 async function measureDownloads(o) {
@@ -826,7 +794,8 @@ async function measureDownloads(o) {
     // least time come first.
     for (const [albumIndex, gb] of o.downloadSizes.entries()) {
       for (const kind of o.browsers) {
-        await downloadOne(o, kind, server.url, gb, albumIndex).catch((e) =>
+        const measure = kind === 'firefox' ? downloadFirefox(o, site, gb, albumIndex) : downloadChromium(o, server.url, gb, albumIndex);
+        await measure.catch((e) =>
           emit('download', { browser: kind, albumGB: gb, status: 'failed', reason: e.message.split('\n')[0] }));
       }
     }
