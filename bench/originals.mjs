@@ -7,7 +7,10 @@
 //              checks them with its own instance of the module (the viewer's
 //              way wherever WebCrypto exists);
 //   wasm       crypto.subtle hidden from the page, as on a plain-HTTP host:
-//              the module decrypts (the only way before WebCrypto was used).
+//              the module decrypts (the only way before WebCrypto was used);
+//   whole      (WAYS=...,whole) as webcrypto, but the Worker checks the
+//              SHA-256 of the whole blob in the module, as for a gallery
+//              written before segment hashes (lightproofTestWholePin).
 // and, for webcrypto, two sinks: `discard` (a writable that drops the bytes:
 // decryption and the viewer's pipeline alone) and `opfs` (the origin-private
 // file system: what writing the file costs on top; Playwright's Chromium
@@ -76,7 +79,8 @@ async function makeAlbum(dir) {
 
 // Before any page script: a save dialog stand-in, and with `hideSubtle`
 // no WebCrypto (as on a plain-HTTP host).
-function pageSetup({ sink, hideSubtle }) {
+function pageSetup({ sink, hideSubtle, wholePin }) {
+  if (wholePin) window.lightproofTestWholePin = true;
   if (hideSubtle) Object.defineProperty(Crypto.prototype, 'subtle', { get() { return undefined; }, configurable: true });
   window.__saved = 0;
   window.showSaveFilePicker = async ({ suggestedName }) => {
@@ -145,9 +149,9 @@ try {
       try {
         for (const way of WAYS) {
           if (way === 'before' && !before) throw new Error('the way "before" needs BEFORE=<git revision>');
-          for (const sink of way === 'webcrypto' ? SINKS : ['discard']) {
+          for (const sink of way === 'webcrypto' || way === 'whole' ? SINKS : ['discard']) {
             const url = way === 'before' ? before.url : server.url;
-            const r = await measure(browser, url, { sink, hideSubtle: way === 'wasm' });
+            const r = await measure(browser, url, { sink, hideSubtle: way === 'wasm', wholePin: way === 'whole' });
             console.log(JSON.stringify({
               browser: kind, way, sink, how: r.how, seconds: Number(r.seconds.toFixed(2)),
               mb_per_s: Number((total / 1e6 / r.seconds).toFixed(1)), status: r.status,

@@ -209,6 +209,7 @@ impl Original {
             && self.blob.size == expected_size
             && self.blob.id_bytes().is_some()
             && self.blob.sha256_bytes().is_some()
+            && self.blob.sha256_segments_bytes().is_ok()
             && self.media_type.len() <= 100
             && self.media_type.starts_with("image/")
     }
@@ -231,6 +232,11 @@ pub struct BlobRef {
     pub size: u64,
     /// SHA-256 of the ciphertext, hex.
     pub sha256: String,
+    /// The segment hash of the ciphertext ([`super::segments`]), hex:
+    /// written for originals, so a browser can check one with WebCrypto's
+    /// one-shot SHA-256. Absent from manifests written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256_segments: Option<String>,
 }
 
 impl BlobRef {
@@ -241,6 +247,7 @@ impl BlobRef {
             key,
             size: ciphertext.len() as u64,
             sha256: hex(&sha2::Sha256::digest(ciphertext)),
+            sha256_segments: None,
         }
     }
 
@@ -250,6 +257,15 @@ impl BlobRef {
 
     pub fn sha256_bytes(&self) -> Option<[u8; 32]> {
         hex_decode::<32>(&self.sha256)
+    }
+
+    /// The segment hash, if the blob has one; an error if it is not 64
+    /// hex digits.
+    pub fn sha256_segments_bytes(&self) -> Result<Option<[u8; 32]>, FormatError> {
+        self.sha256_segments
+            .as_deref()
+            .map(|text| hex_decode::<32>(text).ok_or(FormatError::Damaged))
+            .transpose()
     }
 
     /// Relative path of the blob in the site.
@@ -348,6 +364,7 @@ impl Manifest {
                 let blob = &rendition.blob;
                 blob.id_bytes().is_some()
                     && blob.sha256_bytes().is_some()
+                    && blob.sha256_segments_bytes().is_ok()
                     && blob.size <= MAX_RENDITION_LEN
             })
         });
@@ -390,6 +407,26 @@ mod tests {
         let manifest = Manifest::parse(json(r#""title":"T""#, "a.jpg").as_bytes(), &GALLERY);
         let manifest = manifest.unwrap();
         assert!(manifest.albums[0].main);
+    }
+
+    #[test]
+    fn a_segment_hash_is_optional_but_must_be_64_hex_digits() {
+        let with = |value: &str| {
+            json(r#""title":"T""#, "a.jpg").replace(
+                &format!(r#""sha256":"{}""#, hex(&[4; 32])),
+                &format!(r#""sha256":"{}","sha256_segments":{value}"#, hex(&[4; 32])),
+            )
+        };
+        let good = with(&format!(r#""{}""#, hex(&[5; 32])));
+        let manifest = Manifest::parse(good.as_bytes(), &GALLERY).unwrap();
+        let thumb = &manifest.albums[0].photos[0].thumb.blob;
+        assert_eq!(thumb.sha256_segments_bytes().unwrap(), Some([5; 32]));
+        for bad in [r#""zz""#, r#""""#, &format!(r#""{}""#, hex(&[5; 31]))] {
+            assert!(
+                Manifest::parse(with(bad).as_bytes(), &GALLERY).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

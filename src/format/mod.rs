@@ -19,6 +19,7 @@ pub mod header;
 pub mod keys;
 pub mod manifest;
 pub mod padding;
+pub mod segments;
 pub mod vault;
 
 mod error;

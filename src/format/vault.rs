@@ -14,6 +14,7 @@ use super::chunked::StreamOpener;
 use super::chunked::{self, SALT_LEN};
 use super::header::{Header, SlotContents, SlotType};
 use super::manifest::{BlobRef, Manifest, Original, MAX_MANIFEST_LEN};
+use super::segments::SegmentHasher;
 use super::{padding, BlobKind, FormatError, Id, Key32};
 
 const CONTEXT_LABEL: &[u8] = b"lightproof.v1/blob\x00";
@@ -167,6 +168,9 @@ pub struct OriginalReader {
     opener: StreamOpener,
     hasher: Sha256,
     pinned_sha256: [u8; 32],
+    /// The segment hash and its pinned value, when the manifest has one:
+    /// both pins are checked.
+    segments: Option<(SegmentHasher, [u8; 32])>,
     size: u64,
     received: u64,
     content_len: u64,
@@ -183,6 +187,9 @@ impl OriginalReader {
             opener: StreamOpener::new(&blob.key, &context),
             hasher: Sha256::new(),
             pinned_sha256: blob.sha256_bytes().ok_or(FormatError::Damaged)?,
+            segments: blob
+                .sha256_segments_bytes()?
+                .map(|pinned| (SegmentHasher::new(), pinned)),
             size: blob.size,
             received: 0,
             content_len: original.bytes,
@@ -197,6 +204,9 @@ impl OriginalReader {
             return Err(FormatError::Damaged);
         }
         self.hasher.update(ciphertext);
+        if let Some((hasher, _)) = &mut self.segments {
+            hasher.update(ciphertext);
+        }
         let plaintext = self.opener.push(ciphertext)?;
         self.release(plaintext)
     }
@@ -205,7 +215,14 @@ impl OriginalReader {
     /// hash, final chunk and padding all check out.
     pub fn finish(mut self) -> Result<Vec<u8>, FormatError> {
         let actual: [u8; 32] = self.hasher.clone().finalize().into();
-        if self.received != self.size || !bool::from(actual.ct_eq(&self.pinned_sha256)) {
+        let segments_ok = self
+            .segments
+            .take()
+            .is_none_or(|(hasher, pinned)| bool::from(hasher.finalize().ct_eq(&pinned)));
+        if self.received != self.size
+            || !bool::from(actual.ct_eq(&self.pinned_sha256))
+            || !segments_ok
+        {
             return Err(FormatError::Damaged);
         }
         let last = self.opener.finish()?;
@@ -259,9 +276,11 @@ pub fn seal_original_to<W: std::io::Write + ?Sized>(
     let context = blob_context(gallery_id, blob_id, BlobKind::Original);
     let mut sealer = StreamSealer::new(key, salt, &context);
     let mut hasher = Sha256::new();
+    let mut segments = SegmentHasher::new();
     let mut size = 0u64;
     let mut emit = |bytes: &[u8]| -> std::io::Result<()> {
         hasher.update(bytes);
+        segments.update(bytes);
         size += bytes.len() as u64;
         out.write_all(bytes)
     };
@@ -286,6 +305,7 @@ pub fn seal_original_to<W: std::io::Write + ?Sized>(
         key: key.clone(),
         size,
         sha256: super::encoding::hex(&hasher.finalize()),
+        sha256_segments: Some(super::encoding::hex(&segments.finalize())),
     })
 }
 
@@ -389,5 +409,34 @@ mod tests {
         let mut other_kind = original.clone();
         other_kind.blob.id = crate::format::encoding::base32(&[9u8; 16]);
         assert!(read_streamed(&sealed, &other_kind, 4096).is_err());
+    }
+
+    /// An original's blob gets both pins, and a reader checks both: either
+    /// one wrong refuses the blob; without a segment hash (a gallery
+    /// written before it existed) the blob still opens.
+    #[test]
+    fn originals_are_pinned_by_their_segment_hash_too() {
+        use crate::format::encoding::hex;
+        let content: Vec<u8> = (0..2_500_000).map(|i| (i * 13 % 251) as u8).collect();
+        let (sealed, original) = original_of(&content);
+        let mut expected = SegmentHasher::new();
+        expected.update(&sealed);
+        assert_eq!(
+            original.blob.sha256_segments.as_deref(),
+            Some(hex(&expected.finalize()).as_str())
+        );
+        assert_eq!(read_streamed(&sealed, &original, 65536).unwrap(), content);
+        let mut without = original.clone();
+        without.blob.sha256_segments = None;
+        assert_eq!(read_streamed(&sealed, &without, 65536).unwrap(), content);
+        let mut other_segments = original.clone();
+        other_segments.blob.sha256_segments = Some(hex(&[0; 32]));
+        assert!(read_streamed(&sealed, &other_segments, 65536).is_err());
+        let mut other_whole = original.clone();
+        other_whole.blob.sha256 = hex(&[0; 32]);
+        assert!(read_streamed(&sealed, &other_whole, 65536).is_err());
+        let mut not_hex = original.clone();
+        not_hex.blob.sha256_segments = Some("zz".into());
+        assert!(OriginalReader::new(&[1; 16], &not_hex).is_err());
     }
 }

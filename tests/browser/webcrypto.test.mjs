@@ -2,7 +2,10 @@
 // plain-HTTP host), in Chromium and Firefox:
 //  - originals are decrypted by WebCrypto in a Worker, or by the module
 //    without it; a single original and an "All photos" ZIP are saved byte
-//    for byte as the shoot's files either way;
+//    for byte as the shoot's files either way; the Worker checks the blob's
+//    segment hash with WebCrypto's SHA-256, or, for a gallery written
+//    before segment hashes (the pins cut to the whole blob's SHA-256 by
+//    `lightproofTestWholePin`), the SHA-256 of the whole in the module;
 //  - both ways refuse the same damaged blobs (a flipped byte, two chunks
 //    swapped, cut at a chunk boundary, one byte short, one byte more,
 //    another blob in its place), one after another in one page, and keep
@@ -45,6 +48,7 @@ after(async () => {
 // file system), WebCrypto hidden if asked, and counters of painted frames
 // and of the unlock progress bar.
 function setup(options) {
+  if (options.wholePin) window.lightproofTestWholePin = true;
   if (options.hideSubtle) {
     Object.defineProperty(Crypto.prototype, 'subtle', { get() { return undefined; }, configurable: true });
   }
@@ -190,7 +194,12 @@ async function shootFiles(dir, prefix = '') {
   return out;
 }
 
-const WAYS = [['webcrypto', { hideSubtle: false }], ['wasm', { hideSubtle: true }]];
+// [name, setup options, originalsWith, originalsHashed]
+const WAYS = [
+  ['webcrypto', { hideSubtle: false }, 'webcrypto', 'segments'],
+  ['webcrypto, a gallery without segment hashes', { wholePin: true }, 'webcrypto', 'whole'],
+  ['wasm', { hideSubtle: true }, 'wasm', null],
+];
 
 for (const kind of BROWSERS) {
   describe(`originals and the KDF in ${kind}`, { timeout: 600_000 }, () => {
@@ -200,13 +209,14 @@ for (const kind of BROWSERS) {
     let host = null;
     after(() => host?.close());
 
-    for (const [way, options] of WAYS) {
+    for (const [way, options, decryptedWith, hashed] of WAYS) {
       test(`${way}: a single original and an "All photos" ZIP are the shoot's files byte for byte`, async () => {
         const page = await unlocked(browser, server.url, options);
         try {
           const name = await openFirstPhoto(page, 'Mountains');
           assert.match(await downloadShown(page), /^Saved /);
-          assert.equal(await page.evaluate(() => window.lightproofViewer.originalsWith), way);
+          assert.equal(await page.evaluate(() => window.lightproofViewer.originalsWith), decryptedWith);
+          assert.equal(await page.evaluate(() => window.lightproofViewer.originalsHashed), hashed);
           const source = path.join(SHOOT, 'Mountains', name);
           const saved = await readSaved(page, name);
           assert.equal(sha256(saved), sha256(await readFile(source)), name);
@@ -218,9 +228,9 @@ for (const kind of BROWSERS) {
           await page.waitFor((re) => new RegExp(re).test(document.getElementById('download-status').textContent), SAVED.source, 120_000);
           const title = await page.text('#gallery-title');
           assert.equal(await page.text('#download-status'), `Saved ${title}.zip.`);
-          const zip = path.join(tmp, `${kind}-${way}.zip`);
+          const zip = path.join(tmp, `${kind}-${way.replace(/\W+/g, '-')}.zip`);
           await writeFile(zip, await readSaved(page, `${title}.zip`));
-          const out = path.join(tmp, `${kind}-${way}-unzipped`);
+          const out = path.join(tmp, `${kind}-${way.replace(/\W+/g, '-')}-unzipped`);
           await mkdir(out);
           await run('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; z.extractall(sys.argv[2])', zip, out]);
           const sources = await shootFiles(SHOOT);
@@ -239,7 +249,7 @@ for (const kind of BROWSERS) {
       });
     }
 
-    for (const [way, options] of WAYS) {
+    for (const [way, options, decryptedWith, hashed] of WAYS) {
       test(`${way}: a damaged original is refused and nothing of it is kept`, async () => {
         assert.ok(blobName, 'the blob was found by the test before');
         blob ??= await damagesOf(blobName);
@@ -253,7 +263,8 @@ for (const kind of BROWSERS) {
             const name = await openFirstPhoto(page, 'Mountains');
             assert.match(await downloadShown(page), DAMAGED, what);
             assert.equal(host.served, served + 1, `${what}: the damaged blob was fetched once`);
-            assert.equal(await page.evaluate(() => window.lightproofViewer.originalsWith), way, what);
+            assert.equal(await page.evaluate(() => window.lightproofViewer.originalsWith), decryptedWith, what);
+            assert.equal(await page.evaluate(() => window.lightproofViewer.originalsHashed), hashed, what);
             const saved = await readSaved(page, name);
             assert.ok(saved === null || saved.length === 0, `${what}: ${saved && saved.length} bytes kept`);
             await page.evaluate(() => document.getElementById('lightbox').close());

@@ -245,7 +245,8 @@ pub extern "C" fn lp_original_finish() -> i32 {
 
 /// What the manifest pins about photo `n`'s original, for the download
 /// Worker's [`lp_check_begin`]; output: `size[8] || bytes[8] || crc32[4] ||
-/// sha256[32]` (nothing secret).
+/// sha256[32]`, then `sha256_segments[32]` when the manifest has it
+/// (nothing secret).
 #[no_mangle]
 pub extern "C" fn lp_original_pins(n: u32) -> i32 {
     with_session(|session| session.original_pins(n))
@@ -282,7 +283,8 @@ pub unsafe extern "C" fn lp_check_begin(ptr: *const u8, len: usize) -> i32 {
     respond(status.map_or(Ok(Vec::new()), Err))
 }
 
-/// The next bytes of the blob being checked (hashed and counted).
+/// The next bytes of the blob being checked (counted, and hashed unless
+/// the pins have a segment hash).
 ///
 /// # Safety
 /// See [`input`].
@@ -290,6 +292,17 @@ pub unsafe extern "C" fn lp_check_begin(ptr: *const u8, len: usize) -> i32 {
 pub unsafe extern "C" fn lp_check_ciphertext(ptr: *const u8, len: usize) -> i32 {
     let bytes = input(ptr, len);
     with_check(|check| check.ciphertext(bytes).map(|()| Vec::new()))
+}
+
+/// The SHA-256 digests of the next 1 MiB segments of the blob being
+/// checked, 32 bytes each, in order (pins with a segment hash only).
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_check_segments(ptr: *const u8, len: usize) -> i32 {
+    let digests = input(ptr, len);
+    with_check(|check| check.segment_digests(digests).map(|()| Vec::new()))
 }
 
 /// The next decrypted chunk; output: how many of its first bytes are the

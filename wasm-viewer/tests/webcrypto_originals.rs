@@ -5,7 +5,10 @@
 //! for WebCrypto) opens record `i` with nonce `i`; the Worker's instance
 //! checks every byte (`lp_check_*`). It must give the same bytes as the
 //! module's own path (`lp_original_begin/push/finish`) and refuse exactly
-//! the blobs that path refuses.
+//! the blobs that path refuses, whether the manifest pins the blob with its
+//! SHA-256 alone (galleries written before segment hashes) or with a
+//! segment hash too (the Worker then hashes each 1 MiB segment with
+//! WebCrypto, here `sha2`, and hands the digests over: `lp_check_segments`).
 
 mod common;
 
@@ -13,9 +16,11 @@ use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Tag};
 use lightproof::format::chunked::{CHUNK_LEN, PREFIX_LEN, SALT_LEN, TAG_LEN};
 use lightproof::format::manifest::{BlobRef, Original, Photo, Rendition};
+use lightproof::format::segments::{SegmentHasher, SEGMENT_LEN};
 use lightproof::format::{encoding, vault, Id};
 use lightproof_viewer::zip::Crc32;
 use lightproof_viewer::*;
+use sha2::{Digest, Sha256};
 
 use common::{call, key_of, sealed_header_and_manifest, GALLERY, PASSWORD_KEY};
 
@@ -25,7 +30,7 @@ const DAMAGED: i32 = Status::Damaged as i32;
 
 /// File lengths around chunk boundaries; 292,615 bytes pad to 294,912, so
 /// their padding fills whole chunks.
-const LENGTHS: [usize; 8] = [
+const LENGTHS: [usize; 10] = [
     0,
     1,
     16_383,
@@ -34,6 +39,9 @@ const LENGTHS: [usize; 8] = [
     50_000,
     292_615,
     3 * CHUNK_LEN + 1000,
+    // Blobs of two and three 1 MiB segments, the last one short.
+    SEGMENT_LEN + 5000,
+    2 * SEGMENT_LEN + 123_457,
 ];
 
 fn content(len: usize, seed: u8) -> Vec<u8> {
@@ -60,9 +68,25 @@ fn seal_original(id: &Id, content: &[u8], salt: u8) -> Vec<u8> {
     sealed
 }
 
-fn original(id: &Id, content: &[u8], sealed: &[u8]) -> Original {
+/// How the manifest pins an original's blob.
+#[derive(Clone, Copy, Debug)]
+enum Pinned {
+    /// Its SHA-256 alone, as manifests written before segment hashes.
+    Whole,
+    /// Its SHA-256 and its segment hash, as lightproof writes them now.
+    Segments,
+}
+const PINNED: [Pinned; 2] = [Pinned::Whole, Pinned::Segments];
+
+fn original(id: &Id, content: &[u8], sealed: &[u8], pinned: Pinned) -> Original {
+    let mut blob = BlobRef::new(id, key_of(id), sealed);
+    if let Pinned::Segments = pinned {
+        let mut hasher = SegmentHasher::new();
+        hasher.update(sealed);
+        blob.sha256_segments = Some(encoding::hex(&hasher.finalize()));
+    }
     Original {
-        blob: BlobRef::new(id, key_of(id), sealed),
+        blob,
         bytes: content.len() as u64,
         crc32: crc32(content),
         media_type: "image/jpeg".into(),
@@ -158,6 +182,11 @@ fn webcrypto_path(n: u32, blob: &[u8]) -> Result<Vec<u8>, i32> {
     for piece in blob.chunks(5000) {
         fail(call(piece, |p, len| unsafe { lp_check_ciphertext(p, len) }))?;
     }
+    if pins.len() == 84 {
+        fail(call(&segment_digests(blob), |p, len| unsafe {
+            lp_check_segments(p, len)
+        }))?;
+    }
     let body = &blob[PREFIX_LEN.min(blob.len())..size.min(blob.len())];
     let mut file = Vec::new();
     for (index, record) in body.chunks(RECORD_LEN).enumerate() {
@@ -181,6 +210,14 @@ fn webcrypto_path(n: u32, blob: &[u8]) -> Result<Vec<u8>, i32> {
     Ok(file)
 }
 
+/// The SHA-256 of each 1 MiB segment of what arrived, as the Worker
+/// computes them with WebCrypto.
+fn segment_digests(blob: &[u8]) -> Vec<u8> {
+    blob.chunks(SEGMENT_LEN)
+        .flat_map(|segment| Sha256::digest(segment).to_vec())
+        .collect()
+}
+
 #[test]
 fn both_paths_give_every_file_byte_for_byte() {
     let contents: Vec<Vec<u8>> = LENGTHS.iter().map(|&len| content(len, len as u8)).collect();
@@ -189,25 +226,27 @@ fn both_paths_give_every_file_byte_for_byte() {
         .enumerate()
         .map(|(n, c)| seal_original(&[0x80 + n as u8; 16], c, n as u8))
         .collect();
-    unlock(
-        (0..LENGTHS.len())
-            .map(|n| original(&[0x80 + n as u8; 16], &contents[n], &blobs[n]))
-            .collect(),
-    );
-    for (n, (content, blob)) in contents.iter().zip(&blobs).enumerate() {
-        let n32 = n as u32;
-        assert_eq!(
-            webcrypto_path(n32, blob).as_ref(),
-            Ok(content),
-            "WebCrypto, {} bytes",
-            content.len()
+    for pinned in PINNED {
+        unlock(
+            (0..LENGTHS.len())
+                .map(|n| original(&[0x80 + n as u8; 16], &contents[n], &blobs[n], pinned))
+                .collect(),
         );
-        assert_eq!(
-            module_path(n32, blob).as_ref(),
-            Ok(content),
-            "module, {} bytes",
-            content.len()
-        );
+        for (n, (content, blob)) in contents.iter().zip(&blobs).enumerate() {
+            let n32 = n as u32;
+            assert_eq!(
+                webcrypto_path(n32, blob).as_ref(),
+                Ok(content),
+                "WebCrypto, {} bytes, {pinned:?}",
+                content.len()
+            );
+            assert_eq!(
+                module_path(n32, blob).as_ref(),
+                Ok(content),
+                "module, {} bytes, {pinned:?}",
+                content.len()
+            );
+        }
     }
 }
 
@@ -250,16 +289,104 @@ fn tampered_blobs(blob: &[u8], content: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
 fn both_paths_refuse_the_same_tampered_blobs() {
     let content = content(3 * CHUNK_LEN + 1000, 0);
     let blob = seal_original(&[0x90; 16], &content, 0x22);
-    unlock(vec![original(&[0x90; 16], &content, &blob)]);
-    for (what, bad) in tampered_blobs(&blob, &content) {
-        assert_eq!(webcrypto_path(0, &bad), Err(DAMAGED), "WebCrypto: {what}");
-        assert_eq!(module_path(0, &bad), Err(DAMAGED), "module: {what}");
+    for pinned in PINNED {
+        unlock(vec![original(&[0x90; 16], &content, &blob, pinned)]);
+        for (what, bad) in tampered_blobs(&blob, &content) {
+            assert_eq!(
+                webcrypto_path(0, &bad),
+                Err(DAMAGED),
+                "WebCrypto: {what}, {pinned:?}"
+            );
+            assert_eq!(
+                module_path(0, &bad),
+                Err(DAMAGED),
+                "module: {what}, {pinned:?}"
+            );
+        }
+        assert_eq!(
+            webcrypto_path(0, &blob),
+            Ok(content.clone()),
+            "the intact blob still opens, {pinned:?}"
+        );
     }
-    assert_eq!(
-        webcrypto_path(0, &blob),
-        Ok(content.clone()),
-        "the intact blob still opens"
-    );
+}
+
+/// The Worker's digests must be every segment's, in order: one missing,
+/// one more, two swapped or one of another blob fails the check, though
+/// every chunk authenticates.
+#[test]
+fn a_segment_hash_needs_every_segment_digest_in_order() {
+    let content = content(2 * SEGMENT_LEN + 5000, 7);
+    let id = [0x98; 16];
+    let blob = seal_original(&id, &content, 0x23);
+    unlock(vec![original(&id, &content, &blob, Pinned::Segments)]);
+    let digests = segment_digests(&blob);
+    assert_eq!(digests.len(), 3 * 32);
+    let mut swapped = digests.clone();
+    swapped[..64].rotate_left(32);
+    let mut flipped = digests.clone();
+    flipped[40] ^= 1;
+    let cases = [
+        ("every digest", digests.clone(), OK),
+        ("one missing", digests[..64].to_vec(), DAMAGED),
+        ("one more", [&digests[..], &digests[..32]].concat(), DAMAGED),
+        ("two swapped", swapped, DAMAGED),
+        ("one changed", flipped, DAMAGED),
+        ("not whole digests", digests[..95].to_vec(), DAMAGED),
+    ];
+    for (what, given, expected) in cases {
+        assert_eq!(checked_with_digests(&blob, &given), expected, "{what}");
+    }
+}
+
+/// The Worker's checks on `blob` (photo 0, whose chunks are taken as
+/// authentic), with `digests` as its segment digests.
+fn checked_with_digests(blob: &[u8], digests: &[u8]) -> i32 {
+    assert_eq!(lp_original_pins(0), OK);
+    let pins = output();
+    assert_eq!(pins.len(), 84, "the pins carry the segment hash");
+    let key = {
+        // SAFETY: `call` passes a live lp_alloc buffer.
+        assert_eq!(
+            call(&blob[..PREFIX_LEN], |p, len| unsafe {
+                lp_original_key(0, p, len)
+            }),
+            OK
+        );
+        output()
+    };
+    lp_out_clear();
+    let cipher = Aes256Gcm::new_from_slice(&key[..32]).unwrap();
+    let base_nonce: [u8; 12] = key[32..44].try_into().unwrap();
+    // SAFETY (all): `call` passes a live lp_alloc buffer.
+    let mut status = call(&pins, |p, len| unsafe { lp_check_begin(p, len) });
+    status = if status == OK {
+        call(blob, |p, len| unsafe { lp_check_ciphertext(p, len) })
+    } else {
+        status
+    };
+    for (index, record) in blob[PREFIX_LEN..].chunks(RECORD_LEN).enumerate() {
+        if status != OK {
+            return status;
+        }
+        let mut nonce = base_nonce;
+        for (byte, counter) in nonce[4..].iter_mut().zip((index as u64).to_be_bytes()) {
+            *byte ^= counter;
+        }
+        let (chunk, tag) = record.split_at(record.len() - TAG_LEN);
+        let mut chunk = chunk.to_vec();
+        cipher
+            .decrypt_in_place_detached(&nonce.into(), b"", &mut chunk, Tag::from_slice(tag))
+            .expect("an intact blob");
+        status = call(&chunk, |p, len| unsafe { lp_check_chunk(p, len) });
+    }
+    if status == OK {
+        status = call(digests, |p, len| unsafe { lp_check_segments(p, len) });
+    }
+    if status == OK {
+        status = lp_check_finish();
+    }
+    status
 }
 
 #[test]
@@ -267,7 +394,7 @@ fn both_paths_refuse_a_blob_that_breaks_its_pins() {
     let content = content(50_000, 0);
     let id = [0xA0; 16];
     let blob = seal_original(&id, &content, 0x44);
-    let intact = original(&id, &content, &blob);
+    let intact = original(&id, &content, &blob, Pinned::Segments);
     // 49,999 to 50,001 bytes all pad to 51,200, so these manifests are valid
     // (a size that disagrees with `bytes` is refused with the manifest).
     let mut shorter = intact.clone();
@@ -276,12 +403,16 @@ fn both_paths_refuse_a_blob_that_breaks_its_pins() {
     longer.bytes += 1;
     let mut other_hash = intact.clone();
     other_hash.blob.sha256 = encoding::hex(&[0u8; 32]);
+    other_hash.blob.sha256_segments = None;
+    let mut other_segment_hash = intact.clone();
+    other_segment_hash.blob.sha256_segments = Some(encoding::hex(&[0u8; 32]));
     let mut other_crc = intact.clone();
     other_crc.crc32 ^= 1;
     let cases = [
         ("bytes one short", shorter),
         ("bytes one more", longer),
         ("another SHA-256", other_hash),
+        ("another segment hash", other_segment_hash),
         ("another CRC-32", other_crc),
     ];
     unlock(cases.iter().map(|(_, o)| o.clone()).collect());
@@ -300,7 +431,7 @@ fn the_chunk_key_is_handed_over_only_for_a_matching_prefix_and_an_original() {
     let content = content(1000, 0);
     let id = [0xB0; 16];
     let blob = seal_original(&id, &content, 0x55);
-    unlock(vec![original(&id, &content, &blob)]);
+    unlock(vec![original(&id, &content, &blob, Pinned::Segments)]);
     let key_call = |n: u32, prefix: &[u8]| {
         // SAFETY: `call` passes a live lp_alloc buffer.
         let status = call(prefix, |p, len| unsafe { lp_original_key(n, p, len) });
@@ -360,4 +491,16 @@ fn a_check_needs_valid_pins_and_ends_at_its_first_failure() {
         "ended"
     );
     assert_eq!(lp_check_finish(), Status::BadState as i32);
+    assert_eq!(call(&pins, |p, n| unsafe { lp_check_begin(p, n) }), OK);
+    assert_eq!(
+        call(&[0; 32], |p, n| unsafe { lp_check_segments(p, n) }),
+        DAMAGED,
+        "segment digests for pins without a segment hash"
+    );
+    assert_eq!(lp_check_finish(), Status::BadState as i32);
+    assert_eq!(
+        call(&[0; 85], |p, n| unsafe { lp_check_begin(p, n) }),
+        Status::BadState as i32,
+        "pins of neither length"
+    );
 }

@@ -66,6 +66,7 @@ fn call(op: Op, payload: &[u8]) -> i32 {
             Op::CheckCiphertext => viewer::lp_check_ciphertext(ptr, len),
             Op::CheckChunk => viewer::lp_check_chunk(ptr, len),
             Op::CheckFinish => viewer::lp_check_finish(),
+            Op::CheckSegments => viewer::lp_check_segments(ptr, len),
             Op::Lock => {
                 viewer::lp_lock();
                 0

@@ -31,15 +31,18 @@ pub enum Op {
     OriginalPins,
     /// Payload: photo number, then the blob's first bytes.
     OriginalKey,
-    /// Payload: the pins (52 bytes when well formed).
+    /// Payload: the pins (52 or 84 bytes when well formed).
     CheckBegin,
     CheckCiphertext,
     /// Payload: a decrypted chunk.
     CheckChunk,
     CheckFinish,
+    /// Payload: segment digests (32 bytes each when well formed).
+    CheckSegments,
 }
 
-const OPS: [Op; 21] = [
+// New ops go last, so the committed seeds keep their meaning.
+const OPS: [Op; 22] = [
     Op::OpenHeader,
     Op::UnlockKey,
     Op::UnlockLink,
@@ -61,6 +64,7 @@ const OPS: [Op; 21] = [
     Op::CheckCiphertext,
     Op::CheckChunk,
     Op::CheckFinish,
+    Op::CheckSegments,
 ];
 
 /// Splits a script into its steps.

@@ -73,6 +73,7 @@
     lastDownload: null, // 'disk' | 'stream' | 'memory' | 'parts' | 'share': the way the last one went, for the tests
     originals: null, // the Worker that decrypts originals (55-originals.js), while downloads run
     originalsWith: null, // 'webcrypto' | 'wasm': how the last original was decrypted, for the tests
+    originalsHashed: null, // 'segments' | 'whole': how the Worker checked the last one's hash pin, for the tests
     savedUrl: null, // of the last download gathered in memory
     savedAt: 0, // when it was handed to the browser
     savedBytes: 0,
@@ -148,7 +149,7 @@
     'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_open_manifest', 'lp_open_photo', 'lp_lock',
     'lp_original_begin', 'lp_original_push', 'lp_original_finish', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish',
     'lp_out_clear', 'lp_original_pins', 'lp_original_key', 'lp_check_begin', 'lp_check_ciphertext', 'lp_check_chunk',
-    'lp_check_finish'];
+    'lp_check_segments', 'lp_check_finish'];
 
   // Calls an export with `args` then (ptr, len) of `input`, if any. Returns the
   // status and a copy of the output buffer. Secret inputs are wiped in place.

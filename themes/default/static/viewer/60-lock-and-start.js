@@ -103,5 +103,6 @@
       get derivations() { return session.derivations; },
       get lastDownload() { return session.lastDownload; },
       get originalsWith() { return session.originalsWith; },
+      get originalsHashed() { return session.originalsHashed; },
     }),
   });
