@@ -21,13 +21,13 @@ pub mod format;
 
 #[cfg(feature = "generator")]
 pub mod build;
-#[cfg(feature = "generator")]
+#[cfg(feature = "parsers")]
 pub mod deliver;
-#[cfg(feature = "generator")]
+#[cfg(feature = "parsers")]
 pub mod photo;
-#[cfg(feature = "generator")]
+#[cfg(feature = "parsers")]
 pub mod random;
 #[cfg(feature = "generator")]
 pub mod shoot;
-#[cfg(feature = "generator")]
+#[cfg(feature = "parsers")]
 pub mod site;

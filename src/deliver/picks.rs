@@ -18,8 +18,10 @@ use std::path::{Path, PathBuf};
 use crate::build::cache::{Cache, CacheError};
 use crate::format::header::Header;
 use crate::format::manifest::Manifest;
-use crate::format::{encoding, vault, BlobKind, Id, HEADER_FILE};
+use crate::format::{vault, BlobKind, HEADER_FILE};
 use crate::shoot::scan::{scan_shoot, ScanError};
+
+pub use super::selection::{parse_selection, printable, Selection};
 
 /// One chosen photo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,34 +61,6 @@ pub enum PicksError {
         file: String,
         album: String,
     },
-}
-
-/// `text` with every character that is not plain printable text written
-/// as `\u{…}`: C0 and C1 controls, DEL, bidirectional overrides and
-/// isolates, and other invisible format characters. A backslash is
-/// doubled, so the escaped form cannot be mistaken for the original.
-pub fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c == '\\' {
-            out.push_str("\\\\");
-        } else if is_unsafe_for_terminal(c) {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Controls, and the format characters that change how a line reads
-/// (U+202E turns `gpj.exe` around) or hide text.
-fn is_unsafe_for_terminal(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}'
-            | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}'
-            | '\u{fff9}'..='\u{fffb}' | '\u{e0000}'..='\u{e007f}')
 }
 
 /// Checks `selection` against the gallery built into `site` and finds each
@@ -163,79 +137,6 @@ fn check_in_grant(
             album: album.clone(),
         }),
     }
-}
-
-/// A selection's text split into what its tag covers and its footer. The
-/// text comes from the client, so this is the part that reads untrusted
-/// bytes; [`read_picks`] then checks the tag.
-#[derive(Debug)]
-pub struct Selection<'a> {
-    /// Everything before the footer: the text the tag covers.
-    pub body: &'a str,
-    pub gallery: Id,
-    /// The grant's manifest id, as the footer writes it.
-    pub manifest: String,
-    pub tag: [u8; 32],
-    /// File, album and note of every chosen photo, in the body's order.
-    pub photos: Vec<(String, String, Option<String>)>,
-}
-
-/// Splits a selection's text; `None` unless it ends with a lightproof
-/// selection footer.
-pub fn parse_selection(text: &str) -> Option<Selection<'_>> {
-    let (body, footer) = text.rsplit_once("--\n")?;
-    let fields = footer_fields(footer.trim_end())?;
-    Some(Selection {
-        body,
-        gallery: encoding::hex_decode::<16>(&fields.gallery)?,
-        manifest: fields.manifest,
-        tag: encoding::hex_decode::<32>(&fields.tag)?,
-        photos: parse_body(body),
-    })
-}
-
-struct Footer {
-    gallery: String,
-    manifest: String,
-    tag: String,
-}
-
-fn footer_fields(line: &str) -> Option<Footer> {
-    let rest = line.strip_prefix("lightproof-selection 1 ")?;
-    let mut fields = rest.split(' ').filter_map(|f| f.split_once('='));
-    let (mut gallery, mut manifest, mut tag) = (None, None, None);
-    for (name, value) in fields.by_ref() {
-        match name {
-            "gallery" => gallery = Some(value.to_owned()),
-            "manifest" => manifest = Some(value.to_owned()),
-            "tag" => tag = Some(value.to_owned()),
-            _ => {}
-        }
-    }
-    Some(Footer {
-        gallery: gallery?,
-        manifest: manifest?,
-        tag: tag?,
-    })
-}
-
-/// Photo lines start at column 0; `    album:` and `    note:` follow.
-fn parse_body(body: &str) -> Vec<(String, String, Option<String>)> {
-    let mut picks: Vec<(String, String, Option<String>)> = Vec::new();
-    for line in body.lines().skip(2) {
-        if let Some(album) = line.strip_prefix("    album: ") {
-            if let Some(last) = picks.last_mut() {
-                last.1 = album.to_owned();
-            }
-        } else if let Some(note) = line.strip_prefix("    note: ") {
-            if let Some(last) = picks.last_mut() {
-                last.2 = Some(note.to_owned());
-            }
-        } else if !line.is_empty() {
-            picks.push((line.to_owned(), String::new(), None));
-        }
-    }
-    picks
 }
 
 fn locate(

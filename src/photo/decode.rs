@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
+use super::exif::read_exif;
+
 /// How to decode: the limits and the background.
 #[derive(Clone, Copy, Debug)]
 pub struct Decoding {
@@ -120,7 +122,11 @@ pub fn decode_photo(path: &Path, how: &Decoding) -> Result<Decoded, PhotoError> 
         });
     }
     let exif = read_exif(&bytes);
-    let (orientation, caption) = (exif.orientation, exif.caption);
+    let orientation = exif
+        .orientation
+        .and_then(Orientation::from_exif)
+        .unwrap_or(Orientation::NoTransforms);
+    let caption = exif.caption;
     let reader = || {
         ImageReader::new(Cursor::new(&bytes[..]))
             .with_guessed_format()
@@ -254,64 +260,6 @@ fn decode_jpeg_scaled_or_not(
         return Ok(None);
     };
     Ok(RgbImage::from_raw(width, height, pixels))
-}
-
-/// What the decode stage uses from EXIF.
-pub struct ExifFacts {
-    orientation: Orientation,
-    caption: Option<String>,
-    /// A camera set to Adobe RGB without embedding a profile: ColorSpace
-    /// "uncalibrated" and interoperability index "R03" (DCF option file).
-    adobe_rgb: bool,
-}
-
-/// Orientation, caption and colour hint from EXIF; defaults when absent or
-/// unreadable. A broken field or IFD does not lose the others: EXIF as
-/// common libraries write it (piexif leaves no next-IFD offset after its
-/// Exif and GPS IFDs; editors drop a thumbnail but keep its link) is read
-/// as far as it goes, as ImageMagick, Pillow and browsers do.
-/// Public for the fuzz target: `bytes` are a whole photo file.
-pub fn read_exif(bytes: &[u8]) -> ExifFacts {
-    let read = exif::Reader::new()
-        .continue_on_error(true)
-        .read_from_container(&mut Cursor::new(bytes));
-    let exif = match read {
-        Ok(exif) => exif,
-        Err(exif::Error::PartialResult(partial)) => partial.into_inner().0,
-        Err(_) => {
-            return ExifFacts {
-                orientation: Orientation::NoTransforms,
-                caption: None,
-                adobe_rgb: false,
-            }
-        }
-    };
-    let orientation = exif
-        .get_field(exif::Tag::Orientation, exif::In::PRIMARY)
-        .and_then(|field| field.value.get_uint(0))
-        .and_then(|value| u8::try_from(value).ok())
-        .and_then(Orientation::from_exif)
-        .unwrap_or(Orientation::NoTransforms);
-    let caption = exif
-        .get_field(exif::Tag::ImageDescription, exif::In::PRIMARY)
-        .and_then(|field| match &field.value {
-            exif::Value::Ascii(parts) => parts
-                .first()
-                .map(|text| String::from_utf8_lossy(text).trim().to_owned()),
-            _ => None,
-        });
-    let uncalibrated = exif
-        .get_field(exif::Tag::ColorSpace, exif::In::PRIMARY)
-        .and_then(|field| field.value.get_uint(0))
-        == Some(0xFFFF);
-    let r03 = exif
-        .get_field(exif::Tag::InteroperabilityIndex, exif::In::PRIMARY)
-        .is_some_and(|field| matches!(&field.value, exif::Value::Ascii(parts) if parts.first().is_some_and(|p| p.starts_with(b"R03"))));
-    ExifFacts {
-        orientation,
-        caption: caption.filter(|text| !text.is_empty()),
-        adobe_rgb: uncalibrated && r03,
-    }
 }
 
 /// Conversion of decoded pixels to sRGB.

@@ -11,8 +11,11 @@
 
 pub mod atomic;
 pub mod files;
+#[cfg(feature = "generator")]
 pub mod hosting;
 pub mod names;
 pub mod offline;
+#[cfg(feature = "generator")]
 pub mod viewer;
+#[cfg(feature = "generator")]
 pub mod writer;

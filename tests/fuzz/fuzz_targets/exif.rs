@@ -9,5 +9,5 @@ extern crate lightproof_fuzz;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    let _ = lightproof::photo::decode::read_exif(bytes);
+    let _ = lightproof::photo::exif::read_exif(bytes);
 });

@@ -7,7 +7,7 @@
 extern crate lightproof_fuzz;
 
 use libfuzzer_sys::fuzz_target;
-use lightproof::deliver::picks::{parse_selection, printable};
+use lightproof::deliver::selection::{parse_selection, printable};
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(text) = std::str::from_utf8(bytes) else {

@@ -8,6 +8,9 @@ extern crate libfuzzer_sys;
 
 pub mod fixtures;
 pub mod script;
+// Only its test writes the seeds, and only it needs the whole generator
+// (a dev-dependency): the targets build without it.
+#[cfg(test)]
 pub mod seeds;
 
 use std::alloc::{GlobalAlloc, Layout, System};
