@@ -103,7 +103,8 @@ async function savedBytes(downloads) {
 /**
  * Downloads album `albumIndex` of `site` as one ZIP in a Firefox started
  * by hand in `work`. Returns { status, message, zipBytes, savedBytes,
- * seconds, rss: { before, peak, parentPeak, contentPeak } } (bytes).
+ * seconds, rss: { before, peak, processes } } (bytes): `processes`, the
+ * parent and the process that grew most, each { name, before, peak }.
  * `limitMs` bounds the whole download.
  */
 export async function firefoxDownloadUnattended({ site, work, albumIndex, password, selectors, ended, limitMs }) {
@@ -131,7 +132,8 @@ export async function firefoxDownloadUnattended({ site, work, albumIndex, passwo
     }
     await new Promise((r) => setTimeout(r, 1500));
     const readTree = () => processTree(firefox.pid);
-    const before = totalRss(await readTree());
+    const opened = await readTree();
+    const before = totalRss(opened);
     const memory = memorySampler(readTree);
     server.go();
     const started = await waitFor('started', 60_000);
@@ -144,9 +146,9 @@ export async function firefoxDownloadUnattended({ site, work, albumIndex, passwo
       savedAt = Date.now();
     }
     const { peak, each } = await memory.stop();
-    const peaks = [...each.values()];
-    const parent = peaks.find((p) => /^firefox/.test(p.comm));
-    const content = peaks.filter((p) => !/^firefox/.test(p.comm)).sort((a, b) => b.peak - a.peak)[0];
+    const grown = [...each].map(([pid, p]) => ({ name: p.comm, before: opened.get(pid)?.rss ?? 0, peak: p.peak }));
+    const parent = grown.find((p) => /^firefox/.test(p.name));
+    const most = grown.filter((p) => p !== parent).sort((a, b) => (b.peak - b.before) - (a.peak - a.before))[0];
     const text = end ? end.detail.text : started ? `still running after ${Math.round(limitMs / 1000)} s` : 'the download never started';
     return {
       status: /too large/.test(text) ? 'refused' : saved !== null ? 'ok' : 'failed',
@@ -154,7 +156,7 @@ export async function firefoxDownloadUnattended({ site, work, albumIndex, passwo
       zipBytes: end && end.detail.total > 1 ? end.detail.total : null,
       savedBytes: saved,
       seconds: started ? (savedAt - started.at) / 1000 : null,
-      rss: { before, peak: Math.max(peak, before), parentPeak: parent?.peak ?? null, contentPeak: content?.peak ?? null, contentName: content?.comm ?? null },
+      rss: { before, peak: Math.max(peak, before), processes: [parent, most].filter(Boolean) },
     };
   } finally {
     firefox.kill();

@@ -719,7 +719,7 @@ async function downloadFirefox(o, site, gb, albumIndex) {
       seconds: r.seconds === null || r.seconds === undefined ? null : round(r.seconds, 1),
       MBps: r.status === 'ok' && r.zipBytes ? round(r.zipBytes / 1e6 / r.seconds, 1) : null,
       rssBeforeMiB: mib(r.rss?.before), rssPeakMiB: mib(r.rss?.peak), rssGrowthMiB: r.rss ? mib(r.rss.peak - r.rss.before) : null,
-      parentPeakMiB: mib(r.rss?.parentPeak), contentPeakMiB: mib(r.rss?.contentPeak),
+      processes: (r.rss?.processes || []).map((p) => ({ name: p.name, beforeMiB: mib(p.before), peakMiB: mib(p.peak) })),
       how: 'the browser\'s own download through the download worker (what the viewer offers without the File System Access API); Firefox started by hand, the page unlocking and starting the download by itself',
       target: DOWNLOAD_TARGET.firefox,
     });
