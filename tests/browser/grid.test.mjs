@@ -76,6 +76,35 @@ async function showAlbum(p, i) {
 }
 
 /**
+ * In the page, one place of a sweep: after two frames, waits until every
+ * tile on screen shows its decoded thumbnail (up to `timeout` ms), notes
+ * the names of the photos seen decoded, the tiles in the page and whether
+ * this is the end, then scrolls on by 70 % of the window. One call per
+ * place: in WebKit every call is a round trip to the driver.
+ */
+async function sweepStep(timeout) {
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  await frame();
+  await frame();
+  const onScreen = (t) => { const r = t.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    const shown = [...document.querySelectorAll('#grid .tile')].filter(onScreen);
+    if (shown.length > 0 && shown.every((t) => { const img = t.querySelector('img'); return img && img.complete && img.naturalWidth > 0; })) break;
+    if (performance.now() > deadline) throw new Error(`the tiles on screen were not all decoded within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const tiles = [...document.querySelectorAll('#grid .tile')];
+  const decoded = tiles.filter((t) => {
+    const img = t.querySelector('img');
+    return onScreen(t) && img && img.naturalWidth > 0 && img.alt === t.getAttribute('aria-label');
+  });
+  const end = window.scrollY + innerHeight >= document.documentElement.scrollHeight - 2;
+  if (!end) window.scrollBy(0, Math.round(innerHeight * 0.7));
+  return { names: decoded.map((t) => t.getAttribute('aria-label')), tiles: tiles.length, end };
+}
+
+/**
  * Scrolls the album on screen from top to bottom; at each place waits
  * until every tile on screen shows its decoded thumbnail. Returns the names
  * of the photos seen decoded and the most tiles the page held at once.
@@ -85,29 +114,10 @@ async function sweep(p) {
   let most = 0;
   await p.evaluate(() => window.scrollTo(0, 0));
   for (let step = 0; step < 500; step++) {
-    await nextFrames(p);
-    await p.waitFor(() => {
-      const tiles = [...document.querySelectorAll('#grid .tile')];
-      const shown = tiles.filter((t) => { const r = t.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; });
-      return shown.length > 0 && shown.every((t) => { const img = t.querySelector('img'); return img && img.complete && img.naturalWidth > 0; });
-    }, undefined, 60_000);
-    const r = await p.evaluate(() => {
-      const tiles = [...document.querySelectorAll('#grid .tile')];
-      const decoded = tiles.filter((t) => {
-        const b = t.getBoundingClientRect();
-        const img = t.querySelector('img');
-        return b.bottom > 0 && b.top < innerHeight && img && img.naturalWidth > 0 && img.alt === t.getAttribute('aria-label');
-      });
-      return {
-        names: decoded.map((t) => t.getAttribute('aria-label')),
-        tiles: tiles.length,
-        end: window.scrollY + innerHeight >= document.documentElement.scrollHeight - 2,
-      };
-    });
+    const r = await p.evaluate(sweepStep, 60_000);
     r.names.forEach((n) => seen.add(n));
     most = Math.max(most, r.tiles);
     if (r.end) break;
-    await p.evaluate(() => window.scrollBy(0, Math.round(innerHeight * 0.7)));
   }
   return { seen, most };
 }
