@@ -124,11 +124,13 @@
       for await (const piece of fileChunks(p.original.path)) {
         if (session.download.cancelled) throw lpError('cancelled');
         const bytes = checked(call('lp_original_push', [], piece));
-        if (bytes.length) { await sink.write(bytes); progress(bytes.length); }
+        const size = bytes.length; // a sink may take the buffer over
+        if (size) { await sink.write(bytes); progress(size); }
       }
       ended = true;
       const tail = checked(call('lp_original_finish', []));
-      if (tail.length) { await sink.write(tail); progress(tail.length); }
+      const size = tail.length;
+      if (size) { await sink.write(tail); progress(size); }
     } finally {
       if (!ended) { try { call('lp_original_finish', []); } catch (e) { /* already ended */ } }
     }
@@ -268,13 +270,15 @@
     checked(call('lp_zip_begin', [], photoNumbers(photos)));
     for (const p of photos) {
       const header = checked(call('lp_zip_entry', [p.n]));
+      const size = header.length; // a sink may take the buffer over
       await sink.write(header);
-      progress(header.length);
+      progress(size);
       await streamOriginal(p, sink, progress);
     }
     const end = checked(call('lp_zip_finish', []));
+    const size = end.length;
     await sink.write(end);
-    progress(end.length);
+    progress(size);
   }
 
   // Without a way to stream, the photos come as numbered ZIPs of at most

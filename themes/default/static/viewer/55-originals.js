@@ -300,7 +300,8 @@ onmessage = (event) => {
         return true;
       }
       upTo = m.upTo;
-      if (m.plain.length) { await sink.write(m.plain); progress(m.plain.length); }
+      const size = m.plain.length; // a sink may take the buffer over
+      if (size) { await sink.write(m.plain); progress(size); }
       return false;
     };
     try {
