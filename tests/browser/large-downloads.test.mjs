@@ -1,5 +1,5 @@
 // Downloads without the File System Access API (Firefox, Safari, phones),
-// in Firefox and Chromium (the numbered parts in WebKit too):
+// in Firefox, Chromium and WebKit:
 // - over HTTP a ZIP of all originals arrives as an ordinary browser
 //   download streamed through the site's download worker, every entry
 //   byte-identical with the shoot; the worker controls no page and answers
@@ -22,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
 import { CAPTURE_SAVES, buildSite, makeTempDir, removeDir, run, serve, SHOOT } from './support.mjs';
-import { webkitSkip } from './webkit.mjs';
+import { launchWebKit, webkitSkip } from './webkit.mjs';
 
 const PASSWORD = 'violet harbour tempo, exact files';
 const PART_BYTES = 1_000_000;
@@ -307,6 +307,52 @@ describe('large downloads in webkit', { timeout: 300_000, skip: webkitAbsent }, 
     }
   });
 });
+
+// WebKit saves a download into its HOME (with no Downloads folder there):
+// its driver and MiniBrowser get a HOME of their own, which the test reads.
+describe('a streamed download in webkit', { timeout: 300_000, skip: webkitAbsent }, () => {
+  let home;
+  let webkit;
+  before(async () => {
+    home = path.join(tmp, 'webkit-home');
+    await mkdir(home);
+    webkit = await launchWebKit({ home });
+  });
+  after(() => webkit?.close());
+
+  test('over HTTP the ZIP streams through the download worker and is saved whole', async () => {
+    const p = await webkit.newPage({});
+    try {
+      await p.goto(server.url);
+      await unlockAndOpenDownloads(p);
+      const status = await downloadAll(p);
+      const title = await p.text('#gallery-title');
+      assert.equal(status, `Saved ${title}.zip to your downloads.`);
+      assert.equal(await p.evaluate(() => window.lightproofViewer.lastDownload), 'stream');
+      const zip = await savedInHome(home, `${title}.zip`);
+      const [read] = await readZips([zip]);
+      assert.equal(read.bad, null, 'every CRC checks out');
+      assertAllOriginals(read.entries, title);
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+/** `name` in `home` once its size has stopped changing; its path. */
+async function savedInHome(home, name, timeout = 60_000) {
+  const file = path.join(home, name);
+  const deadline = Date.now() + timeout;
+  let last = -1;
+  for (;;) {
+    const size = await stat(file).then((s) => s.size, () => -1);
+    if (size > 0 && size === last) return file;
+    if (Date.now() > deadline) throw new Error(`${file} was not saved whole (${(await readdir(home)).join(', ')})`);
+    last = size;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
 
 describe('one photo to the share sheet', { timeout: 120_000 }, () => {
   const browser = useBrowser('chromium');

@@ -85,9 +85,9 @@ async function startXvfb() {
 
 /** WebKitWebDriver on a free loopback port, on `display`; resolves to
  * { child, url } once it answers /status. */
-async function startDriver(display) {
+async function startDriver(display, home) {
   const port = await freePort();
-  const env = { ...process.env, DISPLAY: display, GDK_BACKEND: 'x11', NO_AT_BRIDGE: '1' };
+  const env = { ...process.env, DISPLAY: display, GDK_BACKEND: 'x11', NO_AT_BRIDGE: '1', ...(home ? { HOME: home } : {}) };
   const child = start(WEBKIT_DRIVER, [`--port=${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -344,14 +344,17 @@ class WebKitPage {
 }
 
 /** Xvfb and WebKitWebDriver, started once; each `newPage` is a new
- * MiniBrowser session with its own ephemeral profile. */
-export async function launchWebKit() {
+ * MiniBrowser session with its own ephemeral profile. With `home`, the
+ * driver and its MiniBrowsers run with that HOME: a download the browser
+ * saves itself lands there (with no Downloads folder in it, WebKitGTK saves
+ * into HOME). */
+export async function launchWebKit({ home } = {}) {
   const missing = webkitMissing();
   if (missing) throw new Error(missing);
   const xvfb = await startXvfb();
   let driver;
   try {
-    driver = await startDriver(xvfb.display);
+    driver = await startDriver(xvfb.display, home);
   } catch (e) {
     await stop(xvfb.child);
     throw e;
@@ -367,7 +370,7 @@ export async function launchWebKit() {
       return await WebDriverSession.create(driver.url);
     } catch (e) {
       if (!/no answer/.test(e.message)) throw e;
-      driver = await startDriver(xvfb.display);
+      driver = await startDriver(xvfb.display, home);
       drivers.push(driver);
       return WebDriverSession.create(driver.url);
     }
