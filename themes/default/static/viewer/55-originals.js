@@ -8,8 +8,8 @@
   // segment hash (docs/FORMAT.md), the Worker hashes each 1 MiB segment
   // with WebCrypto's SHA-256, which has the processor's SHA instructions,
   // and the module checks the digests instead of hashing every byte itself
-  // (the slowest step of a download before). The page's instance checks the blob's key
-  // commitment and derives its chunk key; WebCrypto imports that at once as
+  // (the slowest step of a download before). The page's instance checks
+  // the blob's key commitment and derives its chunk key; WebCrypto imports that at once as
   // a non-extractable key, and both copies of the raw bytes are wiped in the
   // same task (docs/SECURITY.md, "Key material in the browser"). Blob keys
   // never leave the module. Without WebCrypto or Workers the module decrypts
