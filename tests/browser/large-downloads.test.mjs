@@ -320,7 +320,7 @@ describe('a streamed download in webkit', { timeout: 300_000, skip: webkitAbsent
   });
   after(() => webkit?.close());
 
-  test('over HTTP the ZIP streams through the download worker and is saved whole', async () => {
+  test('over HTTP the ZIP, decrypted in the originals Worker, streams through the download worker and is saved whole', async () => {
     const p = await webkit.newPage({});
     try {
       await p.goto(server.url);
@@ -329,6 +329,8 @@ describe('a streamed download in webkit', { timeout: 300_000, skip: webkitAbsent
       const title = await p.text('#gallery-title');
       assert.equal(status, `Saved ${title}.zip to your downloads.`);
       assert.equal(await p.evaluate(() => window.lightproofViewer.lastDownload), 'stream');
+      assert.equal(await p.evaluate(() => window.lightproofViewer.originalsWith), 'webcrypto', 'decrypted in the Worker');
+      assert.equal(await p.evaluate(() => window.lightproofViewer.originalsHashed), 'segments', 'checked by the segment hash');
       const zip = await savedInHome(home, `${title}.zip`);
       const [read] = await readZips([zip]);
       assert.equal(read.bad, null, 'every CRC checks out');
