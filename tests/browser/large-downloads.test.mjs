@@ -125,6 +125,18 @@ async function unlockAndOpenDownloads(p) {
   await p.click('#download-open');
 }
 
+/** Unlocks the site over HTTP and saves "All photos", which must go as a
+ * stream through the download worker; the gallery's title. */
+async function downloadAllStreamed(p) {
+  await p.goto(server.url);
+  await unlockAndOpenDownloads(p);
+  const status = await downloadAll(p);
+  const title = await p.text('#gallery-title');
+  assert.equal(status, `Saved ${title}.zip to your downloads.`);
+  assert.equal(await p.evaluate(() => window.lightproofViewer.lastDownload), 'stream');
+  return title;
+}
+
 /** Clicks "All photos", then each "Save part i of n", until it ends. */
 async function downloadAll(p) {
   await p.click('#download-all');
@@ -162,12 +174,7 @@ for (const kind of BROWSERS) {
       await mkdir(downloads);
       const p = await browser.newPage({ init: NO_PICKER, downloads });
       try {
-        await p.goto(server.url);
-        await unlockAndOpenDownloads(p);
-        const status = await downloadAll(p);
-        const title = await p.text('#gallery-title');
-        assert.equal(status, `Saved ${title}.zip to your downloads.`);
-        assert.equal(await p.evaluate(() => window.lightproofViewer.lastDownload), 'stream');
+        const title = await downloadAllStreamed(p);
         const [zip] = await finishedFiles(downloads, 1);
         assert.equal(path.basename(zip), `${title}.zip`);
         const [read] = await readZips([zip]);
@@ -323,12 +330,7 @@ describe('a streamed download in webkit', { timeout: 300_000, skip: webkitAbsent
   test('over HTTP the ZIP, decrypted in the originals Worker, streams through the download worker and is saved whole', async () => {
     const p = await webkit.newPage({});
     try {
-      await p.goto(server.url);
-      await unlockAndOpenDownloads(p);
-      const status = await downloadAll(p);
-      const title = await p.text('#gallery-title');
-      assert.equal(status, `Saved ${title}.zip to your downloads.`);
-      assert.equal(await p.evaluate(() => window.lightproofViewer.lastDownload), 'stream');
+      const title = await downloadAllStreamed(p);
       assert.equal(await p.evaluate(() => window.lightproofViewer.originalsWith), 'webcrypto', 'decrypted in the Worker');
       assert.equal(await p.evaluate(() => window.lightproofViewer.originalsHashed), 'segments', 'checked by the segment hash');
       const zip = await savedInHome(home, `${title}.zip`);
