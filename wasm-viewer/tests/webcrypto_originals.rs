@@ -164,6 +164,16 @@ fn module_path(n: u32, blob: &[u8]) -> Result<Vec<u8>, i32> {
 /// The WebCrypto path, framed as the download Worker frames the blob: from
 /// the pinned size, whatever arrives.
 fn webcrypto_path(n: u32, blob: &[u8]) -> Result<Vec<u8>, i32> {
+    webcrypto_path_with_digests(n, blob, None)
+}
+
+/// The same, with `digests` handed over as the segment digests when the
+/// pins carry a segment hash (by default those of what arrived).
+fn webcrypto_path_with_digests(
+    n: u32,
+    blob: &[u8],
+    digests: Option<&[u8]>,
+) -> Result<Vec<u8>, i32> {
     let fail = |status: i32| if status == OK { Ok(()) } else { Err(status) };
     fail(lp_original_pins(n))?;
     let pins = output();
@@ -183,7 +193,8 @@ fn webcrypto_path(n: u32, blob: &[u8]) -> Result<Vec<u8>, i32> {
         fail(call(piece, |p, len| unsafe { lp_check_ciphertext(p, len) }))?;
     }
     if pins.len() == 84 {
-        fail(call(&segment_digests(blob), |p, len| unsafe {
+        let digests = digests.map_or_else(|| segment_digests(blob), <[u8]>::to_vec);
+        fail(call(&digests, |p, len| unsafe {
             lp_check_segments(p, len)
         }))?;
     }
@@ -339,54 +350,12 @@ fn a_segment_hash_needs_every_segment_digest_in_order() {
     }
 }
 
-/// The Worker's checks on `blob` (photo 0, whose chunks are taken as
-/// authentic), with `digests` as its segment digests.
+/// The Worker's checks on `blob` (photo 0) with `digests` as its segment
+/// digests: `OK` or the failing status.
 fn checked_with_digests(blob: &[u8], digests: &[u8]) -> i32 {
     assert_eq!(lp_original_pins(0), OK);
-    let pins = output();
-    assert_eq!(pins.len(), 84, "the pins carry the segment hash");
-    let key = {
-        // SAFETY: `call` passes a live lp_alloc buffer.
-        assert_eq!(
-            call(&blob[..PREFIX_LEN], |p, len| unsafe {
-                lp_original_key(0, p, len)
-            }),
-            OK
-        );
-        output()
-    };
-    lp_out_clear();
-    let cipher = Aes256Gcm::new_from_slice(&key[..32]).unwrap();
-    let base_nonce: [u8; 12] = key[32..44].try_into().unwrap();
-    // SAFETY (all): `call` passes a live lp_alloc buffer.
-    let mut status = call(&pins, |p, len| unsafe { lp_check_begin(p, len) });
-    status = if status == OK {
-        call(blob, |p, len| unsafe { lp_check_ciphertext(p, len) })
-    } else {
-        status
-    };
-    for (index, record) in blob[PREFIX_LEN..].chunks(RECORD_LEN).enumerate() {
-        if status != OK {
-            return status;
-        }
-        let mut nonce = base_nonce;
-        for (byte, counter) in nonce[4..].iter_mut().zip((index as u64).to_be_bytes()) {
-            *byte ^= counter;
-        }
-        let (chunk, tag) = record.split_at(record.len() - TAG_LEN);
-        let mut chunk = chunk.to_vec();
-        cipher
-            .decrypt_in_place_detached(&nonce.into(), b"", &mut chunk, Tag::from_slice(tag))
-            .expect("an intact blob");
-        status = call(&chunk, |p, len| unsafe { lp_check_chunk(p, len) });
-    }
-    if status == OK {
-        status = call(digests, |p, len| unsafe { lp_check_segments(p, len) });
-    }
-    if status == OK {
-        status = lp_check_finish();
-    }
-    status
+    assert_eq!(output().len(), 84, "the pins carry the segment hash");
+    webcrypto_path_with_digests(0, blob, Some(digests)).map_or_else(|status| status, |_| OK)
 }
 
 #[test]

@@ -124,13 +124,11 @@
       for await (const piece of fileChunks(p.original.path)) {
         if (session.download.cancelled) throw lpError('cancelled');
         const bytes = checked(call('lp_original_push', [], piece));
-        const size = bytes.length; // a sink may take the buffer over
-        if (size) { await sink.write(bytes); progress(size); }
+        await put(sink, bytes, progress);
       }
       ended = true;
       const tail = checked(call('lp_original_finish', []));
-      const size = tail.length;
-      if (size) { await sink.write(tail); progress(size); }
+      await put(sink, tail, progress);
     } finally {
       if (!ended) { try { call('lp_original_finish', []); } catch (e) { /* already ended */ } }
     }
@@ -270,15 +268,11 @@
     checked(call('lp_zip_begin', [], photoNumbers(photos)));
     for (const p of photos) {
       const header = checked(call('lp_zip_entry', [p.n]));
-      const size = header.length; // a sink may take the buffer over
-      await sink.write(header);
-      progress(size);
+      await put(sink, header, progress);
       await streamOriginal(p, sink, progress);
     }
     const end = checked(call('lp_zip_finish', []));
-    const size = end.length;
-    await sink.write(end);
-    progress(size);
+    await put(sink, end, progress);
   }
 
   // Without a way to stream, the photos come as numbered ZIPs of at most

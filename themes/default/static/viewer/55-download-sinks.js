@@ -65,6 +65,16 @@
     };
   }
 
+  // Writes `bytes` (if any) into `sink` and counts them. A sink may take a
+  // whole buffer over (the stream sink hands it to the download worker),
+  // so the length is read first.
+  async function put(sink, bytes, progress) {
+    const size = bytes.length;
+    if (!size) return;
+    await sink.write(bytes);
+    progress(size);
+  }
+
   // Gathered here, then handed to `deliver` as one File. (Folding the
   // pieces into blobs as they came cut memory by a quarter, but Chromium
   // then cancelled the save of a 1 GB ZIP: bench/downloads.mjs.)

@@ -300,8 +300,7 @@ onmessage = (event) => {
         return true;
       }
       upTo = m.upTo;
-      const size = m.plain.length; // a sink may take the buffer over
-      if (size) { await sink.write(m.plain); progress(size); }
+      await put(sink, m.plain, progress);
       return false;
     };
     try {
