@@ -10,7 +10,11 @@
 //              the module decrypts (the only way before WebCrypto was used);
 //   whole      (WAYS=...,whole) as webcrypto, but the Worker checks the
 //              SHA-256 of the whole blob in the module, as for a gallery
-//              written before segment hashes (lightproofTestWholePin).
+//              written before segment hashes (lightproofTestWholePin);
+//   pagefed    (WAYS=...,pagefed) as webcrypto, but the page reads the
+//              blobs and takes the plaintext back, as for an offline copy
+//              (lightproofTestPageFed); with the `opfs` sink the webcrypto
+//              way has the Worker fetch the blobs and write the file.
 // and, for webcrypto, two sinks: `discard` (a writable that drops the bytes:
 // decryption and the viewer's pipeline alone) and `opfs` (the origin-private
 // file system: what writing the file costs on top; Playwright's Chromium
@@ -22,8 +26,9 @@
 // --original-metadata keep, so the build takes seconds, not the minutes of
 // decoding real 50 MB photos. The content does not change the decryption.
 //
-// With BEFORE=<git revision>, a third way, `before`: the same site with
-// that revision's viewer.js and viewer.wasm (the viewer as it was).
+// With BEFORE=<git revision>, one more way, `before`: the same site with
+// that revision's viewer.js and viewer.wasm (the viewer as it was), with
+// the same sinks as webcrypto.
 //
 //   cargo build && (cd tests/browser && npm ci) && \
 //     LIGHTPROOF_BIN=target/debug/lightproof node bench/originals.mjs
@@ -79,8 +84,9 @@ async function makeAlbum(dir) {
 
 // Before any page script: a save dialog stand-in, and with `hideSubtle`
 // no WebCrypto (as on a plain-HTTP host).
-function pageSetup({ sink, hideSubtle, wholePin }) {
+function pageSetup({ sink, hideSubtle, wholePin, pageFed }) {
   if (wholePin) window.lightproofTestWholePin = true;
+  if (pageFed) window.lightproofTestPageFed = true;
   if (hideSubtle) Object.defineProperty(Crypto.prototype, 'subtle', { get() { return undefined; }, configurable: true });
   window.__saved = 0;
   window.showSaveFilePicker = async ({ suggestedName }) => {
@@ -119,13 +125,25 @@ async function timedDownload(page) {
       if (!window.__done && /Saved|nothing was saved|too large/.test(status.textContent)) window.__done = performance.now();
     }).observe(status, { childList: true, characterData: true, subtree: true });
     window.__started = performance.now();
+    // The page's frames meanwhile: what a client browsing during a download sees.
+    window.__frames = { count: 0, longest: 0, last: performance.now() };
+    const frame = (now) => {
+      const f = window.__frames;
+      f.longest = Math.max(f.longest, now - f.last);
+      f.last = now;
+      f.count += 1;
+      if (!window.__done) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
   });
   await page.click('#download-all');
   await page.waitFor(() => window.__done !== null, undefined, 1_800_000);
   return page.evaluate(() => ({
     seconds: (window.__done - window.__started) / 1000,
     status: document.getElementById('download-status').textContent,
-    how: window.lightproofViewer.originalsWith,
+    how: [window.lightproofViewer.originalsWith, window.lightproofViewer.originalsFetchedBy].filter(Boolean).join(', '),
+    fps: window.__frames.count / ((window.__done - window.__started) / 1000),
+    longestFrameMs: window.__frames.longest,
   }));
 }
 
@@ -149,12 +167,13 @@ try {
       try {
         for (const way of WAYS) {
           if (way === 'before' && !before) throw new Error('the way "before" needs BEFORE=<git revision>');
-          for (const sink of way === 'webcrypto' || way === 'whole' ? SINKS : ['discard']) {
+          for (const sink of way === 'wasm' ? ['discard'] : SINKS) {
             const url = way === 'before' ? before.url : server.url;
-            const r = await measure(browser, url, { sink, hideSubtle: way === 'wasm', wholePin: way === 'whole' });
+            const r = await measure(browser, url, { sink, hideSubtle: way === 'wasm', wholePin: way === 'whole', pageFed: way === 'pagefed' });
             console.log(JSON.stringify({
               browser: kind, way, sink, how: r.how, seconds: Number(r.seconds.toFixed(2)),
               mb_per_s: Number((total / 1e6 / r.seconds).toFixed(1)), status: r.status,
+              page_fps: Number(r.fps.toFixed(1)), longest_frame_ms: Math.round(r.longestFrameMs),
               load: Number(os.loadavg()[0].toFixed(2)),
             }));
           }

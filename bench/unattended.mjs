@@ -90,8 +90,29 @@ function userJs(downloads) {
   return Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n') + '\n';
 }
 
+/** Firefox started by hand (no automation) on `url`, with a profile in
+ * `work` that saves downloads to `work/saved` without asking. Returns
+ * { process, downloads, close() }. */
+export async function startFirefoxByHand(url, work) {
+  const profile = path.join(work, 'profile');
+  const downloads = path.join(work, 'saved');
+  await mkdir(profile, { recursive: true });
+  await mkdir(downloads, { recursive: true });
+  await writeFile(path.join(profile, 'user.js'), userJs(downloads));
+  const firefox = spawn('firefox-esr', ['--headless', '--no-remote', '--profile', profile, url],
+    { stdio: 'ignore', env: { ...process.env, MOZ_HEADLESS: '1' } });
+  return {
+    process: firefox,
+    downloads,
+    close: async () => {
+      firefox.kill();
+      await new Promise((r) => (firefox.exitCode !== null ? r() : firefox.once('exit', r)));
+    },
+  };
+}
+
 /** The saved file, once Firefox has renamed it from its .part: bytes. */
-async function savedBytes(downloads) {
+export async function savedBytes(downloads) {
   const names = await readdir(downloads).catch(() => []);
   const done = names.filter((n) => !n.endsWith('.part'));
   if (!done.length || done.length !== names.length) return null;
@@ -108,11 +129,6 @@ async function savedBytes(downloads) {
  * `limitMs` bounds the whole download.
  */
 export async function firefoxDownloadUnattended({ site, work, albumIndex, password, selectors, ended, limitMs }) {
-  const profile = path.join(work, 'profile');
-  const downloads = path.join(work, 'saved');
-  await mkdir(profile, { recursive: true });
-  await mkdir(downloads, { recursive: true });
-  await writeFile(path.join(profile, 'user.js'), userJs(downloads));
   const events = new Map();
   let wake = () => {};
   const server = await startServer(site, { sel: selectors, password, albumIndex, ended: ended.source, benchPath: BENCH_PATH },
@@ -124,8 +140,8 @@ export async function firefoxDownloadUnattended({ site, work, albumIndex, passwo
     }
     return events.get(event) || null;
   };
-  const firefox = spawn('firefox-esr', ['--headless', '--no-remote', '--profile', profile, server.url],
-    { stdio: 'ignore', env: { ...process.env, MOZ_HEADLESS: '1' } });
+  const browser = await startFirefoxByHand(server.url, work);
+  const { process: firefox, downloads } = browser;
   try {
     if (!(await waitFor('unlocked', 300_000))) {
       return { status: 'failed', message: events.get('ended')?.detail.text || 'the page never unlocked' };
@@ -159,8 +175,7 @@ export async function firefoxDownloadUnattended({ site, work, albumIndex, passwo
       rss: { before, peak: Math.max(peak, before), processes: [parent, most].filter(Boolean) },
     };
   } finally {
-    firefox.kill();
-    await new Promise((r) => (firefox.exitCode !== null ? r() : firefox.once('exit', r)));
+    await browser.close();
     await server.close();
   }
 }

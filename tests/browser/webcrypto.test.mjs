@@ -1,7 +1,9 @@
 // Where WebCrypto is, and where it is not (crypto.subtle hidden, as on a
 // plain-HTTP host), in Chromium and Firefox:
-//  - originals are decrypted by WebCrypto in a Worker, or by the module
-//    without it; a single original and an "All photos" ZIP are saved byte
+//  - originals are decrypted by WebCrypto in a Worker, which over http
+//    fetches the blobs and writes the file itself (or is handed the blobs
+//    by the page, as for an offline copy), or by the module without
+//    WebCrypto; a single original and an "All photos" ZIP are saved byte
 //    for byte as the shoot's files either way; the Worker checks the blob's
 //    segment hash with WebCrypto's SHA-256, or, for a gallery written
 //    before segment hashes (the pins cut to the whole blob's SHA-256 by
@@ -50,6 +52,7 @@ after(async () => {
 // and of the unlock progress bar.
 function setup(options) {
   if (options.wholePin) window.lightproofTestWholePin = true;
+  if (options.pageFed) window.lightproofTestPageFed = true;
   if (options.hideSubtle) {
     Object.defineProperty(Crypto.prototype, 'subtle', { get() { return undefined; }, configurable: true });
   }
@@ -195,13 +198,19 @@ async function shootFiles(dir, prefix = '') {
   return out;
 }
 
-// [name, setup options, originalsWith, originalsHashed]. A gallery
-// without segment hashes takes the Worker's path every browser took
-// before them (the module hashes the whole blob): checked in Chromium.
+// [name, setup options, originalsWith, originalsHashed, originalsFetchedBy].
+// Over http(s) the Worker fetches the blobs itself; the page reads them
+// for an offline copy (a file:// page or a bundle) and hands them over:
+// that path is checked over http in Chromium by `lightproofTestPageFed`.
+// A gallery without segment hashes takes the Worker's path every browser
+// took before them (the module hashes the whole blob): checked in Chromium.
 const waysIn = (kind) => [
-  ['webcrypto', { hideSubtle: false }, 'webcrypto', 'segments'],
-  ...(kind === 'chromium' ? [['webcrypto, a gallery without segment hashes', { wholePin: true }, 'webcrypto', 'whole']] : []),
-  ['wasm', { hideSubtle: true }, 'wasm', null],
+  ['webcrypto', { hideSubtle: false }, 'webcrypto', 'segments', 'worker'],
+  ...(kind === 'chromium' ? [
+    ['webcrypto, a gallery without segment hashes', { wholePin: true }, 'webcrypto', 'whole', 'worker'],
+    ['webcrypto, the blob read by the page', { pageFed: true }, 'webcrypto', 'segments', 'page'],
+  ] : []),
+  ['wasm', { hideSubtle: true }, 'wasm', null, 'page'],
 ];
 
 for (const kind of BROWSERS) {
@@ -212,7 +221,7 @@ for (const kind of BROWSERS) {
     let host = null;
     after(() => host?.close());
 
-    for (const [way, options, decryptedWith, hashed] of waysIn(kind)) {
+    for (const [way, options, decryptedWith, hashed, fetchedBy] of waysIn(kind)) {
       test(`${way}: a single original and an "All photos" ZIP are the shoot's files byte for byte`, async () => {
         const page = await unlocked(browser, server.url, options);
         try {
@@ -220,6 +229,7 @@ for (const kind of BROWSERS) {
           assert.match(await downloadShown(page), /^Saved /);
           assert.equal(await page.evaluate(() => window.lightproofViewer.originalsWith), decryptedWith);
           assert.equal(await page.evaluate(() => window.lightproofViewer.originalsHashed), hashed);
+          assert.equal(await page.evaluate(() => window.lightproofViewer.originalsFetchedBy), fetchedBy);
           const source = path.join(SHOOT, 'Mountains', name);
           const saved = await readSaved(page, name);
           assert.equal(sha256(saved), sha256(await readFile(source)), name);
@@ -252,7 +262,7 @@ for (const kind of BROWSERS) {
       });
     }
 
-    for (const [way, options, decryptedWith, hashed] of waysIn(kind)) {
+    for (const [way, options, decryptedWith, hashed, fetchedBy] of waysIn(kind)) {
       test(`${way}: a damaged original is refused and nothing of it is kept`, async () => {
         assert.ok(blobName, 'the blob was found by the test before');
         blob ??= await damagesOf(blobName);
@@ -268,6 +278,7 @@ for (const kind of BROWSERS) {
             assert.equal(host.served, served + 1, `${what}: the damaged blob was fetched once`);
             assert.equal(await page.evaluate(() => window.lightproofViewer.originalsWith), decryptedWith, what);
             assert.equal(await page.evaluate(() => window.lightproofViewer.originalsHashed), hashed, what);
+            assert.equal(await page.evaluate(() => window.lightproofViewer.originalsFetchedBy), fetchedBy, what);
             const saved = await readSaved(page, name);
             assert.ok(saved === null || saved.length === 0, `${what}: ${saved && saved.length} bytes kept`);
             await page.evaluate(() => document.getElementById('lightbox').close());

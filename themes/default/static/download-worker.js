@@ -6,8 +6,9 @@
 // site has: the worker controls no page and sees no request of the
 // gallery. The page hands it a MessagePort with a file name and size; the
 // worker answers with a one-time address, download/<random id>/<name>, and
-// answers that address once, with a download whose bytes are those the
-// page sends through the port. Every other request under download/ gets a
+// answers that address once, with a download whose bytes are those sent
+// through the port (by the page, or by the Worker the page hands the port
+// to, which decrypts the originals). Every other request under download/ gets a
 // plain 404. Nothing is cached or stored: the worker keeps only the
 // downloads in progress, in memory.
 //

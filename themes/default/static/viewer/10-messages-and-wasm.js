@@ -74,6 +74,7 @@
     originals: null, // the Worker that decrypts originals (55-originals.js), while downloads run
     originalsWith: null, // 'webcrypto' | 'wasm': how the last original was decrypted, for the tests
     originalsHashed: null, // 'segments' | 'whole': how the Worker checked the last one's hash pin, for the tests
+    originalsFetchedBy: null, // 'worker' | 'page': who read the last original's blob, for the tests
     savedUrl: null, // of the last download gathered in memory
     savedAt: 0, // when it was handed to the browser
     savedBytes: 0,

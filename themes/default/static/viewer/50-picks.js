@@ -111,9 +111,12 @@
 
   // Streams photo `p`'s original into `sink`: decrypted by WebCrypto in a
   // Worker where the browser has both (55-originals.js), else by the module.
+  // A sink the Worker writes itself (handToWorker) has it fetch the blob too.
   async function streamOriginal(p, sink, progress) {
-    const worker = canDecryptInWorker() ? originalsWorker() : null;
+    const worker = sink.worker || (canDecryptInWorker() ? originalsWorker() : null);
     session.originalsWith = worker ? 'webcrypto' : 'wasm';
+    session.originalsFetchedBy = sink.worker ? 'worker' : 'page';
+    if (sink.worker) return streamInWorker(sink.worker, p, progress);
     if (worker) return streamWithWorker(worker, p, sink, progress);
     return streamWithModule(p, sink, progress);
   }
@@ -199,14 +202,14 @@
   async function openPhotoSink(p) {
     const { bytes, type } = p.original;
     const disk = await openDiskSink(p.file);
-    if (disk) return disk;
+    if (disk) return handToWorker(disk);
     if (bytes <= MEMORY_LIMIT) {
       const sink = memorySink(p.file, type, async (file) => { sink.message = await shareOrSave(file, p.n); });
       return sink;
     }
     const stream = await openStreamSink(p.file, type, bytes);
     if (!stream) throw lpError('toolarge');
-    return stream;
+    return handToWorker(stream);
   }
   // On a phone the share sheet saves to the photo library ("Save Image");
   // elsewhere, or if sharing fails, an ordinary download.
@@ -255,8 +258,9 @@
     let plan;
     try { plan = zipPlan(photos); } catch (e) { showDownloadStatus(0, 0, DOWNLOAD_MESSAGES[codeOf(e)] || DOWNLOAD_MESSAGES[7]); return; }
     runDownload(plan.bytes, showDownloadStatus, async (progress) => {
-      const sink = (await openDiskSink(name)) || (await openStreamSink(name, 'application/zip', plan.bytes));
-      if (!sink) return saveZipInParts(photos, name, progress);
+      const target = (await openDiskSink(name)) || (await openStreamSink(name, 'application/zip', plan.bytes));
+      if (!target) return saveZipInParts(photos, name, progress);
+      const sink = handToWorker(target);
       await fill(sink, (s) => writeZip(photos, s, progress));
       session.lastDownload = sink.path;
       return sink.path === 'disk' ? `Saved ${name}.` : `Saved ${name} to your downloads.`;

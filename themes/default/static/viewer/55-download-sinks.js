@@ -5,9 +5,11 @@
   // - the File System Access API (Chrome, Edge on a computer): straight
   //   into the file the client chose;
   // - over http(s), the site's download worker (download-worker.js): an
-  //   ordinary browser download that the page feeds as the browser writes
-  //   it, never more than STREAM_WINDOW bytes ahead (Firefox, Safari,
-  //   phones), so memory stays flat whatever the size;
+  //   ordinary browser download that is fed as the browser writes it,
+  //   never more than STREAM_WINDOW bytes ahead (Firefox, Safari, phones),
+  //   so memory stays flat whatever the size;
+  // Both are handed to the originals Worker where it runs (handToWorker in
+  // 55-originals.js), which then writes them itself.
   // - gathered in memory and handed to the browser whole, at most
   //   MEMORY_LIMIT bytes at a time: one photo, or a ZIP in numbered parts
   //   that are each a whole ZIP (file://, a single-file bundle, a browser
@@ -52,16 +54,24 @@
       if (e && e.name === 'AbortError') throw lpError('cancelled');
       return null;
     }
-    const writable = await handle.createWritable();
+    // Opened on the first write: a sink handed to the originals Worker
+    // opens its own.
+    let writable = null;
+    const open = async () => {
+      try { writable = writable || await handle.createWritable(); } catch (e) { throw lpError('disk'); }
+      return writable;
+    };
     return {
       path: 'disk',
-      write: (b) => writable.write(b).catch(() => { throw lpError('disk'); }),
-      close: () => writable.close().catch(() => { throw lpError('disk'); }),
+      write: async (b) => (await open()).write(b).catch(() => { throw lpError('disk'); }),
+      close: async () => (await open()).close().catch(() => { throw lpError('disk'); }),
       // A file the client chose is created empty: take it away again.
       abort: async () => {
-        await writable.abort().catch(() => {});
+        if (writable) await writable.abort().catch(() => {});
         if (typeof handle.remove === 'function') await handle.remove().catch(() => {});
       },
+      handOver: () => ({ message: { handle }, transfer: [] }),
+      closed: async () => {},
     };
   }
 
@@ -203,16 +213,28 @@
     // Firefox stops a worker that heard nothing for 30 seconds, download
     // or not: a ping keeps it running, and its answer tells whether the
     // download is still there (a stopped worker is started afresh, without it).
+    let lost = () => { flow.ended = 'network'; nudge(); };
     session.downloadPing = setInterval(() => {
       const answer = new MessageChannel();
       answer.port1.onmessage = ({ data }) => {
         answer.port1.close();
-        if (data && data.alive === false && !flow.ended) { flow.ended = 'network'; nudge(); }
+        if (data && data.alive === false && !flow.ended) lost();
       };
       worker.postMessage({ type: 'ping', id: flow.id }, [answer.port2]);
     }, PING_MS);
+    let handedOver = false;
     return {
       path: 'stream',
+      // The port goes to the originals Worker, which then writes the
+      // pieces and keeps the window itself; the pings stay here and tell it
+      // (through `tell`) if the download is lost.
+      handOver: (tell) => {
+        handedOver = true;
+        port.onmessage = null;
+        lost = () => { flow.ended = 'network'; tell('network'); };
+        return { message: { port, window: STREAM_WINDOW }, transfer: [port] };
+      },
+      closed: async () => stop(),
       write: async (b) => {
         while (!flow.ended && flow.sent - flow.read >= STREAM_WINDOW) {
           if (session.download.cancelled) throw lpError('cancelled');
@@ -229,6 +251,6 @@
         flow.sent += size;
       },
       close: async () => { port.postMessage({ type: 'end' }); stop(); },
-      abort: async () => { port.postMessage({ type: 'abort' }); stop(); },
+      abort: async () => { if (!handedOver) port.postMessage({ type: 'abort' }); stop(); },
     };
   }

@@ -104,5 +104,6 @@
       get lastDownload() { return session.lastDownload; },
       get originalsWith() { return session.originalsWith; },
       get originalsHashed() { return session.originalsHashed; },
+      get originalsFetchedBy() { return session.originalsFetchedBy; },
     }),
   });
