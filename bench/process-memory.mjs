@@ -1,6 +1,11 @@
 import { readFile, readdir } from 'node:fs/promises';
 
-// Memory of a browser's processes, read from /proc: RSS in bytes.
+// Memory of a browser's processes, read from /proc, in bytes: RSS, which
+// counts a page shared by several processes (the browser's libraries, its
+// shared memory) once in each, and PSS (proportional set size, from
+// smaps_rollup), which splits each shared page among the processes that
+// map it, so that the PSS of all the processes adds up to the memory they
+// take together.
 
 /** The processes under `root`, by pid ({ comm, rss }): `root` itself when
  * `withRoot`, and none whose name matches `skip` (nor, then, theirs). */
@@ -32,14 +37,32 @@ export async function processTree(root, { withRoot = true, skip = null } = {}) {
 /** The RSS of every process in `tree`, summed. */
 export const totalRss = (tree) => [...tree.values()].reduce((n, p) => n + p.rss, 0);
 
+/** The PSS of every process in `tree`, summed (processes gone are 0). */
+export async function totalPss(tree) {
+  let sum = 0;
+  for (const pid of tree.keys()) {
+    try {
+      const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+      sum += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] || 0) * 1024;
+    } catch { /* gone */ }
+  }
+  return sum;
+}
+
+// PSS is dearer to read (the kernel walks every mapping): every fourth
+// sample only, so that the sampling does not slow what it measures.
+const PSS_EVERY = 4;
+
 /** Samples `readTree()` every 250 ms until `stop()`, which gives the peak
- * of the sum and each process's own peak ({ comm, peak } by pid). */
+ * of the summed RSS, each process's own peak RSS ({ comm, peak } by pid)
+ * and the peak of the summed PSS (sampled every second). */
 export function memorySampler(readTree) {
   let peak = 0;
+  let pssPeak = 0;
   const each = new Map();
   let running = true;
   const loop = (async () => {
-    while (running) {
+    for (let i = 0; running; i++) {
       const tree = await readTree();
       for (const [pid, p] of tree) {
         const seen = each.get(pid) || { comm: p.comm, peak: 0 };
@@ -47,10 +70,11 @@ export function memorySampler(readTree) {
         each.set(pid, seen);
       }
       peak = Math.max(peak, totalRss(tree));
+      if (i % PSS_EVERY === 0) pssPeak = Math.max(pssPeak, await totalPss(tree));
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
-  return { stop: async () => { running = false; await loop; return { peak, each }; } };
+  return { stop: async () => { running = false; await loop; return { peak, pssPeak, each }; } };
 }
 
 async function readdirSafe(dir) {

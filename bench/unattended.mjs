@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { memorySampler, processTree, totalRss } from './process-memory.mjs';
+import { memorySampler, processTree, totalPss, totalRss } from './process-memory.mjs';
 import { serveSite } from './site-server.mjs';
 
 const BENCH_PATH = '/__bench/';
@@ -124,8 +124,9 @@ export async function savedBytes(downloads) {
 /**
  * Downloads album `albumIndex` of `site` as one ZIP in a Firefox started
  * by hand in `work`. Returns { status, message, zipBytes, savedBytes,
- * seconds, rss: { before, peak, processes } } (bytes): `processes`, the
- * parent and the process that grew most, each { name, before, peak }.
+ * seconds, rss: { before, peak, processes }, pss: { before, peak } }
+ * (bytes, summed over the processes): `processes`, the parent and the
+ * process that grew most, each { name, before, peak } (RSS).
  * `limitMs` bounds the whole download.
  */
 export async function firefoxDownloadUnattended({ site, work, albumIndex, password, selectors, ended, limitMs }) {
@@ -150,6 +151,7 @@ export async function firefoxDownloadUnattended({ site, work, albumIndex, passwo
     const readTree = () => processTree(firefox.pid);
     const opened = await readTree();
     const before = totalRss(opened);
+    const pssBefore = await totalPss(opened);
     const memory = memorySampler(readTree);
     server.go();
     const started = await waitFor('started', 60_000);
@@ -161,7 +163,7 @@ export async function firefoxDownloadUnattended({ site, work, albumIndex, passwo
       while ((saved = await savedBytes(downloads)) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       savedAt = Date.now();
     }
-    const { peak, each } = await memory.stop();
+    const { peak, pssPeak, each } = await memory.stop();
     const grown = [...each].map(([pid, p]) => ({ name: p.comm, before: opened.get(pid)?.rss ?? 0, peak: p.peak }));
     const parent = grown.find((p) => /^firefox/.test(p.name));
     const most = grown.filter((p) => p !== parent).sort((a, b) => (b.peak - b.before) - (a.peak - a.before))[0];
@@ -173,6 +175,7 @@ export async function firefoxDownloadUnattended({ site, work, albumIndex, passwo
       savedBytes: saved,
       seconds: started ? (savedAt - started.at) / 1000 : null,
       rss: { before, peak: Math.max(peak, before), processes: [parent, most].filter(Boolean) },
+      pss: { before: pssBefore, peak: Math.max(pssPeak, pssBefore) },
     };
   } finally {
     await browser.close();

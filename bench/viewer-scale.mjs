@@ -19,8 +19,9 @@
 //   after-scroll    JS heap (after a GC) and DOM nodes
 //   lightbox-step   "next photo" -> the next preview decoded
 //   download        an album of 1 GB and of 5 GB of originals as one ZIP:
-//                   throughput and peak browser memory (RSS of every process
-//                   of the browser, summed from /proc, sampled). Firefox is
+//                   throughput and peak browser memory (RSS and PSS of
+//                   every process of the browser, summed from /proc,
+//                   sampled; bench/process-memory.mjs). Firefox is
 //                   started by hand with no automation attached, on a page
 //                   that drives itself (bench/unattended.mjs says why)
 //
@@ -39,7 +40,7 @@ import { promisify } from 'node:util';
 import { launch } from '../tests/browser/drivers.mjs';
 import { BIN, CHROMIUM, PASSWORD, REPO, launchPersistentContext, serve } from '../tests/browser/support.mjs';
 import { readThemeFile } from '../tests/browser/theme.mjs';
-import { memorySampler, processTree, totalRss } from './process-memory.mjs';
+import { memorySampler, processTree, totalPss, totalRss } from './process-memory.mjs';
 import { firefoxDownloadUnattended } from './unattended.mjs';
 
 const run = promisify(execFile);
@@ -719,6 +720,7 @@ async function downloadFirefox(o, site, gb, albumIndex) {
       seconds: r.seconds === null || r.seconds === undefined ? null : round(r.seconds, 1),
       MBps: r.status === 'ok' && r.zipBytes ? round(r.zipBytes / 1e6 / r.seconds, 1) : null,
       rssBeforeMiB: mib(r.rss?.before), rssPeakMiB: mib(r.rss?.peak), rssGrowthMiB: r.rss ? mib(r.rss.peak - r.rss.before) : null,
+      pssBeforeMiB: mib(r.pss?.before), pssPeakMiB: mib(r.pss?.peak), pssGrowthMiB: r.pss ? mib(r.pss.peak - r.pss.before) : null,
       processes: (r.rss?.processes || []).map((p) => ({ name: p.name, beforeMiB: mib(p.before), peakMiB: mib(p.peak) })),
       how: 'the browser\'s own download through the download worker (what the viewer offers without the File System Access API); Firefox started by hand, the page unlocking and starting the download by itself',
       target: DOWNLOAD_TARGET.firefox,
@@ -745,7 +747,9 @@ async function downloadChromium(o, url, gb, albumIndex) {
       return tabs.length > 1;
     }, { sel: SELECTORS, albumIndex });
     await new Promise((res) => setTimeout(res, 1500));
-    const before = totalRss(await browserProcesses());
+    const opened = await browserProcesses();
+    const before = totalRss(opened);
+    const pssBefore = await totalPss(opened);
     const sampler = memorySampler(browserProcesses);
     await b.click(SELECTORS.downloadOpen);
     const started = Date.now();
@@ -761,12 +765,15 @@ async function downloadChromium(o, url, gb, albumIndex) {
     const seconds = (Date.now() - started) / 1000;
     const outcome = DOWNLOAD_REFUSED.test(status.text) ? 'refused' : /Saved/.test(status.text) ? 'ok' : 'failed';
     const saved = outcome === 'ok' ? await savedFileBytes(b) : null;
-    const peak = Math.max((await sampler.stop()).peak, before);
+    const sampled = await sampler.stop();
+    const peak = Math.max(sampled.peak, before);
+    const pssPeak = Math.max(sampled.pssPeak, pssBefore);
     const bytes = status.total > 1 ? status.total : null;
     emit('download', {
       browser: kind, albumGB: gb, status: outcome, message: status.text, zipBytes: bytes, savedBytes: saved,
       seconds: round(seconds, 1), MBps: outcome === 'ok' && bytes ? round(bytes / 1e6 / seconds, 1) : null,
       rssBeforeMiB: round(before / 2 ** 20), rssPeakMiB: round(peak / 2 ** 20), rssGrowthMiB: round((peak - before) / 2 ** 20),
+      pssBeforeMiB: round(pssBefore / 2 ** 20), pssPeakMiB: round(pssPeak / 2 ** 20), pssGrowthMiB: round((pssPeak - pssBefore) / 2 ** 20),
       how: 'File System Access API (origin-private file standing in for the save dialog)',
       target: DOWNLOAD_TARGET.chromium,
     });
