@@ -92,6 +92,64 @@ describe('proofing', { timeout: 300_000 }, () => {
       await p.close();
     }
   });
+  test('a tile\'s heart and the F key choose favourites from the grid, said aloud, within the limit', async () => {
+    const p = await openPage(browser, server.url);
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await page.locator('.album-tab', { hasText: 'Mountains' }).click(); // 4 photos
+      await page.waitForFunction(() => document.querySelectorAll('#grid .tile-heart').length === 4);
+      const state = () => page.evaluate(() => ({
+        hearts: [...document.querySelectorAll('#grid .tile-heart')].map((h) => h.getAttribute('aria-pressed')),
+        picked: [...document.querySelectorAll('#grid .tile')].map((t) => t.classList.contains('picked')),
+        count: document.getElementById('picks-count').textContent,
+        said: document.getElementById('grid-status').textContent,
+      }));
+      const names = await page.$$eval('#grid .tile', (tiles) => tiles.map((t) => t.getAttribute('aria-label')));
+      // Each heart is named after its photo and comes right after its tile.
+      assert.deepEqual(await page.$$eval('#grid .tile-heart', (hs) => hs.map((h) => h.getAttribute('aria-label'))),
+        names.map((n) => `Favourite: ${n}`));
+      assert.equal(await page.$$eval('#grid .tile', (tiles) => tiles.every((t) => t.nextElementSibling.classList.contains('tile-heart'))), true);
+
+      await page.locator('#grid .tile-heart').first().click();
+      let s = await state();
+      assert.deepEqual(s.hearts, ['true', 'false', 'false', 'false']);
+      assert.deepEqual(s.picked, [true, false, false, false]);
+      assert.equal(s.count, '1 of 2');
+      assert.equal(s.said, `${names[0]} added to your favourites (1).`);
+      assert.equal(await page.evaluate(() => document.getElementById('lightbox').open), false, 'the heart does not open the photo');
+
+      await page.locator('#grid .tile').nth(1).focus();
+      await page.keyboard.press('f');
+      s = await state();
+      assert.deepEqual(s.hearts, ['true', 'true', 'false', 'false']);
+      assert.equal(s.said, `${names[1]} added to your favourites (2).`);
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('f'); // a third one is over the limit of 2
+      s = await state();
+      assert.deepEqual(s.hearts, ['true', 'true', 'false', 'false']);
+      assert.equal(s.count, '2 of 2');
+      assert.match(s.said, /already chosen 2/);
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('f');
+      s = await state();
+      assert.deepEqual(s.hearts, ['true', 'false', 'false', 'false']);
+      assert.equal(s.said, `${names[1]} removed from your favourites (1).`);
+
+      // The lightbox's F is the same choice.
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.getElementById('lightbox').open);
+      await page.keyboard.press('f');
+      assert.equal(await page.getAttribute('#lb-fav', 'aria-pressed'), 'true');
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(() => !document.getElementById('lightbox').open);
+      assert.deepEqual((await state()).hearts, ['true', 'true', 'false', 'false']);
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+
   test('a note is signed without control, bidi or invisible characters', async () => {
     // What `lightproof picks` escapes (src/deliver/picks.rs): C0 and C1 controls,
     // bidi overrides and isolates, line separators, invisible formatting.

@@ -103,7 +103,7 @@
     lbImage: $('lb-image'), lbPlaceholder: $('lb-placeholder'), lbError: $('lb-error'),
     lbCaption: $('lb-caption'), lbFile: $('lb-file'), lbPrev: $('lb-prev'), lbNext: $('lb-next'),
     lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),
-    picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'),
+    picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'), gridStatus: $('grid-status'),
     send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
     sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),
     lbDownload: $('lb-download'), downloadOpen: $('download-open'), dl: $('download-dialog'),

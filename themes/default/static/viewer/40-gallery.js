@@ -24,6 +24,7 @@
     }
   }
   const photoLabel = (p) => (p.caption && p.caption.trim()) || p.file;
+  const HEART_PX = 44; // a tile's favourite button, square: a finger's size
 
   // ---------------------------------------------------------------- gallery
   // The album's photos are laid out from the manifest's thumbnail sizes
@@ -45,7 +46,6 @@
   const SETTLE_MS = 100;
   const FRAME_GAP_MS = 250;
   const NUMBER = new Intl.NumberFormat();
-  const STANDIN = document.createElement('button'); // the `el` of a photo off screen
 
   // One photo of the album on screen (session.tiles[index]).
   class Entry {
@@ -54,11 +54,11 @@
       this.key = key;
       this.index = index;
       this.tile = null; // its button, while mounted
+      this.heart = null; // its favourite button, while mounted
       this.url = null; // its thumbnail's blob: URL, while shown
       this.job = null; // { controller, cancelled }, while its thumbnail loads
       this.error = null; // why its thumbnail can't be shown
     }
-    get el() { return this.tile || STANDIN; }
   }
 
   const grid = {
@@ -69,6 +69,7 @@
     view: null, // the visible band at the last update (grid px)
     lo: 0, hi: -1, // the mounted photos
     pool: [], // tiles that left the page, for reuse
+    hearts: [], // their favourite buttons, likewise
     current: 0, // the photo whose tile is the grid's one tab stop
     frame: 0, lastY: 0, lastT: 0, dir: 1, settle: 0,
     loading: 0, queue: [], // thumbnails loading, and next to load
@@ -131,6 +132,7 @@
     grid.hi = -1;
     grid.queue = [];
     grid.pool = [];
+    grid.hearts = [];
     grid.current = 0;
     grid.view = null;
     grid.lastY = 0;
@@ -197,6 +199,9 @@
     s.top = grid.top[i] + 'px';
     s.width = grid.colWidth.toFixed(1) + 'px';
     s.height = grid.height[i] + 'px';
+    if (!e.heart) return;
+    e.heart.style.left = (grid.colOf[i] * (grid.colWidth + grid.gap) + grid.colWidth - HEART_PX).toFixed(1) + 'px';
+    e.heart.style.top = grid.top[i] + 'px';
   }
 
   // The part of the grid between the top bar and the bottom of the window,
@@ -289,7 +294,7 @@
   }
   function mountRange(from, to) {
     const tiles = document.createDocumentFragment();
-    for (let i = from; i <= to; i++) tiles.append(mountTile(session.tiles[i]));
+    for (let i = from; i <= to; i++) tiles.append(mountTile(session.tiles[i]), mountHeart(session.tiles[i]));
     return tiles;
   }
   function release(from, to) {
@@ -302,13 +307,25 @@
     b.dataset.index = String(e.index);
     b.dataset.n = String(e.photo.n);
     b.dataset.blob = e.photo.thumb.path; // public ciphertext name, for tests
-    b.setAttribute('aria-label', photoLabel(e.photo));
     b.tabIndex = e.index === grid.current ? 0 : -1;
-    b.classList.toggle('picked', session.picks.has(e.key));
     e.tile = b;
     place(e);
     if (e.error !== null) showTileError(e);
     return b;
+  }
+  // The favourite button over the tile's corner, a sibling of the tile (a
+  // button cannot hold another). Not a Tab stop: the keyboard's F
+  // favourites the photo in focus; a screen reader reaches it in reading
+  // order, right after its photo.
+  function mountHeart(e) {
+    const h = grid.hearts.pop() || el('button', 'tile-heart');
+    h.type = 'button';
+    h.tabIndex = -1;
+    h.dataset.heart = String(e.index);
+    e.heart = h;
+    place(e);
+    showTilePick(e);
+    return h;
   }
   function unmountTile(e) {
     if (!e.tile) return;
@@ -321,12 +338,17 @@
     b.replaceChildren();
     b.classList.remove('has-error', 'picked');
     grid.pool.push(b);
+    if (e.heart) {
+      e.heart.remove();
+      grid.hearts.push(e.heart);
+      e.heart = null;
+    }
   }
   function showTileError(e) {
     e.tile.replaceChildren(el('span', 'photo-error', PHOTO_MESSAGES[e.error] || PHOTO_MESSAGES[5]));
     e.tile.classList.add('has-error');
   }
-  const indexOf = (target) => (target && target.parentNode === ui.grid && target.dataset.index ? Number(target.dataset.index) : -1);
+  const indexOf = (target) => (target && target.parentNode === ui.grid && target.classList.contains('tile') && target.dataset.index ? Number(target.dataset.index) : -1);
 
   // ------------------------------------------------------------ thumbnails
   // What is on screen first (top to bottom), then what comes next in the
@@ -417,6 +439,7 @@
     if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
     const from = indexOf(ev.target);
     if (from < 0) return;
+    if (ev.key === 'f') { ev.preventDefault(); toggleTilePick(from); return; }
     const to = keyTarget(from, ev.key);
     if (to === null) return;
     ev.preventDefault();
@@ -521,6 +544,8 @@
   window.addEventListener('resize', onScroll);
   ui.grid.addEventListener('keydown', onGridKey);
   ui.grid.addEventListener('click', (ev) => {
+    const heart = ev.target.closest('.tile-heart');
+    if (heart) { toggleTilePick(Number(heart.dataset.heart)); return; }
     const i = indexOf(ev.target.closest('.tile'));
     if (i >= 0) openLightbox(i);
   });

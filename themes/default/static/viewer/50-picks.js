@@ -32,22 +32,52 @@
     ui.lbNoteText.textContent = note ? 'Note: ' + note : '';
     ui.lbNoteText.hidden = !note;
   }
-  function togglePick() {
-    const t = session.tiles[lb.index];
-    if (!t) return;
+  // Tile `t`'s photo in or out of the favourites; false, with the reason
+  // given to `tell`, when the photographer's limit is reached.
+  function flipPick(t, tell) {
     if (session.picks.has(t.key)) {
       session.picks.delete(t.key);
     } else {
       const limit = session.manifest.selection_limit;
       if (limit && session.picks.size >= limit) {
-        ui.lbCounter.textContent = `You have already chosen ${limit}. Remove one to choose this.`;
-        return;
+        tell(`You have already chosen ${limit}. Remove one to choose this.`);
+        return false;
       }
       session.picks.set(t.key, '');
     }
-    t.el.classList.toggle('picked', session.picks.has(t.key));
     savePicks();
-    showPick(t);
+    showTilePick(t);
+    return true;
+  }
+  function togglePick() {
+    const t = session.tiles[lb.index];
+    if (t && flipPick(t, (text) => { ui.lbCounter.textContent = text; })) showPick(t);
+  }
+  // From the grid: a tile's heart, or F on the photo in focus; said aloud.
+  function toggleTilePick(i) {
+    const t = session.tiles[i];
+    if (!t || !flipPick(t, announce)) return;
+    const count = session.picks.size;
+    announce(session.picks.has(t.key)
+      ? `${photoLabel(t.photo)} added to your favourites (${count}).`
+      : `${photoLabel(t.photo)} removed from your favourites (${count}).`);
+  }
+  function announce(text) {
+    ui.gridStatus.textContent = text;
+  }
+  // A tile and its heart, for whether its photo is a favourite. The tile's
+  // name stays the photo's; the heart right after it says the state.
+  function showTilePick(t) {
+    const picked = session.picks.has(t.key);
+    if (t.tile) {
+      t.tile.classList.toggle('picked', picked);
+      t.tile.setAttribute('aria-label', photoLabel(t.photo));
+    }
+    if (t.heart) {
+      t.heart.setAttribute('aria-pressed', String(picked));
+      t.heart.setAttribute('aria-label', 'Favourite: ' + photoLabel(t.photo));
+      t.heart.textContent = picked ? '\u2665' : '\u2661';
+    }
   }
   function editNote() {
     const t = session.tiles[lb.index];
@@ -55,8 +85,8 @@
     const note = window.prompt('A note for the photographer about this photo:', session.picks.get(t.key) || '');
     if (note === null) return;
     session.picks.set(t.key, cleanNote(note));
-    t.el.classList.add('picked');
     savePicks();
+    showTilePick(t);
     showPick(t);
   }
   // A note is one line of plain text (docs/FORMAT.md, "Selections"), and

@@ -67,6 +67,7 @@
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     if (e.key === 'ArrowLeft') { e.preventDefault(); step(-1); }
     else if (e.key === 'ArrowRight') { e.preventDefault(); step(1); }
+    else if (e.key === 'f' && !e.shiftKey) { e.preventDefault(); togglePick(); }
   });
   // Back or Forward to this page may show it from the browser's memory as it
   // was left: that is not a reload of the tab, so it locks.
