@@ -132,9 +132,18 @@ describe('downloads', { timeout: 300_000 }, () => {
       assert.equal(await page.isVisible('#download-open'), true);
       await openLightbox(page, null); // the family grant has one album: Ceremony
       assert.equal(await page.textContent('#lb-file'), 'IMG_0201.jpg');
+      // What a screen reader hears (the status region), kept as it changes.
+      await page.evaluate(() => {
+        window.__said = [];
+        const said = document.getElementById('lb-said');
+        new MutationObserver(() => window.__said.push(said.textContent)).observe(said, { childList: true, characterData: true, subtree: true });
+      });
       await page.click('#lb-download');
-      await page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-counter').textContent));
-      assert.match(await page.textContent('#lb-counter'), /^Saved IMG_0201\.jpg\.$/);
+      await page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-status').textContent));
+      assert.match(await page.textContent('#lb-status'), /^Saved IMG_0201\.jpg\.$/);
+      assert.deepEqual(await page.evaluate(() => window.__said), ['Downloading IMG_0201.jpg… 0 %', 'Saved IMG_0201.jpg.'],
+        'the start and the end are read out, not every percentage');
+      assert.match(await page.textContent('#lb-counter'), /^1 \/ \d+$/, 'the counter stays a counter');
       const saved = await readOpfs(page, 'IMG_0201.jpg');
       const source = await readFile(path.join(shoot, TAGGED));
       assert.ok(scanData(saved).equals(scanData(source)), 'the image data is untouched');
@@ -225,8 +234,8 @@ describe('downloads', { timeout: 300_000 }, () => {
       let downloads = 0;
       page.on('download', () => { downloads += 1; });
       await page.click('#lb-download');
-      await page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-counter').textContent));
-      assert.match(await page.textContent('#lb-counter'), /damaged on the server, so nothing was saved/);
+      await page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-status').textContent));
+      assert.match(await page.textContent('#lb-status'), /damaged on the server, so nothing was saved/);
       await page.waitForTimeout(300);
       assert.equal(downloads, 0, 'no file was handed to the browser');
 
@@ -237,8 +246,8 @@ describe('downloads', { timeout: 300_000 }, () => {
         await openLightbox(streamed.page, 'Ceremony');
         const name = await streamed.page.textContent('#lb-file');
         await streamed.page.click('#lb-download');
-        await streamed.page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-counter').textContent));
-        assert.match(await streamed.page.textContent('#lb-counter'), /damaged on the server, so nothing was saved/);
+        await streamed.page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-status').textContent));
+        assert.match(await streamed.page.textContent('#lb-status'), /damaged on the server, so nothing was saved/);
         const left = await streamed.page.evaluate(async (name) => {
           const dir = await navigator.storage.getDirectory();
           return dir.getFileHandle(name).then(() => true, () => false);

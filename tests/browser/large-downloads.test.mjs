@@ -383,8 +383,8 @@ describe('one photo to the share sheet', { timeout: 120_000 }, () => {
       await p.waitFor(() => document.getElementById('lightbox').open);
       const name = await p.text('#lb-file');
       await p.click('#lb-download');
-      await p.waitFor(() => /^Shared|nothing|Not saved/.test(document.getElementById('lb-counter').textContent));
-      assert.equal(await p.text('#lb-counter'), `Shared ${name}.`);
+      await p.waitFor(() => /^Shared|nothing|Not saved/.test(document.getElementById('lb-status').textContent));
+      assert.equal(await p.text('#lb-status'), `Shared ${name}.`);
       const shared = await p.evaluate(() => window.__shared);
       assert.equal(shared.name, name);
       assert.equal(shared.type, 'image/jpeg');

@@ -158,8 +158,8 @@ async function openFirstOf(page, name) {
 async function downloadShown(page, album) {
   const name = await page.textContent('#lb-file');
   await page.click('#lb-download');
-  await page.waitForFunction(() => /Saved|nothing was saved|wrong/.test(document.getElementById('lb-counter').textContent));
-  assert.equal(await page.textContent('#lb-counter'), `Saved ${name}.`);
+  await page.waitForFunction(() => /Saved|nothing was saved|wrong/.test(document.getElementById('lb-status').textContent));
+  assert.equal(await page.textContent('#lb-status'), `Saved ${name}.`);
   assert.equal(sha256(await readOpfs(page, name)), sha256(await readFile(path.join(shoot, album, name))), `${name} as in the shoot`);
 }
 

@@ -52,7 +52,8 @@ describe('proofing', { timeout: 300_000 }, () => {
       await page.click('#lb-fav');
       await page.click('#lb-next');
       await page.click('#lb-fav'); // a third one is over the limit of 2
-      assert.match(await page.textContent('#lb-counter'), /already chosen 2/);
+      assert.match(await page.textContent('#lb-status'), /already chosen 2/);
+      assert.match(await page.textContent('#lb-counter'), /^3 \/ 4$/, 'the counter stays a counter');
       assert.equal(await page.getAttribute('#lb-fav', 'aria-pressed'), 'false');
       await page.keyboard.press('Escape');
       // Closing the lightbox takes its history entry back: let that finish

@@ -101,8 +101,8 @@ async function openFirstPhoto(page, album) {
 /** Downloads the photo in the lightbox; returns the message shown. */
 async function downloadShown(page) {
   await page.click('#lb-download');
-  await page.waitFor((re) => new RegExp(re).test(document.getElementById('lb-counter').textContent), SAVED.source, 60_000);
-  return page.text('#lb-counter');
+  await page.waitFor((re) => new RegExp(re).test(document.getElementById('lb-status').textContent), SAVED.source, 60_000);
+  return page.text('#lb-status');
 }
 
 async function unlocked(browser, url, options) {

@@ -99,7 +99,7 @@
     status: $('unlock-status'), error: $('unlock-error'),
     gallery: $('gallery'), title: $('gallery-title'), lock: $('lock-button'),
     albums: $('albums'), albumList: $('album-list'), summary: $('album-summary'), grid: $('grid'),
-    lb: $('lightbox'), lbCounter: $('lb-counter'), lbClose: $('lb-close'), lbStage: $('lb-stage'),
+    lb: $('lightbox'), lbCounter: $('lb-counter'), lbStatus: $('lb-status'), lbSaid: $('lb-said'), lbClose: $('lb-close'), lbStage: $('lb-stage'),
     lbImage: $('lb-image'), lbPlaceholder: $('lb-placeholder'), lbError: $('lb-error'),
     lbCaption: $('lb-caption'), lbFile: $('lb-file'), lbPrev: $('lb-prev'), lbNext: $('lb-next'),
     lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),

@@ -620,6 +620,8 @@
     const token = ++lb.token;
     const p = t.photo;
     ui.lbCounter.textContent = (index + 1) + ' / ' + session.tiles.length;
+    ui.lbSaid.textContent = ui.lbCounter.textContent; // read out, as the counter was
+    if (!session.download) ui.lbStatus.textContent = '';
     ui.lbCaption.textContent = p.caption || '';
     ui.lbCaption.hidden = !p.caption;
     ui.lbFile.textContent = p.file;

@@ -51,7 +51,7 @@
   }
   function togglePick() {
     const t = session.tiles[lb.index];
-    if (t && flipPick(t, (text) => { ui.lbCounter.textContent = text; })) showPick(t);
+    if (t && flipPick(t, lbSay)) showPick(t);
   }
   // From the grid: a tile's heart, or F on the photo in focus; said aloud.
   function toggleTilePick(i) {
@@ -64,6 +64,13 @@
   }
   function announce(text) {
     ui.gridStatus.textContent = text;
+  }
+  // The lightbox's status line over the photo (a limit reached, a
+  // download's progress and end), apart from its "3 / 12" counter; read
+  // out unless `shownOnly`. Cleared when the photo changes.
+  function lbSay(text, { shownOnly = false } = {}) {
+    ui.lbStatus.textContent = text;
+    if (!shownOnly) ui.lbSaid.textContent = text;
   }
   // A tile and its heart, for whether its photo is a favourite. The tile's
   // name stays the photo's; the heart right after it says the state.
@@ -214,8 +221,11 @@
     const t = session.tiles[lb.index];
     if (!t || !t.photo.original) return;
     const p = t.photo;
+    // The percentage is shown, not read out; the start and the end are both.
     const report = (done, total, message) => {
-      ui.lbCounter.textContent = message || `Downloading… ${Math.floor(100 * done / Math.max(1, total))} %`;
+      if (message) lbSay(message);
+      else if (done === 0) lbSay(`Downloading ${p.file}… 0 %`);
+      else lbSay(`Downloading ${p.file}… ${Math.floor(100 * done / Math.max(1, total))} %`, { shownOnly: true });
     };
     const ready = session.shareReady;
     session.shareReady = null;
