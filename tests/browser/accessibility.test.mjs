@@ -1,6 +1,7 @@
 // Accessibility, checked by axe-core (WCAG 2.1 A and AA rules) in the
 // states a client meets: the lock screen, the grid, the grid showing
-// favourites only, the lightbox, the selection to send and the downloads,
+// favourites only, the lightbox, a note being written, the selection to
+// send and the downloads,
 // on a phone and a desktop, light and dark, in Chromium. A violation that
 // axe rates critical or serious fails the test, with its rule, the elements
 // and axe's summary; minor and moderate ones are printed for a person.
@@ -103,6 +104,12 @@ describe('accessibility (axe-core)', { timeout: 300_000 }, () => {
         await page.waitForFunction(() => document.getElementById('lightbox').open && document.getElementById('lb-image').complete);
         await page.click('#lb-fav');
         await check(page, where, 'lightbox, a favourite', found);
+        await page.click('#lb-note');
+        await page.waitForFunction(() => document.getElementById('note-dialog').open);
+        await page.fill('#note-input', 'Warmer, please');
+        await check(page, where, 'a note being written', found);
+        await page.click('#note-save');
+        await page.waitForFunction(() => !document.getElementById('note-dialog').open);
         await page.keyboard.press('Escape');
         await page.waitForFunction(() => !document.getElementById('lightbox').open);
 

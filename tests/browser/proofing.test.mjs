@@ -45,15 +45,28 @@ describe('proofing', { timeout: 300_000 }, () => {
       await page.locator('#grid .tile').first().click();
       await page.waitForFunction(() => document.getElementById('lightbox').open);
       await page.click('#lb-fav');
-      page.once('dialog', (d) => d.accept('  please   crop tighter '));
       await page.click('#lb-note');
+      await page.waitForFunction(() => document.getElementById('note-dialog').open);
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'note-input', 'the note box has the focus');
+      await page.fill('#note-input', '  please   crop tighter ');
+      await page.click('#note-save');
       await page.waitForFunction(() => !document.getElementById('lb-note-text').hidden);
+      assert.equal(await page.evaluate(() => document.getElementById('note-dialog').open), false);
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'lb-note', 'the focus is back on Note');
       await page.click('#lb-next');
       await page.click('#lb-fav');
       await page.click('#lb-next');
       await page.click('#lb-fav'); // a third one is over the limit of 2
       assert.match(await page.textContent('#lb-status'), /already chosen 2/);
       assert.match(await page.textContent('#lb-counter'), /^3 \/ 4$/, 'the counter stays a counter');
+      assert.equal(await page.getAttribute('#lb-fav', 'aria-pressed'), 'false');
+      // A note would make it a third favourite too: refused, in the dialog.
+      await page.click('#lb-note');
+      await page.fill('#note-input', 'this one instead?');
+      await page.click('#note-save');
+      assert.match(await page.textContent('#note-problem'), /already chosen 2/);
+      assert.equal(await page.evaluate(() => document.getElementById('note-dialog').open), true);
+      await page.click('#note-cancel');
       assert.equal(await page.getAttribute('#lb-fav', 'aria-pressed'), 'false');
       await page.keyboard.press('Escape');
       // Closing the lightbox takes its history entry back: let that finish
@@ -171,8 +184,9 @@ describe('proofing', { timeout: 300_000 }, () => {
       await page.locator('.album-tab', { hasText: 'Mountains' }).click();
       await page.locator('#grid .tile').first().click();
       await page.waitForFunction(() => document.getElementById('lightbox').open);
-      page.once('dialog', (d) => d.accept(typed));
       await page.click('#lb-note');
+      await page.fill('#note-input', typed);
+      await page.click('#note-save');
       await page.waitForFunction(() => !document.getElementById('lb-note-text').hidden);
       assert.doesNotMatch(await page.textContent('#lb-note-text'), UNSAFE, 'the note as shown');
       // A note kept by an older viewer, or edited in the browser's storage,

@@ -103,6 +103,8 @@
     lbImage: $('lb-image'), lbPlaceholder: $('lb-placeholder'), lbError: $('lb-error'),
     lbCaption: $('lb-caption'), lbFile: $('lb-file'), lbPrev: $('lb-prev'), lbNext: $('lb-next'),
     lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),
+    note: $('note-dialog'), notePhoto: $('note-photo'), noteInput: $('note-input'), noteProblem: $('note-problem'),
+    noteSave: $('note-save'), noteRemove: $('note-remove'), noteCancel: $('note-cancel'),
     picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'), gridStatus: $('grid-status'),
     send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
     sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),

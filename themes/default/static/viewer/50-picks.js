@@ -86,15 +86,35 @@
       t.heart.textContent = picked ? '\u2665' : '\u2661';
     }
   }
+  // Notes are written in the page's own dialog (over the lightbox), not
+  // in the browser's prompt(). Saving one makes the photo a favourite, so
+  // it counts against the photographer's limit like a heart.
+  let noteTile = null;
   function editNote() {
     const t = session.tiles[lb.index];
     if (!t) return;
-    const note = window.prompt('A note for the photographer about this photo:', session.picks.get(t.key) || '');
-    if (note === null) return;
-    session.picks.set(t.key, cleanNote(note));
+    noteTile = t;
+    const note = session.picks.get(t.key) || '';
+    ui.notePhoto.textContent = photoLabel(t.photo);
+    ui.noteInput.value = note;
+    ui.noteProblem.textContent = '';
+    ui.noteRemove.hidden = !note;
+    ui.note.showModal();
+    ui.noteInput.focus();
+  }
+  function saveNote(text) {
+    const t = noteTile;
+    if (!t) return;
+    const limit = session.manifest.selection_limit;
+    if (!session.picks.has(t.key) && limit && session.picks.size >= limit) {
+      ui.noteProblem.textContent = `You have already chosen ${limit}. Remove a favourite to add a note to this photo.`;
+      return;
+    }
+    session.picks.set(t.key, cleanNote(text));
     savePicks();
     showTilePick(t);
     showPick(t);
+    ui.note.close();
   }
   // A note is one line of plain text (docs/FORMAT.md, "Selections"), and
   // `lightproof picks` shows it in the photographer's terminal: line breaks

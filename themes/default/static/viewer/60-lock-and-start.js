@@ -54,6 +54,10 @@
   ui.picksFilter.addEventListener('click', toggleOnlyPicks);
   ui.picksSend.addEventListener('click', openSend);
   ui.sendClose.addEventListener('click', () => ui.send.close());
+  ui.noteSave.addEventListener('click', () => saveNote(ui.noteInput.value));
+  ui.noteRemove.addEventListener('click', () => saveNote(''));
+  ui.noteCancel.addEventListener('click', () => ui.note.close());
+  ui.note.addEventListener('close', () => { noteTile = null; ui.lbNote.focus(); });
   ui.sendCopy.addEventListener('click', () => {
     ui.sendText.select();
     if (navigator.clipboard) navigator.clipboard.writeText(ui.sendText.value).catch(() => {});
