@@ -85,6 +85,11 @@ describe('proofing', { timeout: 300_000 }, () => {
       assert.equal(await page.locator('#grid .tile').count(), 2, 'the filter shows only favourites');
 
       await page.click('#picks-send');
+      assert.equal(await page.textContent('#send-summary'), 'You chose 2 photos (up to 2).');
+      const listed = await page.$$eval('#send-list .send-item', (items) => items.map((i) => i.textContent));
+      assert.equal(listed.length, 2);
+      assert.equal(listed.filter((t) => t.endsWith('Note: please crop tighter')).length, 1, 'the note is listed with its photo');
+      assert.equal(await page.isVisible('#send-text'), false, 'the signed text is tucked away');
       const text = await page.inputValue('#send-text');
       assert.match(text, /^Selection from .*: 2 photos \(up to 2\)\n/);
       assert.match(text, /    note: please crop tighter\n/);
@@ -111,6 +116,11 @@ describe('proofing', { timeout: 300_000 }, () => {
     try {
       const { page } = p;
       await unlock(page, PASSWORD);
+      // Nothing chosen yet: the selection says how to choose, and offers no way to send nothing.
+      await page.click('#picks-send');
+      assert.match(await page.textContent('#send-summary'), /haven't chosen any photos yet/);
+      assert.equal(await page.isVisible('#send-ways'), false);
+      await page.click('#send-close');
       await page.locator('.album-tab', { hasText: 'Mountains' }).click(); // 4 photos
       await page.waitForFunction(() => document.querySelectorAll('#grid .tile-heart').length === 4);
       const state = () => page.evaluate(() => ({

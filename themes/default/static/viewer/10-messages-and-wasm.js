@@ -107,6 +107,7 @@
     noteSave: $('note-save'), noteRemove: $('note-remove'), noteCancel: $('note-cancel'),
     picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'), gridStatus: $('grid-status'),
     send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
+    sendSummary: $('send-summary'), sendList: $('send-list'), sendWays: $('send-ways'),
     sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),
     lbDownload: $('lb-download'), downloadOpen: $('download-open'), dl: $('download-dialog'),
     dlAll: $('download-all'), dlPicks: $('download-picks'), dlAlbum: $('download-album'),

@@ -135,16 +135,22 @@
   }
   // The selection: readable (file names, one per line, with album and
   // note), then a footer line with the gallery, the grant and the tag.
-  function selectionText() {
-    const lines = [];
+  // The favourites in the gallery's order: [{ album, photo, note }].
+  function chosenPhotos() {
+    const chosen = [];
     for (const album of session.manifest.albums) {
       for (const photo of album.photos) {
         const key = pickKey(album, photo);
-        if (!session.picks.has(key)) continue;
-        lines.push(photo.file, '    album: ' + album.name);
-        const note = cleanNote(session.picks.get(key));
-        if (note) lines.push('    note: ' + note);
+        if (session.picks.has(key)) chosen.push({ album, photo, note: cleanNote(session.picks.get(key)) });
       }
+    }
+    return chosen;
+  }
+  function selectionText() {
+    const lines = [];
+    for (const { album, photo, note } of chosenPhotos()) {
+      lines.push(photo.file, '    album: ' + album.name);
+      if (note) lines.push('    note: ' + note);
     }
     const limit = session.manifest.selection_limit ? ` (up to ${session.manifest.selection_limit})` : '';
     const body = [`Selection from ${session.manifest.title}: ${session.picks.size} photo${session.picks.size === 1 ? '' : 's'}${limit}`, '', ...lines].join('\n') + '\n';
@@ -152,7 +158,32 @@
     const hex = [...tag].map((b) => b.toString(16).padStart(2, '0')).join('');
     return body + '--\n' + `lightproof-selection 1 gallery=${session.galleryId} manifest=${session.manifestId} tag=${hex}\n`;
   }
+  // "Your selection": what was chosen, in words and as a list, and the ways
+  // to send it; the signed text itself is tucked under "The text that is
+  // sent". With nothing chosen, it says how to choose instead.
   function openSend() {
+    const chosen = chosenPhotos();
+    const limit = session.manifest.selection_limit;
+    const count = chosen.length;
+    ui.sendSummary.textContent = count === 0
+      ? "You haven't chosen any photos yet. Tap the heart on a photo (or press F) to choose it, then come back here."
+      : `You chose ${count} photo${count === 1 ? '' : 's'}${limit ? ` (up to ${limit})` : ''}.`;
+    ui.sendList.replaceChildren(...chosen.map(chosenItem));
+    ui.sendList.hidden = count === 0;
+    ui.sendWays.hidden = count === 0;
+    ui.sendCopy.textContent = 'Copy';
+    if (count) fillSendWays();
+    ui.send.showModal();
+  }
+  function chosenItem({ album, photo, note }) {
+    const item = el('li', 'send-item');
+    item.append(el('span', 'send-item-name', photoLabel(photo)));
+    const where = photo.caption && photo.caption.trim() ? `${photo.file}, ${album.name}` : album.name;
+    item.append(el('span', 'send-item-where', where));
+    if (note) item.append(el('span', 'send-item-note', 'Note: ' + note));
+    return item;
+  }
+  function fillSendWays() {
     const text = selectionText();
     ui.sendText.value = text;
     if (ui.sendDownload.href.startsWith('blob:')) URL.revokeObjectURL(ui.sendDownload.href);

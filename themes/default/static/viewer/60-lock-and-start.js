@@ -60,7 +60,7 @@
   ui.note.addEventListener('close', () => { noteTile = null; ui.lbNote.focus(); });
   ui.sendCopy.addEventListener('click', () => {
     ui.sendText.select();
-    if (navigator.clipboard) navigator.clipboard.writeText(ui.sendText.value).catch(() => {});
+    if (navigator.clipboard) navigator.clipboard.writeText(ui.sendText.value).then(() => { ui.sendCopy.textContent = 'Copied'; }, () => {});
   });
   ui.lbClose.addEventListener('click', () => ui.lb.close());
   ui.lbPrev.addEventListener('click', () => step(-1));
