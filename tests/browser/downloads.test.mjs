@@ -116,6 +116,7 @@ describe('downloads', { timeout: 300_000 }, () => {
     try {
       await unlock(p.page, VIEW);
       assert.equal(await p.page.isHidden('#download-open'), true);
+      assert.equal(await p.page.textContent('#gallery-access'), 'Downloads not included', 'says so, where the client looks');
       await openLightbox(p.page, 'Ceremony');
       assert.equal(await p.page.isHidden('#lb-download'), true);
       assert.deepEqual(p.problems, []);
@@ -130,6 +131,7 @@ describe('downloads', { timeout: 300_000 }, () => {
       const { page } = p;
       await unlock(page, FAMILY);
       assert.equal(await page.isVisible('#download-open'), true);
+      assert.equal(await page.textContent('#gallery-access'), 'Original files can be downloaded');
       await openLightbox(page, null); // the family grant has one album: Ceremony
       assert.equal(await page.textContent('#lb-file'), 'IMG_0201.jpg');
       // What a screen reader hears (the status region), kept as it changes.

@@ -31,7 +31,7 @@ before(async () => {
   await writeFile(path.join(shoot, 'lightproof.toml'), config);
   const passwords = { LIGHTPROOF_PASSWORD: undefined };
   for (const [name, g] of Object.entries(GRANTS)) passwords[`LIGHTPROOF_PASSWORD_${name.toUpperCase()}`] = g.password;
-  const site = await buildSite(tmp, { shoot, env: passwords, args: ['--quiet'] });
+  const site = await buildSite(tmp, { shoot, env: passwords, args: ['--quiet', '--photographer-email', 'studio@example.com'] });
   const { stdout } = await run(BIN, ['link', site], { env: lightproofEnv(tmp, passwords) });
   for (const line of stdout.trim().split('\n')) {
     const [, tag] = /^#(k2?)=/.exec(line);
@@ -149,8 +149,15 @@ describe('expiry', { timeout: 300_000 }, () => {
         await viewerReady(page);
         await unlock(page, GRANTS.family.password);
         assert.equal(await galleryShown(page), !expired);
+        if (!expired) {
+          // In the browser's own date format, as the viewer writes it.
+          const until = await page.evaluate(() => new Date(2036, 11, 31).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' }));
+          assert.match(until, /2036/);
+          assert.equal(await page.textContent('#gallery-access'), `Open until ${until} · Downloads not included`);
+        }
         if (expired) {
-          assert.match(await page.locator('[role="alert"]').textContent(), /expired.*contact the photographer/i);
+          assert.equal(await page.locator('[role="alert"]').textContent(),
+            'This gallery has expired. Please contact the photographer at studio@example.com if you still need the photos.');
           assert.equal(await page.evaluate(() => window.lightproofViewer.liveBlobUrls), 0, 'no photo was decrypted');
         }
         // The other grants have no expiry.

@@ -49,6 +49,7 @@
   // ---------------------------------------------------------------- session
   // Everything the viewer changes as it runs, in one place.
   const session = {
+    expiredContact: '', // the studio's address, from the manifest of a grant found expired
     link: null, // the key link taken from the address: { twoFactor, secret } | null
     wasm: null, // the module's exports
     wasmModule: null, // compiled once; a Worker instantiates its own copy for Argon2id
@@ -105,7 +106,7 @@
     lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),
     note: $('note-dialog'), notePhoto: $('note-photo'), noteInput: $('note-input'), noteProblem: $('note-problem'),
     noteSave: $('note-save'), noteRemove: $('note-remove'), noteCancel: $('note-cancel'),
-    picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'), gridStatus: $('grid-status'),
+    access: $('gallery-access'), picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'), gridStatus: $('grid-status'),
     send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
     sendSummary: $('send-summary'), sendList: $('send-list'), sendWays: $('send-ways'),
     sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),

@@ -338,6 +338,7 @@ onmessage = async (event) => {
       const view = await startPhotoWorker(blob);
       session.manifest = validateManifest(json(view !== null ? view : checked(call('lp_open_manifest', [], blob))));
       if (hasExpired(session.manifest.expires)) {
+        session.expiredContact = session.manifest.photographer_email || '';
         session.manifest = null;
         throw lpError('expired');
       }
@@ -360,7 +361,7 @@ onmessage = async (event) => {
       session.state = 'locked';
       setStatus(session.link && session.link.twoFactor ? MESSAGES.twofactor : '');
       setBusy(false);
-      setError(MESSAGES[code] || MESSAGES[7]);
+      setError(code === 'expired' ? expiredMessage() : MESSAGES[code] || MESSAGES[7]);
       ui.password.focus();
       if (code === WRONG_PASSWORD) ui.password.select();
     }
@@ -389,6 +390,15 @@ onmessage = async (event) => {
 
   // Expiry is the end of the given day in the viewer's local time. Advisory:
   // whoever has the password and the files can still decrypt them.
+  // With the studio's address where the grant has one (its manifest did
+  // open: the password was right).
+  function expiredMessage() {
+    const email = session.expiredContact;
+    session.expiredContact = '';
+    return email
+      ? `This gallery has expired. Please contact the photographer at ${email} if you still need the photos.`
+      : MESSAGES.expired;
+  }
   function hasExpired(date) {
     if (date === undefined || date === null) return false;
     const [y, m, d] = date.split('-').map(Number);

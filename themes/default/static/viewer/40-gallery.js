@@ -78,6 +78,20 @@
   const scrub = { box: $('scrubber'), thumb: $('scrubber-thumb'), label: $('scrubber-label'), drag: null, top: 0, span: 0, text: '' };
   const resizeObserver = new ResizeObserver(() => requestAnimationFrame(relayout));
 
+  // What this password gives, said where the client sees it, so nobody
+  // hunts for a button that is not there: how long the gallery stays open
+  // (in the client's own date format) and whether originals come with it.
+  function showAccess() {
+    const m = session.manifest;
+    const parts = [];
+    if (m.expires) {
+      const [y, month, d] = m.expires.split('-').map(Number);
+      parts.push('Open until ' + new Date(y, month - 1, d).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' }));
+    }
+    parts.push(m.downloads ? 'Original files can be downloaded' : 'Downloads not included');
+    ui.access.textContent = parts.join(' · ');
+  }
+
   function showGallery() {
     ui.title.textContent = session.manifest.title || 'Private gallery';
     ui.albumList.replaceChildren();
@@ -97,6 +111,7 @@
     ui.unlock.hidden = true;
     ui.gallery.hidden = false;
     ui.downloadOpen.hidden = !session.manifest.downloads;
+    showAccess();
     loadPicks();
     showAlbum(0);
     resizeObserver.observe(ui.grid);
