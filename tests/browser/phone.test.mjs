@@ -136,6 +136,28 @@ describe('on a phone', { timeout: 300_000 }, () => {
     });
   }
 
+  test('phone-360: the top bar keeps its four buttons on one row, Download labelled in words', async () => {
+    const site = await buildSite(tmp, { name: 'site-downloads', args: ['--quiet', '--downloads', '--selection-limit', '25'] });
+    const downloadsServer = await serve(site);
+    const p = await openPage(browser, downloadsServer.url, { context: SMALL_PHONE });
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await waitThumbsOnScreen(page);
+      for (let i = 0; i < 2; i++) await page.locator('#grid .tile-heart').nth(i).tap();
+      assert.equal(await page.textContent('#picks-count'), '2 of 25');
+      const row = await page.$$eval('#picks-filter, #picks-send, #download-open, #lock-button',
+        (bs) => bs.map((b) => ({ id: b.id, top: Math.round(b.getBoundingClientRect().top), text: b.innerText.trim() })));
+      assert.equal(new Set(row.map((b) => b.top)).size, 1, `one row: ${JSON.stringify(row)}`);
+      assert.equal(row.find((b) => b.id === 'download-open').text, 'Download');
+      await noSidewaysScroll(page, 'grid with downloads');
+      await shot(page, 'phone-360-5-downloads-topbar');
+    } finally {
+      await p.close();
+      await downloadsServer.close();
+    }
+  });
+
   test('phone, dark mode', async () => {
     const p = await openPage(browser, server.url, { context: { ...PHONE, colorScheme: 'dark' } });
     try {
