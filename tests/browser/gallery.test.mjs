@@ -173,6 +173,57 @@ describe('viewer', { timeout: 300_000 }, () => {
     }
   });
 
+  test('the slideshow plays the album to its end, pauses with P, and stops when the lightbox closes', async () => {
+    const p = await openPage(browser, server.url, { initScript: () => { window.lightproofTestSlideMs = 400; } });
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await page.locator('.album-tab', { hasText: 'Mountains' }).click(); // 4 photos
+      await page.waitForFunction(() => document.querySelectorAll('#grid .tile').length === 4);
+      await page.locator('#grid .tile').nth(1).click();
+      await page.waitForFunction(() => document.getElementById('lightbox').open);
+      const counter = () => page.textContent('#lb-counter');
+      const playing = () => page.getAttribute('#lb-play', 'aria-pressed');
+
+      await page.click('#lb-play');
+      assert.equal(await playing(), 'true');
+      assert.equal(await page.getAttribute('#lb-play', 'aria-label'), 'Pause the slideshow');
+      await page.waitForFunction(() => document.getElementById('lb-counter').textContent === '3 / 4');
+      await page.waitForFunction(() => document.getElementById('lb-counter').textContent === '4 / 4');
+      await page.waitForFunction(() => /End of the album/.test(document.getElementById('lb-status').textContent));
+      assert.equal(await playing(), 'false', 'stopped at the last photo');
+      assert.equal(await counter(), '4 / 4', 'and stays there');
+
+      // P plays and pauses; paused, nothing moves.
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      assert.equal(await counter(), '1 / 4');
+      await page.keyboard.press('p');
+      assert.equal(await playing(), 'true');
+      await page.waitForFunction(() => document.getElementById('lb-counter').textContent === '2 / 4');
+      await page.keyboard.press('p');
+      assert.equal(await playing(), 'false');
+      assert.match(await page.textContent('#lb-status'), /Slideshow paused/);
+      await page.waitForTimeout(1000);
+      assert.equal(await counter(), '2 / 4', 'paused: no step');
+
+      // Closing the lightbox stops it.
+      await page.keyboard.press('p');
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(() => !document.getElementById('lightbox').open);
+      await page.waitForTimeout(1000);
+      await page.locator('#grid .tile').first().click();
+      await page.waitForFunction(() => document.getElementById('lightbox').open);
+      assert.equal(await playing(), 'false');
+      await page.waitForTimeout(1000);
+      assert.equal(await counter(), '1 / 4', 'no slideshow left running');
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
   test('Lock forgets everything and unlocking again works', async () => {
     const p = await openPage(browser, server.url);
     try {

@@ -684,9 +684,11 @@
     if (!ui.lb.open || next < 0 || next >= session.tiles.length) return;
     lb.dir = dir;
     showPhoto(next);
+    slideStepped();
   }
 
   function onLightboxClosed() {
+    pauseSlides();
     lb.token++;
     keepPreviews([]);
     ui.lbImage.removeAttribute('src');

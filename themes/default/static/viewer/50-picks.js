@@ -94,6 +94,7 @@
     const t = session.tiles[lb.index];
     if (!t) return;
     noteTile = t;
+    pauseSlides();
     const note = session.picks.get(t.key) || '';
     ui.notePhoto.textContent = photoLabel(t.photo);
     ui.noteInput.value = note;

@@ -63,6 +63,8 @@
     if (navigator.clipboard) navigator.clipboard.writeText(ui.sendText.value).then(() => { ui.sendCopy.textContent = 'Copied'; }, () => {});
   });
   ui.lbClose.addEventListener('click', () => ui.lb.close());
+  ui.lbPlay.addEventListener('click', toggleSlides);
+  document.addEventListener('visibilitychange', () => { if (document.hidden) pauseSlides('Slideshow paused.'); });
   ui.lbPrev.addEventListener('click', () => step(-1));
   ui.lbNext.addEventListener('click', () => step(1));
   ui.lb.addEventListener('close', onLightboxClosed);
@@ -72,6 +74,7 @@
     if (e.key === 'ArrowLeft') { e.preventDefault(); step(-1); }
     else if (e.key === 'ArrowRight') { e.preventDefault(); step(1); }
     else if (e.key === 'f' && !e.shiftKey) { e.preventDefault(); togglePick(); }
+    else if (e.key === 'p' && !e.shiftKey) { e.preventDefault(); toggleSlides(); }
   });
   // Back or Forward to this page may show it from the browser's memory as it
   // was left: that is not a reload of the tab, so it locks.
