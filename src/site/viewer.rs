@@ -16,7 +16,7 @@ const VIEWER_JS: &str = concat!(
     include_str!("../../themes/default/static/viewer/20-site-files.js"),
     include_str!("../../themes/default/static/viewer/30-unlock.js"),
     include_str!("../../themes/default/static/viewer/40-gallery.js"),
-    include_str!("../../themes/default/static/viewer/45-slideshow.js"),
+    include_str!("../../themes/default/static/viewer/45-viewing.js"),
     include_str!("../../themes/default/static/viewer/50-picks.js"),
     include_str!("../../themes/default/static/viewer/55-download-sinks.js"),
     include_str!("../../themes/default/static/viewer/55-originals.js"),

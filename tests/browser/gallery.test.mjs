@@ -224,6 +224,45 @@ describe('viewer', { timeout: 300_000 }, () => {
     }
   });
 
+  test('full screen fills the screen with the lightbox, and closing the lightbox leaves it', async () => {
+    const p = await openPage(browser, server.url);
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await page.locator('#grid .tile').first().click();
+      await page.waitForSelector('#lightbox[open] #lb-stage.is-loaded');
+      const state = () => page.evaluate(() => ({
+        full: document.fullscreenElement ? document.fullscreenElement.id : null,
+        pressed: document.getElementById('lb-full').getAttribute('aria-pressed'),
+        label: document.getElementById('lb-full').getAttribute('aria-label'),
+      }));
+      assert.equal(await page.isVisible('#lb-full'), true, 'Chromium has full screen');
+      await page.click('#lb-full');
+      // The button follows the browser's fullscreenchange event.
+      await page.waitForFunction(() => document.getElementById('lb-full').getAttribute('aria-pressed') === 'true');
+      assert.deepEqual(await state(), { full: 'lb-frame', pressed: 'true', label: 'Leave full screen' });
+      // The photo and the buttons are what fills the screen.
+      const shown = await page.evaluate(() => {
+        const r = document.getElementById('lb-image').getBoundingClientRect();
+        const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return { image: at && at.id, size: [document.documentElement.clientWidth, window.innerHeight], frame: document.getElementById('lb-frame').getBoundingClientRect().width };
+      });
+      assert.equal(shown.image, 'lb-image', 'the photo is on top in full screen');
+      assert.equal(Math.round(shown.frame), shown.size[0]);
+      await page.click('#lb-full');
+      await page.waitForFunction(() => document.getElementById('lb-full').getAttribute('aria-pressed') === 'false');
+      assert.deepEqual(await state(), { full: null, pressed: 'false', label: 'Full screen' });
+
+      await page.click('#lb-full');
+      await page.waitForFunction(() => document.fullscreenElement !== null);
+      await page.click('#lb-close');
+      await page.waitForFunction(() => !document.getElementById('lightbox').open && document.fullscreenElement === null);
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
   test('Lock forgets everything and unlocking again works', async () => {
     const p = await openPage(browser, server.url);
     try {

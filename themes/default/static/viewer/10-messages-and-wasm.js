@@ -103,7 +103,7 @@
     lb: $('lightbox'), lbCounter: $('lb-counter'), lbStatus: $('lb-status'), lbSaid: $('lb-said'), lbClose: $('lb-close'), lbStage: $('lb-stage'),
     lbImage: $('lb-image'), lbPlaceholder: $('lb-placeholder'), lbError: $('lb-error'),
     lbCaption: $('lb-caption'), lbFile: $('lb-file'), lbPrev: $('lb-prev'), lbNext: $('lb-next'),
-    lbPlay: $('lb-play'), lbPlayIcon: $('lb-play-icon'), lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),
+    lbFrame: $('lb-frame'), lbFull: $('lb-full'), lbPlay: $('lb-play'), lbPlayIcon: $('lb-play-icon'), lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),
     note: $('note-dialog'), notePhoto: $('note-photo'), noteInput: $('note-input'), noteProblem: $('note-problem'),
     noteSave: $('note-save'), noteRemove: $('note-remove'), noteCancel: $('note-cancel'),
     access: $('gallery-access'), picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'), gridStatus: $('grid-status'),

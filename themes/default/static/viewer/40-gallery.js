@@ -689,6 +689,7 @@
 
   function onLightboxClosed() {
     pauseSlides();
+    leaveFullScreen();
     lb.token++;
     keepPreviews([]);
     ui.lbImage.removeAttribute('src');

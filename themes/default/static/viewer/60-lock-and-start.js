@@ -64,6 +64,9 @@
   });
   ui.lbClose.addEventListener('click', () => ui.lb.close());
   ui.lbPlay.addEventListener('click', toggleSlides);
+  ui.lbFull.hidden = !canFillScreen();
+  ui.lbFull.addEventListener('click', toggleFullScreen);
+  document.addEventListener('fullscreenchange', showFullScreenState);
   document.addEventListener('visibilitychange', () => { if (document.hidden) pauseSlides('Slideshow paused.'); });
   ui.lbPrev.addEventListener('click', () => step(-1));
   ui.lbNext.addEventListener('click', () => step(1));

@@ -1,3 +1,7 @@
+  // --------------------------------------------------------------- viewing
+  // Two ways of looking at the photos in the lightbox: a slideshow, and
+  // full screen.
+
   // ------------------------------------------------------------- slideshow
   // Play shows the album's photos one after another, SLIDE_MS each, from
   // the photo in the lightbox; it stops at the last photo and says so.
@@ -51,4 +55,25 @@
     ui.lbPlay.setAttribute('aria-pressed', String(slides.playing));
     ui.lbPlay.setAttribute('aria-label', slides.playing ? 'Pause the slideshow' : 'Play a slideshow');
     ui.lbPlayIcon.setAttribute('d', slides.playing ? 'M8 5v14M16 5v14' : 'M8 5l11 7-11 7z');
+  }
+
+  // ----------------------------------------------------------- full screen
+  // The lightbox's content fills the screen (a dialog itself cannot go
+  // full screen), where the browser allows it: not on an iPhone, whose
+  // Safari has no full screen for a page's elements; the button is hidden
+  // there. Leaving the lightbox leaves full screen too.
+  function canFillScreen() {
+    return document.fullscreenEnabled === true && typeof ui.lbFrame.requestFullscreen === 'function';
+  }
+  function toggleFullScreen() {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else ui.lbFrame.requestFullscreen().catch(() => lbSay("This browser didn't allow full screen."));
+  }
+  function leaveFullScreen() {
+    if (document.fullscreenElement === ui.lbFrame) document.exitFullscreen().catch(() => {});
+  }
+  function showFullScreenState() {
+    const full = document.fullscreenElement === ui.lbFrame;
+    ui.lbFull.setAttribute('aria-pressed', String(full));
+    ui.lbFull.setAttribute('aria-label', full ? 'Leave full screen' : 'Full screen');
   }
