@@ -193,6 +193,9 @@ describe('viewer', { timeout: 300_000 }, () => {
       await page.waitForFunction(() => /End of the album/.test(document.getElementById('lb-status').textContent));
       assert.equal(await playing(), 'false', 'stopped at the last photo');
       assert.equal(await counter(), '4 / 4', 'and stays there');
+      await page.keyboard.press('ArrowRight'); // the album's end is said, not wrapped
+      assert.equal(await page.textContent('#lb-status'), 'This is the last photo of the album.');
+      assert.equal(await counter(), '4 / 4');
 
       // P plays and pauses; paused, nothing moves.
       await page.keyboard.press('ArrowLeft');

@@ -681,7 +681,11 @@
 
   function step(dir) {
     const next = lb.index + dir;
-    if (!ui.lb.open || next < 0 || next >= session.tiles.length) return;
+    if (!ui.lb.open) return;
+    if (next < 0 || next >= session.tiles.length) { // a clear end, not a wrap
+      lbSay(dir > 0 ? 'This is the last photo of the album.' : 'This is the first photo of the album.');
+      return;
+    }
     lb.dir = dir;
     showPhoto(next);
     slideStepped();
