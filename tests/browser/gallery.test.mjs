@@ -266,6 +266,59 @@ describe('viewer', { timeout: 300_000 }, () => {
     }
   });
 
+  test('the photo zooms alone: double-click and wheel around the pointer, a drag pans, a new photo starts whole', async () => {
+    const p = await openPage(browser, server.url, { context: { viewport: { width: 1280, height: 800 } } });
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await page.locator('.album-tab', { hasText: 'Mountains' }).click();
+      await page.locator('#grid .tile').first().click();
+      await page.waitForSelector('#lightbox[open] #lb-stage.is-loaded');
+      const zoom = () => page.evaluate(() => {
+        const t = getComputedStyle(document.getElementById('lb-image')).transform;
+        const m = t === 'none' ? [1, 0, 0, 1, 0, 0] : t.match(/-?[\d.]+/g).map(Number);
+        return { scale: Math.round(m[0] * 100) / 100, x: Math.round(m[4]), y: Math.round(m[5]),
+          zoomed: document.getElementById('lb-stage').classList.contains('is-zoomed'), page: window.visualViewport.scale };
+      });
+      const stage = await page.locator('#lb-stage').boundingBox();
+      const centre = { x: stage.x + stage.width / 2, y: stage.y + stage.height / 2 };
+      assert.deepEqual(await zoom(), { scale: 1, x: 0, y: 0, zoomed: false, page: 1 });
+
+      // Double-click right of the centre: 2.5x, and that point stays under the pointer.
+      await page.mouse.dblclick(centre.x + 100, centre.y);
+      let z = await zoom();
+      assert.equal(z.scale, 2.5);
+      assert.equal(z.zoomed, true);
+      assert.equal(z.x, -150, 'the point clicked stays where it was: 100 - 2.5 * 100');
+      assert.equal(await page.textContent('#lb-counter'), '1 / 4', 'no step');
+
+      // A drag pans (and does not swipe to the next photo).
+      await page.mouse.move(centre.x, centre.y);
+      await page.mouse.down();
+      await page.mouse.move(centre.x + 60, centre.y + 10, { steps: 5 });
+      await page.mouse.up();
+      z = await zoom();
+      assert.equal(z.x, -90);
+      assert.equal(await page.textContent('#lb-counter'), '1 / 4', 'a drag while zoomed is not a swipe');
+
+      // The wheel zooms out to the whole photo, and no further.
+      await page.mouse.move(centre.x, centre.y);
+      for (let i = 0; i < 8; i++) await page.mouse.wheel(0, 400);
+      assert.deepEqual(await zoom(), { scale: 1, x: 0, y: 0, zoomed: false, page: 1 });
+      // The keyboard: + zooms, the next photo starts whole.
+      await page.keyboard.press('+');
+      assert.equal((await zoom()).scale, 1.5);
+      await page.keyboard.press('ArrowRight');
+      await page.waitForFunction(() => document.getElementById('lb-counter').textContent === '2 / 4');
+      assert.deepEqual(await zoom(), { scale: 1, x: 0, y: 0, zoomed: false, page: 1 });
+      // Two fingers zoom the photo, not the page.
+      assert.equal(await page.$eval('#lb-stage', (s) => getComputedStyle(s).touchAction), 'none');
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
   test('Lock forgets everything and unlocking again works', async () => {
     const p = await openPage(browser, server.url);
     try {

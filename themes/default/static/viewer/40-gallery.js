@@ -634,6 +634,7 @@
     lb.index = index;
     const token = ++lb.token;
     const p = t.photo;
+    resetZoom();
     ui.lbCounter.textContent = (index + 1) + ' / ' + session.tiles.length;
     ui.lbSaid.textContent = ui.lbCounter.textContent; // read out, as the counter was
     if (!session.download) ui.lbStatus.textContent = '';
@@ -694,6 +695,7 @@
   function onLightboxClosed() {
     pauseSlides();
     leaveFullScreen();
+    resetZoom();
     lb.token++;
     keepPreviews([]);
     ui.lbImage.removeAttribute('src');
@@ -724,6 +726,7 @@
   }
   function onPointerUp(e) {
     if (!session.swipe || !e.isPrimary) return;
+    if (!swipeAllowed()) { session.swipe = null; return; }
     const dx = e.clientX - session.swipe.x;
     const dy = e.clientY - session.swipe.y;
     session.swipe = null;

@@ -74,6 +74,7 @@
   window.addEventListener('popstate', onHistoryBack);
   ui.lb.addEventListener('keydown', (e) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (onZoomKey(e)) return;
     if (e.key === 'ArrowLeft') { e.preventDefault(); step(-1); }
     else if (e.key === 'ArrowRight') { e.preventDefault(); step(1); }
     else if (e.key === 'f' && !e.shiftKey) { e.preventDefault(); togglePick(); }
@@ -82,6 +83,11 @@
   // Back or Forward to this page may show it from the browser's memory as it
   // was left: that is not a reload of the tab, so it locks.
   window.addEventListener('pageshow', (e) => { if (e.persisted && session.state === 'open') lock(); });
+  ui.lbStage.addEventListener('dblclick', onZoomDoubleClick);
+  ui.lbStage.addEventListener('wheel', onZoomWheel, { passive: false });
+  ui.lbStage.addEventListener('pointerdown', onZoomPointerDown);
+  ui.lbStage.addEventListener('pointermove', onZoomPointerMove);
+  for (const type of ['pointerup', 'pointercancel', 'pointerleave']) ui.lbStage.addEventListener(type, onZoomPointerUp);
   ui.lbStage.addEventListener('pointerdown', onPointerDown);
   ui.lbStage.addEventListener('pointerup', onPointerUp);
   ui.lbStage.addEventListener('pointercancel', () => { session.swipe = null; });
