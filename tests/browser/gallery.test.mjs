@@ -319,6 +319,40 @@ describe('viewer', { timeout: 300_000 }, () => {
     }
   });
 
+  test('on a phone two fingers zoom the photo, not the page', async () => {
+    const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+    const p = await openPage(browser, server.url, { context: phone });
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await page.locator('.album-tab', { hasText: 'Mountains' }).click();
+      await page.locator('#grid .tile').first().tap();
+      await page.waitForSelector('#lightbox[open] #lb-stage.is-loaded');
+      const stage = await page.locator('#lb-stage').boundingBox();
+      const c = { x: stage.x + stage.width / 2, y: stage.y + stage.height / 2 };
+      // Two fingers 60 px apart move to 180 px apart: 3x, about their middle.
+      const cdp = await page.context().newCDPSession(page);
+      const touch = (type, spread) => cdp.send('Input.dispatchTouchEvent', {
+        type, touchPoints: type === 'touchEnd' ? [] : [{ x: c.x - spread, y: c.y, id: 0 }, { x: c.x + spread, y: c.y, id: 1 }],
+      });
+      await touch('touchStart', 30);
+      for (const spread of [45, 60, 75, 90]) await touch('touchMove', spread);
+      await touch('touchEnd', 0);
+      const after = await page.evaluate(() => ({
+        transform: getComputedStyle(document.getElementById('lb-image')).transform,
+        page: window.visualViewport.scale,
+        counter: document.getElementById('lb-counter').textContent,
+      }));
+      const scale = after.transform === 'none' ? 1 : Number(after.transform.match(/-?[\d.]+/g)[0]);
+      assert.ok(Math.abs(scale - 3) < 0.05, `the photo is zoomed 3x (${after.transform})`);
+      assert.equal(after.page, 1, 'the page is not zoomed');
+      assert.equal(after.counter, '1 / 4', 'a pinch is not a swipe');
+      noProblems(p);
+    } finally {
+      await p.close();
+    }
+  });
+
   test('Lock forgets everything and unlocking again works', async () => {
     const p = await openPage(browser, server.url);
     try {
