@@ -158,6 +158,7 @@ describe('expiry', { timeout: 300_000 }, () => {
         if (expired) {
           assert.equal(await page.locator('[role="alert"]').textContent(),
             'This gallery has expired. Please contact the photographer at studio@example.com if you still need the photos.');
+          assert.equal(await page.locator('[role="alert"] a').getAttribute('href'), 'mailto:studio%40example.com', 'the address is a link');
           assert.equal(await page.evaluate(() => window.lightproofViewer.liveBlobUrls), 0, 'no photo was decrypted');
         }
         // The other grants have no expiry.

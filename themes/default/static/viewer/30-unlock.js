@@ -361,7 +361,8 @@ onmessage = async (event) => {
       session.state = 'locked';
       setStatus(session.link && session.link.twoFactor ? MESSAGES.twofactor : '');
       setBusy(false);
-      setError(code === 'expired' ? expiredMessage() : MESSAGES[code] || MESSAGES[7]);
+      if (code === 'expired') showExpired();
+      else setError(MESSAGES[code] || MESSAGES[7]);
       ui.password.focus();
       if (code === WRONG_PASSWORD) ui.password.select();
     }
@@ -390,14 +391,15 @@ onmessage = async (event) => {
 
   // Expiry is the end of the given day in the viewer's local time. Advisory:
   // whoever has the password and the files can still decrypt them.
-  // With the studio's address where the grant has one (its manifest did
-  // open: the password was right).
-  function expiredMessage() {
+  // With the studio's address, as an email link, where the grant has one
+  // (its manifest did open: the password was right).
+  function showExpired() {
     const email = session.expiredContact;
     session.expiredContact = '';
-    return email
-      ? `This gallery has expired. Please contact the photographer at ${email} if you still need the photos.`
-      : MESSAGES.expired;
+    if (!email) { setError(MESSAGES.expired); return; }
+    const link = el('a', 'unlock-error-link', email);
+    link.href = 'mailto:' + encodeURIComponent(email);
+    ui.error.replaceChildren('This gallery has expired. Please contact the photographer at ', link, ' if you still need the photos.');
   }
   function hasExpired(date) {
     if (date === undefined || date === null) return false;
