@@ -254,6 +254,7 @@ fn a_manifest_from_another_gallery_is_refused() {
         albums: vec![],
         expires: None,
         selection_limit: None,
+        selection_min: None,
         remember: false,
         photographer_email: None,
     };

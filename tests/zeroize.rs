@@ -186,6 +186,7 @@ fn marked_manifest() -> Manifest {
         }],
         expires: None,
         selection_limit: None,
+        selection_min: None,
         remember: false,
         photographer_email: None,
     }
@@ -428,6 +429,7 @@ fn keys_and_passwords_never_show_in_debug_output() {
         albums: vec![album.clone()],
         expires: None,
         selection_limit: None,
+        selection_min: None,
         remember: false,
         photographer_email: None,
     };

@@ -68,6 +68,7 @@ pub(super) fn manifest_for(
             .collect(),
         expires: grant.expires.clone(),
         selection_limit: options.selection_limit,
+        selection_min: options.selection_min,
         remember: options.remember,
         photographer_email: options.photographer_email.clone(),
     }

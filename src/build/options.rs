@@ -27,6 +27,8 @@ pub struct BuildOptions {
     pub remember: bool,
     /// "Choose up to N" favourites, shown by the viewer.
     pub selection_limit: Option<u32>,
+    /// "Choose at least N" favourites, shown by the viewer (≤ the limit).
+    pub selection_min: Option<u32>,
     /// The address "Send my selection" writes to.
     pub photographer_email: Option<String>,
     /// What downloaded originals keep of the source's metadata.
@@ -50,6 +52,7 @@ impl BuildOptions {
             cache_dir: None,
             allow_weak: false,
             selection_limit: None,
+            selection_min: None,
             photographer_email: None,
             remember: false,
             original_metadata: OriginalMetadata::default(),

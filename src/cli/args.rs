@@ -101,6 +101,11 @@ pub struct BuildArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(settings::SELECTION_LIMITS))]
     pub selection_limit: Option<u32>,
 
+    /// Ask clients to choose at least N favourites before they send their
+    /// selection ("choose at least 10"); at most --selection-limit
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(settings::SELECTION_LIMITS))]
+    pub selection_min: Option<u32>,
+
     /// Let the client download the original files (for several passwords,
     /// set download = true on a grant in lightproof.toml instead)
     #[arg(long)]

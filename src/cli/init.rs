@@ -136,6 +136,7 @@ fn example(key: &str, title: &str) -> String {
         "title" => quoted(title),
         "expires" => quoted("2026-12-31"),
         "selection_limit" => "25".to_owned(),
+        "selection_min" => "10".to_owned(),
         // PBKDF2 only where a gallery must open without Argon2id.
         "kdf_iterations" => "1000000".to_owned(),
         "photographer_email" => quoted("you@studio.com"),

@@ -86,6 +86,8 @@ pub fn prepare(
     };
     options.title = args.title.clone().or(gallery.title.take());
     options.selection_limit = args.selection_limit.or(gallery.selection_limit);
+    options.selection_min = args.selection_min.or(gallery.selection_min);
+    check_selection_range(options.selection_min, options.selection_limit)?;
     options.remember = pick!(given, gallery, remember, args.remember);
     options.offline_copies = !pick!(given, gallery, web_only, args.web_only);
     options.photographer_email = args
@@ -135,6 +137,17 @@ fn no_output_folder(shoot: &Path, config: Option<&Path>) -> Error {
 }
 
 /// `--config`, else `SHOOT_DIR/lightproof.toml` when it exists.
+/// A minimum above the limit could never be met by a client.
+fn check_selection_range(min: Option<u32>, limit: Option<u32>) -> Result<(), Error> {
+    match (min, limit) {
+        (Some(min), Some(limit)) if min > limit => Err(format!(
+            "selection_min ({min}) is above selection_limit ({limit}): no client could meet it; lower the minimum or raise the limit"
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 fn config_file(args: &BuildArgs) -> Result<Option<(PathBuf, Config)>, Error> {
     let default = args.shoot.join(CONFIG_FILE);
     let path = args

@@ -36,6 +36,10 @@ pub struct Manifest {
     /// How many favourites the client may choose, if limited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection_limit: Option<u32>,
+    /// How many favourites the photographer asks for at least, if any
+    /// (never more than `selection_limit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection_min: Option<u32>,
     /// The viewer may keep this grant unlocked for the browser tab's
     /// session (never the password; see the viewer).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -55,6 +55,8 @@ pub struct Gallery {
     pub web_only: Option<bool>,
     #[serde(default, deserialize_with = "selection_limit")]
     pub selection_limit: Option<u32>,
+    #[serde(default, deserialize_with = "selection_min")]
+    pub selection_min: Option<u32>,
     pub downloads: Option<bool>,
     #[serde(default, deserialize_with = "original_metadata")]
     pub original_metadata: Option<String>,
@@ -175,6 +177,10 @@ fn expires<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
 
 fn selection_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
     in_range(d, "selection_limit", SELECTION_LIMITS)
+}
+
+fn selection_min<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    in_range(d, "selection_min", SELECTION_LIMITS)
 }
 
 fn kdf_iterations<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {

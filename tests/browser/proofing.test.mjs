@@ -174,6 +174,39 @@ describe('proofing', { timeout: 300_000 }, () => {
     }
   });
 
+  test('with a minimum, the selection can be sent only once enough photos are chosen', async () => {
+    const minSite = await buildSite(tmp, { shoot, name: 'site-min', args: ['--quiet', '--selection-min', '2', '--selection-limit', '3'] });
+    const minServer = await serve(minSite);
+    const p = await openPage(browser, minServer.url);
+    try {
+      const { page } = p;
+      await unlock(page, PASSWORD);
+      await page.locator('.album-tab', { hasText: 'Mountains' }).click();
+      await page.waitForFunction(() => document.querySelectorAll('#grid .tile-heart').length === 4);
+      const panel = async () => {
+        await page.click('#picks-send');
+        const shown = { summary: await page.textContent('#send-summary'), ways: await page.isVisible('#send-ways') };
+        await page.click('#send-close');
+        return shown;
+      };
+      assert.deepEqual(await panel(), {
+        summary: "You haven't chosen any photos yet. Tap the heart on a photo (or press F) to choose it, then come back here. Your photographer asks for at least 2 photos.",
+        ways: false,
+      });
+      await page.locator('#grid .tile-heart').nth(0).click();
+      assert.deepEqual(await panel(), {
+        summary: 'You chose 1 photo. Your photographer asks for at least 2: choose 1 more to send your selection.',
+        ways: false,
+      });
+      await page.locator('#grid .tile-heart').nth(1).click();
+      assert.deepEqual(await panel(), { summary: 'You chose 2 photos (2 to 3).', ways: true });
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+      await minServer.close();
+    }
+  });
+
   test('a note is signed without control, bidi or invisible characters', async () => {
     // What `lightproof picks` escapes (src/deliver/picks.rs): C0 and C1 controls,
     // bidi overrides and isolates, line separators, invisible formatting.

@@ -209,6 +209,49 @@ fn a_flag_wins_over_the_config_and_the_config_over_the_default() {
 }
 
 #[test]
+fn a_selection_minimum_reaches_the_manifest_and_one_above_the_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = dir.path().join("shoot");
+    make_shoot(&shoot, &["one.jpg"]);
+    fs::write(
+        shoot.join("lightproof.toml"),
+        "[gallery]\nselection_min = 5\nselection_limit = 25\n",
+    )
+    .unwrap();
+    let site = dir.path().join("site");
+    let output =
+        run(lightproof(&["build", path_str(&shoot), "-o", path_str(&site)]).arg("--quiet"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (_, manifest, _, _) = open_grant(&site, PASSWORD);
+    assert_eq!(
+        (manifest.selection_min, manifest.selection_limit),
+        (Some(5), Some(25))
+    );
+
+    let refused = dir.path().join("refused");
+    let output = run(lightproof(&[
+        "build",
+        path_str(&shoot),
+        "-o",
+        path_str(&refused),
+        "--selection-limit",
+        "3",
+    ])
+    .arg("--quiet"));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("selection_min (5) is above selection_limit (3)"),
+        "{stderr}"
+    );
+    assert!(!refused.exists(), "nothing was written");
+}
+
+#[test]
 fn paths_in_a_config_given_with_config_are_relative_to_it() {
     let dir = tempfile::tempdir().unwrap();
     let shoot = dir.path().join("shoot");

@@ -319,6 +319,7 @@ struct GalleryView<'a> {
     title: &'a str,
     expires: Option<&'a str>,
     selection_limit: Option<u32>,
+    selection_min: Option<u32>,
     photographer_email: Option<&'a str>,
     remember: bool,
     /// Some photos have an original this grant may download.
@@ -385,6 +386,7 @@ impl<'a> GalleryView<'a> {
             title: &manifest.title,
             expires: manifest.expires.as_deref(),
             selection_limit: manifest.selection_limit,
+            selection_min: manifest.selection_min,
             remember: manifest.remember,
             photographer_email: manifest.photographer_email.as_deref(),
             downloads: manifest.photos().any(|(_, p)| p.original.is_some()),

@@ -143,6 +143,7 @@ pub fn manifest(photos: &[SealedPhoto]) -> Manifest {
         albums: vec![album("Ceremony", first), album("Party", second)],
         expires: Some("2030-02-28".into()),
         selection_limit: Some(10),
+        selection_min: Some(2),
         remember: true,
         photographer_email: Some("studio@example.com".into()),
     }

@@ -35,6 +35,7 @@ pub fn sealed_header_and_manifest(photos: Vec<Photo>) -> (Vec<u8>, Vec<u8>) {
         }],
         expires: None,
         selection_limit: None,
+        selection_min: None,
         remember: false,
         photographer_email: None,
     };

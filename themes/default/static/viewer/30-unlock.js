@@ -418,7 +418,9 @@ onmessage = async (event) => {
       (p.caption === null || p.caption === undefined || str(p.caption)) &&
       dim(p.width) && dim(p.height) && blob(p.thumb) && blob(p.preview) && original(p.original);
     const album = (a) => a && typeof a === 'object' && str(a.name) && Array.isArray(a.photos) && a.photos.every(photo);
-    const limit = m && (m.selection_limit === null || m.selection_limit === undefined || (Number.isInteger(m.selection_limit) && m.selection_limit > 0));
+    const count = (v) => v === null || v === undefined || (Number.isInteger(v) && v > 0);
+    const limit = m && count(m.selection_limit) && count(m.selection_min) &&
+      !(Number.isInteger(m.selection_min) && Number.isInteger(m.selection_limit) && m.selection_min > m.selection_limit);
     const email = m && (m.photographer_email === null || m.photographer_email === undefined || str(m.photographer_email));
     const rememberOk = m && (m.remember === undefined || typeof m.remember === 'boolean');
     const expires = m && (m.expires === null || m.expires === undefined || (str(m.expires) && /^\d{4}-\d{2}-\d{2}$/.test(m.expires)));

@@ -164,17 +164,28 @@
   // sent". With nothing chosen, it says how to choose instead.
   function openSend() {
     const chosen = chosenPhotos();
-    const limit = session.manifest.selection_limit;
     const count = chosen.length;
-    ui.sendSummary.textContent = count === 0
-      ? "You haven't chosen any photos yet. Tap the heart on a photo (or press F) to choose it, then come back here."
-      : `You chose ${count} photo${count === 1 ? '' : 's'}${limit ? ` (up to ${limit})` : ''}.`;
+    const enough = count > 0 && count >= (session.manifest.selection_min || 0);
+    ui.sendSummary.textContent = selectionSummary(count);
     ui.sendList.replaceChildren(...chosen.map(chosenItem));
     ui.sendList.hidden = count === 0;
-    ui.sendWays.hidden = count === 0;
+    ui.sendWays.hidden = !enough;
     ui.sendCopy.textContent = 'Copy';
-    if (count) fillSendWays();
+    if (enough) fillSendWays();
     ui.send.showModal();
+  }
+  // What was chosen against what the photographer asks: at least
+  // `selection_min` (then the selection can be sent), at most `selection_limit`.
+  function selectionSummary(count) {
+    const { selection_min: min, selection_limit: limit } = session.manifest;
+    const photos = (n) => `${n} photo${n === 1 ? '' : 's'}`;
+    const asked = min && limit ? ` (${min} to ${limit})` : min ? ` (at least ${min})` : limit ? ` (up to ${limit})` : '';
+    if (count === 0) {
+      return "You haven't chosen any photos yet. Tap the heart on a photo (or press F) to choose it, then come back here." +
+        (min ? ` Your photographer asks for at least ${photos(min)}.` : '');
+    }
+    if (min && count < min) return `You chose ${photos(count)}. Your photographer asks for at least ${min}: choose ${min - count} more to send your selection.`;
+    return `You chose ${photos(count)}${asked}.`;
   }
   function chosenItem({ album, photo, note }) {
     const item = el('li', 'send-item');
