@@ -49,7 +49,6 @@
   // ---------------------------------------------------------------- session
   // Everything the viewer changes as it runs, in one place.
   const session = {
-    expiredContact: '', // the studio's address, from the manifest of a grant found expired
     link: null, // the key link taken from the address: { twoFactor, secret } | null
     wasm: null, // the module's exports
     wasmModule: null, // compiled once; a Worker instantiates its own copy for Argon2id
@@ -85,6 +84,18 @@
     shareReady: null, // { n, file }: a photo decrypted for the share sheet, waiting for a second tap
     swipe: null, // where a pointer went down on the lightbox
   };
+
+  // A setting the browser tests may lower (never raise) by setting
+  // `window[name]` before this script runs: a positive integer, at most
+  // `value`.
+  function testLowered(name, value) {
+    const asked = window[name];
+    return Number.isSafeInteger(asked) && asked > 0 ? Math.min(asked, value) : value;
+  }
+  // `bytes` on a buffer of its own, which a message can hand over (it
+  // carries a view's whole buffer): the view itself when it is the whole
+  // buffer, else a copy of it.
+  const ownBuffer = (bytes) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
 
   // ------------------------------------------------------------------- DOM
   const $ = (id) => document.getElementById(id);

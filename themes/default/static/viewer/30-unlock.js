@@ -338,9 +338,10 @@ onmessage = async (event) => {
       const view = await startPhotoWorker(blob);
       session.manifest = validateManifest(json(view !== null ? view : checked(call('lp_open_manifest', [], blob))));
       if (hasExpired(session.manifest.expires)) {
-        session.expiredContact = session.manifest.photographer_email || '';
+        const expired = lpError('expired');
+        expired.contact = session.manifest.photographer_email || '';
         session.manifest = null;
-        throw lpError('expired');
+        throw expired;
       }
       if (session.manifest.remember && session.rememberCandidate) await remember(session.rememberCandidate);
       forgetRememberCandidate();
@@ -361,7 +362,7 @@ onmessage = async (event) => {
       session.state = 'locked';
       setStatus(session.link && session.link.twoFactor ? MESSAGES.twofactor : '');
       setBusy(false);
-      if (code === 'expired') showExpired();
+      if (code === 'expired') showExpired(e.contact);
       else setError(MESSAGES[code] || MESSAGES[7]);
       ui.password.focus();
       if (code === WRONG_PASSWORD) ui.password.select();
@@ -389,18 +390,16 @@ onmessage = async (event) => {
     else setTimeout(fn, 100);
   }
 
-  // Expiry is the end of the given day in the viewer's local time. Advisory:
-  // whoever has the password and the files can still decrypt them.
   // With the studio's address, as an email link, where the grant has one
   // (its manifest did open: the password was right).
-  function showExpired() {
-    const email = session.expiredContact;
-    session.expiredContact = '';
+  function showExpired(email) {
     if (!email) { setError(MESSAGES.expired); return; }
     const link = el('a', 'unlock-error-link', email);
     link.href = 'mailto:' + encodeURIComponent(email);
     ui.error.replaceChildren('This gallery has expired. Please contact the photographer at ', link, ' if you still need the photos.');
   }
+  // Expiry is the end of the given day in the viewer's local time. Advisory:
+  // whoever has the password and the files can still decrypt them.
   function hasExpired(date) {
     if (date === undefined || date === null) return false;
     const [y, m, d] = date.split('-').map(Number);

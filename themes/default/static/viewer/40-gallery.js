@@ -322,6 +322,7 @@
     b.dataset.index = String(e.index);
     b.dataset.n = String(e.photo.n);
     b.dataset.blob = e.photo.thumb.path; // public ciphertext name, for tests
+    b.setAttribute('aria-label', photoLabel(e.photo));
     b.tabIndex = e.index === grid.current ? 0 : -1;
     e.tile = b;
     place(e);
@@ -337,6 +338,7 @@
     h.type = 'button';
     h.tabIndex = -1;
     h.dataset.heart = String(e.index);
+    h.setAttribute('aria-label', 'Favourite: ' + photoLabel(e.photo));
     e.heart = h;
     place(e);
     showTilePick(e);

@@ -8,12 +8,7 @@
   // Pause (the same button, or P) stops it; a step by hand (arrows, swipe,
   // the side buttons) starts that photo's time afresh; the note dialog,
   // the lightbox closing or the tab being hidden stop it.
-  const SLIDE_MS = (() => {
-    // The tests shorten it by setting `window.lightproofTestSlideMs` (ms)
-    // before this script runs; it is never lengthened.
-    const asked = window.lightproofTestSlideMs;
-    return Number.isSafeInteger(asked) && asked > 0 ? Math.min(asked, 4000) : 4000;
-  })();
+  const SLIDE_MS = testLowered('lightproofTestSlideMs', 4000); // the tests shorten it
   const slides = { playing: false, timer: 0 };
 
   function toggleSlides() {

@@ -38,8 +38,8 @@
     if (session.picks.has(t.key)) {
       session.picks.delete(t.key);
     } else {
-      const limit = session.manifest.selection_limit;
-      if (limit && session.picks.size >= limit) {
+      const limit = limitReached(t);
+      if (limit) {
         tell(`You have already chosen ${limit}. Remove one to choose this.`);
         return false;
       }
@@ -48,6 +48,12 @@
     savePicks();
     showTilePick(t);
     return true;
+  }
+  // The photographer's limit, if it keeps tile `t`'s photo out of the
+  // favourites (it is not one yet and the limit is reached); else 0.
+  function limitReached(t) {
+    const limit = session.manifest.selection_limit;
+    return limit && !session.picks.has(t.key) && session.picks.size >= limit ? limit : 0;
   }
   function togglePick() {
     const t = session.tiles[lb.index];
@@ -72,17 +78,13 @@
     ui.lbStatus.textContent = text;
     if (!shownOnly) ui.lbSaid.textContent = text;
   }
-  // A tile and its heart, for whether its photo is a favourite. The tile's
-  // name stays the photo's; the heart right after it says the state.
+  // A tile and its heart, for whether its photo is a favourite (the
+  // heart, right after the tile, says the state to a screen reader).
   function showTilePick(t) {
     const picked = session.picks.has(t.key);
-    if (t.tile) {
-      t.tile.classList.toggle('picked', picked);
-      t.tile.setAttribute('aria-label', photoLabel(t.photo));
-    }
+    if (t.tile) t.tile.classList.toggle('picked', picked);
     if (t.heart) {
       t.heart.setAttribute('aria-pressed', String(picked));
-      t.heart.setAttribute('aria-label', 'Favourite: ' + photoLabel(t.photo));
       t.heart.textContent = picked ? '\u2665' : '\u2661';
     }
   }
@@ -106,8 +108,8 @@
   function saveNote(text) {
     const t = noteTile;
     if (!t) return;
-    const limit = session.manifest.selection_limit;
-    if (!session.picks.has(t.key) && limit && session.picks.size >= limit) {
+    const limit = limitReached(t);
+    if (limit) {
       ui.noteProblem.textContent = `You have already chosen ${limit}. Remove a favourite to add a note to this photo.`;
       return;
     }

@@ -19,13 +19,9 @@
   // download is aborted (a streamed one fails in the browser's list, which
   // deletes what it had), never saved half-written.
   const GIB = 1024 * 1024 * 1024;
-  // The browser tests lower this (never raise it) by setting
-  // `window.lightproofTestMemoryLimit` (bytes) before this script runs, so
-  // that a small album is split into parts.
-  const MEMORY_LIMIT = (() => {
-    const asked = window.lightproofTestMemoryLimit;
-    return Number.isSafeInteger(asked) && asked > 0 ? Math.min(asked, GIB) : GIB;
-  })();
+  // The browser tests lower this (window.lightproofTestMemoryLimit, bytes)
+  // so that a small album is split into parts.
+  const MEMORY_LIMIT = testLowered('lightproofTestMemoryLimit', GIB);
   // Upper bounds of a ZIP's bytes besides the files (wasm-viewer/src/zip):
   // an entry's two headers with a name of at most 200 bytes and their
   // extra fields, and the end records.
@@ -241,12 +237,11 @@
           await until(() => flow.ended || flow.sent - flow.read < STREAM_WINDOW, 1000);
         }
         if (flow.ended) throw lpError(flow.ended);
-        // A message carries a view's whole buffer: send only the piece. A
-        // whole buffer is handed over, not copied (the caller is done with
-        // it): each copy was garbage the page's process held until its next
-        // collection, hundreds of MB in Firefox at download speed.
+        // A whole buffer is handed over, not copied (the caller is done
+        // with it): each copy was garbage the page's process held until its
+        // next collection, hundreds of MB in Firefox at download speed.
         const size = b.length;
-        const piece = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
+        const piece = ownBuffer(b);
         port.postMessage({ type: 'piece', bytes: piece }, [piece.buffer]);
         flow.sent += size;
       },

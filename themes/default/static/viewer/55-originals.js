@@ -468,9 +468,6 @@ onmessage = (event) => {
     return pins;
   }
 
-  // A piece of the blob whose buffer can be handed over to the Worker.
-  const ownBuffer = (bytes) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
-
   // Streams photo `p`'s original through the Worker `w` into `sink`.
   async function streamWithWorker(w, p, sink, progress) {
     const id = ++w.job;
