@@ -1,23 +1,32 @@
 // Accessibility in every engine: axe-core (WCAG 2.1 A and AA rules) on each
 // screen a client meets, in Chromium, Firefox and WebKit, on a phone-sized
-// and a desktop-sized window. accessibility.test.mjs goes deeper in Chromium
-// (light and dark, more states, button contrast); this file shows that what
-// the other engines render, from the same page, passes too, and adds the
-// expired gallery's screen. A critical or serious violation fails.
+// and a desktop-sized window, light and (Chromium, Firefox) dark.
+// accessibility.test.mjs goes deeper in Chromium (more states, button
+// contrast); this file shows that what the other engines render, from the
+// same page, passes too, and adds the expired gallery's screen. A critical
+// or serious violation fails.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BROWSERS, useBrowser } from './drivers.mjs';
+import { BROWSERS, launch } from './drivers.mjs';
 import { PASSWORD, buildSite, copyShoot, makeTempDir, removeDir, serve } from './support.mjs';
 import { webkitSkip } from './webkit.mjs';
 
 const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const FAILING = new Set(['critical', 'serious']);
-const VIEWPORTS = [
-  ['phone', { width: 390, height: 844, deviceScaleFactor: 2, isMobile: true, hasTouch: true }],
-  ['desktop', { width: 1440, height: 900 }],
+const PHONE = { width: 390, height: 844, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+const DESKTOP = { width: 1440, height: 900 };
+// [engine, light or dark, how to launch it, the windows]. Chromium takes
+// the colour scheme per page; Firefox through a preference (0: dark);
+// WebKit's MiniBrowser is run light only.
+const RUNS = [
+  ['chromium', 'light', {}, [['phone', PHONE], ['desktop', DESKTOP]]],
+  ['chromium', 'dark', {}, [['phone', { ...PHONE, colorScheme: 'dark' }]]],
+  ['firefox', 'light', {}, [['phone', PHONE], ['desktop', DESKTOP]]],
+  ['firefox', 'dark', { firefoxPrefs: { 'layout.css.prefers-color-scheme.content-override': 0 } }, [['phone', PHONE]]],
+  ['webkit', 'light', {}, [['phone', PHONE], ['desktop', DESKTOP]]],
 ];
 const webkitAbsent = webkitSkip();
 
@@ -65,12 +74,17 @@ async function failures(p, state) {
 const isOpen = (id) => document.getElementById(id).open;
 const isShut = (id) => !document.getElementById(id).open;
 
-for (const kind of [...BROWSERS, 'webkit']) {
-  describe(`accessibility in ${kind}`, { timeout: 600_000, skip: kind === 'webkit' && webkitAbsent }, () => {
-    const browser = useBrowser(kind);
-    for (const [size, viewport] of VIEWPORTS) {
+assert.deepEqual([...new Set(RUNS.map(([kind]) => kind))], [...BROWSERS, 'webkit'], 'every engine is run');
+
+for (const [kind, scheme, options, windows] of RUNS) {
+  describe(`accessibility in ${kind}, ${scheme}`, { timeout: 600_000, skip: kind === 'webkit' && webkitAbsent }, () => {
+    let browser;
+    before(async () => { browser = await launch(kind, options); });
+    after(async () => { await browser?.close(); });
+    for (const [size, viewport] of windows) {
       test(`${size}: no critical or serious violation on any screen`, async () => {
         const p = await browser.newPage({ viewport });
+        if (scheme === 'dark') assert.equal(await p.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches), true, 'dark');
         const found = [];
         try {
           await p.goto(server.url);
@@ -110,7 +124,7 @@ for (const kind of [...BROWSERS, 'webkit']) {
         } finally {
           await p.close();
         }
-        assert.deepEqual(found, [], `${kind}, ${size}:\n  ${found.join('\n  ')}`);
+        assert.deepEqual(found, [], `${kind}, ${scheme}, ${size}:\n  ${found.join('\n  ')}`);
       });
     }
   });
