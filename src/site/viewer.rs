@@ -20,6 +20,7 @@ const VIEWER_JS: &str = concat!(
     include_str!("../../themes/default/static/viewer/50-picks.js"),
     include_str!("../../themes/default/static/viewer/55-download-sinks.js"),
     include_str!("../../themes/default/static/viewer/55-originals.js"),
+    include_str!("../../themes/default/static/viewer/56-share-and-save.js"),
     include_str!("../../themes/default/static/viewer/60-lock-and-start.js"),
     include_str!("../../themes/default/static/viewer/99-tail.js"),
 );

@@ -101,7 +101,7 @@ async function sweepStep(timeout) {
   });
   const end = window.scrollY + innerHeight >= document.documentElement.scrollHeight - 2;
   if (!end) window.scrollBy(0, Math.round(innerHeight * 0.7));
-  return { names: decoded.map((t) => t.getAttribute('aria-label')), tiles: tiles.length, end };
+  return { names: decoded.map((t) => t.dataset.file), tiles: tiles.length, end };
 }
 
 /**
@@ -127,7 +127,7 @@ const focused = (p) => p.evaluate(() => {
   const t = document.activeElement;
   if (!t || !t.classList.contains('tile')) return { name: null };
   const r = t.getBoundingClientRect();
-  return { name: t.getAttribute('aria-label'), index: Number(t.dataset.index), inView: r.top >= 0 && r.bottom <= innerHeight };
+  return { name: t.dataset.file, index: Number(t.dataset.index), inView: r.top >= 0 && r.bottom <= innerHeight };
 });
 
 const outsideRequests = (requests, own) => requests.filter((url) => !url.startsWith(own) && !/^(blob|data):/.test(url));
@@ -203,7 +203,7 @@ for (const kind of [...BROWSERS, 'webkit']) {
         assert.equal(await p.text('#lb-file'), last.name);
         await p.page.keyboard.press('Escape');
         await p.waitFor(() => !document.getElementById('lightbox').open);
-        await p.waitFor((name) => document.activeElement.getAttribute('aria-label') === name, last.name);
+        await p.waitFor((name) => document.activeElement.dataset.file === name, last.name);
         assert.deepEqual(p.problems, []);
       } finally {
         await p.close();
@@ -229,10 +229,10 @@ for (const kind of [...BROWSERS, 'webkit']) {
         await p.page.keyboard.press('Escape');
         await p.waitFor(() => !document.getElementById('lightbox').open);
         const tileOf = (name) => p.evaluate((name) => {
-          const t = [...document.querySelectorAll('#grid .tile')].find((e) => e.getAttribute('aria-label') === name);
+          const t = [...document.querySelectorAll('#grid .tile')].find((e) => e.dataset.file === name);
           return t ? t.classList.contains('picked') : null;
         }, name);
-        await p.waitFor((name) => document.activeElement.getAttribute('aria-label') === name, lastName);
+        await p.waitFor((name) => document.activeElement.dataset.file === name, lastName);
         assert.equal(await tileOf(lastName), true, 'the tile of the photo chosen is marked');
         await p.evaluate(() => window.scrollTo(0, 0));
         await nextFrames(p);
@@ -244,7 +244,7 @@ for (const kind of [...BROWSERS, 'webkit']) {
 
         await p.click('#picks-filter');
         await nextFrames(p);
-        assert.deepEqual(await p.evaluate(() => [...document.querySelectorAll('#grid .tile')].map((t) => t.getAttribute('aria-label'))),
+        assert.deepEqual(await p.evaluate(() => [...document.querySelectorAll('#grid .tile')].map((t) => t.dataset.file)),
           [lastName], 'only the favourite');
         if (pageCounted) {
           const counts = await p.evaluate(() => window.__page);
