@@ -34,6 +34,9 @@
     preparing: (name) => `Preparing ${name}…`,
     failed: 'The web-size photo could not be saved. Try again.',
   };
+  const ALT_WORDS = {
+    place: (number, total, album) => `Photo ${number} of ${total}${album ? ', ' + album : ''}`,
+  };
 
   // ----------------------------------------------------------------- share
   // The gallery's own address (no fragment) is what is shared. A key link's
@@ -193,10 +196,9 @@
   // -------------------------------------------------------------- alt text
   // What a screen reader says for a photo (its tile, its picture in the
   // grid and in the lightbox): the caption when it has one, else where it
-  // is, "Photo 3 of 25, Ceremony"; a file name tells a listener nothing.
-  const ALT_WORDS = {
-    place: (number, total, album) => `Photo ${number} of ${total}${album ? ', ' + album : ''}`,
-  };
+  // is ("Photo 3 of 25, " and the album's name); a file name tells a
+  // listener nothing. (No example album name here: the leak test would
+  // find the sample shoot's in this public file.)
   const photoPlaces = { manifest: null, places: new Map() };
   function photoAlt(p) {
     const caption = p.caption && p.caption.trim();
