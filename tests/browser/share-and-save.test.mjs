@@ -199,6 +199,11 @@ for (const kind of [...BROWSERS, 'webkit']) {
           assert.deepEqual(jpegSize(web), shown, 'the web size is the preview the lightbox shows');
           assert.equal(web.readUInt16BE(web.length - 2), 0xffd9, 'a whole JPEG');
 
+          // A tap on the photo closes the menu; the button opens it again.
+          await p.click('#lb-download');
+          await p.waitFor(() => !document.getElementById('lb-download-menu').hidden);
+          await p.click('#lb-stage');
+          await p.waitFor(() => document.getElementById('lb-download-menu').hidden);
           await p.click('#lb-download');
           await p.waitFor(() => !document.getElementById('lb-download-menu').hidden);
           await p.click('#lb-get-original');

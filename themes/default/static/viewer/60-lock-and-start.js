@@ -46,6 +46,7 @@
   ui.lbGetOriginal.addEventListener('click', downloadChosenOriginal);
   // Escape closes the Download menu first, then the lightbox.
   ui.lb.addEventListener('cancel', (e) => { if (closeDownloadMenu({ refocus: true })) e.preventDefault(); });
+  ui.lbStage.addEventListener('pointerdown', () => closeDownloadMenu()); // a tap on the photo closes it too
   ui.shareOpen.addEventListener('click', openShare);
   ui.shareAddress.addEventListener('click', () => shareAddress(galleryAddress()));
   ui.shareKey.addEventListener('click', showShareWarning);
