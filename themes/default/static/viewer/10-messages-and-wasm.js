@@ -125,6 +125,11 @@
     dlAll: $('download-all'), dlPicks: $('download-picks'), dlAlbum: $('download-album'),
     dlNote: $('download-note'), dlProgress: $('download-progress'), dlStatus: $('download-status'),
     dlCancel: $('download-cancel'), dlNext: $('download-next'), dlClose: $('download-close'), rememberNote: $('remember-note'),
+    shareOpen: $('share-open'), shareOpenLabel: $('share-open-label'), share: $('share-dialog'), shareIntro: $('share-intro'),
+    shareAddress: $('share-address'), shareKey: $('share-key'), shareWarning: $('share-warning'), shareWarningText: $('share-warning-text'),
+    shareKeyConfirm: $('share-key-confirm'), shareCopyField: $('share-copy-field'), shareCopyLabel: $('share-copy-label'),
+    shareStatus: $('share-status'), shareClose: $('share-close'), lbMenu: $('lb-download-menu'), lbGetWeb: $('lb-get-web'),
+    lbGetWebDetail: $('lb-get-web-detail'), lbGetOriginal: $('lb-get-original'), lbGetOriginalDetail: $('lb-get-original-detail'),
   };
 
   // -------------------------------------------------------------- blob URLs

@@ -111,6 +111,7 @@
     ui.unlock.hidden = true;
     ui.gallery.hidden = false;
     ui.downloadOpen.hidden = !session.manifest.downloads;
+    showShareControl();
     showAccess();
     loadPicks();
     showAlbum(0);
@@ -322,7 +323,8 @@
     b.dataset.index = String(e.index);
     b.dataset.n = String(e.photo.n);
     b.dataset.blob = e.photo.thumb.path; // public ciphertext name, for tests
-    b.setAttribute('aria-label', photoLabel(e.photo));
+    b.dataset.file = e.photo.file; // for tests: the name is no longer the label
+    b.setAttribute('aria-label', photoAlt(e.photo));
     b.tabIndex = e.index === grid.current ? 0 : -1;
     e.tile = b;
     place(e);
@@ -338,7 +340,7 @@
     h.type = 'button';
     h.tabIndex = -1;
     h.dataset.heart = String(e.index);
-    h.setAttribute('aria-label', 'Favourite: ' + photoLabel(e.photo));
+    h.setAttribute('aria-label', 'Favourite: ' + photoAlt(e.photo));
     e.heart = h;
     place(e);
     showTilePick(e);
@@ -407,7 +409,7 @@
       if (job.cancelled) return;
       url = jpegUrl(jpeg);
       const img = el('img', 'tile-image');
-      img.alt = photoLabel(e.photo);
+      img.alt = photoAlt(e.photo);
       img.draggable = false;
       img.src = url;
       await decoded(img); // decoded before it is shown: no half-drawn tile
@@ -643,8 +645,7 @@
     ui.lbCaption.textContent = p.caption || '';
     ui.lbCaption.hidden = !p.caption;
     ui.lbFile.textContent = p.file;
-    ui.lbDownload.hidden = !p.original;
-    if (p.original) ui.lbDownload.setAttribute('aria-label', `Download the original (${fileSize(p.original.bytes)})`);
+    showDownloadControl(p);
     showPick(t);
     ui.lbPrev.disabled = index === 0;
     ui.lbNext.disabled = index === session.tiles.length - 1;
@@ -652,7 +653,7 @@
     ui.lbStage.classList.remove('is-loaded', 'has-error');
     ui.lbStage.classList.add('is-loading');
     ui.lbImage.removeAttribute('src');
-    ui.lbImage.alt = photoLabel(p);
+    ui.lbImage.alt = photoAlt(p);
     if (t.url) ui.lbPlaceholder.src = t.url; // the thumbnail, scaled up, while we wait
     else ui.lbPlaceholder.removeAttribute('src');
 

@@ -65,8 +65,8 @@
     if (!t || !flipPick(t, announce)) return;
     const count = session.picks.size;
     announce(session.picks.has(t.key)
-      ? `${photoLabel(t.photo)} added to your favourites (${count}).`
-      : `${photoLabel(t.photo)} removed from your favourites (${count}).`);
+      ? `${photoAlt(t.photo)} added to your favourites (${count}).`
+      : `${photoAlt(t.photo)} removed from your favourites (${count}).`);
   }
   function announce(text) {
     ui.gridStatus.textContent = text;
