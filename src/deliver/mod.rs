@@ -1,6 +1,7 @@
 //! What happens to a built site: checking it (`verify`, `diff`), packing it
 //! (`pack`, `bundle`), serving it (`serve`), renewing a link (`link`) and
-//! reading a client's selection (`picks`).
+//! reading a client's selection (`picks`, with `searches` for the
+//! photographer's apps and `xmp` sidecars).
 
 #[cfg(feature = "generator")]
 pub mod bundle;
@@ -12,8 +13,12 @@ pub mod link;
 pub mod pack;
 #[cfg(feature = "generator")]
 pub mod picks;
+#[cfg(feature = "generator")]
+pub mod searches;
 pub mod selection;
 #[cfg(feature = "generator")]
 pub mod serve;
 #[cfg(feature = "generator")]
 pub mod verify;
+#[cfg(feature = "generator")]
+pub mod xmp;

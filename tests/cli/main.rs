@@ -35,7 +35,8 @@ mod links;
 mod originals;
 /// Pack: reproducible zips, and verify on a zip without unpacking.
 mod pack;
-/// Picks: a selection names only its grant's photos; client text is escaped.
+/// Picks: a selection names only its grant's photos; client text is escaped;
+/// search strings per app; XMP sidecars.
 mod picks;
 /// Scripting: --json and --quiet, exit codes, completions, man pages, progress bars.
 mod scripting;
