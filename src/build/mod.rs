@@ -199,7 +199,9 @@ pub fn build(
         });
     }
     viewer::write_viewer(&writer)?;
-    let header = sealer.seal_header(prepared_header, &slots).to_bytes();
+    let (header, free_slots) = sealer.seal_header(prepared_header, &slots);
+    cache.record_free_slots(free_slots);
+    let header = header.to_bytes();
     let out = writer.root().to_owned();
     let removed_blobs = writer.finish(&header, &keep)?;
     let cache_warning = cache.save().err().map(|error| error.to_string());

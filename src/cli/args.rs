@@ -55,6 +55,10 @@ pub enum Command {
     Link(LinkArgs),
     /// Map a client's selection back to the source files of the shoot
     Picks(PicksArgs),
+    /// Give a client the originals of exactly the photos they chose: a new
+    /// password that opens those photos and nothing else (only gallery.bin
+    /// changes, and one new file in b/)
+    GrantPicks(GrantPicksArgs),
     /// Print a strong random passphrase (EFF word list, at least 77 bits)
     Passwd(PasswdArgs),
     /// Preview a gallery on this computer: serve it on 127.0.0.1 with the
@@ -406,6 +410,35 @@ const PICKS_FOR_HELP: &str = "Which app's search string to print on stdout, one 
 Lightroom and Capture One take the whole list in one line. Finder and Explorer \
 lines hold at most 1,000 characters (about 40 names); a longer list is split into \
 several lines, each a search of its own.";
+
+#[derive(Debug, Args)]
+pub struct GrantPicksArgs {
+    /// The selection file the client sent (from "Send selection")
+    #[arg(value_name = "SELECTION_FILE", value_hint = clap::ValueHint::FilePath)]
+    pub selection: PathBuf,
+
+    /// The gallery folder it was made from (built on this computer, with
+    /// the originals in it: download = true on some grant)
+    #[arg(long, value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// The new grant's name, e.g. "smith-originals"
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    /// Read the new grant's password from the first line of FILE (else
+    /// LIGHTPROOF_PASSWORD_<NAME>, else asked twice on the terminal)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub password_file: Option<PathBuf>,
+
+    /// Accept a password that is easy to guess
+    #[arg(long)]
+    pub allow_weak: bool,
+
+    /// Where the build cache lives (as for `build`)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
 
 #[derive(Debug, Args)]
 pub struct PasswdArgs {

@@ -8,7 +8,7 @@ use lightproof::deliver::searches::{search, App};
 use lightproof::deliver::xmp::{write_sidecars, Marks};
 use lightproof::site::writer::check_outside_shoot;
 
-use super::args::PicksArgs;
+use super::args::{GrantPicksArgs, PicksArgs};
 use super::Outcome;
 
 /// Prints the chosen file names as search strings for the apps asked for
@@ -117,4 +117,39 @@ fn copy_originals(
         folder.display()
     );
     Ok(())
+}
+
+/// `grant-picks`: the new grant, then what to upload and what to send.
+pub fn run_grant_picks(args: GrantPicksArgs) -> Outcome {
+    use lightproof::deliver::grant_picks::{grant_picks, GrantPicksRequest};
+    use lightproof::shoot::password::{obtain_for_grant, Confirm};
+    let request = GrantPicksRequest {
+        selection: &args.selection,
+        site: &args.site,
+        cache_dir: args.cache_dir.as_deref(),
+        name: &args.name,
+        allow_weak: args.allow_weak,
+    };
+    let password = || obtain_for_grant(&args.name, args.password_file.as_deref(), Confirm::Twice);
+    let grant = grant_picks(&request, password)?;
+    let copy = |file: &str| match grant.offline {
+        true => format!("{file}, {file}.js"),
+        false => file.to_owned(),
+    };
+    eprintln!(
+        "lightproof: grant '{}' opens {} photos, each with its original, and nothing else",
+        grant.name, grant.photos
+    );
+    eprintln!(
+        "lightproof: upload {} first, then {}: only these changed",
+        copy(&grant.manifest_file),
+        copy("gallery.bin")
+    );
+    eprintln!(
+        "lightproof: send the client the gallery's address and this grant's password, separately; their old password still opens what it did"
+    );
+    eprintln!(
+        "lightproof: a later `lightproof build` of this gallery leaves this grant out (it is not in lightproof.toml): run grant-picks again after it"
+    );
+    Ok(ExitCode::SUCCESS)
 }

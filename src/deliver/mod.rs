@@ -1,12 +1,15 @@
 //! What happens to a built site: checking it (`verify`, `diff`), packing it
 //! (`pack`, `bundle`), serving it (`serve`), renewing a link (`link`) and
 //! reading a client's selection (`picks`, with `searches` for the
-//! photographer's apps and `xmp` sidecars).
+//! photographer's apps and `xmp` sidecars), and giving a client the
+//! originals of exactly what they chose (`grant_picks`).
 
 #[cfg(feature = "generator")]
 pub mod bundle;
 #[cfg(feature = "generator")]
 pub mod diff;
+#[cfg(feature = "generator")]
+pub mod grant_picks;
 #[cfg(feature = "generator")]
 pub mod link;
 #[cfg(feature = "generator")]

@@ -15,6 +15,8 @@ mod diff;
 mod fidelity;
 /// Forgery between grant holders who can write to the host.
 mod forgery;
+/// `grant-picks`: a new password for exactly the chosen photos' originals.
+mod grant_picks;
 /// Grants: several passwords, each opening exactly its albums.
 mod grants;
 /// Hostile and odd inputs: every kind of photo file, broken ones, bombs, --strict.
