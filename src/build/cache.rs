@@ -196,6 +196,11 @@ impl Cache {
         Ok(self.file)
     }
 
+    /// The grants the last build (or `grant-picks`) made, by name.
+    pub fn previous_grants(&self) -> impl Iterator<Item = &str> {
+        self.previous.manifests.keys().map(String::as_str)
+    }
+
     /// Whether the last build (or `grant-picks`) made a grant called `grant`.
     pub fn has_grant(&self, grant: &str) -> bool {
         self.previous.manifests.contains_key(grant)

@@ -248,4 +248,26 @@ fn a_tampered_selection_a_taken_name_or_a_password_in_use_change_nothing() {
     for password in [PROOFS, STUDIO, PICKED, "quartz ember willow, again"] {
         open_grant(&site, password);
     }
+
+    // A rebuild from lightproof.toml leaves both out, and says so.
+    let shoot = dir.path().join("shoot");
+    let output = run(
+        lightproof(&["build", path_str(&shoot), "--out", path_str(&site)])
+            .env_remove("LIGHTPROOF_PASSWORD")
+            .env("LIGHTPROOF_PASSWORD_PROOFS", PROOFS)
+            .env("LIGHTPROOF_PASSWORD_STUDIO", STUDIO),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let log = stderr(&output);
+    for grant in ["second", NAME] {
+        assert!(
+            log.contains(&format!("warning: grant '{grant}' of the last build (made by grant-picks, or taken out of lightproof.toml) is not in this one")),
+            "{log}"
+        );
+    }
+    let header = lightproof::format::header::Header::parse(
+        &fs::read(site.join(lightproof::format::HEADER_FILE)).unwrap(),
+    )
+    .unwrap();
+    assert!(vault::unlock_with_password(&header, PICKED.as_bytes()).is_err());
 }
