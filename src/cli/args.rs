@@ -377,7 +377,8 @@ pub struct PicksArgs {
     /// Write an XMP sidecar per chosen photo (IMG_0201.xmp, in the shoot's
     /// album folders) into DIR, outside the shoot, to copy beside your raw
     /// files: Lightroom Classic (Metadata > Read Metadata from Files),
-    /// Capture One and Bridge then show the label, rating and note
+    /// Capture One and Bridge then show the label, rating and note (the
+    /// sidecars hold no develop settings: for photos not yet edited)
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub xmp: Option<PathBuf>,
 
@@ -408,7 +409,7 @@ const PICKS_FOR_HELP: &str = "Which app's search string to print on stdout, one 
   finder       a Finder window's search field:  name:\"IMG_0201.jpg\" OR name:\"IMG_0202.jpg\"\n\
   explorer     File Explorer's search box:  filename:(\"IMG_0201.jpg\" OR \"IMG_0202.jpg\")\n\
 Lightroom and Capture One take the whole list in one line. Finder and Explorer \
-lines hold at most 1,000 characters (about 40 names); a longer list is split into \
+lines hold at most 1,000 characters (40 to 50 names); a longer list is split into \
 several lines, each a search of its own.";
 
 #[derive(Debug, Args)]

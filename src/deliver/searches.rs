@@ -26,7 +26,7 @@ pub enum App {
     Explorer,
 }
 
-/// Longest Finder or Explorer string: about 40 camera names, short enough
+/// Longest Finder or Explorer string: 40 to 50 camera names, short enough
 /// for any search field seen in practice.
 pub const FIELD_CHARS: usize = 1000;
 
