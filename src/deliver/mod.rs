@@ -12,6 +12,8 @@ pub mod link;
 pub mod pack;
 #[cfg(feature = "generator")]
 pub mod picks;
+#[cfg(feature = "generator")]
+mod sealed;
 pub mod selection;
 #[cfg(feature = "generator")]
 pub mod serve;

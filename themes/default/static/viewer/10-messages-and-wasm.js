@@ -121,6 +121,9 @@
     send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
     sendSummary: $('send-summary'), sendList: $('send-list'), sendWays: $('send-ways'),
     sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),
+    sendTitle: $('send-title'), sendReview: $('send-review'), sendConfirm: $('send-confirm'), sendIntro: $('send-intro'),
+    sendBack: $('send-back'), sendCancel: $('send-cancel'), sendDone: $('send-done'), sendDoneText: $('send-done-text'),
+    sendFinish: $('send-finish'), sendAgain: $('send-again'),
     lbDownload: $('lb-download'), downloadOpen: $('download-open'), dl: $('download-dialog'),
     dlAll: $('download-all'), dlPicks: $('download-picks'), dlAlbum: $('download-album'),
     dlNote: $('download-note'), dlProgress: $('download-progress'), dlStatus: $('download-status'),
@@ -219,9 +222,10 @@
   // the same blob later, since decrypting and parsing it is one task of
   // about 200 ms for 3,000 photos (docs/PERFORMANCE.md): in idle time once
   // the first screen is in (30-unlock.js), or at once when a call needs it.
-  // Selections are tagged with the slot's key and need no manifest.
+  // A selection's text is tagged with the slot's key alone; its short
+  // code names photos by position, so it needs the manifest.
   const MANIFEST_CALLS = new Set(['lp_open_photo', 'lp_original_begin', 'lp_original_push', 'lp_original_finish',
-    'lp_original_pins', 'lp_original_key', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish']);
+    'lp_original_pins', 'lp_original_key', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish', 'lp_selection_code']);
   const pageManifest = { blob: null }; // the manifest blob the page's instance has yet to open
 
   // Opens the pending manifest in the page's instance; kept pending if that
