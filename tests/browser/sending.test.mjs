@@ -238,6 +238,8 @@ for (const kind of [...BROWSERS, 'webkit']) {
           await p.evaluate(() => document.querySelectorAll('#grid .tile-heart')[2].click());
           await p.waitFor(() => /already chosen 500/.test(document.getElementById('grid-status').textContent));
           assert.equal(await p.text('#picks-count'), '500 of 500');
+          assert.match(await p.evaluate(() => { const n = document.getElementById('picks-notice'); return n.hidden ? '' : n.textContent; }),
+            /already chosen 500/, 'the refusal is shown, not only read out');
           await toolbarIntact(p, 'the limit message');
           assert.deepEqual(p.problems, []);
         } finally {

@@ -16,7 +16,7 @@
       '', 'Thank you!',
     ].join('\n'),
     done: {
-      mail: (n) => `Your email app should now show a message to your photographer with your selection of ${n} photo${n === 1 ? '' : 's'} in it: press Send there. If no email app opened, save the file or copy the text instead.`,
+      mail: (n, notes) => `Your email app should now show a message to your photographer with your selection of ${n} photo${n === 1 ? '' : 's'}${notes ? ' and your notes' : ''} in it: press Send there. If no email app opened, save the file or copy the text instead.`,
       file: (n, notes) => `Saved as "selection.txt" in your downloads. Attach it to an email or a message to your photographer: they get the list of your ${n} photo${n === 1 ? '' : 's'}${notes ? ' with your notes' : ''}.`,
       copy: (n, notes) => `Copied. Paste it into an email or a message to your photographer: they get the list of your ${n} photo${n === 1 ? '' : 's'}${notes ? ' with your notes' : ''}.`,
     },
@@ -88,7 +88,7 @@
   // From the grid: a tile's heart, or F on the photo in focus; said aloud.
   function toggleTilePick(i) {
     const t = session.tiles[i];
-    if (!t || !flipPick(t, announce)) return;
+    if (!t || !flipPick(t, (text) => { announce(text); showPicksNotice(text); })) return;
     const count = session.picks.size;
     announce(session.picks.has(t.key)
       ? `${photoLabel(t.photo)} added to your favourites (${count}).`
@@ -96,6 +96,15 @@
   }
   function announce(text) {
     ui.gridStatus.textContent = text;
+  }
+  // Shown for a few seconds over the grid (read out by `announce`).
+  const NOTICE_MS = 4000;
+  let noticeTimer = 0;
+  function showPicksNotice(text) {
+    ui.picksNotice.textContent = text;
+    ui.picksNotice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { ui.picksNotice.hidden = true; }, NOTICE_MS);
   }
   // The lightbox's status line over the photo (a limit reached, a
   // download's progress and end), apart from its "3 / 12" counter; read
@@ -222,7 +231,7 @@
   // After a way was used: what happened and what the photographer gets.
   function sentBy(way) {
     const { count, notes, notesInMail } = session.sending;
-    let text = SEND_TEXT.done[way](count, notes);
+    let text = SEND_TEXT.done[way](count, way === 'mail' ? notes && notesInMail : notes);
     if (way === 'mail' && notes && !notesInMail) text += ' ' + SEND_TEXT.notesApart;
     if (way === 'mail' && !session.sending.code) text += ' ' + SEND_TEXT.codeApart;
     ui.sendDoneText.textContent = text;

@@ -13,6 +13,7 @@
     forgetRemembered();
     if (ui.send.open) ui.send.close();
     ui.sendText.value = '';
+    ui.picksNotice.hidden = true;
     session.picks = new Map();
     session.manifest = null;
     for (const url of liveUrls) revoke(url);
