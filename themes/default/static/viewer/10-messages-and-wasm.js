@@ -165,7 +165,7 @@
   // ------------------------------------------------------------ wasm bridge
   const EXPORTS = ['memory', 'lp_alloc', 'lp_free', 'lp_out_ptr', 'lp_out_len', 'lp_open_header',
     'lp_derive_password_key', 'lp_unlock_key', 'lp_unlock_password', 'lp_unlock_link', 'lp_unlock_two_factor',
-    'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_open_manifest', 'lp_open_photo', 'lp_lock',
+    'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_selection_code', 'lp_open_manifest', 'lp_open_photo', 'lp_lock',
     'lp_original_begin', 'lp_original_push', 'lp_original_finish', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish',
     'lp_out_clear', 'lp_original_pins', 'lp_original_key', 'lp_check_begin', 'lp_check_ciphertext', 'lp_check_chunk',
     'lp_check_segments', 'lp_check_finish'];
