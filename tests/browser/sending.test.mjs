@@ -221,6 +221,33 @@ for (const kind of [...BROWSERS, 'webkit']) {
       }
     });
 
+    test('keyboard only: Enter confirms, Escape closes with nothing lost, and the focus comes back', { skip: kind === 'webkit' }, async () => {
+      const p = await browser.newPage();
+      try {
+        await p.goto(small.server.url);
+        await p.unlock(PASSWORD);
+        await p.waitFor(() => document.querySelectorAll('#grid .tile-heart').length >= 2);
+        await p.evaluate(() => document.querySelector('#grid .tile-heart').click());
+        await p.evaluate(() => document.getElementById('picks-send').focus());
+        await p.page.keyboard.press('Enter');
+        await p.waitFor(() => document.getElementById('send-dialog').open);
+        assert.equal((await sendState(p)).focus, 'send-confirm');
+        await p.page.keyboard.press('Enter');
+        let state = await sendState(p);
+        assert.deepEqual([state.step, state.focus], ['ways', 'send-mail']);
+        await p.page.keyboard.press('Escape');
+        await p.waitFor(() => !document.getElementById('send-dialog').open);
+        state = await sendState(p);
+        assert.deepEqual([state.count, state.focus], ['1', 'picks-send'], 'nothing lost, the focus is back on Send');
+        await p.page.keyboard.press('Enter');
+        await p.waitFor(() => document.getElementById('send-dialog').open);
+        assert.equal((await sendState(p)).step, 'review', 'it opens at the review again');
+        assert.deepEqual(p.problems, []);
+      } finally {
+        await p.close();
+      }
+    });
+
     for (const width of kind === 'webkit' ? [] : [360, 390]) {
       test(`${width} px wide: the top bar stays whole up to the limit and at its message`, async () => {
         const p = await browser.newPage({ viewport: { width, height: 800 } });
