@@ -4,7 +4,9 @@
 //! with their album and notes, then a footer with the gallery id, the
 //! grant's manifest id and an HMAC tag under that grant's manifest key. The
 //! key comes from this computer's build cache, so a selection from another
-//! gallery, or one edited after it was sent, is refused.
+//! gallery, or one edited after it was sent, is refused. The viewer's
+//! email carries the same selection as a short sealed code instead
+//! (`sealed.rs`), read here with the same checks.
 //!
 //! A valid tag proves only that a holder of that grant wrote the text, and
 //! such a holder is a client, not the photographer: the selection may name
