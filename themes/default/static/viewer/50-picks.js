@@ -1,3 +1,29 @@
+  // ------------------------------------------------------- sending: words
+  // What "Your selection" says, in one place (for the translations).
+  const SEND_TEXT = {
+    titles: { review: 'Your selection', ways: 'Send your selection', done: 'Selection on its way' },
+    intro: 'How would you like to send it? By email (your email app opens with the message ready), as a file, or copied into a message.',
+    introNoMail: 'How would you like to send it? Save it as a file or copy it, then send it to your photographer by email or a message.',
+    copy: 'Copy',
+    copyByHand: 'Select the text below and copy it',
+    subject: (title) => `My selection: ${title}`,
+    mailBody: (count, code, notesApart) => [
+      'Hello,', '',
+      `Here is my selection: ${count} photo${count === 1 ? '' : 's'}.`,
+      ...(code ? ['', code, '', '(This sealed code tells you which photos I chose.)'] :
+        ['', 'It is too long for an email link, so I am sending it as a file too.']),
+      ...(notesApart && code ? ['', 'I also wrote notes on some photos; they come with the selection file.'] : []),
+      '', 'Thank you!',
+    ].join('\n'),
+    done: {
+      mail: (n, notes) => `Your email app should now show a message to your photographer with your selection of ${n} photo${n === 1 ? '' : 's'}${notes ? ' and your notes' : ''} in it: press Send there. If no email app opened, save the file or copy the text instead.`,
+      file: (n, notes) => `Saved as "selection.txt" in your downloads. Attach it to an email or a message to your photographer: they get the list of your ${n} photo${n === 1 ? '' : 's'}${notes ? ' with your notes' : ''}.`,
+      copy: (n, notes) => `Copied. Paste it into an email or a message to your photographer: they get the list of your ${n} photo${n === 1 ? '' : 's'}${notes ? ' with your notes' : ''}.`,
+    },
+    notesApart: 'Your notes were too long for the email: please also save the file and send it to your photographer.',
+    codeApart: 'Your selection is too long for an email link: please also save the file and attach it to the email.',
+  };
+
   // ------------------------------------------------------------- favourites
   // Kept in this browser per gallery (localStorage), by album and file name
   // so they survive a rebuild; "Send selection" exports them, tagged with
@@ -62,7 +88,7 @@
   // From the grid: a tile's heart, or F on the photo in focus; said aloud.
   function toggleTilePick(i) {
     const t = session.tiles[i];
-    if (!t || !flipPick(t, announce)) return;
+    if (!t || !flipPick(t, (text) => { announce(text); showPicksNotice(text); })) return;
     const count = session.picks.size;
     announce(session.picks.has(t.key)
       ? `${photoAlt(t.photo)} added to your favourites (${count}).`
@@ -70,6 +96,15 @@
   }
   function announce(text) {
     ui.gridStatus.textContent = text;
+  }
+  // Shown for a few seconds over the grid (read out by `announce`).
+  const NOTICE_MS = 4000;
+  let noticeTimer = 0;
+  function showPicksNotice(text) {
+    ui.picksNotice.textContent = text;
+    ui.picksNotice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { ui.picksNotice.hidden = true; }, NOTICE_MS);
   }
   // The lightbox's status line over the photo (a limit reached, a
   // download's progress and end), apart from its "3 / 12" counter; read
@@ -161,20 +196,47 @@
     const hex = [...tag].map((b) => b.toString(16).padStart(2, '0')).join('');
     return body + '--\n' + `lightproof-selection 1 gallery=${session.galleryId} manifest=${session.manifestId} tag=${hex}\n`;
   }
-  // "Your selection": what was chosen, in words and as a list, and the ways
-  // to send it; the signed text itself is tucked under "The text that is
-  // sent". With nothing chosen, it says how to choose instead.
+  // "Your selection" in three steps: review (what was chosen, with
+  // thumbnails), then, once confirmed, the ways to send it, then what was
+  // done and what the photographer gets. Closing at any step keeps every
+  // favourite and note.
   function openSend() {
     const chosen = chosenPhotos();
     const count = chosen.length;
     const enough = count > 0 && count >= (session.manifest.selection_min || 0);
     ui.sendSummary.textContent = selectionSummary(count);
+    forgetSendThumbs();
     ui.sendList.replaceChildren(...chosen.map(chosenItem));
     ui.sendList.hidden = count === 0;
-    ui.sendWays.hidden = !enough;
-    ui.sendCopy.textContent = 'Copy';
-    if (enough) fillSendWays();
+    ui.sendConfirm.hidden = !enough;
+    ui.sendCopy.textContent = SEND_TEXT.copy;
+    if (enough) fillSendWays(chosen);
+    showSendStep('review');
     ui.send.showModal();
+    (enough ? ui.sendConfirm : ui.sendClose).focus();
+    watchSendThumbs(chosen);
+  }
+  // Shows one step of the dialog: 'review', 'ways' or 'done'.
+  function showSendStep(step) {
+    ui.sendReview.hidden = step !== 'review';
+    ui.sendWays.hidden = step !== 'ways';
+    ui.sendDone.hidden = step !== 'done';
+    ui.sendTitle.textContent = SEND_TEXT.titles[step];
+    ui.send.dataset.step = step;
+  }
+  function confirmSend() {
+    showSendStep('ways');
+    (ui.sendMail.hidden ? ui.sendDownload : ui.sendMail).focus();
+  }
+  // After a way was used: what happened and what the photographer gets.
+  function sentBy(way) {
+    const { count, notes, notesInMail } = session.sending;
+    let text = SEND_TEXT.done[way](count, way === 'mail' ? notes && notesInMail : notes);
+    if (way === 'mail' && notes && !notesInMail) text += ' ' + SEND_TEXT.notesApart;
+    if (way === 'mail' && !session.sending.code) text += ' ' + SEND_TEXT.codeApart;
+    ui.sendDoneText.textContent = text;
+    showSendStep('done');
+    ui.sendFinish.focus();
   }
   // What was chosen against what the photographer asks: at least
   // `selection_min` (then the selection can be sent), at most `selection_limit`.
@@ -191,21 +253,134 @@
   }
   function chosenItem({ album, photo, note }) {
     const item = el('li', 'send-item');
-    item.append(el('span', 'send-item-name', photoLabel(photo)));
+    const thumb = el('span', 'send-thumb');
+    thumb.dataset.n = String(photo.n);
+    const words = el('span', 'send-item-words');
+    words.append(el('span', 'send-item-name', photoLabel(photo)));
     const where = photo.caption && photo.caption.trim() ? `${photo.file}, ${album.name}` : album.name;
-    item.append(el('span', 'send-item-where', where));
-    if (note) item.append(el('span', 'send-item-note', 'Note: ' + note));
+    words.append(el('span', 'send-item-where', where));
+    if (note) words.append(el('span', 'send-item-note', 'Note: ' + note));
+    item.append(thumb, words);
     return item;
   }
-  function fillSendWays() {
+  // The email, the file and the copied text; the email carries the short
+  // sealed code (with the notes when the link stays short enough).
+  function fillSendWays(chosen) {
     const text = selectionText();
+    const notes = chosen.filter((c) => c.note).length;
     ui.sendText.value = text;
     if (ui.sendDownload.href.startsWith('blob:')) URL.revokeObjectURL(ui.sendDownload.href);
     ui.sendDownload.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
     const email = session.manifest.photographer_email;
     ui.sendMail.hidden = !email;
-    if (email) ui.sendMail.href = `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent('My selection: ' + session.manifest.title)}&body=${encodeURIComponent(text)}`;
-    ui.send.showModal();
+    session.sending = { count: chosen.length, notes, notesInMail: notes === 0, code: '' };
+    if (email) ui.sendMail.href = mailLink(email, chosen);
+    ui.sendIntro.textContent = email ? SEND_TEXT.intro : SEND_TEXT.introNoMail;
+  }
+  // The `mailto:` link: with the notes in the code if the whole link stays
+  // under MAILTO_LIMIT characters, else without them (the email then says
+  // the notes come with the file), else with no code at all.
+  const MAILTO_LIMIT = 1800; // links break past about 2,000 characters
+  function mailLink(email, chosen) {
+    const notes = chosen.filter((c) => c.note).map((c) => [c.photo.n, c.note]);
+    const picks = chosen.map((c) => c.photo.n);
+    const link = (code, notesApart) => `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent(SEND_TEXT.subject(session.manifest.title))}` +
+      `&body=${encodeURIComponent(SEND_TEXT.mailBody(chosen.length, code, notesApart))}`;
+    const tries = notes.length ? [[notes, false], [[], true]] : [[[], false]];
+    for (const [withNotes, notesApart] of tries) {
+      let code;
+      try { code = selectionCode(picks, withNotes, notesApart); } catch (e) { break; } // then the file carries it
+      const url = link(code, notesApart);
+      if (url.length <= MAILTO_LIMIT) {
+        Object.assign(session.sending, { code, notesInMail: !notesApart });
+        return url;
+      }
+    }
+    return link('', true);
+  }
+  // The short sealed code (docs/FORMAT.md, "Selection codes").
+  function selectionCode(picks, notes, notesLeftOut) {
+    const input = new TextEncoder().encode(JSON.stringify({ picks, notes, notes_left_out: notesLeftOut }));
+    return new TextDecoder().decode(checked(call('lp_selection_code', [], input)));
+  }
+  function copySelection() {
+    const done = () => sentBy('copy');
+    ui.sendText.select();
+    const fallback = () => {
+      let copied = false;
+      try { copied = document.execCommand('copy'); } catch (e) { /* not allowed */ }
+      if (copied) done();
+      else { ui.sendCopy.textContent = SEND_TEXT.copyByHand; ui.sendText.closest('details').open = true; ui.sendText.focus(); ui.sendText.select(); }
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(ui.sendText.value).then(done, fallback);
+    else fallback();
+  }
+
+  // Thumbnails of the chosen photos, loaded as they scroll into the list
+  // (and let go when they leave it), a few at a time: memory stays bounded
+  // for hundreds of picks. A thumbnail the grid already shows is reused,
+  // not decrypted again.
+  const SEND_THUMB_JOBS = 4;
+  const sendThumbs = { observer: null, queue: [], loading: 0, owned: new Map(), photos: new Map(), tiles: new Map() };
+  function watchSendThumbs(chosen) {
+    sendThumbs.photos = new Map(chosen.map((c) => [c.photo.n, c.photo]));
+    sendThumbs.tiles = new Map(session.tiles.map((t) => [t.photo.n, t]));
+    if (typeof IntersectionObserver !== 'function') return;
+    sendThumbs.observer = new IntersectionObserver(onSendThumbsSeen, { root: ui.sendList, rootMargin: '300px 0px' });
+    for (const thumb of ui.sendList.querySelectorAll('.send-thumb')) sendThumbs.observer.observe(thumb);
+  }
+  function onSendThumbsSeen(entries) {
+    if (ui.sendReview.hidden) return; // another step: the list is only hidden
+    for (const { target, isIntersecting } of entries) {
+      if (isIntersecting) {
+        if (!target.firstChild && !sendThumbs.queue.includes(target)) sendThumbs.queue.push(target);
+      } else {
+        sendThumbs.queue = sendThumbs.queue.filter((t) => t !== target);
+        dropSendThumb(target);
+      }
+    }
+    pumpSendThumbs();
+  }
+  function pumpSendThumbs() {
+    while (sendThumbs.loading < SEND_THUMB_JOBS && sendThumbs.queue.length) loadSendThumb(sendThumbs.queue.shift());
+  }
+  async function loadSendThumb(target) {
+    const n = Number(target.dataset.n);
+    const shown = sendThumbs.tiles.get(n);
+    if (shown && shown.url) { showSendThumb(target, shown.url); return; }
+    const photo = sendThumbs.photos.get(n);
+    const epoch = session.epoch;
+    sendThumbs.loading++;
+    try {
+      const url = jpegUrl(await openPhoto(photo, THUMB, epoch));
+      if (epoch !== session.epoch || !target.isConnected || !sendThumbs.observer) { revoke(url); return; }
+      sendThumbs.owned.set(target, url);
+      showSendThumb(target, url);
+    } catch (e) {
+      target.classList.add('has-error');
+    } finally {
+      sendThumbs.loading--;
+      pumpSendThumbs();
+    }
+  }
+  function showSendThumb(target, url) {
+    const img = el('img', 'send-thumb-image');
+    img.alt = '';
+    img.src = url;
+    target.replaceChildren(img);
+  }
+  function dropSendThumb(target) {
+    const url = sendThumbs.owned.get(target);
+    if (url) { sendThumbs.owned.delete(target); revoke(url); }
+    target.replaceChildren();
+  }
+  // At the dialog's close (and before it is filled again).
+  function forgetSendThumbs() {
+    if (sendThumbs.observer) sendThumbs.observer.disconnect();
+    sendThumbs.observer = null;
+    sendThumbs.queue = [];
+    for (const url of sendThumbs.owned.values()) revoke(url);
+    sendThumbs.owned.clear();
   }
 
   // -------------------------------------------------------------- downloads
