@@ -1,5 +1,6 @@
 // Accessibility, checked by axe-core (WCAG 2.1 A and AA rules) in the
-// states a client meets: the lock screen, the grid, the grid showing
+// states a client meets: the lock screen, the cover (with a studio's
+// name and accent colour), the grid, the grid showing
 // favourites only, the lightbox, a note being written, the selection to
 // send and the downloads,
 // on a phone and a desktop, light and dark, in Chromium. A violation that
@@ -31,7 +32,9 @@ let browser;
 
 before(async () => {
   tmp = await makeTempDir();
-  server = await serve(await buildSite(tmp, { args: ['--downloads', '--quiet'] }));
+  server = await serve(await buildSite(tmp, {
+    args: ['--downloads', '--quiet', '--studio', 'Lumen Studio', '--accent', '#8a3b12', '--font', 'serif'],
+  }));
   browser = await launchBrowser();
 });
 
@@ -97,6 +100,10 @@ describe('accessibility (axe-core)', { timeout: 300_000 }, () => {
       try {
         await check(page, where, 'lock screen', found);
         await unlock(page, PASSWORD);
+        await page.waitForFunction(() => document.getElementById('cover-photo').classList.contains('shown'));
+        await check(page, where, 'cover', found);
+        await page.click('#cover-view');
+        await page.waitForFunction(() => document.getElementById('cover').getBoundingClientRect().bottom <= 1);
         await page.waitForFunction(() => document.querySelector('#grid .tile img'));
         await check(page, where, 'grid', found);
 

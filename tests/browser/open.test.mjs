@@ -85,8 +85,8 @@ function watch(holdIdle) {
 const watchIdle = new Function(`(${watch})(false)`);
 const holdIdle = new Function(`(${watch})(true)`);
 
-// Submits the password in the page; resolves when every tile on screen is
-// decoded, with the times (page clock) of the submit, of the gallery
+// Submits the password in the page; resolves when the cover photo and every
+// tile on screen are decoded, with the times (page clock) of the submit, of the gallery
 // shown, and of the full first screen.
 function submitInPage(password) {
   const $ = (s) => document.querySelector(s);
@@ -108,7 +108,9 @@ function submitInPage(password) {
         const r = t.getBoundingClientRect();
         return r.height > 0 && r.bottom > 0 && r.top < innerHeight;
       });
-      const full = onScreen.length > 0 && onScreen.every((t) => { const img = t.querySelector('img'); return img && img.complete && img.naturalWidth > 0; });
+      // The first screen is the cover photo (a preview), and any tile in view.
+      const cover = $('#cover-photo').classList.contains('shown');
+      const full = shown !== null && cover && onScreen.every((t) => { const img = t.querySelector('img'); return img && img.complete && img.naturalWidth > 0; });
       if (full) return resolve({ submitted, shown, full: performance.now() });
       requestAnimationFrame(tick);
     };
