@@ -99,11 +99,11 @@ describe('accessibility (axe-core)', { timeout: 300_000 }, () => {
       const found = [];
       try {
         await check(page, where, 'lock screen', found);
-        await unlock(page, PASSWORD);
+        await unlock(page, PASSWORD, { cover: true });
         await page.waitForFunction(() => document.getElementById('cover-photo').classList.contains('shown'));
         await check(page, where, 'cover', found);
         await page.click('#cover-view');
-        await page.waitForFunction(() => document.getElementById('cover').getBoundingClientRect().bottom <= 1);
+        await page.waitForFunction(() => document.getElementById('cover').hidden);
         await page.waitForFunction(() => document.querySelector('#grid .tile img'));
         await check(page, where, 'grid', found);
 

@@ -108,9 +108,9 @@ function submitInPage(password) {
         const r = t.getBoundingClientRect();
         return r.height > 0 && r.bottom > 0 && r.top < innerHeight;
       });
-      // The first screen is the cover photo (a preview), and any tile in view.
+      // The first screen is the cover photo (a preview) over the tiles in view.
       const cover = $('#cover-photo').classList.contains('shown');
-      const full = shown !== null && cover && onScreen.every((t) => { const img = t.querySelector('img'); return img && img.complete && img.naturalWidth > 0; });
+      const full = onScreen.length > 0 && cover && onScreen.every((t) => { const img = t.querySelector('img'); return img && img.complete && img.naturalWidth > 0; });
       if (full) return resolve({ submitted, shown, full: performance.now() });
       requestAnimationFrame(tick);
     };

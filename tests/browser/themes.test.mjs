@@ -88,7 +88,7 @@ for (const kind of [...BROWSERS, 'webkit']) {
           for (const secret of ['Anna', 'Tom', 'Ceremony', 'Mountains', 'IMG_0101', 'DSC033']) {
             assert.ok(!lock.html.includes(secret), `${secret} is not in the public page`);
           }
-          await p.unlock(PASSWORD);
+          await p.unlock(PASSWORD, { cover: true });
           assert.equal(await p.text('#unlock-error'), '');
           await p.waitFor(() => document.getElementById('cover-photo').classList.contains('shown'));
           assert.equal(await p.text('#cover-title'), TITLE);

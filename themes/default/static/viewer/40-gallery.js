@@ -162,8 +162,7 @@
     if (!items) return;
     session.tiles = items.map(({ album, photo }, index) => new Entry(photo, pickKey(album, photo), index));
     ui.grid.dataset.count = String(count);
-    // Another album starts at its top; the cover stays where it was.
-    window.scrollTo(0, Math.min(window.scrollY, coverBottom()));
+    window.scrollTo(0, 0);
     layout(true);
     update();
   }

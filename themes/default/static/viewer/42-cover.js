@@ -1,7 +1,8 @@
   // ------------------------------------------------------------------ cover
   // The first screen after unlocking: the cover photo (its preview), the
-  // title, the day of the shoot and the studio, and "View gallery", which
-  // scrolls to the album below and moves the focus to its title. The
+  // title, the day of the shoot and the studio, and "View gallery" (or a
+  // swipe up, or the wheel), which uncovers the gallery and moves the focus
+  // to its title; the gallery under the cover is inert until then. The
   // studio's accent colour, logo and font come from the manifest: the logo
   // and the font are encrypted blobs (kinds 2 and 3 of lp_open_photo), the
   // font is loaded with the FontFace API from the decrypted bytes, so no
@@ -33,6 +34,9 @@
 
   function showCover() {
     const m = session.manifest;
+    cover.box.hidden = false;
+    document.documentElement.classList.add('cover-open');
+    for (const part of galleryParts()) part.inert = true;
     const studio = m.studio && typeof m.studio === 'object' ? m.studio : {};
     cover.title.textContent = m.title || COVER_TEXT.untitled;
     const count = m.albums.reduce((sum, a) => sum + a.photos.length, 0);
@@ -108,19 +112,21 @@
     return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#000000' : '#ffffff';
   }
 
-  // "View gallery": the album below, its title focused.
+  // The parts of the gallery under the cover.
+  const galleryParts = () => [ui.gallery.querySelector('.topbar'), ui.gallery.querySelector('.gallery-main')];
+
+  // "View gallery": the gallery, its title focused.
   function viewGallery() {
-    const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-    window.scrollTo({ top: coverBottom(), behavior: reduce ? 'auto' : 'smooth' });
+    if (cover.box.hidden) return;
+    cover.box.hidden = true;
+    document.documentElement.classList.remove('cover-open');
+    for (const part of galleryParts()) part.inert = false;
     ui.title.focus({ preventScroll: true });
-  }
-  // Where the gallery below the cover starts, in page px.
-  function coverBottom() {
-    return cover.box.hidden ? 0 : cover.box.getBoundingClientRect().bottom + window.scrollY;
   }
 
   // Lock: nothing of the gallery or the studio stays in the page.
   function clearCover() {
+    viewGallery();
     cover.photo.classList.remove('shown');
     cover.photo.removeAttribute('src');
     delete cover.photo.dataset.n;
@@ -137,6 +143,15 @@
   }
 
   cover.view.addEventListener('click', viewGallery);
+  // Scrolling down, or swiping up, on the cover means "show me the photos".
+  cover.box.addEventListener('wheel', (e) => { if (e.deltaY > 0) viewGallery(); }, { passive: true });
+  let swipeFrom = null;
+  cover.box.addEventListener('touchstart', (e) => { swipeFrom = e.touches.length === 1 ? e.touches[0].clientY : null; }, { passive: true });
+  cover.box.addEventListener('touchend', (e) => {
+    const to = e.changedTouches[0];
+    if (swipeFrom !== null && to && swipeFrom - to.clientY > 40) viewGallery();
+    swipeFrom = null;
+  }, { passive: true });
 
   // The studio on the lock screen, when the photographer opted in
   // (lock_screen = "studio"): its logo is in the page as base64, shown
