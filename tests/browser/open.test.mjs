@@ -20,7 +20,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  BIN, PASSWORD, buildSite, launchBrowser, lightproofEnv, makeTempDir, openPage, removeDir, run, serve, unlock, viewerReady,
+  BIN, PASSWORD, buildSite, launchBrowser, leaveCover, lightproofEnv, makeTempDir, openPage, removeDir, run, serve, unlock, viewerReady,
 } from './support.mjs';
 import { manyPhotosShoot } from './shoots.mjs';
 
@@ -247,6 +247,7 @@ describe(`opening a gallery of ${PHOTOS} photos in Chromium`, { timeout: 600_000
       const { page } = p;
       const r = await page.evaluate(submitInPage, PASSWORD);
       assert.equal(r.error, undefined, r.error);
+      await leaveCover(page);
       await page.waitForTimeout(300);
       assert.deepEqual(await opens(page), [], 'not opened while idle callbacks are held');
 
@@ -283,6 +284,7 @@ describe(`opening a gallery of ${PHOTOS} photos in Chromium`, { timeout: 600_000
       const { page } = p;
       const r = await page.evaluate(submitInPage, PASSWORD);
       assert.equal(r.error, undefined, r.error);
+      await leaveCover(page);
       const [open, ...more] = await opens(page);
       assert.deepEqual(more, []);
       assert.equal(open.shown, false, 'opened by the page, to show the gallery');
