@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import puppeteer from 'puppeteer-core';
-import { CHROMIUM, REPO, launchBrowser } from './support.mjs';
+import { CHROMIUM, REPO, launchBrowser, leaveCover } from './support.mjs';
 import { launchWebKit } from './webkit.mjs';
 
 export const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
@@ -64,11 +64,13 @@ class Page {
     await this.page.type(selector, text);
   }
 
-  /** Types the password and submits; waits for the gallery or an error. */
-  async unlock(password) {
+  /** Types the password and submits; waits for the gallery or an error;
+   * then leaves the cover (support.mjs unlock) unless `cover` is set. */
+  async unlock(password, { cover = false } = {}) {
     await this.type('#password', password);
     await this.click('#unlock-button');
     await this.waitFor(() => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
+    if (!cover) await leaveCover(this);
   }
 
   click(selector) {

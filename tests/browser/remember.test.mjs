@@ -14,7 +14,7 @@ import puppeteer from 'puppeteer-core';
 import { FIREFOX, FIREFOX_PREFS } from './drivers.mjs';
 import {
   CHROMIUM_ARGS, PASSWORD, buildSite, galleryShown, launchBrowser, launchPersistentContext, makeTempDir, openPage, removeDir,
-  serve, unlock, viewerReady,
+  leaveCover, serve, unlock, viewerReady,
 } from './support.mjs';
 
 const HOURS = 3600 * 1000;
@@ -61,6 +61,7 @@ describe('remember me', { timeout: 300_000 }, () => {
       await reloaded(page);
       await page.waitForFunction(() => !document.getElementById('gallery').hidden, null, { timeout: 15_000 });
       assert.equal(await galleryShown(page), true, 'still open after a reload');
+      await leaveCover(page);
       assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'remembered');
       const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
       assert.ok(!stored.includes(PASSWORD) && !stored.includes(encodeURIComponent(PASSWORD)), 'no password in storage');
@@ -218,6 +219,7 @@ describe('remember me in a persistent Firefox profile', { timeout: 300_000 }, ()
     await page.type('#password', PASSWORD);
     await page.click('#unlock-button');
     await waitFor(page, () => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
+    await leaveCover(page);
   }
 
   test('session restore asks for the password; a reload before it did not', { skip: !existsSync(FIREFOX) }, async () => {

@@ -649,7 +649,7 @@
       button.textContent = `${label}: ${photos.length} photo${photos.length === 1 ? '' : 's'}` + (photos.length ? `, ${fileSize(bytes)}` : '');
       button.disabled = Boolean(session.download) || photos.length === 0;
     }
-    ui.dlAlbum.hidden = session.manifest.albums.length < 2;
+    ui.dlAlbum.hidden = session.manifest.albums.length < 2 || session.albumIndex === ALL;
     const stripped = allPhotos().some((p) => p.original && p.original.stripped);
     ui.dlNote.textContent = 'Original files, as a ZIP archive.' + (stripped ? ' Location and camera serial numbers have been removed from them.' : '');
     if (!session.download) { ui.dlProgress.hidden = true; ui.dlStatus.textContent = ''; }

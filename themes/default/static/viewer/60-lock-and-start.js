@@ -20,6 +20,7 @@
     session.manifest = null;
     for (const url of liveUrls) revoke(url);
     ui.title.textContent = '';
+    clearCover();
     ui.albumList.replaceChildren();
     ui.summary.textContent = '';
     ui.grid.style.height = '';
@@ -59,8 +60,8 @@
   ui.dlAll.addEventListener('click', () => downloadZip(downloadable(allPhotos()), zipName('')));
   ui.dlPicks.addEventListener('click', () => downloadZip(downloadable(pickedPhotos()), zipName(' - favourites')));
   ui.dlAlbum.addEventListener('click', () => {
-    const album = session.manifest.albums[session.albumIndex];
-    downloadZip(downloadable(album.photos), zipName(' - ' + album.name));
+    const album = albumAt(session.albumIndex);
+    downloadZip(downloadable(album.items.map((item) => item.photo)), zipName(' - ' + album.name));
   });
   ui.dlCancel.addEventListener('click', () => { if (session.download) session.download.cancelled = true; });
   ui.dlClose.addEventListener('click', () => ui.dl.close());
