@@ -30,6 +30,10 @@ class Page {
     this.problems = [];
     this.requests = [];
     this.closeContext = close;
+    this.watch(page);
+  }
+
+  watch(page) {
     // Browsers ask for /favicon.ico on their own (the site has none); a
     // single file's CSP blocks that request, and Firefox reports it.
     const own = (text) => /\/favicon\.ico\b/.test(text);
@@ -41,6 +45,18 @@ class Page {
       }
     });
     page.on('request', (req) => this.requests.push(req.url()));
+  }
+
+  /** Closes this window and opens a new one with the same storage (a fresh
+   * sessionStorage, as a home-screen app's launch has); `init` (a script's
+   * source) runs before any script of its documents. Then goto as before. */
+  async newWindow({ init } = {}) {
+    const context = this.kind === 'chromium' ? this.page.context() : this.page.browserContext();
+    const page = await context.newPage();
+    if (init) await (this.kind === 'chromium' ? page.addInitScript(init) : page.evaluateOnNewDocument(init));
+    await this.page.close();
+    this.page = page;
+    this.watch(page);
   }
 
   async goto(url) {

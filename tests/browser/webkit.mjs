@@ -340,6 +340,16 @@ class WebKitPage {
     await writeFile(file, await this.session.screenshot());
   }
 
+  /** Closes this window and opens a new one in the same MiniBrowser (a
+   * fresh sessionStorage, as a home-screen app's launch has). WebKit runs
+   * `init` only once a document has loaded, as for any page here. */
+  async newWindow({ init } = {}) {
+    const { handle } = await this.session.cmd('POST', '/window/new', { type: 'window' });
+    await this.session.cmd('DELETE', '/window');
+    await this.session.cmd('POST', '/window', { handle });
+    if (init) this.init = init;
+  }
+
   close() {
     return this.session.quit().catch(() => {});
   }
