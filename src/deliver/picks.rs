@@ -6,7 +6,10 @@
 //! key comes from this computer's build cache, so a selection from another
 //! gallery, or one edited after it was sent, is refused. The viewer's
 //! email carries the same selection as a short sealed code instead
-//! (`sealed.rs`), read here with the same checks.
+//! (docs/FORMAT.md, "Selection codes"), read here with the same checks: the
+//! code names photos by their position in its grant's manifest, which turns
+//! them back into file, album and note once the tag is checked with that
+//! manifest's key.
 //!
 //! A valid tag proves only that a holder of that grant wrote the text, and
 //! such a holder is a client, not the photographer: the selection may name
@@ -20,7 +23,8 @@ use std::path::{Path, PathBuf};
 use crate::build::cache::{Cache, CacheError};
 use crate::format::header::Header;
 use crate::format::manifest::Manifest;
-use crate::format::{vault, BlobKind, HEADER_FILE};
+use crate::format::selection_code::{CodeError, SealedCode};
+use crate::format::{encoding, vault, BlobKind, HEADER_FILE};
 use crate::shoot::scan::{scan_shoot, ScanError};
 
 pub use super::selection::{parse_selection, parse_sent, printable, Selection, Sent};
@@ -94,7 +98,7 @@ pub struct CheckedSelection {
 }
 
 /// The photos a selection names, with the manifest of its grant.
-pub(super) type Checked = (Vec<(String, String, Option<String>)>, Manifest);
+type Checked = (Vec<(String, String, Option<String>)>, Manifest);
 
 /// Checks the tag of `selection` (its text, or the sealed code of an email)
 /// with the key in the build cache of `site`, and that every photo it names
@@ -114,7 +118,7 @@ pub fn check_selection(
     let cache = Cache::open(&site, cache_dir, false)?;
     let (photos, manifest) = match sent {
         Sent::Text(parsed) => checked_text(parsed, &cache, &site, selection)?,
-        Sent::Code(code) => super::sealed::checked_code(&code, &cache, &site, selection)?,
+        Sent::Code(code) => checked_code(&code, &cache, &site, selection)?,
     };
     Ok(CheckedSelection {
         photos,
@@ -163,6 +167,53 @@ fn checked_text(
     let manifest = grant_manifest(cache, &parsed.manifest, site)?;
     check_in_grant(&parsed.photos, &manifest, selection)?;
     Ok((parsed.photos, manifest))
+}
+
+/// File, album and note of each photo the code names, in the gallery's
+/// order, with the grant's manifest, once the code's gallery, tag and
+/// photo count are checked.
+fn checked_code(
+    code: &SealedCode,
+    cache: &Cache,
+    site: &Path,
+    selection: &Path,
+) -> Result<Checked, PicksError> {
+    if cache.gallery_id(Some(&code.gallery())).is_none() {
+        return Err(PicksError::OtherGallery(
+            selection.to_owned(),
+            site.to_owned(),
+        ));
+    }
+    let manifest_id = encoding::base32(&code.manifest());
+    let tampered = || PicksError::Tampered(selection.to_owned());
+    let key = cache.manifest_key(&manifest_id).ok_or_else(tampered)?;
+    let opened = code.open(&key).map_err(|e| match e {
+        CodeError::UnsupportedVersion(v) => PicksError::NewerCode(selection.to_owned(), v),
+        _ => tampered(),
+    })?;
+    let manifest = grant_manifest(cache, &manifest_id, site)?;
+    let listed: Vec<_> = manifest.photos().collect();
+    if listed.len() != opened.photo_count as usize {
+        return Err(PicksError::CodeForOtherPhotos(
+            selection.to_owned(),
+            opened.photo_count,
+            listed.len(),
+        ));
+    }
+    let note_of = |position: u32| {
+        let found = opened.notes.binary_search_by_key(&position, |(p, _)| *p);
+        found.ok().map(|i| opened.notes[i].1.clone())
+    };
+    let photos: Vec<_> = opened
+        .picks
+        .iter()
+        .map(|&position| {
+            let (album, photo) = listed[position as usize];
+            (photo.file.clone(), album.name.clone(), note_of(position))
+        })
+        .collect();
+    check_in_grant(&photos, &manifest, selection)?;
+    Ok((photos, manifest))
 }
 
 /// The manifest of the grant that signed the selection, decrypted from the

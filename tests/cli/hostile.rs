@@ -483,7 +483,7 @@ fn every_kind_of_photo_is_in_the_gallery_upright_and_in_its_colours() {
     let find = |name: &str| {
         let (album, file) = match name.rsplit_once('/') {
             Some((album, file)) => (album.to_owned(), file.to_owned()),
-            None => ("shoot".to_owned(), name.to_owned()),
+            None => ("Photos".to_owned(), name.to_owned()),
         };
         let album = album.replace("Ce\u{301}re\u{301}monie", "C\u{e9}r\u{e9}monie");
         photos

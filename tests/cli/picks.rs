@@ -249,7 +249,7 @@ fn xmp_sidecars_carry_label_rating_and_note_and_never_go_into_the_shoot() {
         CLIENT,
         &[
             ("IMG_0201.jpg", "Ceremony", note),
-            ("IMG_0101.jpg", "shoot", ""),
+            ("IMG_0101.jpg", "Photos", ""),
         ],
     );
     fs::write(&selection, text).unwrap();
