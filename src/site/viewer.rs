@@ -12,6 +12,8 @@ const TEMPLATE: &str = include_str!("../../themes/default/templates/index.html")
 /// parts joined here in name order.
 const VIEWER_JS: &str = concat!(
     include_str!("../../themes/default/static/viewer/00-head.js"),
+    include_str!("../../themes/default/static/viewer/05-strings.js"),
+    include_str!("../../themes/default/static/viewer/07-language.js"),
     include_str!("../../themes/default/static/viewer/10-messages-and-wasm.js"),
     include_str!("../../themes/default/static/viewer/20-site-files.js"),
     include_str!("../../themes/default/static/viewer/30-unlock.js"),

@@ -82,19 +82,19 @@ onmessage = async (event) => {
   function showProgress(text) {
     const started = performance.now();
     const bar = el('progress', 'unlock-progress');
-    bar.setAttribute('aria-label', 'Unlocking');
+    say(bar, msg('unlock.progress'), 'aria-label');
     ui.status.after(bar);
     const tick = () => {
       const seconds = Math.floor((performance.now() - started) / 1000);
-      setStatus(seconds >= 1 ? text + ' (' + seconds + ' s)' : text);
+      setStatus(seconds >= 1 ? msg('unlock.seconds', { text, seconds }) : text);
     };
     tick();
     const timer = setInterval(tick, 250);
     return () => { clearInterval(timer); bar.remove(); };
   }
 
-  const ARGON2_PROGRESS = 'Unlocking… this takes a few seconds on a phone';
-  const SLOW_PBKDF2_PROGRESS = 'Unlocking… This browser is slower at it: it can take up to a minute.';
+  const ARGON2_PROGRESS = msg('unlock.argon2');
+  const SLOW_PBKDF2_PROGRESS = msg('unlock.slow');
 
   // The password key by the header's KDF in the module (Argon2id, or
   // PBKDF2 without WebCrypto): in a Worker, else (no Worker) here.
@@ -183,7 +183,7 @@ onmessage = async (event) => {
   // other load, an expired or altered seal, and Lock forget it.
   const REMEMBER_HOURS = 12;
   const REMEMBER_MS = REMEMBER_HOURS * 3600 * 1000;
-  MESSAGES.forgotten = `Enter the password again: a gallery stays open only when this tab is reloaded, for ${REMEMBER_HOURS} hours.`;
+  MESSAGES.forgotten = msg('error.forgotten', { hours: REMEMBER_HOURS });
   function forgetRememberCandidate() {
     if (session.rememberCandidate) session.rememberCandidate.fill(0);
     session.rememberCandidate = null;
@@ -287,9 +287,8 @@ onmessage = async (event) => {
   function showRememberNote(expires) {
     if (!ui.rememberNote) return;
     ui.rememberNote.hidden = !expires;
-    ui.rememberNote.textContent = expires
-      ? `Reloading this tab keeps the gallery open for ${REMEMBER_HOURS} hours after the password was typed (until ${new Date(expires).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}), or until you press Lock.`
-      : '';
+    const time = (lang) => new Date(expires).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+    say(ui.rememberNote, expires ? msg('remember.note', { hours: REMEMBER_HOURS, time }) : '');
   }
   async function unlockRemembered(bits) {
     let r;
@@ -302,8 +301,9 @@ onmessage = async (event) => {
     return path;
   }
 
-  function setStatus(text) { ui.status.textContent = text; }
-  function setError(text) { ui.error.textContent = text; }
+  // The lock screen's lines: a message (07-language.js), or '' to clear.
+  function setStatus(m) { say(ui.status, m); }
+  function setError(m) { say(ui.error, m); }
   function setBusy(busy) {
     ui.fields.disabled = busy;
     ui.form.setAttribute('aria-busy', String(busy));
@@ -325,14 +325,14 @@ onmessage = async (event) => {
   async function openGallery(getManifestPath) {
     session.state = 'unlocking';
     setError('');
-    setStatus('Unlocking…');
+    setStatus(msg('unlock.unlocking'));
     setBusy(true);
     try {
       await init();
       const manifestPath = await getManifestPath();
       session.manifestId = manifestPath.slice(2);
       if (session.link && !session.link.twoFactor) forgetLink();
-      setStatus('Opening the gallery…');
+      setStatus(msg('unlock.opening'));
       const blob = await fetchBytes(manifestPath);
       // The photos Worker opens the manifest; without it, the page does.
       const view = await startPhotoWorker(blob);
@@ -396,7 +396,7 @@ onmessage = async (event) => {
     if (!email) { setError(MESSAGES.expired); return; }
     const link = el('a', 'unlock-error-link', email);
     link.href = 'mailto:' + encodeURIComponent(email);
-    ui.error.replaceChildren('This gallery has expired. Please contact the photographer at ', link, ' if you still need the photos.');
+    setError(msg('error.expiredContact', { email: link }));
   }
   // Expiry is the end of the given day in the viewer's local time. Advisory:
   // whoever has the password and the files can still decrypt them.

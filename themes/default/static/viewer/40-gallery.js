@@ -45,7 +45,7 @@
   const FLING_SPEED = 3;
   const SETTLE_MS = 100;
   const FRAME_GAP_MS = 250;
-  const NUMBER = new Intl.NumberFormat();
+  const number = (n) => new Intl.NumberFormat(language).format(n);
 
   // One photo of the album on screen (session.tiles[index]).
   class Entry {
@@ -86,14 +86,15 @@
     const parts = [];
     if (m.expires) {
       const [y, month, d] = m.expires.split('-').map(Number);
-      parts.push('Open until ' + new Date(y, month - 1, d).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' }));
+      const date = (lang) => new Date(y, month - 1, d).toLocaleDateString(lang, { day: 'numeric', month: 'long', year: 'numeric' });
+      parts.push(msg('gallery.until', { date }));
     }
-    parts.push(m.downloads ? 'Original files can be downloaded' : 'Downloads not included');
-    ui.access.textContent = parts.join(' · ');
+    parts.push(msg(m.downloads ? 'gallery.downloads' : 'gallery.noDownloads'));
+    say(ui.access, parts.length > 1 ? msg('gallery.access', { first: parts[0], second: parts[1] }) : parts[0]);
   }
 
   function showGallery() {
-    ui.title.textContent = session.manifest.title || 'Private gallery';
+    say(ui.title, session.manifest.title || msg('page.title'));
     ui.albumList.replaceChildren();
     const several = session.manifest.albums.length > 1;
     ui.albums.hidden = !several;
@@ -101,7 +102,9 @@
       session.manifest.albums.forEach((album, i) => {
         const b = el('button', 'album-tab');
         b.type = 'button';
-        b.append(el('span', 'album-name', album.name || 'Photos'), el('span', 'album-count', String(album.photos.length)));
+        const name = el('span', 'album-name');
+        say(name, album.name || msg('gallery.photos'));
+        b.append(name, el('span', 'album-count', number(album.photos.length)));
         b.addEventListener('click', () => showAlbum(i));
         const li = el('li');
         li.append(b);
@@ -131,7 +134,7 @@
       if (j === i) b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     });
     const count = album ? album.photos.length : 0;
-    ui.summary.textContent = count === 0 ? 'There are no photos here yet.' : count + (count === 1 ? ' photo' : ' photos');
+    say(ui.summary, count === 0 ? msg('gallery.empty') : msg('photos.count', { count }));
     if (!album) return;
     session.tiles = album.photos.map((photo, index) => new Entry(photo, pickKey(album, photo), index));
     ui.grid.dataset.count = String(count);
@@ -338,7 +341,7 @@
     h.type = 'button';
     h.tabIndex = -1;
     h.dataset.heart = String(e.index);
-    h.setAttribute('aria-label', 'Favourite: ' + photoLabel(e.photo));
+    say(h, msg('tile.favourite', { photo: photoLabel(e.photo) }), 'aria-label');
     e.heart = h;
     place(e);
     showTilePick(e);
@@ -362,7 +365,9 @@
     }
   }
   function showTileError(e) {
-    e.tile.replaceChildren(el('span', 'photo-error', PHOTO_MESSAGES[e.error] || PHOTO_MESSAGES[5]));
+    const problem = el('span', 'photo-error');
+    say(problem, PHOTO_MESSAGES[e.error] || PHOTO_MESSAGES[5]);
+    e.tile.replaceChildren(problem);
     e.tile.classList.add('has-error');
   }
   const indexOf = (target) => (target && target.parentNode === ui.grid && target.classList.contains('tile') && target.dataset.index ? Number(target.dataset.index) : -1);
@@ -514,11 +519,11 @@
     const key = `${session.albumIndex} ${shown} ${count}`;
     if (key === scrub.text) return;
     scrub.text = key;
-    const album = session.manifest.albums.length > 1 ? (session.manifest.albums[session.albumIndex].name || 'Photos') + ' · ' : '';
-    scrub.label.textContent = `${album}${NUMBER.format(shown)} / ${NUMBER.format(count)}`;
+    const album = session.manifest.albums.length > 1 ? session.manifest.albums[session.albumIndex].name || msg('gallery.photos') : null;
+    scrub.label.textContent = `${album ? paramText(album) + ' · ' : ''}${number(shown)} / ${number(count)}`;
     scrub.thumb.setAttribute('aria-valuemax', String(count));
     scrub.thumb.setAttribute('aria-valuenow', String(shown));
-    scrub.thumb.setAttribute('aria-valuetext', `${album}photo ${NUMBER.format(shown)} of ${NUMBER.format(count)}`);
+    say(scrub.thumb, album ? msg('gallery.positionInAlbum', { album, shown, count }) : msg('gallery.position', { shown, count }), 'aria-valuetext');
   }
   function scrubTo(fraction) {
     if (!grid.view) return;
@@ -637,14 +642,14 @@
     const token = ++lb.token;
     const p = t.photo;
     resetZoom();
-    ui.lbCounter.textContent = (index + 1) + ' / ' + session.tiles.length;
-    ui.lbSaid.textContent = ui.lbCounter.textContent; // read out, as the counter was
-    if (!session.download) ui.lbStatus.textContent = '';
+    ui.lbCounter.textContent = number(index + 1) + ' / ' + number(session.tiles.length);
+    say(ui.lbSaid, ui.lbCounter.textContent); // read out, as the counter was
+    if (!session.download) say(ui.lbStatus, '');
     ui.lbCaption.textContent = p.caption || '';
     ui.lbCaption.hidden = !p.caption;
     ui.lbFile.textContent = p.file;
     ui.lbDownload.hidden = !p.original;
-    if (p.original) ui.lbDownload.setAttribute('aria-label', `Download the original (${fileSize(p.original.bytes)})`);
+    if (p.original) say(ui.lbDownload, msg('lb.downloadSize', { size: fileSize(p.original.bytes) }), 'aria-label');
     showPick(t);
     ui.lbPrev.disabled = index === 0;
     ui.lbNext.disabled = index === session.tiles.length - 1;
@@ -674,7 +679,7 @@
         ui.lbStage.classList.add('has-error');
         ui.lbImage.removeAttribute('src');
         ui.lbPlaceholder.removeAttribute('src');
-        ui.lbError.textContent = PHOTO_MESSAGES[codeOf(e)] || PHOTO_MESSAGES[5];
+        say(ui.lbError, PHOTO_MESSAGES[codeOf(e)] || PHOTO_MESSAGES[5]);
         ui.lbError.hidden = false;
       })
       .finally(() => {
@@ -686,7 +691,7 @@
     const next = lb.index + dir;
     if (!ui.lb.open) return;
     if (next < 0 || next >= session.tiles.length) { // a clear end, not a wrap
-      lbSay(dir > 0 ? 'This is the last photo of the album.' : 'This is the first photo of the album.');
+      lbSay(msg(dir > 0 ? 'lb.last' : 'lb.first'));
       return;
     }
     lb.dir = dir;

@@ -22,14 +22,16 @@
   }
   function showPickCount() {
     const limit = session.manifest && session.manifest.selection_limit;
-    ui.picksCount.textContent = limit ? `${session.picks.size} of ${limit}` : String(session.picks.size);
+    const count = session.picks.size;
+    say(ui.picksCount, limit ? msg('picks.countOf', { count, limit }) : number(count));
+    say(ui.picksFilterLabel, msg('picks.filter', { count }));
   }
   function showPick(t) {
     const picked = session.picks.has(t.key);
     ui.lbFav.setAttribute('aria-pressed', String(picked));
-    ui.lbFav.setAttribute('aria-label', picked ? 'Remove from favourites' : 'Add to favourites');
+    say(ui.lbFav, msg(picked ? 'lb.removeFavourite' : 'lb.addFavourite'), 'aria-label');
     const note = session.picks.get(t.key) || '';
-    ui.lbNoteText.textContent = note ? 'Note: ' + note : '';
+    say(ui.lbNoteText, note ? msg('note.shown', { note }) : '');
     ui.lbNoteText.hidden = !note;
   }
   // Tile `t`'s photo in or out of the favourites; false, with the reason
@@ -40,7 +42,7 @@
     } else {
       const limit = limitReached(t);
       if (limit) {
-        tell(`You have already chosen ${limit}. Remove one to choose this.`);
+        tell(msg('picks.limit', { limit }));
         return false;
       }
       session.picks.set(t.key, '');
@@ -64,19 +66,17 @@
     const t = session.tiles[i];
     if (!t || !flipPick(t, announce)) return;
     const count = session.picks.size;
-    announce(session.picks.has(t.key)
-      ? `${photoLabel(t.photo)} added to your favourites (${count}).`
-      : `${photoLabel(t.photo)} removed from your favourites (${count}).`);
+    announce(msg(session.picks.has(t.key) ? 'picks.added' : 'picks.removed', { photo: photoLabel(t.photo), count }));
   }
-  function announce(text) {
-    ui.gridStatus.textContent = text;
+  function announce(m) {
+    say(ui.gridStatus, m);
   }
   // The lightbox's status line over the photo (a limit reached, a
   // download's progress and end), apart from its "3 / 12" counter; read
   // out unless `shownOnly`. Cleared when the photo changes.
-  function lbSay(text, { shownOnly = false } = {}) {
-    ui.lbStatus.textContent = text;
-    if (!shownOnly) ui.lbSaid.textContent = text;
+  function lbSay(m, { shownOnly = false } = {}) {
+    say(ui.lbStatus, m);
+    if (!shownOnly) say(ui.lbSaid, m);
   }
   // A tile and its heart, for whether its photo is a favourite (the
   // heart, right after the tile, says the state to a screen reader).
@@ -98,9 +98,9 @@
     noteTile = t;
     pauseSlides();
     const note = session.picks.get(t.key) || '';
-    ui.notePhoto.textContent = photoLabel(t.photo);
+    say(ui.notePhoto, photoLabel(t.photo));
     ui.noteInput.value = note;
-    ui.noteProblem.textContent = '';
+    say(ui.noteProblem, '');
     ui.noteRemove.hidden = !note;
     ui.note.showModal();
     ui.noteInput.focus();
@@ -110,7 +110,7 @@
     if (!t) return;
     const limit = limitReached(t);
     if (limit) {
-      ui.noteProblem.textContent = `You have already chosen ${limit}. Remove a favourite to add a note to this photo.`;
+      say(ui.noteProblem, msg('note.limit', { limit }));
       return;
     }
     session.picks.set(t.key, cleanNote(text));
@@ -168,11 +168,11 @@
     const chosen = chosenPhotos();
     const count = chosen.length;
     const enough = count > 0 && count >= (session.manifest.selection_min || 0);
-    ui.sendSummary.textContent = selectionSummary(count);
+    say(ui.sendSummary, selectionSummary(count));
     ui.sendList.replaceChildren(...chosen.map(chosenItem));
     ui.sendList.hidden = count === 0;
     ui.sendWays.hidden = !enough;
-    ui.sendCopy.textContent = 'Copy';
+    say(ui.sendCopy, msg('send.copy'));
     if (enough) fillSendWays();
     ui.send.showModal();
   }
@@ -180,21 +180,22 @@
   // `selection_min` (then the selection can be sent), at most `selection_limit`.
   function selectionSummary(count) {
     const { selection_min: min, selection_limit: limit } = session.manifest;
-    const photos = (n) => `${n} photo${n === 1 ? '' : 's'}`;
-    const asked = min && limit ? ` (${min} to ${limit})` : min ? ` (at least ${min})` : limit ? ` (up to ${limit})` : '';
-    if (count === 0) {
-      return "You haven't chosen any photos yet. Tap the heart on a photo (or press F) to choose it, then come back here." +
-        (min ? ` Your photographer asks for at least ${photos(min)}.` : '');
-    }
-    if (min && count < min) return `You chose ${photos(count)}. Your photographer asks for at least ${min}: choose ${min - count} more to send your selection.`;
-    return `You chose ${photos(count)}${asked}.`;
+    const chosen = msg('photos.count', { count });
+    if (count === 0) return min ? msg('send.noneAsked', { min: msg('photos.count', { count: min }) }) : msg('send.none');
+    if (min && count < min) return msg('send.tooFew', { chosen, min, more: min - count });
+    const asked = min && limit ? 'send.choseRange' : min ? 'send.choseAtLeast' : limit ? 'send.choseUpTo' : 'send.chose';
+    return msg(asked, { chosen, min, limit });
   }
   function chosenItem({ album, photo, note }) {
     const item = el('li', 'send-item');
     item.append(el('span', 'send-item-name', photoLabel(photo)));
     const where = photo.caption && photo.caption.trim() ? `${photo.file}, ${album.name}` : album.name;
     item.append(el('span', 'send-item-where', where));
-    if (note) item.append(el('span', 'send-item-note', 'Note: ' + note));
+    if (note) {
+      const shown = el('span', 'send-item-note');
+      say(shown, msg('note.shown', { note }));
+      item.append(shown);
+    }
     return item;
   }
   function fillSendWays() {
@@ -204,7 +205,7 @@
     ui.sendDownload.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
     const email = session.manifest.photographer_email;
     ui.sendMail.hidden = !email;
-    if (email) ui.sendMail.href = `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent('My selection: ' + session.manifest.title)}&body=${encodeURIComponent(text)}`;
+    if (email) ui.sendMail.href = `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent(tr('send.subject', { title: session.manifest.title }))}&body=${encodeURIComponent(text)}`;
     ui.send.showModal();
   }
 
@@ -259,10 +260,10 @@
   }
   function failureMessage(e) {
     const code = codeOf(e);
-    const text = code === 'cancelled' ? 'Cancelled. Nothing was saved.' : DOWNLOAD_MESSAGES[code] || DOWNLOAD_MESSAGES[7];
+    const message = code === 'cancelled' ? msg('download.cancelled') : DOWNLOAD_MESSAGES[code] || DOWNLOAD_MESSAGES[7];
     const { partsSaved, parts } = session.download;
-    if (!partsSaved) return text;
-    return text + ` (The first ${partsSaved} of the ${parts} parts were saved before this, and each is a complete ZIP.)`;
+    if (!partsSaved) return message;
+    return msg('download.partsSaved', { message, saved: partsSaved, parts });
   }
   // Writes `body` into `sink`: closed when all of it went, aborted otherwise.
   async function fill(sink, body) {
@@ -289,8 +290,8 @@
     // The percentage is shown, not read out; the start and the end are both.
     const report = (done, total, message) => {
       if (message) lbSay(message);
-      else if (done === 0) lbSay(`Downloading ${p.file}… 0 %`);
-      else lbSay(`Downloading ${p.file}… ${Math.floor(100 * done / Math.max(1, total))} %`, { shownOnly: true });
+      else if (done === 0) lbSay(msg('download.photoProgress', { file: p.file, percent: 0 }));
+      else lbSay(msg('download.photoProgress', { file: p.file, percent: Math.floor(100 * done / Math.max(1, total)) }), { shownOnly: true });
     };
     const ready = session.shareReady;
     session.shareReady = null;
@@ -300,7 +301,7 @@
       await fill(sink, (s) => streamOriginal(p, s, progress));
       if (sink.message) return sink.message;
       session.lastDownload = sink.path;
-      return sink.path === 'disk' ? `Saved ${p.file}.` : `Saved ${p.file} to your downloads.`;
+      return msg(sink.path === 'disk' ? 'download.saved' : 'download.savedToDownloads', { file: p.file });
     });
   }
   // The client's file, else memory (and the share sheet), else the worker.
@@ -323,20 +324,20 @@
       try {
         await navigator.share({ files: [file] });
         session.lastDownload = 'share';
-        return `Shared ${file.name}.`;
+        return msg('download.shared', { file: file.name });
       } catch (e) {
         if (e && e.name === 'AbortError') throw lpError('notshared');
         // The tap's permission ran out while the photo was decrypted: the
         // next tap on the same photo shares it at once.
         if (e && e.name === 'NotAllowedError') {
           session.shareReady = { n, file };
-          return `${file.name} is ready: tap Download again to save it.`;
+          return msg('download.shareReady', { file: file.name });
         }
       }
     }
     saveBlob(file, file.name);
     session.lastDownload = 'memory';
-    return `Saved ${file.name} to your downloads.`;
+    return msg('download.savedToDownloads', { file: file.name });
   }
   function canShareFile(file) {
     if (typeof navigator.share !== 'function' || typeof navigator.canShare !== 'function') return false;
@@ -345,12 +346,12 @@
   function shareAgain(file, report) {
     navigator.share({ files: [file] }).then(() => {
       session.lastDownload = 'share';
-      report(1, 1, `Shared ${file.name}.`);
+      report(1, 1, msg('download.shared', { file: file.name }));
     }, (e) => {
       if (e && e.name === 'AbortError') { report(0, 1, DOWNLOAD_MESSAGES.notshared); return; }
       saveBlob(file, file.name);
       session.lastDownload = 'memory';
-      report(1, 1, `Saved ${file.name} to your downloads.`);
+      report(1, 1, msg('download.savedToDownloads', { file: file.name }));
     });
   }
 
@@ -368,7 +369,7 @@
       const sink = handToWorker(target);
       await fill(sink, (s) => writeZip(photos, s, progress));
       session.lastDownload = sink.path;
-      return sink.path === 'disk' ? `Saved ${name}.` : `Saved ${name} to your downloads.`;
+      return msg(sink.path === 'disk' ? 'download.saved' : 'download.savedToDownloads', { file: name });
     });
   }
   // One whole ZIP of `photos` into `sink`: each entry's header, then its
@@ -396,12 +397,11 @@
     session.lastDownload = 'parts';
     session.download.parts = parts.length;
     if (parts.length > 1) {
-      ui.dlNote.textContent = `This browser can't save one large file from here, so the photos come as ${parts.length} ZIP files ` +
-        `of up to ${fileSize(MEMORY_LIMIT)}, each complete on its own. Save each part when it is ready.`;
+      say(ui.dlNote, msg('download.partsNote', { parts: parts.length, size: fileSize(MEMORY_LIMIT) }));
     }
     for (let i = 0; i < parts.length; i++) {
       if (i > 0) await releaseSaved();
-      session.download.partLabel = parts.length > 1 ? `Part ${i + 1} of ${parts.length}: ` : '';
+      session.download.part = parts.length > 1 ? i + 1 : 0;
       const sink = memorySink(names[i], 'application/zip', async (file) => {
         if (i > 0) await askToSave(i + 1, parts.length);
         saveBlob(file, names[i]);
@@ -409,9 +409,8 @@
       await fill(sink, (s) => writeZip(parts[i], s, progress));
       session.download.partsSaved = i + 1;
     }
-    if (parts.length === 1) return `Saved ${name} to your downloads.`;
-    return `Saved ${parts.length} ZIP files to your downloads, "${names[0]}" to "${names[parts.length - 1]}": ` +
-      `each is complete on its own, and together they hold all ${photos.length} photos.`;
+    if (parts.length === 1) return msg('download.savedToDownloads', { file: name });
+    return msg('download.savedParts', { parts: parts.length, first: names[0], last: names[parts.length - 1], count: photos.length });
   }
   function splitIntoParts(photos) {
     const parts = [];
@@ -430,13 +429,13 @@
     if (part.length) parts.push(part);
     return parts;
   }
-  const partName = (name, i, count) => `${name.replace(/\.zip$/, '')} - part ${i} of ${count}.zip`;
+  const partName = (name, part, parts) => tr('download.partName', { name: name.replace(/\.zip$/, ''), part, parts }) + '.zip';
   // Waits for the client's click on "Save part i of n", or for Cancel or Lock.
   function askToSave(part, count) {
     const button = ui.dlNext;
-    button.textContent = `Save part ${part} of ${count}`;
+    say(button, msg('download.savePart', { part, parts: count }));
     button.hidden = false;
-    ui.dlStatus.textContent = `Part ${part} of ${count} is ready.`;
+    say(ui.dlStatus, msg('download.partReady', { part, parts: count }));
     return new Promise((resolve, reject) => {
       const watch = setInterval(() => {
         if (!session.download || session.download.cancelled) finish(lpError('cancelled'));
@@ -454,8 +453,9 @@
     ui.dlProgress.hidden = false;
     ui.dlProgress.max = Math.max(1, total);
     ui.dlProgress.value = done;
-    const label = (session.download && session.download.partLabel) || '';
-    ui.dlStatus.textContent = message || `${label}${fileSize(done)} of ${fileSize(total)}`;
+    const part = session.download && session.download.part;
+    const sizes = { done: fileSize(done), total: fileSize(total) };
+    say(ui.dlStatus, message || (part ? msg('download.progressPart', { part, parts: session.download.parts, ...sizes }) : msg('download.progress', sizes)));
   }
 
   function allPhotos() { return session.manifest.albums.flatMap((a) => a.photos); }
@@ -464,20 +464,21 @@
   }
   function openDownloads() {
     const groups = [
-      [ui.dlAll, downloadable(allPhotos()), 'All photos'],
-      [ui.dlPicks, downloadable(pickedPhotos()), 'My favourites'],
-      [ui.dlAlbum, downloadable((session.manifest.albums[session.albumIndex] || { photos: [] }).photos), 'This album'],
+      [ui.dlAll, downloadable(allPhotos()), msg('download.all')],
+      [ui.dlPicks, downloadable(pickedPhotos()), msg('download.picks')],
+      [ui.dlAlbum, downloadable((session.manifest.albums[session.albumIndex] || { photos: [] }).photos), msg('download.album')],
     ];
     for (const [button, photos, label] of groups) {
       const bytes = photos.reduce((sum, p) => sum + p.original.bytes, 0);
       button.dataset.count = String(photos.length);
-      button.textContent = `${label}: ${photos.length} photo${photos.length === 1 ? '' : 's'}` + (photos.length ? `, ${fileSize(bytes)}` : '');
+      const count = photos.length;
+      say(button, count ? msg('download.choice', { label, count, size: fileSize(bytes) }) : msg('download.choiceNone', { label }));
       button.disabled = Boolean(session.download) || photos.length === 0;
     }
     ui.dlAlbum.hidden = session.manifest.albums.length < 2;
     const stripped = allPhotos().some((p) => p.original && p.original.stripped);
-    ui.dlNote.textContent = 'Original files, as a ZIP archive.' + (stripped ? ' Location and camera serial numbers have been removed from them.' : '');
-    if (!session.download) { ui.dlProgress.hidden = true; ui.dlStatus.textContent = ''; }
+    say(ui.dlNote, msg(stripped ? 'download.noteStripped' : 'download.note'));
+    if (!session.download) { ui.dlProgress.hidden = true; say(ui.dlStatus, ''); }
     // Ready by the time a button is clicked (the download must start soon
     // after the click for the browser to allow it).
     if (typeof window.showSaveFilePicker !== 'function') downloadWorker();

@@ -16,15 +16,15 @@
     session.picks = new Map();
     session.manifest = null;
     for (const url of liveUrls) revoke(url);
-    ui.title.textContent = '';
+    say(ui.title, '');
     ui.albumList.replaceChildren();
-    ui.summary.textContent = '';
+    say(ui.summary, '');
     ui.grid.style.height = '';
     ui.gallery.hidden = true;
     ui.unlock.hidden = false;
     session.state = 'locked';
     setError('');
-    setStatus('The gallery is locked.');
+    setStatus(msg('unlock.locked'));
     window.scrollTo(0, 0);
     ui.password.focus();
   }
@@ -35,7 +35,7 @@
     const show = ui.password.type === 'password';
     ui.password.type = show ? 'text' : 'password';
     ui.reveal.setAttribute('aria-pressed', String(show));
-    ui.reveal.textContent = show ? 'Hide' : 'Show';
+    say(ui.reveal, msg(show ? 'unlock.hide' : 'unlock.show'));
   });
   ui.lock.addEventListener('click', lock);
   ui.lbFav.addEventListener('click', togglePick);
@@ -43,7 +43,7 @@
   ui.downloadOpen.addEventListener('click', openDownloads);
   const zipName = (suffix) => safeFileName(session.manifest.title + suffix) + '.zip';
   ui.dlAll.addEventListener('click', () => downloadZip(downloadable(allPhotos()), zipName('')));
-  ui.dlPicks.addEventListener('click', () => downloadZip(downloadable(pickedPhotos()), zipName(' - favourites')));
+  ui.dlPicks.addEventListener('click', () => downloadZip(downloadable(pickedPhotos()), safeFileName(tr('download.favouritesName', { title: session.manifest.title })) + '.zip'));
   ui.dlAlbum.addEventListener('click', () => {
     const album = session.manifest.albums[session.albumIndex];
     downloadZip(downloadable(album.photos), zipName(' - ' + album.name));
@@ -60,14 +60,14 @@
   ui.note.addEventListener('close', () => { noteTile = null; ui.lbNote.focus(); });
   ui.sendCopy.addEventListener('click', () => {
     ui.sendText.select();
-    if (navigator.clipboard) navigator.clipboard.writeText(ui.sendText.value).then(() => { ui.sendCopy.textContent = 'Copied'; }, () => {});
+    if (navigator.clipboard) navigator.clipboard.writeText(ui.sendText.value).then(() => { say(ui.sendCopy, msg('send.copied')); }, () => {});
   });
   ui.lbClose.addEventListener('click', () => ui.lb.close());
   ui.lbPlay.addEventListener('click', toggleSlides);
   ui.lbFull.hidden = !canFillScreen();
   ui.lbFull.addEventListener('click', toggleFullScreen);
   document.addEventListener('fullscreenchange', showFullScreenState);
-  document.addEventListener('visibilitychange', () => { if (document.hidden) pauseSlides('Slideshow paused.'); });
+  document.addEventListener('visibilitychange', () => { if (document.hidden) pauseSlides(msg('slides.paused')); });
   ui.lbPrev.addEventListener('click', () => step(-1));
   ui.lbNext.addEventListener('click', () => step(1));
   ui.lb.addEventListener('close', onLightboxClosed);
@@ -91,6 +91,9 @@
   ui.lbStage.addEventListener('pointerdown', onPointerDown);
   ui.lbStage.addEventListener('pointerup', onPointerUp);
   ui.lbStage.addEventListener('pointercancel', () => { session.swipe = null; });
+
+  fillLanguageSwitches();
+  translatePage();
 
   // Start loading the module and the header before the password is typed;
   // a key link opens the gallery straight away.
@@ -122,5 +125,7 @@
       get originalsWith() { return session.originalsWith; },
       get originalsHashed() { return session.originalsHashed; },
       get originalsFetchedBy() { return session.originalsFetchedBy; },
+      get language() { return language; },
+      get strings() { return JSON.parse(JSON.stringify(STRINGS)); },
     }),
   });
