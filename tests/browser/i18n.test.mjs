@@ -385,8 +385,10 @@ describe('Chromium', () => {
       assert.deepEqual(leftovers(texts, STRINGS, 'fr'), [], 'nothing English');
       assert.equal(await p.text('#album-summary'), said(STRINGS, 'fr', 'photos.count', { count: 2 }));
       assert.ok((await p.text('#gallery-access')).startsWith('Ouverte') || (await p.text('#gallery-access')).startsWith('Les fichiers'));
-      // The rest of the walk in French, on the same page: what the script
-      // says from now on is French too.
+      // What the script says from now on is French too: the heart again
+      // (no favourite left), then the whole walk on the same page.
+      await p.click('#grid .tile-heart');
+      assert.match(await p.text('#grid-status'), /retirée de vos favoris \(0\)\.$/);
       await p.click('#lock-button');
       await walk(p, STRINGS, 'fr', { also: ['de'] });
       await p.page.reload();
