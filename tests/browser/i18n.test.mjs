@@ -206,7 +206,7 @@ function patterns(table) {
 function visibleTexts() {
   const rendered = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
   const out = [document.title];
-  const tidy = (text) => text.replace(/\s+/g, ' ').trim();
+  const tidy = (text) => text.replace(/[ \t\n\r\f]+/g, ' ').trim(); // no-break spaces kept
   for (const e of document.body.querySelectorAll('*')) {
     if (e.closest('script, style, noscript, textarea') || !rendered(e)) continue;
     // Each piece of text, and the whole of an element that has some of
