@@ -126,6 +126,5 @@
       get originalsHashed() { return session.originalsHashed; },
       get originalsFetchedBy() { return session.originalsFetchedBy; },
       get language() { return language; },
-      get strings() { return JSON.parse(JSON.stringify(STRINGS)); },
     }),
   });
