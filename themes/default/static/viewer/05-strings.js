@@ -199,7 +199,7 @@
       'picks.countOf': "{count} von {limit}",
       'picks.send': "Auswahl senden",
       'picks.sendShort': "Senden",
-      'picks.limit': "Sie haben bereits {limit} ausgewählt. Entfernen Sie einen, um diesen auszuwählen.",
+      'picks.limit': "Sie haben bereits {limit} ausgewählt. Entfernen Sie eines, um dieses auszuwählen.",
       'picks.added': "{photo} wurde zu Ihren Favoriten hinzugefügt ({count}).",
       'picks.removed': "{photo} wurde aus Ihren Favoriten entfernt ({count}).",
       'lb.viewer': "Fotoansicht",
