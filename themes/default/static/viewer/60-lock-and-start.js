@@ -16,9 +16,11 @@
     session.picks = new Map();
     session.manifest = null;
     for (const url of liveUrls) revoke(url);
-    say(ui.title, '');
     ui.albumList.replaceChildren();
-    say(ui.summary, '');
+    // What the gallery said (names of photos among it) goes too, so that
+    // a language switch on the lock screen brings none of it back.
+    for (const said of [ui.title, ui.summary, ui.access, ui.gridStatus, ui.lbStatus, ui.lbSaid, ui.lbNoteText,
+      ui.notePhoto, ui.noteProblem, ui.sendSummary, ui.dlNote, ui.dlStatus]) say(said, '');
     ui.grid.style.height = '';
     ui.gallery.hidden = true;
     ui.unlock.hidden = false;
