@@ -7,7 +7,7 @@
 //! for a year; everything else (the page, the viewer, `gallery.bin`) may be
 //! replaced by the next build, so browsers revalidate it on every use.
 
-use super::names::{DOWNLOAD_WORKER_FILE, HEADERS_FILE};
+use super::names::{DOWNLOAD_WORKER_FILE, HEADERS_FILE, WEB_APP_MANIFEST_FILE};
 use crate::format::{BLOB_DIR, HEADER_FILE};
 
 /// The page's Content-Security-Policy: its own files only, plus compiling
@@ -15,11 +15,12 @@ use crate::format::{BLOB_DIR, HEADER_FILE};
 /// the Argon2id Worker from a `blob:` URL, and for downloads without the
 /// File System Access API registering the site's download worker
 /// (`worker-src 'self'`) and opening its download address in a hidden
-/// frame (`frame-src 'self'`). See docs/SECURITY.md.
+/// frame (`frame-src 'self'`), and reading the web app manifest
+/// (`manifest-src 'self'`). See docs/SECURITY.md.
 pub const CSP: &str =
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
 img-src 'self' blob:; worker-src 'self' blob:; frame-src 'self'; connect-src 'self'; \
-base-uri 'none'; form-action 'none'";
+manifest-src 'self'; base-uri 'none'; form-action 'none'";
 
 /// `Cache-Control` of blobs: a blob's bytes never change under its name.
 pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -49,6 +50,11 @@ pub const ROOT_FILES: &[&str] = &[
     "viewer.wasm.js",
     "style.css",
     DOWNLOAD_WORKER_FILE,
+    WEB_APP_MANIFEST_FILE,
+    "icon-192.png",
+    "icon-512.png",
+    "icon-maskable.png",
+    "apple-touch-icon.png",
     "robots.txt",
     HEADER_FILE,
     "gallery.bin.js",
@@ -84,6 +90,8 @@ pub fn content_type(path: &str) -> &'static str {
         Some("js") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
         Some("wasm") => "application/wasm",
+        Some("webmanifest") => "application/manifest+json",
+        Some("png") => "image/png",
         Some("txt") => "text/plain",
         _ => "application/octet-stream",
     }
@@ -188,6 +196,12 @@ mod tests {
                 CACHE_REVALIDATE,
             ),
             ("robots.txt", "text/plain", CACHE_REVALIDATE),
+            (
+                "manifest.webmanifest",
+                "application/manifest+json",
+                CACHE_REVALIDATE,
+            ),
+            ("icon-192.png", "image/png", CACHE_REVALIDATE),
             ("gallery.bin", "application/octet-stream", CACHE_REVALIDATE),
             (
                 "gallery.bin.js",
@@ -241,6 +255,7 @@ mod tests {
             "img-src 'self' blob:",
             "worker-src 'self' blob:",
             "frame-src 'self';",
+            "manifest-src 'self';",
             "style-src 'self'",
         ] {
             assert!(csp.contains(needed), "{needed} missing from {csp}");

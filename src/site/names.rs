@@ -13,6 +13,9 @@ pub const DOWNLOAD_WORKER_FILE: &str = "download-worker.js";
 /// The folder the viewer registers the download worker for. No site has
 /// it, so the worker controls no page and sees no request of the gallery.
 pub const DOWNLOAD_SCOPE: &str = "download/";
+/// The web app manifest, for "Add to Home Screen" (not in a single-file
+/// bundle, which cannot link one).
+pub const WEB_APP_MANIFEST_FILE: &str = "manifest.webmanifest";
 /// Written by every build for Netlify and Cloudflare Pages; never served.
 pub const HEADERS_FILE: &str = "_headers";
 /// Marks a folder as written by lightproof, so later builds may replace it.

@@ -3,7 +3,7 @@
 //! the shoot reaches these files: the template gets only fixed values.
 
 use super::hosting::{self, CSP};
-use super::names::{DOWNLOAD_WORKER_FILE, HEADERS_FILE, WASM_FILE};
+use super::names::{DOWNLOAD_WORKER_FILE, HEADERS_FILE, WASM_FILE, WEB_APP_MANIFEST_FILE};
 use super::writer::{SiteWriter, WriteError};
 
 const TEMPLATE: &str = include_str!("../../themes/default/templates/index.html");
@@ -22,6 +22,7 @@ const VIEWER_JS: &str = concat!(
     include_str!("../../themes/default/static/viewer/50-picks.js"),
     include_str!("../../themes/default/static/viewer/55-download-sinks.js"),
     include_str!("../../themes/default/static/viewer/55-originals.js"),
+    include_str!("../../themes/default/static/viewer/56-share-and-save.js"),
     include_str!("../../themes/default/static/viewer/60-lock-and-start.js"),
     include_str!("../../themes/default/static/viewer/99-tail.js"),
 );
@@ -35,6 +36,28 @@ const STATIC_FILES: &[(&str, &[u8])] = &[
     (
         DOWNLOAD_WORKER_FILE,
         include_bytes!("../../themes/default/static/download-worker.js"),
+    ),
+    // What "Add to Home Screen" reads: a fixed name ("Private gallery"),
+    // never the shoot's title, and the icons. A single-file bundle has none.
+    (
+        WEB_APP_MANIFEST_FILE,
+        include_bytes!("../../themes/default/static/manifest.webmanifest"),
+    ),
+    (
+        "icon-192.png",
+        include_bytes!("../../themes/default/static/icon-192.png"),
+    ),
+    (
+        "icon-512.png",
+        include_bytes!("../../themes/default/static/icon-512.png"),
+    ),
+    (
+        "icon-maskable.png",
+        include_bytes!("../../themes/default/static/icon-maskable.png"),
+    ),
+    (
+        "apple-touch-icon.png",
+        include_bytes!("../../themes/default/static/apple-touch-icon.png"),
     ),
 ];
 pub const WASM: &[u8] = include_bytes!("../../themes/default/static/viewer.wasm");

@@ -1,7 +1,7 @@
 // Accessibility, checked by axe-core (WCAG 2.1 A and AA rules) in the
 // states a client meets: the lock screen, the grid, the grid showing
-// favourites only, the lightbox, a note being written, the selection to
-// send and the downloads,
+// favourites only, the lightbox, a note being written, the lightbox's
+// Download menu, the selection to send, the downloads and sharing,
 // on a phone and a desktop, light and dark, in Chromium. A violation that
 // axe rates critical or serious fails the test, with its rule, the elements
 // and axe's summary; minor and moderate ones are printed for a person.
@@ -110,6 +110,12 @@ describe('accessibility (axe-core)', { timeout: 300_000 }, () => {
         await check(page, where, 'a note being written', found);
         await page.click('#note-save');
         await page.waitForFunction(() => !document.getElementById('note-dialog').open);
+        await page.click('#lb-download');
+        await page.waitForFunction(() => !document.getElementById('lb-download-menu').hidden);
+        await check(page, where, "the lightbox's Download menu", found);
+        await page.keyboard.press('Escape'); // the menu first
+        await page.waitForFunction(() => document.getElementById('lb-download-menu').hidden);
+        assert.equal(await page.evaluate(() => document.getElementById('lightbox').open), true, 'Escape closed only the menu');
         await page.keyboard.press('Escape');
         await page.waitForFunction(() => !document.getElementById('lightbox').open);
 
@@ -127,6 +133,19 @@ describe('accessibility (axe-core)', { timeout: 300_000 }, () => {
         await page.waitForFunction(() => document.getElementById('download-dialog').open);
         await check(page, where, 'downloads', found);
         await page.click('#download-close');
+
+        await page.click('#share-open');
+        await page.waitForFunction(() => document.getElementById('share-dialog').open);
+        await check(page, where, 'share', found);
+        // The warning before a key link is shared, as it shows (this site
+        // was opened with a password, so the test unhides it).
+        await page.evaluate(() => {
+          document.getElementById('share-key').hidden = false;
+          document.getElementById('share-key').textContent = 'Share the link that opens it…';
+          document.getElementById('share-warning').hidden = false;
+        });
+        await check(page, where, 'share, the warning before a key link', found);
+        await page.click('#share-close');
       } finally {
         await close();
       }

@@ -140,7 +140,7 @@ describe('downloads', { timeout: 300_000 }, () => {
         const said = document.getElementById('lb-said');
         new MutationObserver(() => window.__said.push(said.textContent)).observe(said, { childList: true, characterData: true, subtree: true });
       });
-      await page.click('#lb-download');
+      await page.click('#lb-download').then(() => page.click('#lb-get-original'));
       await page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-status').textContent));
       assert.match(await page.textContent('#lb-status'), /^Saved IMG_0201\.jpg\.$/);
       assert.deepEqual(await page.evaluate(() => window.__said), ['Downloading IMG_0201.jpg… 0 %', 'Saved IMG_0201.jpg.'],
@@ -171,7 +171,7 @@ describe('downloads', { timeout: 300_000 }, () => {
       const { page } = p;
       await unlock(page, KEEP);
       await openLightbox(page, 'Mountains');
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#lb-download')]);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#lb-download').then(() => page.click('#lb-get-original'))]);
       const file = path.join(tmp, 'fallback-' + download.suggestedFilename());
       await download.saveAs(file);
       const name = await page.textContent('#lb-file');
@@ -235,7 +235,7 @@ describe('downloads', { timeout: 300_000 }, () => {
       }
       let downloads = 0;
       page.on('download', () => { downloads += 1; });
-      await page.click('#lb-download');
+      await page.click('#lb-download').then(() => page.click('#lb-get-original'));
       await page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-status').textContent));
       assert.match(await page.textContent('#lb-status'), /damaged on the server, so nothing was saved/);
       await page.waitForTimeout(300);
@@ -247,7 +247,7 @@ describe('downloads', { timeout: 300_000 }, () => {
         await unlock(streamed.page, KEEP);
         await openLightbox(streamed.page, 'Ceremony');
         const name = await streamed.page.textContent('#lb-file');
-        await streamed.page.click('#lb-download');
+        await streamed.page.click('#lb-download').then(() => streamed.page.click('#lb-get-original'));
         await streamed.page.waitForFunction(() => /Saved|nothing was saved/.test(document.getElementById('lb-status').textContent));
         assert.match(await streamed.page.textContent('#lb-status'), /damaged on the server, so nothing was saved/);
         const left = await streamed.page.evaluate(async (name) => {

@@ -101,7 +101,7 @@ async function sweepStep(timeout) {
   });
   const end = window.scrollY + innerHeight >= document.documentElement.scrollHeight - 2;
   if (!end) window.scrollBy(0, Math.round(innerHeight * 0.7));
-  return { names: decoded.map((t) => t.getAttribute('aria-label')), tiles: tiles.length, end };
+  return { names: decoded.map((t) => t.dataset.file), tiles: tiles.length, end };
 }
 
 /**
@@ -122,12 +122,15 @@ async function sweep(p) {
   return { seen, most };
 }
 
-/** The focused tile: its name, and whether it is wholly in the window. */
+/** The focused tile: its name, and whether it is wholly in the window, under the top bar. */
 const focused = (p) => p.evaluate(() => {
   const t = document.activeElement;
   if (!t || !t.classList.contains('tile')) return { name: null };
   const r = t.getBoundingClientRect();
-  return { name: t.getAttribute('aria-label'), index: Number(t.dataset.index), inView: r.top >= 0 && r.bottom <= innerHeight };
+  // Wholly below the sticky top bar, whose height changes as the title
+  // scrolls away on a phone.
+  const bar = document.querySelector('.topbar').getBoundingClientRect().bottom;
+  return { name: t.dataset.file, index: Number(t.dataset.index), inView: r.top >= bar - 0.5 && r.bottom <= innerHeight };
 });
 
 const outsideRequests = (requests, own) => requests.filter((url) => !url.startsWith(own) && !/^(blob|data):/.test(url));
@@ -169,6 +172,41 @@ for (const kind of [...BROWSERS, 'webkit']) {
       });
     }
 
+    // A phone's top bar: the title's row scrolls away, the buttons and the
+    // album tabs stay (113 px of the window, not 163).
+    test('on a phone the title scrolls away and the buttons and album tabs stay', async () => {
+      const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      try {
+        await p.goto(server.url);
+        await p.unlock(PASSWORD);
+        await showAlbum(p, 0);
+        const bar = () => p.evaluate(() => {
+          const box = (id) => document.getElementById(id).getBoundingClientRect();
+          const tab = document.querySelector('.album-tab[aria-pressed="true"]').getBoundingClientRect();
+          return {
+            scrolled: window.scrollY, bottom: document.querySelector('.topbar').getBoundingClientRect().bottom,
+            title: box('gallery-title').bottom, buttons: box('picks-filter').top, tabs: [tab.top, tab.bottom],
+          };
+        });
+        const atTop = await bar();
+        assert.ok(atTop.title > 40 && atTop.buttons > atTop.title, `the title shows above the buttons: ${JSON.stringify(atTop)}`);
+        await p.evaluate(() => window.scrollTo(0, 3000));
+        await nextFrames(p);
+        const down = await bar();
+        assert.ok(down.scrolled >= 3000, 'scrolled');
+        assert.ok(down.title <= 8, `the title's row scrolled away: ${JSON.stringify(down)}`);
+        assert.ok(down.buttons >= 0 && down.tabs[0] > down.buttons && down.tabs[1] <= down.bottom, `buttons and tabs stay: ${JSON.stringify(down)}`);
+        assert.ok(down.bottom <= 120 && down.bottom < atTop.bottom - 40, `the bar takes ${down.bottom} px, not ${atTop.bottom}`);
+        // Back at the top, the title shows again.
+        await p.evaluate(() => window.scrollTo(0, 0));
+        await nextFrames(p);
+        assert.deepEqual(await bar(), atTop);
+        assert.deepEqual(p.problems, []);
+      } finally {
+        await p.close();
+      }
+    });
+
     test('every photo is reachable by the keyboard, and Enter opens it', async () => {
       const p = await browser.newPage({ init: watchModule });
       try {
@@ -203,7 +241,7 @@ for (const kind of [...BROWSERS, 'webkit']) {
         assert.equal(await p.text('#lb-file'), last.name);
         await p.page.keyboard.press('Escape');
         await p.waitFor(() => !document.getElementById('lightbox').open);
-        await p.waitFor((name) => document.activeElement.getAttribute('aria-label') === name, last.name);
+        await p.waitFor((name) => document.activeElement.dataset.file === name, last.name);
         assert.deepEqual(p.problems, []);
       } finally {
         await p.close();
@@ -229,10 +267,10 @@ for (const kind of [...BROWSERS, 'webkit']) {
         await p.page.keyboard.press('Escape');
         await p.waitFor(() => !document.getElementById('lightbox').open);
         const tileOf = (name) => p.evaluate((name) => {
-          const t = [...document.querySelectorAll('#grid .tile')].find((e) => e.getAttribute('aria-label') === name);
+          const t = [...document.querySelectorAll('#grid .tile')].find((e) => e.dataset.file === name);
           return t ? t.classList.contains('picked') : null;
         }, name);
-        await p.waitFor((name) => document.activeElement.getAttribute('aria-label') === name, lastName);
+        await p.waitFor((name) => document.activeElement.dataset.file === name, lastName);
         assert.equal(await tileOf(lastName), true, 'the tile of the photo chosen is marked');
         await p.evaluate(() => window.scrollTo(0, 0));
         await nextFrames(p);
@@ -244,7 +282,7 @@ for (const kind of [...BROWSERS, 'webkit']) {
 
         await p.click('#picks-filter');
         await nextFrames(p);
-        assert.deepEqual(await p.evaluate(() => [...document.querySelectorAll('#grid .tile')].map((t) => t.getAttribute('aria-label'))),
+        assert.deepEqual(await p.evaluate(() => [...document.querySelectorAll('#grid .tile')].map((t) => t.dataset.file)),
           [lastName], 'only the favourite');
         if (pageCounted) {
           const counts = await p.evaluate(() => window.__page);

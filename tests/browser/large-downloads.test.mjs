@@ -382,7 +382,7 @@ describe('one photo to the share sheet', { timeout: 120_000 }, () => {
       await p.click('#grid .tile');
       await p.waitFor(() => document.getElementById('lightbox').open);
       const name = await p.text('#lb-file');
-      await p.click('#lb-download');
+      await p.click('#lb-download').then(() => p.click('#lb-get-original'));
       await p.waitFor(() => /^Shared|nothing|Not saved/.test(document.getElementById('lb-status').textContent));
       assert.equal(await p.text('#lb-status'), `Shared ${name}.`);
       const shared = await p.evaluate(() => window.__shared);

@@ -157,7 +157,7 @@ async function openFirstOf(page, name) {
 /** Downloads the photo in the lightbox; checks it against the shoot. */
 async function downloadShown(page, album) {
   const name = await page.textContent('#lb-file');
-  await page.click('#lb-download');
+  await page.click('#lb-download').then(() => page.click('#lb-get-original'));
   await page.waitForFunction(() => /Saved|nothing was saved|wrong/.test(document.getElementById('lb-status').textContent));
   assert.equal(await page.textContent('#lb-status'), `Saved ${name}.`);
   assert.equal(sha256(await readOpfs(page, name)), sha256(await readFile(path.join(shoot, album, name))), `${name} as in the shoot`);

@@ -79,7 +79,7 @@ export async function buildSite(dir, { args = [], name = 'site', shoot = SHOOT, 
     throw new Error(`lightproof build failed: ${e.message}\n${e.stdout || ''}\n${e.stderr || ''}`);
   }
   // The CLI embeds the theme at compile time: make sure we test this tree's.
-  for (const name of ['viewer.js', 'style.css', 'viewer.wasm', 'download-worker.js']) {
+  for (const name of ['viewer.js', 'style.css', 'viewer.wasm', 'download-worker.js', 'manifest.webmanifest']) {
     const [built, theme] = await Promise.all([
       readFile(path.join(site, name)), readThemeFile(name),
     ]);

@@ -100,7 +100,7 @@ async function openFirstPhoto(page, album) {
 
 /** Downloads the photo in the lightbox; returns the message shown. */
 async function downloadShown(page) {
-  await page.click('#lb-download');
+  await page.click('#lb-download').then(() => page.click('#lb-get-original'));
   await page.waitFor((re) => new RegExp(re).test(document.getElementById('lb-status').textContent), SAVED.source, 60_000);
   return page.text('#lb-status');
 }

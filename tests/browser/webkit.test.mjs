@@ -105,7 +105,7 @@ describe('webkit', { skip: absent, timeout: 600_000 }, () => {
       await p.click('#lb-fav');
       assert.equal(await p.evaluate(() => document.getElementById('lb-fav').getAttribute('aria-pressed')), 'true');
       const name = await p.text('#lb-file');
-      await p.click('#lb-download');
+      await p.click('#lb-download').then(() => p.click('#lb-get-original'));
       await p.waitFor((n) => window.__saved[n] !== undefined, name);
       const saved = Buffer.from(await p.evaluate((n) => window.__saved[n], name), 'base64');
       assert.ok(saved.equals(await readFile(await shootFile(name))), `${name} downloads byte for byte`);

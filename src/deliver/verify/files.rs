@@ -6,7 +6,8 @@
 //!
 //! - the viewer (`index.html`, `viewer.js`, `style.css`, `viewer.wasm` and
 //!   the download worker `download-worker.js`, a service worker that
-//!   outlives the page in a client's browser), `robots.txt`, `_headers` and
+//!   outlives the page in a client's browser; the web app manifest
+//!   `manifest.webmanifest` and its icons), `robots.txt`, `_headers` and
 //!   the marker `.lightproof`, byte for byte as this version writes them
 //!   (the last three may be left out by a host);
 //! - `gallery.bin`, checked by `verify`;
@@ -424,6 +425,11 @@ mod tests {
                 "viewer.js",
                 "style.css",
                 DOWNLOAD_WORKER_FILE,
+                "manifest.webmanifest",
+                "icon-192.png",
+                "icon-512.png",
+                "icon-maskable.png",
+                "apple-touch-icon.png",
                 "viewer.wasm"
             ]
         );

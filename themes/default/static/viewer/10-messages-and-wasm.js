@@ -129,6 +129,11 @@
     dlNote: $('download-note'), dlProgress: $('download-progress'), dlStatus: $('download-status'),
     dlCancel: $('download-cancel'), dlNext: $('download-next'), dlClose: $('download-close'), rememberNote: $('remember-note'),
     picksFilterLabel: $('picks-filter-label'),
+    shareOpen: $('share-open'), shareOpenLabel: $('share-open-label'), share: $('share-dialog'), shareIntro: $('share-intro'),
+    shareAddress: $('share-address'), shareKey: $('share-key'), shareWarning: $('share-warning'), shareWarningText: $('share-warning-text'),
+    shareKeyConfirm: $('share-key-confirm'), shareCopyField: $('share-copy-field'), shareCopyLabel: $('share-copy-label'),
+    shareStatus: $('share-status'), shareClose: $('share-close'), lbMenu: $('lb-download-menu'), lbGetWeb: $('lb-get-web'),
+    lbGetWebDetail: $('lb-get-web-detail'), lbGetOriginal: $('lb-get-original'), lbGetOriginalDetail: $('lb-get-original-detail'),
   };
 
   // -------------------------------------------------------------- blob URLs

@@ -331,6 +331,7 @@ onmessage = async (event) => {
       await init();
       const manifestPath = await getManifestPath();
       session.manifestId = manifestPath.slice(2);
+      keepOpeningLink();
       if (session.link && !session.link.twoFactor) forgetLink();
       setStatus(msg('unlock.opening'));
       const blob = await fetchBytes(manifestPath);

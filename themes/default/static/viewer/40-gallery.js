@@ -114,6 +114,7 @@
     ui.unlock.hidden = true;
     ui.gallery.hidden = false;
     ui.downloadOpen.hidden = !session.manifest.downloads;
+    showShareControl();
     showAccess();
     loadPicks();
     showAlbum(0);
@@ -325,7 +326,8 @@
     b.dataset.index = String(e.index);
     b.dataset.n = String(e.photo.n);
     b.dataset.blob = e.photo.thumb.path; // public ciphertext name, for tests
-    b.setAttribute('aria-label', photoLabel(e.photo));
+    b.dataset.file = e.photo.file; // for tests: the name is no longer the label
+    say(b, photoAlt(e.photo), 'aria-label');
     b.tabIndex = e.index === grid.current ? 0 : -1;
     e.tile = b;
     place(e);
@@ -341,7 +343,7 @@
     h.type = 'button';
     h.tabIndex = -1;
     h.dataset.heart = String(e.index);
-    say(h, msg('tile.favourite', { photo: photoLabel(e.photo) }), 'aria-label');
+    say(h, msg('tile.favourite', { photo: photoAlt(e.photo) }), 'aria-label');
     e.heart = h;
     place(e);
     showTilePick(e);
@@ -412,7 +414,7 @@
       if (job.cancelled) return;
       url = jpegUrl(jpeg);
       const img = el('img', 'tile-image');
-      img.alt = photoLabel(e.photo);
+      say(img, photoAlt(e.photo), 'alt');
       img.draggable = false;
       img.src = url;
       await decoded(img); // decoded before it is shown: no half-drawn tile
@@ -648,8 +650,7 @@
     ui.lbCaption.textContent = p.caption || '';
     ui.lbCaption.hidden = !p.caption;
     ui.lbFile.textContent = p.file;
-    ui.lbDownload.hidden = !p.original;
-    if (p.original) say(ui.lbDownload, msg('lb.downloadSize', { size: fileSize(p.original.bytes) }), 'aria-label');
+    showDownloadControl(p);
     showPick(t);
     ui.lbPrev.disabled = index === 0;
     ui.lbNext.disabled = index === session.tiles.length - 1;
@@ -657,7 +658,7 @@
     ui.lbStage.classList.remove('is-loaded', 'has-error');
     ui.lbStage.classList.add('is-loading');
     ui.lbImage.removeAttribute('src');
-    ui.lbImage.alt = photoLabel(p);
+    say(ui.lbImage, photoAlt(p), 'alt');
     if (t.url) ui.lbPlaceholder.src = t.url; // the thumbnail, scaled up, while we wait
     else ui.lbPlaceholder.removeAttribute('src');
 

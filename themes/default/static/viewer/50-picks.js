@@ -66,7 +66,7 @@
     const t = session.tiles[i];
     if (!t || !flipPick(t, announce)) return;
     const count = session.picks.size;
-    announce(msg(session.picks.has(t.key) ? 'picks.added' : 'picks.removed', { photo: photoLabel(t.photo), count }));
+    announce(msg(session.picks.has(t.key) ? 'picks.added' : 'picks.removed', { photo: photoAlt(t.photo), count }));
   }
   function announce(m) {
     say(ui.gridStatus, m);

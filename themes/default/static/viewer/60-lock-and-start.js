@@ -10,6 +10,8 @@
     clearTiles();
     lockModule();
     forgetLink();
+    forgetOpeningLink();
+    if (ui.share.open) ui.share.close();
     forgetRemembered();
     if (ui.send.open) ui.send.close();
     ui.sendText.value = '';
@@ -41,7 +43,18 @@
   });
   ui.lock.addEventListener('click', lock);
   ui.lbFav.addEventListener('click', togglePick);
-  ui.lbDownload.addEventListener('click', downloadPhoto);
+  ui.lbDownload.addEventListener('click', toggleDownloadMenu);
+  ui.lbGetWeb.addEventListener('click', downloadWebSize);
+  ui.lbGetOriginal.addEventListener('click', downloadChosenOriginal);
+  // Escape closes the Download menu first, then the lightbox.
+  ui.lb.addEventListener('cancel', (e) => { if (closeDownloadMenu({ refocus: true })) e.preventDefault(); });
+  ui.lbStage.addEventListener('pointerdown', () => closeDownloadMenu()); // a tap on the photo closes it too
+  ui.shareOpen.addEventListener('click', openShare);
+  ui.shareAddress.addEventListener('click', () => shareAddress(galleryAddress()));
+  ui.shareKey.addEventListener('click', showShareWarning);
+  ui.shareKeyConfirm.addEventListener('click', () => { if (session.openingLink) shareAddress(openingLinkAddress()); });
+  ui.shareClose.addEventListener('click', () => ui.share.close());
+  ui.share.addEventListener('close', () => { hideCopyField(); ui.shareOpen.focus(); });
   ui.downloadOpen.addEventListener('click', openDownloads);
   const zipName = (suffix) => safeFileName(session.manifest.title + suffix) + '.zip';
   ui.dlAll.addEventListener('click', () => downloadZip(downloadable(allPhotos()), zipName('')));

@@ -1,0 +1,216 @@
+  // ------------------------------------------------------ share and save
+  // Sharing the gallery's address, and saving one photo at web size or as
+  // its original, from the lightbox's Download menu.
+
+  // The words of this part, in one place (for the translation catalogue).
+  const SHARE_WORDS = {
+    share: 'Share',
+    shareName: 'Share the gallery',
+    copy: 'Copy link',
+    copyName: 'Copy link to the gallery',
+    introAddress: "Send the gallery's address. Whoever opens it will need the password too.",
+    introOnLink: "Send the gallery's address: whoever opens it will need the password. " +
+      'You opened the gallery with a link that works without one; you can send that instead.',
+    introOnTwoFactorLink: "Send the gallery's address: whoever opens it will need its link and the password. " +
+      'You can send the link you opened it with instead.',
+    shareAddress: 'Share the address',
+    copyAddress: 'Copy the address',
+    shareKey: 'Share the link that opens it…',
+    copyKey: 'Copy the link that opens it…',
+    warning: 'Anyone who has this link can open the gallery and see its photos, without a password. ' +
+      'Send it only to people you would give the gallery to. It cannot be taken back, except by the photographer.',
+    warningTwoFactor: 'Anyone who has this link and the password can open the gallery and see its photos. ' +
+      'Send it only to people you would give the gallery to.',
+    confirmShare: 'I understand: share the link that opens it',
+    confirmCopy: 'I understand: copy the link that opens it',
+    shared: 'Shared.',
+    notShared: 'Not shared.',
+    copied: 'Copied: paste it into a message.',
+    copyByHand: 'Select the link above and copy it.',
+  };
+  const SAVE_WORDS = {
+    webDetail: (p) => `${p.preview.width} × ${p.preview.height} px, for phones and sharing`,
+    originalDetail: (p) => `${fileSize(p.original.bytes)}, the full file`,
+    preparing: (name) => `Preparing ${name}…`,
+    failed: 'The web-size photo could not be saved. Try again.',
+  };
+  const ALT_WORDS = {
+    place: (number, total, album) => `Photo ${number} of ${total}${album ? ', ' + album : ''}`,
+  };
+
+  // ----------------------------------------------------------------- share
+  // The gallery's own address (no fragment) is what is shared. A key link's
+  // `#k=` fragment opens the gallery without a password, so it is shared
+  // only when the client opened the gallery with one, chooses to share it,
+  // and accepts a warning. Only over http(s): a gallery opened from a disk
+  // has no address another person could open.
+  const galleryAddress = () => location.origin + location.pathname + location.search;
+  function canShareLink() {
+    if (typeof navigator.share !== 'function') return false;
+    if (typeof navigator.canShare !== 'function') return true;
+    try { return navigator.canShare({ url: galleryAddress() }); } catch (e) { return false; }
+  }
+  function showShareControl() {
+    ui.shareOpen.hidden = !/^https?:$/.test(location.protocol);
+    const sharing = canShareLink();
+    ui.shareOpenLabel.textContent = sharing ? SHARE_WORDS.share : SHARE_WORDS.copy;
+    ui.shareOpen.setAttribute('aria-label', sharing ? SHARE_WORDS.shareName : SHARE_WORDS.copyName);
+  }
+
+  // The secret of the key link the gallery was opened with, kept (as bytes,
+  // zeroed at Lock) only so that the client may choose to share it.
+  function keepOpeningLink() {
+    forgetOpeningLink();
+    if (session.link && session.link.secret) {
+      session.openingLink = { twoFactor: session.link.twoFactor, secret: session.link.secret.slice() };
+    }
+  }
+  function forgetOpeningLink() {
+    if (session.openingLink) session.openingLink.secret.fill(0);
+    session.openingLink = null;
+  }
+  function openingLinkAddress() {
+    const l = session.openingLink;
+    return `${galleryAddress()}#${l.twoFactor ? 'k2' : 'k'}=${new TextDecoder().decode(l.secret)}`;
+  }
+
+  function openShare() {
+    const sharing = canShareLink();
+    const l = session.openingLink;
+    ui.shareIntro.textContent = !l ? SHARE_WORDS.introAddress
+      : l.twoFactor ? SHARE_WORDS.introOnTwoFactorLink : SHARE_WORDS.introOnLink;
+    ui.shareAddress.textContent = sharing ? SHARE_WORDS.shareAddress : SHARE_WORDS.copyAddress;
+    ui.shareKey.textContent = sharing ? SHARE_WORDS.shareKey : SHARE_WORDS.copyKey;
+    ui.shareKey.hidden = !l;
+    ui.shareKey.setAttribute('aria-expanded', 'false');
+    ui.shareWarning.hidden = true;
+    ui.shareWarningText.textContent = l && l.twoFactor ? SHARE_WORDS.warningTwoFactor : SHARE_WORDS.warning;
+    ui.shareKeyConfirm.textContent = sharing ? SHARE_WORDS.confirmShare : SHARE_WORDS.confirmCopy;
+    hideCopyField();
+    ui.shareStatus.textContent = '';
+    ui.share.showModal();
+  }
+  function showShareWarning() {
+    ui.shareWarning.hidden = false;
+    ui.shareKey.setAttribute('aria-expanded', 'true');
+    ui.shareKeyConfirm.focus();
+  }
+  // Hands `address` to the share sheet, else to the clipboard, else shows
+  // it selected for copying by hand.
+  async function shareAddress(address) {
+    hideCopyField();
+    ui.shareStatus.textContent = '';
+    if (canShareLink()) {
+      try {
+        await navigator.share({ title: 'Private gallery', url: address });
+        ui.shareStatus.textContent = SHARE_WORDS.shared;
+        return;
+      } catch (e) {
+        if (e && e.name === 'AbortError') { ui.shareStatus.textContent = SHARE_WORDS.notShared; return; }
+      }
+    }
+    try {
+      await navigator.clipboard.writeText(address);
+      ui.shareStatus.textContent = SHARE_WORDS.copied;
+    } catch (e) {
+      ui.shareCopyField.value = address;
+      ui.shareCopyField.hidden = false;
+      ui.shareCopyLabel.hidden = false;
+      ui.shareCopyField.select();
+      ui.shareStatus.textContent = SHARE_WORDS.copyByHand;
+    }
+  }
+  function hideCopyField() {
+    ui.shareCopyField.value = '';
+    ui.shareCopyField.hidden = true;
+    ui.shareCopyLabel.hidden = true;
+  }
+
+  // ------------------------------------------------------- save one photo
+  // The lightbox's Download button opens a small menu: "Web size" (the
+  // preview the lightbox shows, as a JPEG named `<name>-web.jpg`) and
+  // "Original" (55-originals.js, as the button did before). Both are
+  // offered exactly where the grant gives the photo's original
+  // (`download = true`): a grant without downloads offers neither, so the
+  // web size is not a way around the photographer's choice.
+  const webSizeAllowed = (p) => Boolean(p && p.original);
+  function webSizeName(file) {
+    const base = file.replace(/\.[^.]*$/, '');
+    return `${base || 'photo'}-web.jpg`;
+  }
+  function showDownloadControl(p) {
+    closeDownloadMenu();
+    ui.lbDownload.hidden = !webSizeAllowed(p);
+  }
+  function toggleDownloadMenu() {
+    if (ui.lbMenu.hidden) openDownloadMenu();
+    else closeDownloadMenu();
+  }
+  function openDownloadMenu() {
+    const t = session.tiles[lb.index];
+    if (!t || !webSizeAllowed(t.photo)) return;
+    const p = t.photo;
+    ui.lbGetWebDetail.textContent = `(${SAVE_WORDS.webDetail(p)})`;
+    ui.lbGetOriginalDetail.textContent = `(${SAVE_WORDS.originalDetail(p)})`;
+    ui.lbMenu.hidden = false;
+    ui.lbDownload.setAttribute('aria-expanded', 'true');
+    ui.lbGetWeb.focus();
+  }
+  function closeDownloadMenu({ refocus = false } = {}) {
+    if (ui.lbMenu.hidden) return false;
+    ui.lbMenu.hidden = true;
+    ui.lbDownload.setAttribute('aria-expanded', 'false');
+    if (refocus) ui.lbDownload.focus();
+    return true;
+  }
+  function downloadChosenOriginal() {
+    closeDownloadMenu({ refocus: true });
+    downloadPhoto();
+  }
+  async function downloadWebSize() {
+    closeDownloadMenu({ refocus: true });
+    const t = session.tiles[lb.index];
+    if (!t || !webSizeAllowed(t.photo) || session.download) return;
+    const p = t.photo;
+    const name = webSizeName(p.file);
+    const ready = session.webReady;
+    session.webReady = null;
+    if (ready && ready.file.name === name) { shareAgain(ready.file, (done, total, message) => lbSay(message)); return; }
+    lbSay(SAVE_WORDS.preparing(name));
+    try {
+      const jpeg = await openPhoto(p, PREVIEW, session.epoch);
+      const file = new File([jpeg], name, { type: 'image/jpeg' });
+      const said = await shareOrSave(file, p.n);
+      // A share sheet that needs a second tap: kept for this button, not
+      // for the original's.
+      if (session.shareReady && session.shareReady.file === file) {
+        session.webReady = session.shareReady;
+        session.shareReady = null;
+      }
+      lbSay(said);
+    } catch (e) {
+      lbSay(codeOf(e) === 'notshared' ? DOWNLOAD_MESSAGES.notshared : SAVE_WORDS.failed);
+    }
+  }
+
+  // -------------------------------------------------------------- alt text
+  // What a screen reader says for a photo (its tile, its picture in the
+  // grid and in the lightbox): the caption when it has one, else where it
+  // is ("Photo 3 of 25, " and the album's name); a file name tells a
+  // listener nothing. (No example album name here: the leak test would
+  // find the sample shoot's in this public file.)
+  const photoPlaces = { manifest: null, places: new Map() };
+  function photoAlt(p) {
+    const caption = p.caption && p.caption.trim();
+    if (caption) return caption;
+    if (photoPlaces.manifest !== session.manifest) {
+      photoPlaces.manifest = session.manifest;
+      photoPlaces.places = new Map();
+      const albums = session.manifest ? session.manifest.albums : [];
+      for (const album of albums) {
+        album.photos.forEach((photo, i) => photoPlaces.places.set(photo, { number: i + 1, total: album.photos.length, album: album.name }));
+      }
+    }
+    const place = photoPlaces.places.get(p);
+    return place ? ALT_WORDS.place(place.number, place.total, place.album) : p.file;
+  }
