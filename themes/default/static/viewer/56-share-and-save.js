@@ -113,7 +113,7 @@
     const t = session.tiles[lb.index];
     if (!t || !webSizeAllowed(t.photo)) return;
     const p = t.photo;
-    say(ui.lbGetWebDetail, msg('save.webDetail', { width: p.preview.width, height: p.preview.height }));
+    say(ui.lbGetWebDetail, msg('save.webDetail', { width: String(p.preview.width), height: String(p.preview.height) }));
     say(ui.lbGetOriginalDetail, msg('save.originalDetail', { size: fileSize(p.original.bytes) }));
     ui.lbMenu.hidden = false;
     ui.lbDownload.setAttribute('aria-expanded', 'true');
