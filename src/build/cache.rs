@@ -82,6 +82,10 @@ struct State {
     /// Key-link secrets by grant name, kept so links stay valid.
     #[serde(default)]
     links: BTreeMap<String, Links>,
+    /// The header's slots that hold random filler, which `grant-picks`
+    /// may fill (absent in caches written before it existed).
+    #[serde(default)]
+    free_slots: Option<Vec<usize>>,
 }
 
 /// The secrets in a grant's key links.
@@ -164,6 +168,53 @@ impl Cache {
         let json = serde_json::to_vec(&state).expect("the cache state serializes");
         atomic::write_private(&self.file, &json)?;
         Ok(self.file)
+    }
+
+    /// Adds grant `grant` (its manifest written into the site, its slot
+    /// sealed at `slot`) and saves the cache at once, keeping everything
+    /// else the last build recorded (`grant-picks`).
+    pub fn add_grant(
+        self,
+        grant: &str,
+        json: &[u8],
+        blob: &BlobRef,
+        slot: usize,
+    ) -> Result<PathBuf, std::io::Error> {
+        let mut state = self.previous;
+        state.manifests.insert(
+            grant.to_owned(),
+            CachedManifest {
+                plaintext_sha256: encoding::hex(&Sha256::digest(json)),
+                blob: blob.clone(),
+            },
+        );
+        if let Some(free) = &mut state.free_slots {
+            free.retain(|&index| index != slot);
+        }
+        let json = serde_json::to_vec(&state).expect("the cache state serializes");
+        atomic::write_private(&self.file, &json)?;
+        Ok(self.file)
+    }
+
+    /// The grants the last build (or `grant-picks`) made, by name.
+    pub fn previous_grants(&self) -> impl Iterator<Item = &str> {
+        self.previous.manifests.keys().map(String::as_str)
+    }
+
+    /// Whether the last build (or `grant-picks`) made a grant called `grant`.
+    pub fn has_grant(&self, grant: &str) -> bool {
+        self.previous.manifests.contains_key(grant)
+    }
+
+    /// The header slots that hold filler, as the last build recorded them;
+    /// `None` for a cache written before lightproof recorded them.
+    pub fn free_slots(&self) -> Option<&[usize]> {
+        self.previous.free_slots.as_deref()
+    }
+
+    /// Records which header slots this build left as filler.
+    pub fn record_free_slots(&mut self, free: Vec<usize>) {
+        self.next.free_slots = Some(free);
     }
 
     /// The cached gallery id, if it is the gallery now in the output folder.

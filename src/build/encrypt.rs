@@ -116,11 +116,18 @@ impl Sealer {
     }
 
     /// The header with each slot sealed at a random index, so slot order
-    /// says nothing about grants; the other slots stay random filler.
-    pub fn seal_header(&self, prepared: PreparedHeader, slots: &[SlotEntry]) -> Header {
+    /// says nothing about grants; the other slots stay random filler, and
+    /// their indices are returned (`grant-picks` fills one later).
+    pub fn seal_header(
+        &self,
+        prepared: PreparedHeader,
+        slots: &[SlotEntry],
+    ) -> (Header, Vec<usize>) {
         let mut header = prepared.header;
         assert!(slots.len() <= DEFAULT_SLOTS, "grants::check counts slots");
-        for (slot, index) in slots.iter().zip(shuffled_slot_indices()) {
+        let mut indices = shuffled_slot_indices();
+        let free = indices.split_off(slots.len());
+        for (slot, index) in slots.iter().zip(indices) {
             header.seal_slot(
                 index,
                 &slot.ikm,
@@ -129,7 +136,7 @@ impl Sealer {
                 &slot.contents,
             );
         }
-        header
+        (header, free)
     }
 }
 

@@ -59,6 +59,10 @@ pub struct BuildReport {
     pub elapsed: Duration,
     /// Why the cache could not be saved (the next build will be a full one).
     pub cache_warning: Option<String>,
+    /// Grants of the last build of this gallery (such as those made by
+    /// `grant-picks`) that this one left out: their passwords no longer
+    /// open it.
+    pub left_out_grants: Vec<String>,
 }
 
 /// What one grant opens.
@@ -141,6 +145,11 @@ pub fn build(
     writer.set_offline(options.offline_copies);
     let mut cache = Cache::open(writer.root(), Some(&cache_dir), !options.use_cache)?;
     let sealer = Sealer::new(gallery_id(&mut cache, writer.root()));
+    let left_out_grants: Vec<String> = cache
+        .previous_grants()
+        .filter(|name| grants.iter().all(|grant| grant.name != *name))
+        .map(str::to_owned)
+        .collect();
     let settings = options.render.fingerprint();
     progress.start(jobs.len() as u64);
     let (outcomes, prepared_header) = rayon::join(
@@ -199,7 +208,9 @@ pub fn build(
         });
     }
     viewer::write_viewer(&writer)?;
-    let header = sealer.seal_header(prepared_header, &slots).to_bytes();
+    let (header, free_slots) = sealer.seal_header(prepared_header, &slots);
+    cache.record_free_slots(free_slots);
+    let header = header.to_bytes();
     let out = writer.root().to_owned();
     let removed_blobs = writer.finish(&header, &keep)?;
     let cache_warning = cache.save().err().map(|error| error.to_string());
@@ -216,6 +227,7 @@ pub fn build(
         removed_blobs,
         elapsed: started.elapsed(),
         cache_warning,
+        left_out_grants,
     })
 }
 

@@ -55,6 +55,10 @@ pub enum Command {
     Link(LinkArgs),
     /// Map a client's selection back to the source files of the shoot
     Picks(PicksArgs),
+    /// Give a client the originals of exactly the photos they chose: a new
+    /// password that opens those photos and nothing else (only gallery.bin
+    /// changes, and one new file in b/)
+    GrantPicks(GrantPicksArgs),
     /// Print a strong random passphrase (EFF word list, at least 77 bits)
     Passwd(PasswdArgs),
     /// Preview a gallery on this computer: serve it on 127.0.0.1 with the
@@ -358,9 +362,79 @@ pub struct PicksArgs {
     #[arg(long, value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
     pub site: PathBuf,
 
-    /// Also copy the chosen originals into this folder
+    /// Also copy the chosen originals into this folder (outside the shoot)
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub copy_to: Option<PathBuf>,
+
+    /// Which app's search string to print: lightroom, capture-one, finder,
+    /// explorer, or all (comma-separated for several)
+    #[arg(long = "for", value_name = "APP", default_value = "lightroom", value_delimiter = ',',
+          value_parser = clap::builder::PossibleValuesParser::new(
+              lightproof::deliver::searches::App::NAMES.into_iter().chain(["all"])),
+          long_help = PICKS_FOR_HELP)]
+    pub apps: Vec<String>,
+
+    /// Write an XMP sidecar per chosen photo (IMG_0201.xmp, in the shoot's
+    /// album folders) into DIR, outside the shoot, to copy beside your raw
+    /// files: Lightroom Classic (Metadata > Read Metadata from Files),
+    /// Capture One and Bridge then show the label, rating and note (the
+    /// sidecars hold no develop settings: for photos not yet edited)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub xmp: Option<PathBuf>,
+
+    /// The sidecars' xmp:Label; Lightroom and Capture One show Red, Yellow,
+    /// Green, Blue and Purple as colour labels; "" for none
+    #[arg(long, value_name = "TEXT", default_value = "Green", requires = "xmp")]
+    pub xmp_label: String,
+
+    /// The sidecars' xmp:Rating, 0 to 5 stars [default: none]
+    #[arg(long, value_name = "0-5", requires = "xmp",
+          value_parser = clap::value_parser!(u8).range(0..=5))]
+    pub xmp_rating: Option<u8>,
+
+    /// Replace sidecars that already exist in the XMP folder (without it,
+    /// an existing one stops the command before anything is written)
+    #[arg(long, requires = "xmp")]
+    pub force: bool,
+
+    /// Where the build cache lives (as for `build`)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+const PICKS_FOR_HELP: &str = "Which app's search string to print on stdout, one line each \
+(comma-separated for several, or all); stderr says where each goes:\n\
+  lightroom    Library > Filter bar > Text > Filename > Contains:  IMG_0201.jpg, IMG_0202.jpg\n\
+  capture-one  Filters tool search field:  IMG_0201.jpg IMG_0202.jpg\n\
+  finder       a Finder window's search field:  name:\"IMG_0201.jpg\" OR name:\"IMG_0202.jpg\"\n\
+  explorer     File Explorer's search box:  filename:(\"IMG_0201.jpg\" OR \"IMG_0202.jpg\")\n\
+Lightroom and Capture One take the whole list in one line. Finder and Explorer \
+lines hold at most 1,000 characters (40 to 50 names); a longer list is split into \
+several lines, each a search of its own.";
+
+#[derive(Debug, Args)]
+pub struct GrantPicksArgs {
+    /// The selection file the client sent (from "Send selection")
+    #[arg(value_name = "SELECTION_FILE", value_hint = clap::ValueHint::FilePath)]
+    pub selection: PathBuf,
+
+    /// The gallery folder it was made from (built on this computer, with
+    /// the originals in it: download = true on some grant)
+    #[arg(long, value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// The new grant's name, e.g. "smith-originals"
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    /// Read the new grant's password from the first line of FILE (else
+    /// LIGHTPROOF_PASSWORD_<NAME>, else asked twice on the terminal)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub password_file: Option<PathBuf>,
+
+    /// Accept a password that is easy to guess
+    #[arg(long)]
+    pub allow_weak: bool,
 
     /// Where the build cache lives (as for `build`)
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]

@@ -40,6 +40,7 @@ pub fn run(cli: Cli, given: &Given) -> Outcome {
         Command::Diff(args) => files::run_diff(args),
         Command::Link(args) => link::run_link(args),
         Command::Picks(args) => picks::run_picks(args),
+        Command::GrantPicks(args) => picks::run_grant_picks(args),
         Command::Passwd(args) => {
             let (phrase, bits) = lightproof::shoot::passphrase::generate(usize::from(args.words));
             println!("{phrase}");

@@ -37,6 +37,9 @@ pub fn build_summary(report: &BuildReport, site_bytes: u64) {
         human_bytes(report.bytes_written),
     );
     grants(report);
+    for grant in &report.left_out_grants {
+        eprintln!("lightproof: warning: grant '{grant}' of the last build (made by grant-picks, or taken out of lightproof.toml) is not in this one: its password no longer opens the gallery once gallery.bin is uploaded");
+    }
     if let Some(warning) = &report.cache_warning {
         eprintln!("lightproof: warning: could not save the build cache ({warning}); the next build will render every photo again");
     }

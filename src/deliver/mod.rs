@@ -1,19 +1,27 @@
 //! What happens to a built site: checking it (`verify`, `diff`), packing it
 //! (`pack`, `bundle`), serving it (`serve`), renewing a link (`link`) and
-//! reading a client's selection (`picks`).
+//! reading a client's selection (`picks`, with `searches` for the
+//! photographer's apps and `xmp` sidecars), and giving a client the
+//! originals of exactly what they chose (`grant_picks`).
 
 #[cfg(feature = "generator")]
 pub mod bundle;
 #[cfg(feature = "generator")]
 pub mod diff;
 #[cfg(feature = "generator")]
+pub mod grant_picks;
+#[cfg(feature = "generator")]
 pub mod link;
 #[cfg(feature = "generator")]
 pub mod pack;
 #[cfg(feature = "generator")]
 pub mod picks;
+#[cfg(feature = "generator")]
+pub mod searches;
 pub mod selection;
 #[cfg(feature = "generator")]
 pub mod serve;
 #[cfg(feature = "generator")]
 pub mod verify;
+#[cfg(feature = "generator")]
+pub mod xmp;

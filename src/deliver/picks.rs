@@ -71,6 +71,29 @@ pub fn read_picks(
     shoot: &Path,
     cache_dir: Option<&Path>,
 ) -> Result<Vec<Pick>, PicksError> {
+    let checked = check_selection(selection, site, cache_dir)?;
+    locate(checked.photos, shoot)
+}
+
+/// A selection whose tag and photos checked out.
+pub struct CheckedSelection {
+    /// File, album and note of every chosen photo, in the body's order.
+    pub photos: Vec<(String, String, Option<String>)>,
+    /// The manifest of the grant that signed it.
+    pub manifest: Manifest,
+    /// The build cache that holds the gallery's keys.
+    pub cache: Cache,
+    /// The gallery folder, canonical.
+    pub site: PathBuf,
+}
+
+/// Checks the tag of `selection` with the key in the build cache of `site`,
+/// and that every photo it names is one its grant shows.
+pub fn check_selection(
+    selection: &Path,
+    site: &Path,
+    cache_dir: Option<&Path>,
+) -> Result<CheckedSelection, PicksError> {
     let text = std::fs::read_to_string(selection).map_err(|source| PicksError::Read {
         path: selection.to_owned(),
         source,
@@ -97,12 +120,17 @@ pub fn read_picks(
     }
     let manifest = grant_manifest(&cache, &parsed.manifest, &site)?;
     check_in_grant(&parsed.photos, &manifest, selection)?;
-    locate(parsed.photos, shoot)
+    Ok(CheckedSelection {
+        photos: parsed.photos,
+        manifest,
+        cache,
+        site,
+    })
 }
 
 /// The manifest of the grant that signed the selection, decrypted from the
 /// site with the key and pins the build cache recorded.
-fn grant_manifest(cache: &Cache, id: &str, site: &Path) -> Result<Manifest, PicksError> {
+pub(super) fn grant_manifest(cache: &Cache, id: &str, site: &Path) -> Result<Manifest, PicksError> {
     let damaged = || PicksError::GrantManifest(site.to_owned());
     let blob = cache.manifest_blob(id).ok_or_else(damaged)?;
     let header = std::fs::read(site.join(HEADER_FILE))

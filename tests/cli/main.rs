@@ -15,6 +15,8 @@ mod diff;
 mod fidelity;
 /// Forgery between grant holders who can write to the host.
 mod forgery;
+/// `grant-picks`: a new password for exactly the chosen photos' originals.
+mod grant_picks;
 /// Grants: several passwords, each opening exactly its albums.
 mod grants;
 /// Hostile and odd inputs: every kind of photo file, broken ones, bombs, --strict.
@@ -35,7 +37,8 @@ mod links;
 mod originals;
 /// Pack: reproducible zips, and verify on a zip without unpacking.
 mod pack;
-/// Picks: a selection names only its grant's photos; client text is escaped.
+/// Picks: a selection names only its grant's photos; client text is escaped;
+/// search strings per app; XMP sidecars.
 mod picks;
 /// Scripting: --json and --quiet, exit codes, completions, man pages, progress bars.
 mod scripting;

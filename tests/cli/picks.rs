@@ -145,3 +145,183 @@ fn notes_with_terminal_escapes_are_shown_escaped() {
         "IMG_0201.jpg"
     );
 }
+
+/// `picks SELECTION --shoot --site EXTRA…` without copying.
+fn picks_with(selection: &Path, shoot: &Path, site: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "picks",
+        path_str(selection),
+        "--shoot",
+        path_str(shoot),
+        "--site",
+        path_str(site),
+    ];
+    args.extend_from_slice(extra);
+    run(&mut lightproof(&args))
+}
+
+#[test]
+fn each_app_gets_a_search_string_in_its_own_syntax() {
+    let (dir, shoot, site) = two_grant_site();
+    let selection = dir.path().join("selection.txt");
+    let text = signed_selection(
+        &site,
+        CLIENT,
+        &[
+            ("IMG_0201.jpg", "Ceremony", ""),
+            ("DSC03301.jpg", "Mountains", ""),
+        ],
+    );
+    fs::write(&selection, text).unwrap();
+    let output = picks_with(&selection, &shoot, &site, &["--for", "all"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        String::from_utf8(output.stdout.clone()).unwrap(),
+        "IMG_0201.jpg, DSC03301.jpg\n\
+         IMG_0201.jpg DSC03301.jpg\n\
+         name:\"IMG_0201.jpg\" OR name:\"DSC03301.jpg\"\n\
+         filename:(\"IMG_0201.jpg\" OR \"DSC03301.jpg\")\n"
+    );
+    let log = stderr(&output);
+    for place in [
+        "^ Lightroom Classic: Library, Filter bar (\\), Text, Filename, Contains",
+        "^ Capture One: Library tool tab, Filters tool, search field",
+        "^ macOS Finder",
+        "^ Windows File Explorer",
+    ] {
+        assert!(log.contains(place), "{log}");
+    }
+
+    let output = picks_with(&selection, &shoot, &site, &["--for", "explorer,finder"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("filename:("), "{stdout}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+
+    let output = picks_with(&selection, &shoot, &site, &["--for", "bridge"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("capture-one"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Reads a sidecar with Python's XML parser (namespace-aware): label,
+/// rating and the x-default description, or null where absent.
+fn parsed_sidecar(path: &Path) -> (Option<String>, Option<String>, Option<String>) {
+    let script = r#"
+import json, sys
+import xml.etree.ElementTree as ET
+NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+      "xmp": "http://ns.adobe.com/xap/1.0/", "dc": "http://purl.org/dc/elements/1.1/"}
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "{adobe:ns:meta/}xmpmeta", root.tag
+d = root.find("rdf:RDF/rdf:Description", NS)
+xmp = "{http://ns.adobe.com/xap/1.0/}"
+li = d.find("dc:description/rdf:Alt/rdf:li", NS)
+if li is not None:
+    assert li.get("{http://www.w3.org/XML/1998/namespace}lang") == "x-default"
+print(json.dumps([d.get(xmp + "Label"), d.get(xmp + "Rating"),
+                  None if li is None else li.text]))
+"#;
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3 (tests/run-all.sh installs it)");
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn xmp_sidecars_carry_label_rating_and_note_and_never_go_into_the_shoot() {
+    let (dir, shoot, site) = two_grant_site();
+    let selection = dir.path().join("selection.txt");
+    let note = "crop <tighter> & warmer \"please\" \u{1b}[31m";
+    let text = signed_selection(
+        &site,
+        CLIENT,
+        &[
+            ("IMG_0201.jpg", "Ceremony", note),
+            ("IMG_0101.jpg", "shoot", ""),
+        ],
+    );
+    fs::write(&selection, text).unwrap();
+    let xmp = dir.path().join("sidecars");
+    let with_xmp = |extra: &[&str]| {
+        let mut args = vec!["--xmp", path_str(&xmp)];
+        args.extend_from_slice(extra);
+        picks_with(&selection, &shoot, &site, &args)
+    };
+    let output = with_xmp(&["--xmp-rating", "4"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let ceremony = xmp.join("Ceremony/IMG_0201.xmp");
+    assert_eq!(
+        parsed_sidecar(&ceremony),
+        (
+            Some("Green".into()),
+            Some("4".into()),
+            Some("crop <tighter> & warmer \"please\" \u{fffd}[31m".into())
+        ),
+        "the album folder is mirrored, the note kept but its control replaced"
+    );
+    assert_eq!(
+        parsed_sidecar(&xmp.join("IMG_0101.xmp")),
+        (Some("Green".into()), Some("4".into()), None)
+    );
+    assert_eq!(files_under(&xmp).len(), 2, "{:?}", files_under(&xmp));
+
+    // An independent XMP reader sees the same fields.
+    let exif = std::process::Command::new("exiftool")
+        .args([
+            "-j",
+            "-XMP-xmp:Label",
+            "-XMP-xmp:Rating",
+            "-XMP-dc:Description",
+        ])
+        .arg(&ceremony)
+        .output()
+        .expect("exiftool (tests/run-all.sh installs it)");
+    let read: serde_json::Value = serde_json::from_slice(&exif.stdout).unwrap();
+    assert_eq!(read[0]["Label"], "Green", "{read}");
+    assert_eq!(read[0]["Rating"], 4, "{read}");
+    assert!(read[0]["Description"]
+        .as_str()
+        .unwrap()
+        .starts_with("crop <tighter>"));
+
+    // An existing sidecar is never replaced silently: nothing is written.
+    let before = tree_digest(&xmp);
+    let output = with_xmp(&["--xmp-label", "Red"]);
+    assert_refused(
+        &output,
+        "already exists (it may hold your edits); no sidecar was written. Add --force",
+    );
+    assert_eq!(tree_digest(&xmp), before);
+    let output = with_xmp(&["--xmp-label", "Red", "--force"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(parsed_sidecar(&ceremony).0.as_deref(), Some("Red"));
+    assert_eq!(
+        parsed_sidecar(&ceremony).1,
+        None,
+        "no rating asked this time"
+    );
+
+    // Inside the shoot: refused, naming both folders, and nothing written.
+    let shoot_before = tree_digest(&shoot);
+    let inside = shoot.join("Ceremony/sidecars");
+    let output = picks_with(&selection, &shoot, &site, &["--xmp", path_str(&inside)]);
+    assert_refused(&output, "is inside the shoot folder");
+    let log = stderr(&output);
+    let canonical = shoot.canonicalize().unwrap();
+    assert!(log.contains(&format!("'{}'", canonical.display())), "{log}");
+    assert!(
+        log.contains(&format!(
+            "'{}'",
+            canonical.join("Ceremony/sidecars").display()
+        )),
+        "{log}"
+    );
+    assert_eq!(tree_digest(&shoot), shoot_before, "the shoot is untouched");
+}

@@ -213,8 +213,10 @@ fn the_man_pages_are_valid_roff_and_name_every_subcommand() {
     assert!(page.contains("EXIT STATUS") && page.contains("nothing done"));
     let subs = subcommands();
     for sub in &subs {
+        // roff writes every hyphen as \- (grant-picks: grant\-picks).
+        let roff = sub.replace('-', "\\-");
         assert!(
-            page.contains(&format!("lightproof\\-{sub}(1)")),
+            page.contains(&format!("lightproof\\-{roff}(1)")),
             "man page lacks '{sub}'"
         );
     }
