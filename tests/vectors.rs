@@ -285,3 +285,41 @@ fn a_whole_argon2id_header_opens_and_is_reproduced() {
     written.seal_slot(1, &key, SlotType::Password, [0x22; 16], &contents);
     assert_eq!(hex::encode(written.to_bytes()), ARGON2_HEADER);
 }
+
+/// docs/FORMAT.md's selection codes ("Selection codes", known answers):
+/// gallery_id 16 × 0x11, manifest_id 16 × 0x33, manifest_key 32 × 0x44.
+/// The first is a bitmap with a note, the second a delta list; both were
+/// first computed by an implementation written from the spec alone
+/// (Python's hmac and base64), then by ours.
+#[test]
+fn selection_code_known_answer() {
+    use lightproof::format::selection_code::{SealedCode, SelectionCode};
+    let vectors = [
+        (
+            12,
+            vec![0, 5, 11],
+            vec![(5, "crop".to_owned())],
+            "[lightproof AQIRERERERERERERERERERERMzMzMzMzMzMzMzMzMzMzMwwhCAEBBGNyb3DsonFzXsG4DyKRzPgal9SS]",
+        ),
+        (
+            3000,
+            vec![7, 2999],
+            vec![],
+            "[lightproof AQERERERERERERERERERERERMzMzMzMzMzMzMzMzMzMzM7gXAgevF19u_G6OUZsxKSXYhKqYu8s]",
+        ),
+    ];
+    let key = Key32::from_bytes([0x44; 32]);
+    for (photo_count, picks, notes, expected) in vectors {
+        let code = SelectionCode {
+            gallery: [0x11; 16],
+            manifest: [0x33; 16],
+            photo_count,
+            picks,
+            notes,
+            notes_left_out: false,
+        };
+        assert_eq!(code.seal(&key).unwrap(), expected);
+        let found = SealedCode::find(expected).unwrap();
+        assert_eq!(found.open(&key).unwrap(), code);
+    }
+}

@@ -350,7 +350,8 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct PicksArgs {
-    /// The selection file the client sent (from "Send selection")
+    /// The selection the client sent: its file, or the text of its email
+    /// (which holds a short code), or `-` to paste either on stdin
     #[arg(value_name = "SELECTION_FILE", value_hint = clap::ValueHint::FilePath)]
     pub selection: PathBuf,
 

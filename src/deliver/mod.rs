@@ -17,6 +17,8 @@ pub mod pack;
 #[cfg(feature = "generator")]
 pub mod picks;
 #[cfg(feature = "generator")]
+mod sealed;
+#[cfg(feature = "generator")]
 pub mod searches;
 pub mod selection;
 #[cfg(feature = "generator")]

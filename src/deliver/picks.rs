@@ -4,7 +4,9 @@
 //! with their album and notes, then a footer with the gallery id, the
 //! grant's manifest id and an HMAC tag under that grant's manifest key. The
 //! key comes from this computer's build cache, so a selection from another
-//! gallery, or one edited after it was sent, is refused.
+//! gallery, or one edited after it was sent, is refused. The viewer's
+//! email carries the same selection as a short sealed code instead
+//! (`sealed.rs`), read here with the same checks.
 //!
 //! A valid tag proves only that a holder of that grant wrote the text, and
 //! such a holder is a client, not the photographer: the selection may name
@@ -21,7 +23,7 @@ use crate::format::manifest::Manifest;
 use crate::format::{vault, BlobKind, HEADER_FILE};
 use crate::shoot::scan::{scan_shoot, ScanError};
 
-pub use super::selection::{parse_selection, printable, Selection};
+pub use super::selection::{parse_selection, parse_sent, printable, Selection, Sent};
 
 /// One chosen photo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,12 +43,16 @@ pub enum PicksError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("'{0}' is not a lightproof selection (its last line should start with 'lightproof-selection 1')")]
+    #[error("'{0}' is not a lightproof selection: it holds neither a selection code ('[lightproof …]', as in the client's email) nor a selection's last line ('lightproof-selection 1 …', as in its file)")]
     NotASelection(PathBuf),
     #[error("the selection '{0}' belongs to another gallery than the one in '{1}'")]
     OtherGallery(PathBuf, PathBuf),
     #[error("the selection '{0}' was changed after the client sent it (or it was made for a build this computer does not know)")]
     Tampered(PathBuf),
+    #[error("the selection code in '{0}' was made by a newer lightproof (code version {1}); update lightproof to read it")]
+    NewerCode(PathBuf, u8),
+    #[error("the selection code in '{0}' was made for a gallery of {1} photos, but that grant's manifest here lists {2} (was the gallery rebuilt with other photos?)")]
+    CodeForOtherPhotos(PathBuf, u32, usize),
     #[error(transparent)]
     Scan(#[from] ScanError),
     #[error("'{}' in album '{}' is in the selection but not in the shoot folder", printable(.file), printable(.album))]
@@ -77,7 +83,7 @@ pub fn read_picks(
 
 /// A selection whose tag and photos checked out.
 pub struct CheckedSelection {
-    /// File, album and note of every chosen photo, in the body's order.
+    /// File, album and note of every chosen photo, in the order sent.
     pub photos: Vec<(String, String, Option<String>)>,
     /// The manifest of the grant that signed it.
     pub manifest: Manifest,
@@ -87,26 +93,62 @@ pub struct CheckedSelection {
     pub site: PathBuf,
 }
 
-/// Checks the tag of `selection` with the key in the build cache of `site`,
-/// and that every photo it names is one its grant shows.
+/// The photos a selection names, with the manifest of its grant.
+pub(super) type Checked = (Vec<(String, String, Option<String>)>, Manifest);
+
+/// Checks the tag of `selection` (its text, or the sealed code of an email)
+/// with the key in the build cache of `site`, and that every photo it names
+/// is one its grant shows.
 pub fn check_selection(
     selection: &Path,
     site: &Path,
     cache_dir: Option<&Path>,
 ) -> Result<CheckedSelection, PicksError> {
-    let text = std::fs::read_to_string(selection).map_err(|source| PicksError::Read {
-        path: selection.to_owned(),
-        source,
-    })?;
+    let text = read_sent(selection)?;
     let not_one = || PicksError::NotASelection(selection.to_owned());
-    let parsed = parse_selection(&text).ok_or_else(not_one)?;
+    let sent = parse_sent(&text).ok_or_else(not_one)?;
     let site = site.canonicalize().map_err(|source| PicksError::Read {
         path: site.to_owned(),
         source,
     })?;
     let cache = Cache::open(&site, cache_dir, false)?;
+    let (photos, manifest) = match sent {
+        Sent::Text(parsed) => checked_text(parsed, &cache, &site, selection)?,
+        Sent::Code(code) => super::sealed::checked_code(&code, &cache, &site, selection)?,
+    };
+    Ok(CheckedSelection {
+        photos,
+        manifest,
+        cache,
+        site,
+    })
+}
+
+/// The file the client sent, or with `-` what is pasted on stdin.
+fn read_sent(selection: &Path) -> Result<String, PicksError> {
+    let read = if selection == Path::new("-") {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(selection)
+    };
+    read.map_err(|source| PicksError::Read {
+        path: selection.to_owned(),
+        source,
+    })
+}
+
+/// The photos of a selection's text, once its tag and grant are checked.
+fn checked_text(
+    parsed: Selection<'_>,
+    cache: &Cache,
+    site: &Path,
+    selection: &Path,
+) -> Result<Checked, PicksError> {
     if cache.gallery_id(Some(&parsed.gallery)).is_none() {
-        return Err(PicksError::OtherGallery(selection.to_owned(), site));
+        return Err(PicksError::OtherGallery(
+            selection.to_owned(),
+            site.to_owned(),
+        ));
     }
     let key = cache
         .manifest_key(&parsed.manifest)
@@ -118,14 +160,9 @@ pub fn check_selection(
     )) {
         return Err(PicksError::Tampered(selection.to_owned()));
     }
-    let manifest = grant_manifest(&cache, &parsed.manifest, &site)?;
+    let manifest = grant_manifest(cache, &parsed.manifest, site)?;
     check_in_grant(&parsed.photos, &manifest, selection)?;
-    Ok(CheckedSelection {
-        photos: parsed.photos,
-        manifest,
-        cache,
-        site,
-    })
+    Ok((parsed.photos, manifest))
 }
 
 /// The manifest of the grant that signed the selection, decrypted from the
@@ -147,7 +184,7 @@ pub(super) fn grant_manifest(cache: &Cache, id: &str, site: &Path) -> Result<Man
 }
 
 /// Every (file, album) pair of the selection must be a photo of `manifest`.
-fn check_in_grant(
+pub(super) fn check_in_grant(
     photos: &[(String, String, Option<String>)],
     manifest: &Manifest,
     selection: &Path,

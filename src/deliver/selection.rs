@@ -1,9 +1,10 @@
 //! A client's selection as text (docs/FORMAT.md, "Selections"): split
-//! into the part its tag covers, the footer and the chosen photos, and
-//! client text made safe to print. It reads untrusted bytes and needs none
+//! into the part its tag covers, the footer and the chosen photos, or
+//! found as a sealed code; and client text made safe to print. It reads untrusted bytes and needs none
 //! of the generator's crates, so the fuzz targets build it alone (the
 //! `parsers` feature); `picks` checks the tag and finds the photos.
 
+use crate::format::selection_code::SealedCode;
 use crate::format::{encoding, Id};
 
 /// `text` with every character that is not plain printable text written
@@ -47,6 +48,23 @@ pub struct Selection<'a> {
     pub tag: [u8; 32],
     /// File, album and note of every chosen photo, in the body's order.
     pub photos: Vec<(String, String, Option<String>)>,
+}
+
+/// What a client sent: a selection's whole text, or its short sealed code
+/// (docs/FORMAT.md, "Selection codes"), alone or in an email's text.
+#[derive(Debug)]
+pub enum Sent<'a> {
+    Text(Selection<'a>),
+    Code(SealedCode),
+}
+
+/// The selection in `text`: its footer if it has one, else a code; `None`
+/// if there is neither.
+pub fn parse_sent(text: &str) -> Option<Sent<'_>> {
+    match parse_selection(text) {
+        Some(selection) => Some(Sent::Text(selection)),
+        None => SealedCode::find(text).map(Sent::Code),
+    }
 }
 
 /// Splits a selection's text; `None` unless it ends with a lightproof

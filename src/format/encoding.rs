@@ -1,6 +1,6 @@
 //! Small text encodings used in file names and in the manifest: lowercase
-//! RFC 4648 base32 without padding (blob names) and lowercase hex (keys,
-//! hashes). Decoders are strict: one encoding per value.
+//! RFC 4648 base32 without padding (blob names), lowercase hex (keys,
+//! hashes) and base64url without padding (a selection's sealed code). Decoders are strict: one encoding per value.
 
 const BASE32_ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
 
@@ -74,6 +74,50 @@ pub fn hex_decode<const N: usize>(text: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
+const BASE64URL_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// RFC 4648 §5 base64url, no padding: safe in a URL and in a mail.
+pub fn base64url(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity((bytes.len() * 4).div_ceil(3));
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for &byte in bytes {
+        buffer = (buffer << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 6 {
+            bits -= 6;
+            out.push(BASE64URL_ALPHABET[((buffer >> bits) & 63) as usize] as char);
+        }
+        buffer &= (1 << bits) - 1;
+    }
+    if bits > 0 {
+        out.push(BASE64URL_ALPHABET[((buffer << (6 - bits)) & 63) as usize] as char);
+    }
+    out
+}
+
+/// Decodes [`base64url`] output. Rejects padding, other characters, a
+/// length no encoding has and non-zero trailing bits.
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut buffer, mut bits) = (0u32, 0);
+    for c in text.bytes() {
+        let value = BASE64URL_ALPHABET.iter().position(|&a| a == c)? as u32;
+        buffer = (buffer << 6) | value;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+        buffer &= (1 << bits) - 1;
+    }
+    (buffer == 0).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +134,25 @@ mod tests {
         let mut bad_tail = text.clone();
         bad_tail.replace_range(25.., "b"); // non-zero trailing bits
         assert_eq!(base32_decode::<16>(&bad_tail), None);
+    }
+
+    #[test]
+    fn base64url_round_trips_and_is_strict() {
+        // RFC 4648 §10, without padding.
+        for (bytes, text) in [
+            (&b"f"[..], "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+        ] {
+            assert_eq!(base64url(bytes), text);
+            assert_eq!(base64url_decode(text).as_deref(), Some(bytes));
+        }
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+        assert_eq!(base64url_decode("Zg=="), None);
+        assert_eq!(base64url_decode("Zh"), None); // non-zero trailing bits
+        assert_eq!(base64url_decode("Zm9vY"), None);
+        assert_eq!(base64url_decode("+/8"), None);
     }
 
     #[test]

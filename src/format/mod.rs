@@ -20,6 +20,7 @@ pub mod keys;
 pub mod manifest;
 pub mod padding;
 pub mod segments;
+pub mod selection_code;
 pub mod vault;
 
 mod error;

@@ -31,7 +31,7 @@ let browser;
 
 before(async () => {
   tmp = await makeTempDir();
-  server = await serve(await buildSite(tmp, { args: ['--downloads', '--quiet'] }));
+  server = await serve(await buildSite(tmp, { args: ['--downloads', '--quiet', '--photographer-email', 'studio@example.com'] }));
   browser = await launchBrowser();
 });
 
@@ -125,9 +125,16 @@ describe('accessibility (axe-core)', { timeout: 300_000 }, () => {
         await page.click('#picks-filter');
 
         await page.click('#picks-send');
-        await page.waitForFunction(() => document.getElementById('send-dialog').open);
-        await check(page, where, 'the selection to send', found);
-        await page.click('#send-close');
+        await page.waitForFunction(() => document.getElementById('send-dialog').open &&
+          document.querySelector('#send-list .send-thumb img'));
+        await check(page, where, 'the selection to send, with thumbnails', found);
+        await page.click('#send-confirm');
+        await check(page, where, 'the ways to send the selection', found);
+        await page.evaluate(() => document.getElementById('send-mail').addEventListener('click', (e) => e.preventDefault()));
+        await page.click('#send-mail');
+        await page.waitForFunction(() => !document.getElementById('send-done').hidden);
+        await check(page, where, 'the selection sent', found);
+        await page.click('#send-finish');
 
         await page.click('#download-open');
         await page.waitForFunction(() => document.getElementById('download-dialog').open);

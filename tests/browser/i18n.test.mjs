@@ -11,7 +11,7 @@
 //   each in Firefox and WebKit, and from file:// in Chromium and Firefox),
 //   driven through the lock screen, a wrong password, the grid, the
 //   lightbox and its download menu, the note, sharing (over HTTP), the
-//   selection and the downloads, then locked: no
+//   selection (review, ways, copied) and the downloads, then locked: no
 //   text on screen, accessible name or live message is an English
 //   catalogue string that the language says otherwise; the messages it
 //   waits for are the language's own; `<html lang>` follows.
@@ -310,7 +310,16 @@ async function walk(p, STRINGS, lang, { downloads = true, also = [] } = {}) {
   await p.waitFor(() => document.getElementById('send-dialog').open);
   assert.equal(await text('#send-summary'), said(STRINGS, lang, 'send.choseUpTo', { chosen: said(STRINGS, lang, 'photos.count', { count: 1 }), limit: 25 }));
   await check('selection');
-  await p.click('#send-close');
+  await p.click('#send-confirm');
+  await p.waitFor(() => !document.getElementById('send-ways').hidden);
+  await check('selection, the ways to send it');
+  // Copied (the done step), or the browser would not: copy it by hand.
+  const byHand = said(STRINGS, lang, 'send.copyByHand');
+  await p.click('#send-copy');
+  await p.waitFor((t) => !document.getElementById('send-done').hidden || document.getElementById('send-copy').textContent === t, byHand);
+  await check('selection, sent');
+  await p.click(await p.evaluate(() => (document.getElementById('send-done').hidden ? '#send-cancel' : '#send-finish')));
+  await p.waitFor(() => !document.getElementById('send-dialog').open);
   if (downloads) {
     await p.click('#download-open');
     await p.waitFor(() => document.getElementById('download-dialog').open);

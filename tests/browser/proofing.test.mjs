@@ -120,6 +120,7 @@ describe('proofing', { timeout: 300_000 }, () => {
       await page.click('#picks-send');
       assert.match(await page.textContent('#send-summary'), /haven't chosen any photos yet/);
       assert.equal(await page.isVisible('#send-ways'), false);
+      assert.equal(await page.isVisible('#send-confirm'), false, 'nothing to confirm');
       await page.click('#send-close');
       await page.locator('.album-tab', { hasText: 'Mountains' }).click(); // 4 photos
       await page.waitForFunction(() => document.querySelectorAll('#grid .tile-heart').length === 4);
@@ -185,7 +186,7 @@ describe('proofing', { timeout: 300_000 }, () => {
       await page.waitForFunction(() => document.querySelectorAll('#grid .tile-heart').length === 4);
       const panel = async () => {
         await page.click('#picks-send');
-        const shown = { summary: await page.textContent('#send-summary'), ways: await page.isVisible('#send-ways') };
+        const shown = { summary: await page.textContent('#send-summary'), ways: await page.isVisible('#send-confirm') };
         await page.click('#send-close');
         return shown;
       };

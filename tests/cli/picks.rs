@@ -26,15 +26,20 @@ fn two_grant_site() -> (tempfile::TempDir, PathBuf, PathBuf) {
     )
     .unwrap();
     let site = dir.path().join("site");
+    build_two_grants(&shoot, &site);
+    (dir, shoot, site)
+}
+
+/// Builds `shoot` (with the grants of [`two_grant_site`]) into `site`.
+fn build_two_grants(shoot: &Path, site: &Path) {
     let output = run(
-        lightproof(&["build", path_str(&shoot), "--out", path_str(&site)])
+        lightproof(&["build", path_str(shoot), "--out", path_str(site)])
             .arg("--quiet")
             .env_remove("LIGHTPROOF_PASSWORD")
             .env("LIGHTPROOF_PASSWORD_CLIENT", CLIENT)
             .env("LIGHTPROOF_PASSWORD_FAMILY", FAMILY),
     );
     assert!(output.status.success(), "{}", stderr(&output));
-    (dir, shoot, site)
 }
 
 /// A selection of `photos` (file, album, note) signed with the grant of
@@ -324,4 +329,141 @@ fn xmp_sidecars_carry_label_rating_and_note_and_never_go_into_the_shoot() {
         "{log}"
     );
     assert_eq!(tree_digest(&shoot), shoot_before, "the shoot is untouched");
+}
+
+/// The short sealed code the viewer puts in its email (docs/FORMAT.md,
+/// "Selection codes") for `photos` (file, album, note) of the grant of
+/// `password`, with `photo_count` as that grant's manifest lists it
+/// unless `count` says otherwise.
+fn sealed_code(
+    site: &Path,
+    password: &str,
+    photos: &[(&str, &str, &str)],
+    count: Option<u32>,
+) -> String {
+    use lightproof::format::selection_code::SelectionCode;
+    let (header, manifest, _, manifest_key) = open_grant(site, password);
+    let slot = vault::unlock_with_password(&header, password.as_bytes()).unwrap();
+    let position = |file: &str, album: &str| {
+        let found = manifest
+            .photos()
+            .position(|(a, p)| p.file == file && a.name == album);
+        found.unwrap() as u32
+    };
+    let mut chosen: Vec<(u32, &str)> = photos
+        .iter()
+        .map(|(file, album, note)| (position(file, album), *note))
+        .collect();
+    chosen.sort();
+    let code = SelectionCode {
+        gallery: header.gallery_id,
+        manifest: slot.manifest_id,
+        photo_count: count.unwrap_or(manifest.photos().count() as u32),
+        picks: chosen.iter().map(|(p, _)| *p).collect(),
+        notes: chosen
+            .iter()
+            .filter(|(_, note)| !note.is_empty())
+            .map(|(p, note)| (*p, note.to_string()))
+            .collect(),
+        notes_left_out: false,
+    };
+    code.seal(&manifest_key).unwrap()
+}
+
+/// An email as a mail program may deliver a long line: wrapped, and
+/// quoted in a reply.
+fn in_an_email(code: &str) -> String {
+    let lines: Vec<String> = code
+        .as_bytes()
+        .chunks(70)
+        .map(|c| format!("> {}", String::from_utf8_lossy(c)))
+        .collect();
+    format!(
+        "On Monday, a client wrote:\n> Hello,\n>\n> Here is my selection: 2 photos.\n>\n{}\n>\n> Thank you!\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn a_sealed_code_in_an_email_gives_the_same_picks_as_the_whole_text() {
+    let (dir, shoot, site) = two_grant_site();
+    let chosen = [
+        ("IMG_0201.jpg", "Ceremony", "warmer, please"),
+        ("DSC03301.jpg", "Mountains", ""),
+    ];
+    let text_file = dir.path().join("selection.txt");
+    fs::write(&text_file, signed_selection(&site, CLIENT, &chosen)).unwrap();
+    let from_text = picks(&text_file, &shoot, &site, &dir.path().join("a"));
+    assert!(from_text.status.success(), "{}", stderr(&from_text));
+
+    let code = sealed_code(&site, CLIENT, &chosen, None);
+    let mail = dir.path().join("mail.txt");
+    fs::write(&mail, in_an_email(&code)).unwrap();
+    let from_mail = picks(&mail, &shoot, &site, &dir.path().join("b"));
+    assert!(from_mail.status.success(), "{}", stderr(&from_mail));
+    assert_eq!(from_mail.stdout, from_text.stdout);
+    assert!(
+        stderr(&from_mail).contains("warmer, please"),
+        "{}",
+        stderr(&from_mail)
+    );
+    assert_eq!(
+        fs::read(dir.path().join("b/DSC03301.jpg")).unwrap(),
+        fs::read(shoot.join("Mountains/DSC03301.jpg")).unwrap()
+    );
+
+    // Pasted alone on stdin, without its brackets.
+    let bare = &code["[lightproof ".len()..code.len() - 1];
+    let mut command = lightproof(&["picks", "-", "--shoot", path_str(&shoot), "--site"]);
+    command.arg(&site).stdin(std::process::Stdio::piped());
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(bare.as_bytes())
+        .unwrap();
+    let pasted = child.wait_with_output().unwrap();
+    assert!(pasted.status.success(), "{}", stderr(&pasted));
+    assert_eq!(pasted.stdout, from_text.stdout);
+}
+
+#[test]
+fn an_edited_or_moved_code_is_refused_with_a_clear_error() {
+    let (dir, shoot, site) = two_grant_site();
+    let file = dir.path().join("mail.txt");
+    let refused = |text: &str| {
+        fs::write(&file, text).unwrap();
+        let output = picks(&file, &shoot, &site, &dir.path().join("picked"));
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(output.stdout.is_empty());
+        stderr(&output)
+    };
+    let code = sealed_code(&site, FAMILY, &[("IMG_0201.jpg", "Ceremony", "")], None);
+    // One bit of the picks changed (byte 35, after the ids and the count).
+    let mut bytes = encoding::base64url_decode(&code[12..code.len() - 1]).unwrap();
+    bytes[35] ^= 2;
+    let edited = format!("[lightproof {}]", encoding::base64url(&bytes));
+    assert!(refused(&edited).contains("was changed after the client sent it"));
+
+    // Sealed with the right key, for a manifest of another photo count.
+    let stale = sealed_code(
+        &site,
+        FAMILY,
+        &[("IMG_0201.jpg", "Ceremony", "")],
+        Some(999),
+    );
+    assert!(refused(&stale).contains("made for a gallery of 999 photos"));
+
+    // Another gallery's code (built from the same shoot elsewhere).
+    let other = dir.path().join("other");
+    build_two_grants(&shoot, &other);
+    let moved = sealed_code(&other, FAMILY, &[("IMG_0201.jpg", "Ceremony", "")], None);
+    assert!(refused(&moved).contains("belongs to another gallery"));
+
+    assert!(refused("Hello, here are my favourites!").contains("is not a lightproof selection"));
 }

@@ -197,6 +197,17 @@ pub unsafe extern "C" fn lp_sign_selection(ptr: *const u8, len: usize) -> i32 {
     with_session(|session| session.sign_selection(text))
 }
 
+/// A selection's short sealed code (docs/FORMAT.md, "Selection codes"):
+/// input the JSON [`Session::selection_code`] takes; output the code's text.
+///
+/// # Safety
+/// See [`input`].
+#[no_mangle]
+pub unsafe extern "C" fn lp_selection_code(ptr: *const u8, len: usize) -> i32 {
+    let chosen = input(ptr, len);
+    with_session(|session| session.selection_code(chosen))
+}
+
 /// Opens the manifest blob; output: the display JSON (no keys).
 ///
 /// # Safety

@@ -4,14 +4,25 @@
 use lightproof::format::chunked::ChunkKeys;
 use lightproof::format::header::{Header, Kdf, SlotContents, SlotType};
 use lightproof::format::manifest::{Manifest, Original, Photo, Rendition};
+use lightproof::format::selection_code::SelectionCode;
 use lightproof::format::vault::OriginalReader;
 use lightproof::format::{blob_path, encoding, vault, BlobKind, FormatError, Key32};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::check::Pins;
 use crate::zip::{entry_name, Crc32, ZipWriter};
 use crate::Status;
+
+/// What the page asks [`Session::selection_code`] to seal.
+#[derive(Deserialize)]
+struct ChosenPhotos {
+    picks: Vec<u32>,
+    #[serde(default)]
+    notes: Vec<(u32, String)>,
+    #[serde(default)]
+    notes_left_out: bool,
+}
 
 #[derive(Default)]
 pub struct Session {
@@ -84,6 +95,29 @@ impl Session {
     pub fn sign_selection(&self, text: &[u8]) -> Result<Vec<u8>, Status> {
         let slot = self.slot.as_ref().ok_or(Status::BadState)?;
         Ok(vault::selection_tag(&slot.manifest_key, text).to_vec())
+    }
+
+    /// A selection's short sealed code (docs/FORMAT.md, "Selection
+    /// codes") from `{"picks":[n…],"notes":[[n,"text"]…],"notes_left_out":b}`,
+    /// `n` being a photo's number in the gallery view; output: its text.
+    pub fn selection_code(&self, input: &[u8]) -> Result<Vec<u8>, Status> {
+        let (Some(header), Some(slot), Some(manifest)) = (&self.header, &self.slot, &self.manifest)
+        else {
+            return Err(Status::BadState);
+        };
+        let chosen: ChosenPhotos = serde_json::from_slice(input).map_err(|_| Status::BadState)?;
+        let code = SelectionCode {
+            gallery: header.gallery_id,
+            manifest: slot.manifest_id,
+            photo_count: u32::try_from(manifest.photos().count()).map_err(|_| Status::BadState)?,
+            picks: chosen.picks,
+            notes: chosen.notes,
+            notes_left_out: chosen.notes_left_out,
+        };
+        let text = code
+            .seal(&slot.manifest_key)
+            .map_err(|_| Status::BadState)?;
+        Ok(text.into_bytes())
     }
 
     /// The password KDF alone (Argon2id or PBKDF2, as the header says):

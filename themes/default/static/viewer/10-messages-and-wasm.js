@@ -120,10 +120,13 @@
     lbFrame: $('lb-frame'), lbFull: $('lb-full'), lbPlay: $('lb-play'), lbPlayIcon: $('lb-play-icon'), lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),
     note: $('note-dialog'), notePhoto: $('note-photo'), noteInput: $('note-input'), noteProblem: $('note-problem'),
     noteSave: $('note-save'), noteRemove: $('note-remove'), noteCancel: $('note-cancel'),
-    access: $('gallery-access'), picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'), gridStatus: $('grid-status'),
+    access: $('gallery-access'), picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'), gridStatus: $('grid-status'), picksNotice: $('picks-notice'),
     send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
     sendSummary: $('send-summary'), sendList: $('send-list'), sendWays: $('send-ways'),
     sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),
+    sendTitle: $('send-title'), sendReview: $('send-review'), sendConfirm: $('send-confirm'), sendIntro: $('send-intro'),
+    sendBack: $('send-back'), sendCancel: $('send-cancel'), sendDone: $('send-done'), sendDoneText: $('send-done-text'),
+    sendFinish: $('send-finish'), sendAgain: $('send-again'),
     lbDownload: $('lb-download'), downloadOpen: $('download-open'), dl: $('download-dialog'),
     dlAll: $('download-all'), dlPicks: $('download-picks'), dlAlbum: $('download-album'),
     dlNote: $('download-note'), dlProgress: $('download-progress'), dlStatus: $('download-status'),
@@ -171,7 +174,7 @@
   // ------------------------------------------------------------ wasm bridge
   const EXPORTS = ['memory', 'lp_alloc', 'lp_free', 'lp_out_ptr', 'lp_out_len', 'lp_open_header',
     'lp_derive_password_key', 'lp_unlock_key', 'lp_unlock_password', 'lp_unlock_link', 'lp_unlock_two_factor',
-    'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_open_manifest', 'lp_open_photo', 'lp_lock',
+    'lp_unlock_two_factor_password', 'lp_sign_selection', 'lp_selection_code', 'lp_open_manifest', 'lp_open_photo', 'lp_lock',
     'lp_original_begin', 'lp_original_push', 'lp_original_finish', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish',
     'lp_out_clear', 'lp_original_pins', 'lp_original_key', 'lp_check_begin', 'lp_check_ciphertext', 'lp_check_chunk',
     'lp_check_segments', 'lp_check_finish'];
@@ -228,9 +231,10 @@
   // the same blob later, since decrypting and parsing it is one task of
   // about 200 ms for 3,000 photos (docs/PERFORMANCE.md): in idle time once
   // the first screen is in (30-unlock.js), or at once when a call needs it.
-  // Selections are tagged with the slot's key and need no manifest.
+  // A selection's text is tagged with the slot's key alone; its short
+  // code names photos by position, so it needs the manifest.
   const MANIFEST_CALLS = new Set(['lp_open_photo', 'lp_original_begin', 'lp_original_push', 'lp_original_finish',
-    'lp_original_pins', 'lp_original_key', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish']);
+    'lp_original_pins', 'lp_original_key', 'lp_zip_begin', 'lp_zip_entry', 'lp_zip_finish', 'lp_selection_code']);
   const pageManifest = { blob: null }; // the manifest blob the page's instance has yet to open
 
   // Opens the pending manifest in the page's instance; kept pending if that

@@ -1,3 +1,24 @@
+  // ------------------------------------------------------- sending: words
+  // The steps' titles and what each way of sending says once used
+  // (catalogue keys, 05-strings.js: plain, and with the notes).
+  const SEND_TITLES = { review: 'send.title', ways: 'send.titleWays', done: 'send.titleDone' };
+  const SENT = {
+    mail: ['send.doneMail', 'send.doneMailNotes'],
+    file: ['send.doneFile', 'send.doneFileNotes'],
+    copy: ['send.doneCopy', 'send.doneCopyNotes'],
+  };
+  // The email's text, in the client's language; the sealed code (or the
+  // file, when it is too long) is what the photographer's lightproof reads.
+  function mailBody(count, code, notesApart) {
+    return [
+      tr('mail.hello'), '',
+      tr('mail.count', { count }),
+      ...(code ? ['', code, '', tr('mail.codeNote')] : ['', tr('mail.tooLong')]),
+      ...(notesApart && code ? ['', tr('mail.notesApart')] : []),
+      '', tr('mail.thanks'),
+    ].join('\n');
+  }
+
   // ------------------------------------------------------------- favourites
   // Kept in this browser per gallery (localStorage), by album and file name
   // so they survive a rebuild; "Send selection" exports them, tagged with
@@ -64,12 +85,21 @@
   // From the grid: a tile's heart, or F on the photo in focus; said aloud.
   function toggleTilePick(i) {
     const t = session.tiles[i];
-    if (!t || !flipPick(t, announce)) return;
+    if (!t || !flipPick(t, (text) => { announce(text); showPicksNotice(text); })) return;
     const count = session.picks.size;
     announce(msg(session.picks.has(t.key) ? 'picks.added' : 'picks.removed', { photo: photoAlt(t.photo), count }));
   }
   function announce(m) {
     say(ui.gridStatus, m);
+  }
+  // Shown for a few seconds over the grid (read out by `announce`).
+  const NOTICE_MS = 4000;
+  let noticeTimer = 0;
+  function showPicksNotice(text) {
+    say(ui.picksNotice, text);
+    ui.picksNotice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { ui.picksNotice.hidden = true; }, NOTICE_MS);
   }
   // The lightbox's status line over the photo (a limit reached, a
   // download's progress and end), apart from its "3 / 12" counter; read
@@ -161,20 +191,48 @@
     const hex = [...tag].map((b) => b.toString(16).padStart(2, '0')).join('');
     return body + '--\n' + `lightproof-selection 1 gallery=${session.galleryId} manifest=${session.manifestId} tag=${hex}\n`;
   }
-  // "Your selection": what was chosen, in words and as a list, and the ways
-  // to send it; the signed text itself is tucked under "The text that is
-  // sent". With nothing chosen, it says how to choose instead.
+  // "Your selection" in three steps: review (what was chosen, with
+  // thumbnails), then, once confirmed, the ways to send it, then what was
+  // done and what the photographer gets. Closing at any step keeps every
+  // favourite and note.
   function openSend() {
     const chosen = chosenPhotos();
     const count = chosen.length;
     const enough = count > 0 && count >= (session.manifest.selection_min || 0);
     say(ui.sendSummary, selectionSummary(count));
+    forgetSendThumbs();
     ui.sendList.replaceChildren(...chosen.map(chosenItem));
     ui.sendList.hidden = count === 0;
-    ui.sendWays.hidden = !enough;
+    ui.sendConfirm.hidden = !enough;
     say(ui.sendCopy, msg('send.copy'));
-    if (enough) fillSendWays();
+    if (enough) fillSendWays(chosen);
+    showSendStep('review');
     ui.send.showModal();
+    (enough ? ui.sendConfirm : ui.sendClose).focus();
+    watchSendThumbs(chosen);
+  }
+  // Shows one step of the dialog: 'review', 'ways' or 'done'.
+  function showSendStep(step) {
+    ui.sendReview.hidden = step !== 'review';
+    ui.sendWays.hidden = step !== 'ways';
+    ui.sendDone.hidden = step !== 'done';
+    say(ui.sendTitle, msg(SEND_TITLES[step]));
+    ui.send.dataset.step = step;
+  }
+  function confirmSend() {
+    showSendStep('ways');
+    (ui.sendMail.hidden ? ui.sendDownload : ui.sendMail).focus();
+  }
+  // After a way was used: what happened and what the photographer gets.
+  function sentBy(way) {
+    const { count, notes, notesInMail } = session.sending;
+    const withNotes = way === 'mail' ? notes && notesInMail : notes;
+    let said = msg(SENT[way][withNotes ? 1 : 0], { count });
+    if (way === 'mail' && notes && !notesInMail) said = msg('text.two', { first: said, second: msg('send.notesApart') });
+    if (way === 'mail' && !session.sending.code) said = msg('text.two', { first: said, second: msg('send.codeApart') });
+    say(ui.sendDoneText, said);
+    showSendStep('done');
+    ui.sendFinish.focus();
   }
   // What was chosen against what the photographer asks: at least
   // `selection_min` (then the selection can be sent), at most `selection_limit`.
@@ -188,25 +246,138 @@
   }
   function chosenItem({ album, photo, note }) {
     const item = el('li', 'send-item');
-    item.append(el('span', 'send-item-name', photoLabel(photo)));
+    const thumb = el('span', 'send-thumb');
+    thumb.dataset.n = String(photo.n);
+    const words = el('span', 'send-item-words');
+    words.append(el('span', 'send-item-name', photoLabel(photo)));
     const where = photo.caption && photo.caption.trim() ? `${photo.file}, ${album.name}` : album.name;
-    item.append(el('span', 'send-item-where', where));
+    words.append(el('span', 'send-item-where', where));
     if (note) {
       const shown = el('span', 'send-item-note');
       say(shown, msg('note.shown', { note }));
-      item.append(shown);
+      words.append(shown);
     }
+    item.append(thumb, words);
     return item;
   }
-  function fillSendWays() {
+  // The email, the file and the copied text; the email carries the short
+  // sealed code (with the notes when the link stays short enough).
+  function fillSendWays(chosen) {
     const text = selectionText();
+    const notes = chosen.filter((c) => c.note).length;
     ui.sendText.value = text;
     if (ui.sendDownload.href.startsWith('blob:')) URL.revokeObjectURL(ui.sendDownload.href);
     ui.sendDownload.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
     const email = session.manifest.photographer_email;
     ui.sendMail.hidden = !email;
-    if (email) ui.sendMail.href = `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent(tr('send.subject', { title: session.manifest.title }))}&body=${encodeURIComponent(text)}`;
-    ui.send.showModal();
+    session.sending = { count: chosen.length, notes, notesInMail: notes === 0, code: '' };
+    if (email) ui.sendMail.href = mailLink(email, chosen);
+    say(ui.sendIntro, msg(email ? 'send.introMail' : 'send.introNoMail'));
+  }
+  // The `mailto:` link: with the notes in the code if the whole link stays
+  // under MAILTO_LIMIT characters, else without them (the email then says
+  // the notes come with the file), else with no code at all.
+  const MAILTO_LIMIT = 1800; // links break past about 2,000 characters
+  function mailLink(email, chosen) {
+    const notes = chosen.filter((c) => c.note).map((c) => [c.photo.n, c.note]);
+    const picks = chosen.map((c) => c.photo.n);
+    const link = (code, notesApart) => `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent(tr('send.subject', { title: session.manifest.title }))}` +
+      `&body=${encodeURIComponent(mailBody(chosen.length, code, notesApart))}`;
+    const tries = notes.length ? [[notes, false], [[], true]] : [[[], false]];
+    for (const [withNotes, notesApart] of tries) {
+      let code;
+      try { code = selectionCode(picks, withNotes, notesApart); } catch (e) { break; } // then the file carries it
+      const url = link(code, notesApart);
+      if (url.length <= MAILTO_LIMIT) {
+        Object.assign(session.sending, { code, notesInMail: !notesApart });
+        return url;
+      }
+    }
+    return link('', true);
+  }
+  // The short sealed code (docs/FORMAT.md, "Selection codes").
+  function selectionCode(picks, notes, notesLeftOut) {
+    const input = new TextEncoder().encode(JSON.stringify({ picks, notes, notes_left_out: notesLeftOut }));
+    return new TextDecoder().decode(checked(call('lp_selection_code', [], input)));
+  }
+  function copySelection() {
+    const done = () => sentBy('copy');
+    ui.sendText.select();
+    const fallback = () => {
+      let copied = false;
+      try { copied = document.execCommand('copy'); } catch (e) { /* not allowed */ }
+      if (copied) done();
+      else { say(ui.sendCopy, msg('send.copyByHand')); ui.sendText.closest('details').open = true; ui.sendText.focus(); ui.sendText.select(); }
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(ui.sendText.value).then(done, fallback);
+    else fallback();
+  }
+
+  // Thumbnails of the chosen photos, loaded as they scroll into the list
+  // (and let go when they leave it), a few at a time: memory stays bounded
+  // for hundreds of picks. A thumbnail the grid already shows is reused,
+  // not decrypted again.
+  const SEND_THUMB_JOBS = 4;
+  const sendThumbs = { observer: null, queue: [], loading: 0, owned: new Map(), photos: new Map(), tiles: new Map() };
+  function watchSendThumbs(chosen) {
+    sendThumbs.photos = new Map(chosen.map((c) => [c.photo.n, c.photo]));
+    sendThumbs.tiles = new Map(session.tiles.map((t) => [t.photo.n, t]));
+    if (typeof IntersectionObserver !== 'function') return;
+    sendThumbs.observer = new IntersectionObserver(onSendThumbsSeen, { root: ui.sendList, rootMargin: '300px 0px' });
+    for (const thumb of ui.sendList.querySelectorAll('.send-thumb')) sendThumbs.observer.observe(thumb);
+  }
+  function onSendThumbsSeen(entries) {
+    if (ui.sendReview.hidden) return; // another step: the list is only hidden
+    for (const { target, isIntersecting } of entries) {
+      if (isIntersecting) {
+        if (!target.firstChild && !sendThumbs.queue.includes(target)) sendThumbs.queue.push(target);
+      } else {
+        sendThumbs.queue = sendThumbs.queue.filter((t) => t !== target);
+        dropSendThumb(target);
+      }
+    }
+    pumpSendThumbs();
+  }
+  function pumpSendThumbs() {
+    while (sendThumbs.loading < SEND_THUMB_JOBS && sendThumbs.queue.length) loadSendThumb(sendThumbs.queue.shift());
+  }
+  async function loadSendThumb(target) {
+    const n = Number(target.dataset.n);
+    const shown = sendThumbs.tiles.get(n);
+    if (shown && shown.url) { showSendThumb(target, shown.url); return; }
+    const photo = sendThumbs.photos.get(n);
+    const epoch = session.epoch;
+    sendThumbs.loading++;
+    try {
+      const url = jpegUrl(await openPhoto(photo, THUMB, epoch));
+      if (epoch !== session.epoch || !target.isConnected || !sendThumbs.observer) { revoke(url); return; }
+      sendThumbs.owned.set(target, url);
+      showSendThumb(target, url);
+    } catch (e) {
+      target.classList.add('has-error');
+    } finally {
+      sendThumbs.loading--;
+      pumpSendThumbs();
+    }
+  }
+  function showSendThumb(target, url) {
+    const img = el('img', 'send-thumb-image');
+    img.alt = '';
+    img.src = url;
+    target.replaceChildren(img);
+  }
+  function dropSendThumb(target) {
+    const url = sendThumbs.owned.get(target);
+    if (url) { sendThumbs.owned.delete(target); revoke(url); }
+    target.replaceChildren();
+  }
+  // At the dialog's close (and before it is filled again).
+  function forgetSendThumbs() {
+    if (sendThumbs.observer) sendThumbs.observer.disconnect();
+    sendThumbs.observer = null;
+    sendThumbs.queue = [];
+    for (const url of sendThumbs.owned.values()) revoke(url);
+    sendThumbs.owned.clear();
   }
 
   // -------------------------------------------------------------- downloads

@@ -15,6 +15,7 @@
     forgetRemembered();
     if (ui.send.open) ui.send.close();
     ui.sendText.value = '';
+    ui.picksNotice.hidden = true;
     session.picks = new Map();
     session.manifest = null;
     for (const url of liveUrls) revoke(url);
@@ -69,14 +70,20 @@
   ui.picksFilter.addEventListener('click', toggleOnlyPicks);
   ui.picksSend.addEventListener('click', openSend);
   ui.sendClose.addEventListener('click', () => ui.send.close());
+  ui.sendCancel.addEventListener('click', () => ui.send.close());
+  ui.sendFinish.addEventListener('click', () => ui.send.close());
+  ui.sendConfirm.addEventListener('click', confirmSend);
+  ui.sendAgain.addEventListener('click', confirmSend);
+  ui.sendBack.addEventListener('click', () => { showSendStep('review'); ui.sendConfirm.focus(); });
+  // The link's own action (the email app, the download) goes first.
+  ui.sendMail.addEventListener('click', () => setTimeout(() => sentBy('mail'), 0));
+  ui.sendDownload.addEventListener('click', () => setTimeout(() => sentBy('file'), 0));
+  ui.send.addEventListener('close', forgetSendThumbs);
   ui.noteSave.addEventListener('click', () => saveNote(ui.noteInput.value));
   ui.noteRemove.addEventListener('click', () => saveNote(''));
   ui.noteCancel.addEventListener('click', () => ui.note.close());
   ui.note.addEventListener('close', () => { noteTile = null; ui.lbNote.focus(); });
-  ui.sendCopy.addEventListener('click', () => {
-    ui.sendText.select();
-    if (navigator.clipboard) navigator.clipboard.writeText(ui.sendText.value).then(() => { say(ui.sendCopy, msg('send.copied')); }, () => {});
-  });
+  ui.sendCopy.addEventListener('click', copySelection);
   ui.lbClose.addEventListener('click', () => ui.lb.close());
   ui.lbPlay.addEventListener('click', toggleSlides);
   ui.lbFull.hidden = !canFillScreen();
