@@ -257,6 +257,9 @@ fn a_manifest_from_another_gallery_is_refused() {
         selection_min: None,
         remember: false,
         photographer_email: None,
+        date: None,
+        cover: None,
+        studio: None,
     };
     let json = manifest.to_json();
     assert!(Manifest::parse(&json, &[1; 16]).is_ok());

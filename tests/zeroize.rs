@@ -189,6 +189,9 @@ fn marked_manifest() -> Manifest {
         selection_min: None,
         remember: false,
         photographer_email: None,
+        date: None,
+        cover: None,
+        studio: None,
     }
 }
 
@@ -432,6 +435,9 @@ fn keys_and_passwords_never_show_in_debug_output() {
         selection_min: None,
         remember: false,
         photographer_email: None,
+        date: None,
+        cover: None,
+        studio: None,
     };
     let slot = SlotContents {
         manifest_id: BLOB,

@@ -6,8 +6,9 @@ use crate::build::cache::Cache;
 use crate::build::encrypt::Sealer;
 use crate::build::jobs::{Done, Job, PhotoFailure};
 use crate::build::options::BuildOptions;
+use crate::build::studio::{cover_number, CoverPhoto};
 use crate::format::encoding;
-use crate::format::manifest::{Album, BlobRef, Manifest, MANIFEST_FORMAT};
+use crate::format::manifest::{Album, BlobRef, Manifest, Studio, MANIFEST_FORMAT};
 use crate::shoot::grants::Grant;
 use crate::shoot::scan::Shoot;
 use crate::site::writer::{SiteWriter, WriteError};
@@ -49,6 +50,13 @@ pub(super) fn assemble(
     (albums, failed, done)
 }
 
+/// What every grant's manifest shows of the cover and the studio.
+pub(super) struct Cover {
+    pub(super) photo: CoverPhoto,
+    pub(super) date: Option<String>,
+    pub(super) studio: Option<Studio>,
+}
+
 /// The manifest `grant` sees: only the albums it opens.
 pub(super) fn manifest_for(
     grant: &Grant,
@@ -56,14 +64,22 @@ pub(super) fn manifest_for(
     shoot: &Shoot,
     albums: &[(usize, Album)],
     sealer: &Sealer,
+    cover: &Cover,
 ) -> Manifest {
+    let opened: Vec<(usize, &Album)> = albums
+        .iter()
+        .filter(|(source, _)| grant.opens(&shoot.albums[*source]))
+        .map(|(source, album)| (*source, album))
+        .collect();
     Manifest {
         format: MANIFEST_FORMAT,
         gallery: encoding::hex(sealer.gallery_id()),
         title: shoot.title.clone(),
-        albums: albums
+        cover: cover_number(&cover.photo, &opened).filter(|&n| n > 0),
+        date: cover.date.clone(),
+        studio: cover.studio.clone(),
+        albums: opened
             .iter()
-            .filter(|(source, _)| grant.opens(&shoot.albums[*source]))
             .map(|(_, album)| album_for(grant, album))
             .collect(),
         expires: grant.expires.clone(),

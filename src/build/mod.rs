@@ -20,6 +20,7 @@ mod jobs;
 mod manifest;
 mod options;
 mod slots;
+pub mod studio;
 
 pub use jobs::PhotoFailure;
 pub use options::BuildOptions;
@@ -33,7 +34,7 @@ use rayon::prelude::*;
 use crate::build::cache::Cache;
 use crate::build::encrypt::{Sealer, SlotEntry};
 use crate::build::jobs::{jobs, photo, Job};
-use crate::build::manifest::{assemble, manifest_for, write_manifest};
+use crate::build::manifest::{assemble, manifest_for, write_manifest, Cover};
 use crate::build::slots::{gallery_id, grant_slots};
 use crate::photo::render::RenderSettings;
 use crate::shoot::grants::{self, Grant, GrantError};
@@ -63,6 +64,10 @@ pub struct BuildReport {
     /// `grant-picks`) that this one left out: their passwords no longer
     /// open it.
     pub left_out_grants: Vec<String>,
+    /// The theme of the pages, and the studio on the lock screen (opt-in):
+    /// what a single-file copy of the gallery is made with.
+    pub theme: &'static viewer::Theme,
+    pub lock_studio: Option<viewer::LockStudio>,
 }
 
 /// What one grant opens.
@@ -96,6 +101,8 @@ pub enum BuildError {
     Grant(#[from] GrantError),
     #[error(transparent)]
     Cache(#[from] crate::build::cache::CacheError),
+    #[error(transparent)]
+    Studio(#[from] crate::build::studio::StudioError),
     #[error("no photos found in '{0}' (lightproof reads JPEG, PNG, WebP and TIFF files)")]
     NoPhotos(PathBuf),
     #[error("none of the {} photos could be read; the output folder was left as it was", .0.len())]
@@ -137,6 +144,12 @@ pub fn build(
         return Err(BuildError::NoPhotos(options.shoot.clone()));
     }
     grants::check(grants, &shoot, options.allow_weak)?;
+    let cover_photo = studio::cover_photo(&shoot, options.cover.as_deref())?;
+    let branding = studio::read_branding(&options.branding)?;
+    let lock_studio = match options.lock_screen_studio {
+        true => Some(studio::lock_studio(&branding)?),
+        false => None,
+    };
     if options.strict {
         check_every_photo(&jobs, &options.render)?;
     }
@@ -177,12 +190,21 @@ pub fn build(
             cache.record_photo(job.clone(), fingerprint.clone(), &settings, &done.photo);
         }
     }
-    let mut keep = HashSet::new();
+    let (studio, studio_blobs) = studio::seal_studio(&branding, &sealer, &writer)?;
+    let mut keep: HashSet<String> = studio_blobs.into_iter().collect();
+    let cover = Cover {
+        date: options
+            .date
+            .clone()
+            .or_else(|| studio::date_taken(&cover_photo)),
+        photo: cover_photo,
+        studio,
+    };
     let mut slots: Vec<SlotEntry> = Vec::new();
     let mut grant_report = Vec::new();
     let mut manifest_bytes = 0;
     for (index, grant) in grants.iter().enumerate() {
-        let manifest = manifest_for(grant, options, &shoot, &albums, &sealer);
+        let manifest = manifest_for(grant, options, &shoot, &albums, &sealer, &cover);
         keep.extend(manifest.photos().flat_map(|(_, p)| {
             let original = p.original.as_ref().map(|o| o.blob.id.clone());
             [p.thumb.blob.id.clone(), p.preview.blob.id.clone()]
@@ -207,7 +229,11 @@ pub fn build(
             originals: manifest.originals(),
         });
     }
-    viewer::write_viewer(&writer)?;
+    let page = viewer::Page {
+        theme: options.theme,
+        studio: lock_studio.as_ref(),
+    };
+    viewer::write_viewer(&writer, page)?;
     let (header, free_slots) = sealer.seal_header(prepared_header, &slots);
     cache.record_free_slots(free_slots);
     let header = header.to_bytes();
@@ -228,6 +254,8 @@ pub fn build(
         elapsed: started.elapsed(),
         cache_warning,
         left_out_grants,
+        theme: options.theme,
+        lock_studio,
     })
 }
 

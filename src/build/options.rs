@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 
+use crate::build::studio::Branding;
 use crate::format::header::{Kdf, DEFAULT_KDF};
 use crate::photo::original::OriginalMetadata;
 use crate::photo::render::RenderSettings;
+use crate::site::viewer::Theme;
 
 #[derive(Clone, Debug)]
 pub struct BuildOptions {
@@ -37,6 +39,16 @@ pub struct BuildOptions {
     pub offline_copies: bool,
     /// Fail, writing nothing, when any photo cannot be read.
     pub strict: bool,
+    /// The cover photo, relative to the shoot folder; the first photo when
+    /// `None`.
+    pub cover: Option<PathBuf>,
+    /// The day of the shoot; the cover's EXIF date when `None`.
+    pub date: Option<String>,
+    pub branding: Branding,
+    /// The look of the pages.
+    pub theme: &'static Theme,
+    /// The lock screen shows the studio's name and logo (public).
+    pub lock_screen_studio: bool,
 }
 
 impl BuildOptions {
@@ -58,6 +70,11 @@ impl BuildOptions {
             original_metadata: OriginalMetadata::default(),
             offline_copies: true,
             strict: false,
+            cover: None,
+            date: None,
+            branding: Branding::default(),
+            theme: Default::default(),
+            lock_screen_studio: false,
         }
     }
 }

@@ -176,6 +176,9 @@ pub struct BuildArgs {
     #[command(flatten)]
     pub watermark: WatermarkArgs,
 
+    #[command(flatten)]
+    pub brand: BrandArgs,
+
     /// Stop at the first photo that cannot be read (damaged, truncated, too
     /// large, not an image), before writing anything; without it such
     /// photos are left out, listed, and the build exits with code 1
@@ -213,6 +216,55 @@ pub struct RenderArgs {
     #[arg(long, value_name = "#RRGGBB", default_value = settings::BACKGROUND,
           value_parser = settings::colour)]
     pub background: [u8; 3],
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Cover and branding")]
+pub struct BrandArgs {
+    /// The cover photo, relative to the shoot folder, e.g.
+    /// "Ceremony/IMG_0201.jpg" [default: the first photo]
+    #[arg(long, value_name = "PHOTO")]
+    pub cover: Option<PathBuf>,
+
+    /// The day of the shoot on the cover, YYYY-MM-DD [default: when the
+    /// cover photo was taken, from its EXIF]
+    #[arg(long, value_name = "DATE", value_parser = settings::iso_date)]
+    pub date: Option<String>,
+
+    /// Your studio's name, on the cover (and on the lock screen with
+    /// --lock-screen studio)
+    #[arg(long, value_name = "NAME")]
+    pub studio: Option<String>,
+
+    /// Your studio's logo: a PNG, JPEG, WebP or SVG file, delivered
+    /// encrypted like the photos
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub studio_logo: Option<PathBuf>,
+
+    /// Accent colour of buttons and links, written #rrggbb; the text on it
+    /// is black or white, whichever reads better
+    #[arg(long, value_name = "#RRGGBB", value_parser = settings::colour)]
+    pub accent: Option<[u8; 3]>,
+
+    /// Font of the titles, bundled with lightproof and delivered encrypted:
+    /// "serif" (DejaVu Serif Condensed), "light" (DejaVu Sans ExtraLight),
+    /// or "default", the client's own system font
+    #[arg(long, value_name = "NAME", default_value = settings::FONT,
+          value_parser = clap::builder::PossibleValuesParser::new(settings::FONTS))]
+    pub font: String,
+
+    /// The look of the gallery's pages (built into lightproof; see
+    /// docs/THEMES.md)
+    #[arg(long, value_name = "NAME", default_value = settings::THEME,
+          value_parser = clap::builder::PossibleValuesParser::new(settings::THEMES))]
+    pub theme: String,
+
+    /// What the public page shows before the password: "private" nothing
+    /// from the shoot, "studio" your studio's name and logo (never the
+    /// title)
+    #[arg(long, value_name = "WHAT", default_value = settings::LOCK_SCREEN,
+          value_parser = clap::builder::PossibleValuesParser::new(settings::LOCK_SCREENS))]
+    pub lock_screen: String,
 }
 
 #[derive(Debug, Args)]
@@ -550,6 +602,16 @@ mod tests {
     #[test]
     fn the_definition_is_consistent() {
         command().debug_assert();
+    }
+
+    #[test]
+    fn the_theme_names_are_the_built_in_themes() {
+        let built_in: Vec<&str> = lightproof::site::viewer::THEMES
+            .iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(built_in, settings::THEMES);
+        assert_eq!(built_in[0], settings::THEME);
     }
 
     #[test]

@@ -50,7 +50,11 @@ pub fn run_build(args: BuildArgs, given: &options::Given, rotate: bool) -> Outco
         json::print(&json::build(&built, site_bytes))?;
     }
     if let Some(single_file) = &single_file {
-        run_bundle(&built.out, single_file)?;
+        let page = lightproof::site::viewer::Page {
+            theme: built.theme,
+            studio: built.lock_studio.as_ref(),
+        };
+        run_bundle(&built.out, single_file, Some(page))?;
     }
     Ok(if built.failed.is_empty() {
         ExitCode::SUCCESS
@@ -59,9 +63,13 @@ pub fn run_build(args: BuildArgs, given: &options::Given, rotate: bool) -> Outco
     })
 }
 
-/// `bundle`, and `build --single-file`.
-pub fn run_bundle(site: &std::path::Path, out: &std::path::Path) -> Outcome {
-    let bundle = lightproof::deliver::bundle::write_bundle(site, out)?;
+/// `bundle`, and `build --single-file` (with the build's `page`).
+pub fn run_bundle(
+    site: &std::path::Path,
+    out: &std::path::Path,
+    page: Option<lightproof::site::viewer::Page<'_>>,
+) -> Outcome {
+    let bundle = lightproof::deliver::bundle::write_bundle(site, out, page)?;
     report::bundle_summary(&bundle);
     Ok(ExitCode::SUCCESS)
 }

@@ -142,6 +142,11 @@ fn example(key: &str, title: &str) -> String {
         "photographer_email" => quoted("you@studio.com"),
         "watermark" => quoted("© Studio North"),
         "watermark_logo" => quoted("logo.png"),
+        "cover" => quoted("IMG_0001.jpg"),
+        "date" => quoted("2026-06-14"),
+        "studio" => quoted("Studio North"),
+        "studio_logo" => quoted("logo.png"),
+        "accent" => quoted("#7a4e2d"),
         "out" => quoted(&format!("../{}-gallery", title.replace(' ', "-"))),
         _ => quoted(""),
     }

@@ -35,7 +35,7 @@ pub fn run(cli: Cli, given: &Given) -> Outcome {
         Command::Build(args) => build::run_build(*args, given, false),
         Command::Rotate(args) => build::run_build(*args, given, true),
         Command::Verify(args) => verify::run_verify(args),
-        Command::Bundle(args) => build::run_bundle(&args.site, &args.out),
+        Command::Bundle(args) => build::run_bundle(&args.site, &args.out, None),
         Command::Pack(args) => files::run_pack(args),
         Command::Diff(args) => files::run_diff(args),
         Command::Link(args) => link::run_link(args),

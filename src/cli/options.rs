@@ -10,6 +10,7 @@ use std::sync::Arc;
 use clap::parser::ValueSource;
 use clap::ArgMatches;
 
+use lightproof::build::studio::Branding;
 use lightproof::build::BuildOptions;
 use lightproof::format::header::{Kdf, DEFAULT_KDF};
 use lightproof::photo::original::OriginalMetadata;
@@ -18,6 +19,7 @@ use lightproof::shoot::config::{Config, CONFIG_FILE};
 use lightproof::shoot::grants::Grant;
 use lightproof::shoot::password::{self, Confirm};
 use lightproof::shoot::settings::Gallery;
+use lightproof::site::viewer::Theme;
 
 use crate::cli::args::{BuildArgs, WatermarkArgs};
 
@@ -109,6 +111,22 @@ pub fn prepare(
     options.render.max_pixels = pick!(given, gallery, max_pixels, args.render.max_pixels);
     options.render.background = pick!(given, gallery, background, args.render.background);
     options.strict = pick!(given, gallery, strict, args.strict);
+    options.cover = args.brand.cover.clone().or(gallery.cover.take());
+    options.date = args.brand.date.clone().or(gallery.date.take());
+    options.branding = Branding {
+        name: args.brand.studio.clone().or(gallery.studio.take()),
+        logo: args
+            .brand
+            .studio_logo
+            .clone()
+            .or_else(|| gallery.studio_logo.take().map(|logo| folder.join(logo))),
+        accent: args.brand.accent.or(gallery.accent.take()),
+        font: Some(pick!(given, gallery, font, args.brand.font.clone())),
+    };
+    let theme = pick!(given, gallery, theme, args.brand.theme.clone());
+    options.theme = Theme::named(&theme).expect("checked by clap and by settings");
+    options.lock_screen_studio =
+        pick!(given, gallery, lock_screen, args.brand.lock_screen.clone()) == "studio";
     let mark = watermark(&args.watermark, given, &mut gallery, &folder, &config_path)?;
     options.render.watermark = mark.map(Arc::new);
     let single = SinglePassword {

@@ -59,17 +59,31 @@ pub struct BundleReport {
     pub too_large_for_email: bool,
 }
 
-/// Writes the gallery in `site` as one HTML file at `out`, atomically.
-pub fn write_bundle(site: &Path, out: &Path) -> Result<BundleReport, BundleError> {
+/// Writes the gallery in `site` as one HTML file at `out`, atomically,
+/// with the page `page` (that of the build that wrote `site`); without it,
+/// the theme is the one whose style sheet the site has, and the lock screen
+/// shows nothing of the studio.
+pub fn write_bundle(
+    site: &Path,
+    out: &Path,
+    page: Option<viewer::Page<'_>>,
+) -> Result<BundleReport, BundleError> {
     if !site.join(HEADER_FILE).is_file() {
         return Err(BundleError::NotASite(site.to_owned()));
     }
+    let page = page.unwrap_or_else(|| viewer::Page {
+        theme: std::fs::read(site.join("style.css"))
+            .ok()
+            .and_then(|style| viewer::Theme::of_style(&style))
+            .unwrap_or_default(),
+        studio: None,
+    });
     let site_files = SiteFiles::Folder(site.to_owned());
     let files = embedded_files(&site_files)?;
     let script = inlinable(viewer::viewer_script(), "</script", "script")?;
-    let style = inlinable(viewer::viewer_style(), "</style", "style")?;
-    let page = viewer::render_bundle_page(&csp(script, style), &Inline { style, script })?;
-    let (head, tail) = page
+    let style = inlinable(page.theme.style(), "</style", "style")?;
+    let html = viewer::render_bundle_page(&csp(script, style), &Inline { style, script }, page)?;
+    let (head, tail) = html
         .split_once(FILES_MARKER)
         .ok_or(BundleError::NotInlinable("page"))?;
     let payload: u64 = files.iter().map(|f| embedded_len(f.len())).sum();
@@ -86,7 +100,7 @@ pub fn write_bundle(site: &Path, out: &Path) -> Result<BundleReport, BundleError
     })
     .map_err(|e| WriteError::from(WriteFailed::at(out)(e)))?;
     let folder_bytes = files.iter().map(Embedded::len).sum::<u64>()
-        + (viewer::render_index()?.len() + script.len() + style.len()) as u64;
+        + (viewer::render_index(page)?.len() + script.len() + style.len()) as u64;
     Ok(BundleReport {
         path: out.to_owned(),
         bytes,
@@ -236,6 +250,8 @@ mod tests {
     #[test]
     fn the_viewer_can_be_put_inline() {
         assert!(inlinable(viewer::viewer_script(), "</script", "script").is_ok());
-        assert!(inlinable(viewer::viewer_style(), "</style", "style").is_ok());
+        for theme in viewer::THEMES {
+            assert!(inlinable(theme.style(), "</style", "style").is_ok());
+        }
     }
 }

@@ -207,6 +207,10 @@ fn picked_manifest(
         selection_min: None,
         remember: signing.remember,
         photographer_email: signing.photographer_email.clone(),
+        date: signing.date.clone(),
+        // The first chosen photo: the gallery's cover may not be among them.
+        cover: None,
+        studio: signing.studio.clone(),
     })
 }
 

@@ -17,6 +17,14 @@ pub const MANIFEST_FORMAT: u32 = 1;
 pub const MAX_MANIFEST_LEN: usize = 16 * 1024 * 1024;
 /// Largest rendition blob a reader accepts.
 pub const MAX_RENDITION_LEN: u64 = 64 * 1024 * 1024;
+/// Largest studio file (logo or font) a reader accepts.
+pub const MAX_STUDIO_FILE_LEN: u64 = 4 * 1024 * 1024;
+/// The media types a studio logo may have.
+pub const LOGO_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/webp", "image/svg+xml"];
+/// The media types a studio font may have.
+pub const FONT_TYPES: [&str; 3] = ["font/woff2", "font/woff", "font/ttf"];
+/// Longest studio name, in bytes.
+pub const MAX_STUDIO_NAME_LEN: usize = 200;
 /// Largest original a reader accepts (a 4-gigapixel 16-bit TIFF fits).
 pub const MAX_ORIGINAL_LEN: u64 = 64 << 30;
 const MAX_TEXT_LEN: usize = 4096;
@@ -47,6 +55,67 @@ pub struct Manifest {
     /// Where "Send my selection" addresses its email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photographer_email: Option<String>,
+    /// The day of the shoot (YYYY-MM-DD), for the cover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The cover photo: its number among the manifest's photos, in order
+    /// (albums, then photos); the first photo when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<u32>,
+    /// The studio's branding, shown only after unlocking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub studio: Option<Studio>,
+}
+
+/// Who made the gallery, and how its pages look.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Studio {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// An image, blob kind `Studio`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<StudioFile>,
+    /// The accent colour, `#rrggbb` in lowercase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent: Option<String>,
+    /// A font file for titles, blob kind `Studio`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<StudioFile>,
+}
+
+/// One file of the studio's branding.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StudioFile {
+    pub blob: BlobRef,
+    pub media_type: String,
+}
+
+impl Studio {
+    fn is_valid(&self) -> bool {
+        let file_ok = |file: &Option<StudioFile>, types: &[&str]| {
+            file.as_ref().is_none_or(|file| {
+                types.contains(&file.media_type.as_str())
+                    && file.blob.size <= MAX_STUDIO_FILE_LEN
+                    && file.blob.id_bytes().is_some()
+                    && file.blob.sha256_bytes().is_some()
+                    && file.blob.sha256_segments_bytes().is_ok()
+            })
+        };
+        self.name.as_deref().is_none_or(|name| {
+            name.len() <= MAX_STUDIO_NAME_LEN && !name.chars().any(char::is_control)
+        }) && self.accent.as_deref().is_none_or(is_accent)
+            && file_ok(&self.logo, &LOGO_TYPES)
+            && file_ok(&self.font, &FONT_TYPES)
+    }
+}
+
+/// Whether `text` is a colour written `#rrggbb` with lowercase hex digits.
+pub fn is_accent(text: &str) -> bool {
+    text.len() == 7
+        && text.starts_with('#')
+        && text[1..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Whether `text` is a calendar date written YYYY-MM-DD.
@@ -363,6 +432,18 @@ impl Manifest {
         {
             return Err(bad("invalid expiry date"));
         }
+        if self.date.as_deref().is_some_and(|date| !is_iso_date(date)) {
+            return Err(bad("invalid date"));
+        }
+        if self
+            .cover
+            .is_some_and(|n| n as usize >= self.photos().count())
+        {
+            return Err(bad("the cover is not one of the photos"));
+        }
+        if !self.studio.as_ref().is_none_or(Studio::is_valid) {
+            return Err(bad("invalid studio"));
+        }
         let refs_ok = self.photos().all(|(_, photo)| {
             [&photo.thumb, &photo.preview].iter().all(|rendition| {
                 let blob = &rendition.blob;
@@ -482,6 +563,42 @@ mod tests {
         assert!(is_safe_label("Smith/Jones wedding"));
         for label in ["a / .. / b", "..", "a\\b", "a\u{0}", "a\nb"] {
             assert!(!is_safe_label(label), "{label:?}");
+        }
+    }
+
+    #[test]
+    fn cover_date_and_studio_are_optional_and_checked() {
+        let base = json(r#""title":"T""#, "a.jpg");
+        let with = |members: &str| {
+            base.replacen(r#""title":"T""#, &format!(r#""title":"T",{members}"#), 1)
+        };
+        let logo = format!(
+            r#"{{"blob":{{"id":"{}","key":"{}","size":100,"sha256":"{}"}},"media_type":"image/png"}}"#,
+            base32(&[1; 16]),
+            hex(&[2; 32]),
+            hex(&[4; 32])
+        );
+        let good = with(&format!(
+            r##""date":"2026-06-14","cover":0,"studio":{{"name":"Lumen Studio","accent":"#8a3b12","logo":{logo}}}"##
+        ));
+        let manifest = Manifest::parse(good.as_bytes(), &GALLERY).unwrap();
+        let studio = manifest.studio.unwrap();
+        assert_eq!(studio.name.as_deref(), Some("Lumen Studio"));
+        assert_eq!(studio.logo.unwrap().media_type, "image/png");
+        for bad in [
+            r#""cover":1"#.to_owned(),
+            r#""date":"2026-13-01""#.to_owned(),
+            r##""studio":{"accent":"#8A3B12"}"##.to_owned(),
+            r##""studio":{"accent":"red"}"##.to_owned(),
+            r#""studio":{"name":"a
+b"}"#
+                .to_owned(),
+            format!(r#""studio":{{"font":{logo}}}"#),
+        ] {
+            assert!(
+                Manifest::parse(with(&bad).as_bytes(), &GALLERY).is_err(),
+                "{bad}"
+            );
         }
     }
 

@@ -50,6 +50,9 @@ pub enum BlobKind {
     /// The photographer's original file (or a copy without location and
     /// serial numbers), for grants that may download.
     Original = 4,
+    /// A file of the studio's branding, shown with the gallery: the logo
+    /// (an image) or the font (see the manifest's `studio`).
+    Studio = 5,
 }
 
 /// Relative path of a blob inside a site: `b/<26 base32 characters>`.

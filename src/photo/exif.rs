@@ -62,3 +62,28 @@ pub fn read_exif(bytes: &[u8]) -> ExifFacts {
         adobe_rgb: uncalibrated && r03,
     }
 }
+
+/// The day a photo was taken (EXIF DateTimeOriginal, else DateTime), as
+/// YYYY-MM-DD; `None` when it has no such date or a malformed one.
+pub fn date_taken(bytes: &[u8]) -> Option<String> {
+    let exif = match exif::Reader::new()
+        .continue_on_error(true)
+        .read_from_container(&mut Cursor::new(bytes))
+    {
+        Ok(exif) => exif,
+        Err(exif::Error::PartialResult(partial)) => partial.into_inner().0,
+        Err(_) => return None,
+    };
+    [exif::Tag::DateTimeOriginal, exif::Tag::DateTime]
+        .into_iter()
+        .find_map(|tag| {
+            let field = exif.get_field(tag, exif::In::PRIMARY)?;
+            let exif::Value::Ascii(parts) = &field.value else {
+                return None;
+            };
+            // "YYYY:MM:DD HH:MM:SS"
+            let text = std::str::from_utf8(parts.first()?.get(..10)?).ok()?;
+            let date = text.replace(':', "-");
+            crate::format::manifest::is_iso_date(&date).then_some(date)
+        })
+}

@@ -1,6 +1,7 @@
 //! The scan stage: find albums and photos in a shoot folder. Never writes.
 //!
-//! Photos at the top level form the main album, named after the folder; each
+//! Photos at the top level form the main album, named "Photos" (the build
+//! names it after the gallery's title when the photographer gives one); each
 //! subfolder that holds photos is an album named by its path ("Ceremony /
 //! Details"). Hidden files, operating-system junk, non-images and formats we
 //! cannot read are skipped and listed, never silently dropped. Symlinks are
@@ -15,7 +16,7 @@ use walkdir::WalkDir;
 
 pub struct Shoot {
     pub root: PathBuf,
-    /// The shoot folder's name.
+    /// The shoot folder's name made readable ([`readable_title`]).
     pub title: String,
     pub albums: Vec<AlbumSource>,
     pub skipped: Vec<Skipped>,
@@ -155,7 +156,7 @@ pub fn scan_shoot(root: &Path) -> Result<Shoot, ScanError> {
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Shoot {
         root: root.to_owned(),
-        albums: albums(root, &title, by_folder),
+        albums: albums(root, by_folder),
         title,
         skipped,
     })
@@ -169,12 +170,43 @@ pub fn display_name(name: &std::ffi::OsStr) -> String {
     name.to_string_lossy().nfc().collect()
 }
 
+/// The name of the album of the photos at the top of the shoot folder,
+/// when the photographer gave the gallery no title.
+pub const MAIN_ALBUM_NAME: &str = "Photos";
+
 fn folder_title(root: &Path) -> String {
     let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
     absolute
         .file_name()
-        .map(display_name)
+        .map(|name| readable_title(&display_name(name)))
+        .filter(|title| !title.is_empty())
         .unwrap_or_else(|| "Gallery".to_owned())
+}
+
+/// A folder's name as a title: `_` and `-` between words become spaces
+/// (a `-` between digits stays, as in a date), runs of spaces become one,
+/// and a first letter in lowercase becomes a capital: "smith-wedding_2024"
+/// is "Smith wedding 2024", "2024-06-14 smith" stays as it is.
+pub fn readable_title(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut text = String::with_capacity(name.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let between_digits = i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        let space = c == '_' || (c == '-' && !between_digits) || c.is_whitespace();
+        if !space {
+            text.push(c);
+        } else if !text.is_empty() && !text.ends_with(' ') {
+            text.push(' ');
+        }
+    }
+    let text = text.trim_end();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => text.to_owned(),
+    }
 }
 
 /// Whether a file or folder name can reach the gallery: what every
@@ -225,18 +257,14 @@ fn walk_error(root: &Path, error: walkdir::Error) -> Skipped {
 }
 
 /// Main album first, then the others by name; photos in natural order.
-fn albums(
-    root: &Path,
-    title: &str,
-    by_folder: BTreeMap<PathBuf, Vec<PathBuf>>,
-) -> Vec<AlbumSource> {
+fn albums(root: &Path, by_folder: BTreeMap<PathBuf, Vec<PathBuf>>) -> Vec<AlbumSource> {
     let mut albums: Vec<(bool, AlbumSource)> = by_folder
         .into_iter()
         .map(|(folder, mut photos)| {
             photos.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
             let main = folder == root;
             let name = if main {
-                title.to_owned()
+                MAIN_ALBUM_NAME.to_owned()
             } else {
                 album_name(root, &folder)
             };
@@ -313,6 +341,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn folder_names_become_readable_titles() {
+        for (name, title) in [
+            ("sample-shoot", "Sample shoot"),
+            ("smith_wedding-2024", "Smith wedding 2024"),
+            ("2024-06-14 smith", "2024-06-14 smith"),
+            ("Anna & Tom", "Anna & Tom"),
+            ("__x--y__", "X y"),
+            ("été", "Été"),
+            ("---", ""),
+        ] {
+            assert_eq!(readable_title(name), title, "{name}");
+        }
+    }
+
+    #[test]
     fn natural_order_compares_numbers_by_value() {
         let mut names = vec!["IMG_10.jpg", "img_2.jpg", "IMG_1.jpg", "a.jpg"];
         names.sort_by(|a, b| natural_cmp(a, b));
@@ -342,7 +385,7 @@ mod tests {
         }
         let shoot = scan_shoot(&root).unwrap();
         let names: Vec<_> = shoot.albums.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, ["Smith wedding", "Ceremony", "Ceremony / Details"]);
+        assert_eq!(names, ["Photos", "Ceremony", "Ceremony / Details"]);
         assert!(shoot.albums[0].photos[0].ends_with("IMG_2.JPG"));
         let skipped: Vec<_> = shoot
             .skipped

@@ -42,6 +42,17 @@ pub const MAX_PIXEL_RANGE: RangeInclusive<i64> = 1_000_000..=1_000_000_000;
 /// What transparent pixels are flattened on, as `#rrggbb`
 /// (`RenderSettings::DEFAULT_BACKGROUND`).
 pub const BACKGROUND: &str = "#ffffff";
+/// The fonts a gallery can use for its titles, bundled with lightproof
+/// (themes/fonts, `site::fonts`): `default` is the reader's own system font.
+pub const FONTS: [&str; 3] = ["default", "serif", "light"];
+pub const FONT: &str = "default";
+/// What the public lock screen shows: `private` nothing from the shoot,
+/// `studio` the studio's name and logo (never the title).
+pub const LOCK_SCREENS: [&str; 2] = ["private", "studio"];
+pub const LOCK_SCREEN: &str = "private";
+/// The built-in themes (`site::viewer::THEMES`, docs/THEMES.md).
+pub const THEMES: [&str; 2] = ["default", "classic"];
+pub const THEME: &str = "default";
 
 /// The `[gallery]` table: every build option that is neither a secret nor
 /// a path given per run. `None` is "not in the file".
@@ -86,6 +97,21 @@ pub struct Gallery {
     #[serde(default, deserialize_with = "background")]
     pub background: Option<[u8; 3]>,
     pub strict: Option<bool>,
+    /// The cover photo, relative to the shoot folder ("Ceremony/IMG_1.jpg").
+    pub cover: Option<PathBuf>,
+    #[serde(default, deserialize_with = "date")]
+    pub date: Option<String>,
+    pub studio: Option<String>,
+    /// Relative to the config file's folder.
+    pub studio_logo: Option<PathBuf>,
+    #[serde(default, deserialize_with = "accent")]
+    pub accent: Option<[u8; 3]>,
+    #[serde(default, deserialize_with = "font")]
+    pub font: Option<String>,
+    #[serde(default, deserialize_with = "theme")]
+    pub theme: Option<String>,
+    #[serde(default, deserialize_with = "lock_screen")]
+    pub lock_screen: Option<String>,
 }
 
 impl Gallery {
@@ -107,6 +133,15 @@ pub fn fraction(text: &str) -> Result<f32, String> {
         Ok(value)
     } else {
         Err(format!("{value} is outside 0 to 1"))
+    }
+}
+
+/// Checks `text` is a calendar date written YYYY-MM-DD.
+pub fn iso_date(text: &str) -> Result<String, String> {
+    if crate::format::manifest::is_iso_date(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("'{text}' is not a date written YYYY-MM-DD"))
     }
 }
 
@@ -173,6 +208,34 @@ fn expires<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
     } else {
         Err(invalid("expires", &date, "a date written YYYY-MM-DD"))
     }
+}
+
+fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let date = String::deserialize(d)?;
+    if crate::format::manifest::is_iso_date(&date) {
+        Ok(Some(date))
+    } else {
+        Err(invalid("date", &date, "a date written YYYY-MM-DD"))
+    }
+}
+
+fn accent<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 3]>, D::Error> {
+    let value = String::deserialize(d)?;
+    colour(&value)
+        .map(Some)
+        .map_err(|why| de::Error::custom(format!("accent: {why}")))
+}
+
+fn font<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    one_of(d, "font", &FONTS)
+}
+
+fn theme<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    one_of(d, "theme", &THEMES)
+}
+
+fn lock_screen<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    one_of(d, "lock_screen", &LOCK_SCREENS)
 }
 
 fn selection_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
@@ -307,6 +370,20 @@ mod tests {
         );
         assert!(parse("max_pixels = 0").is_err());
         assert!(parse("background = \"#1a2B3c\"").is_ok());
+        assert!(parse("date = \"2026-06-31\"").is_err());
+        assert_eq!(
+            parse("accent = \"#8A3B12\"").unwrap().accent,
+            Some([0x8a, 0x3b, 0x12])
+        );
+        assert!(parse("accent = \"teal\"")
+            .unwrap_err()
+            .contains("accent: 'teal'"));
+        assert!(parse("font = \"comic\"")
+            .unwrap_err()
+            .contains("font must be one of default, serif, light"));
+        assert!(parse("lock_screen = \"public\"").is_err());
+        assert!(parse("theme = \"classic\"").is_ok());
+        assert!(parse("theme = \"fancy\"").is_err());
         let error = parse("background = \"grey\"").unwrap_err();
         assert!(
             error.contains("background: 'grey' is not a colour"),

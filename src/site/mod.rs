@@ -6,11 +6,14 @@
 //! - `writer`: the guarded output folder and the crash-safe order of a build;
 //! - `offline`: the `.js` copies that let a gallery open from disk;
 //! - `viewer`: the page, script, style and module every site carries;
+//! - `fonts`: the fonts a gallery can carry for its titles;
 //! - `hosting`: the response headers (and the CSP) a host should send;
 //! - `files`: a site read back, from a folder or a `.zip`.
 
 pub mod atomic;
 pub mod files;
+#[cfg(feature = "generator")]
+pub mod fonts;
 #[cfg(feature = "generator")]
 pub mod hosting;
 pub mod names;

@@ -1,7 +1,8 @@
 // Accessibility, checked by axe-core (WCAG 2.1 A and AA rules) in the
-// states a client meets: the lock screen, the grid, the grid showing
-// favourites only, the lightbox, a note being written, the lightbox's
-// Download menu, the selection to send, the downloads and sharing,
+// states a client meets: the lock screen, the cover (with a studio's
+// name and accent colour), the grid, the grid showing favourites only, the
+// lightbox, a note being written, the lightbox's Download menu, the
+// selection to send, the downloads and sharing,
 // on a phone and a desktop, light and dark, in Chromium. A violation that
 // axe rates critical or serious fails the test, with its rule, the elements
 // and axe's summary; minor and moderate ones are printed for a person.
@@ -31,7 +32,10 @@ let browser;
 
 before(async () => {
   tmp = await makeTempDir();
-  server = await serve(await buildSite(tmp, { args: ['--downloads', '--quiet', '--photographer-email', 'studio@example.com'] }));
+  server = await serve(await buildSite(tmp, {
+    args: ['--downloads', '--quiet', '--photographer-email', 'studio@example.com',
+      '--studio', 'Lumen Studio', '--accent', '#8a3b12', '--font', 'serif'],
+  }));
   browser = await launchBrowser();
 });
 
@@ -96,7 +100,11 @@ describe('accessibility (axe-core)', { timeout: 300_000 }, () => {
       const found = [];
       try {
         await check(page, where, 'lock screen', found);
-        await unlock(page, PASSWORD);
+        await unlock(page, PASSWORD, { cover: true });
+        await page.waitForFunction(() => document.getElementById('cover-photo').classList.contains('shown'));
+        await check(page, where, 'cover', found);
+        await page.click('#cover-view');
+        await page.waitForFunction(() => document.getElementById('cover').hidden);
         await page.waitForFunction(() => document.querySelector('#grid .tile img'));
         await check(page, where, 'grid', found);
 

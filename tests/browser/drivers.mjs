@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import puppeteer from 'puppeteer-core';
-import { CHROMIUM, REPO, launchBrowser } from './support.mjs';
+import { CHROMIUM, REPO, launchBrowser, leaveCover } from './support.mjs';
 import { launchWebKit } from './webkit.mjs';
 
 export const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
@@ -30,6 +30,10 @@ class Page {
     this.problems = [];
     this.requests = [];
     this.closeContext = close;
+    this.watch(page);
+  }
+
+  watch(page) {
     // Browsers ask for /favicon.ico on their own (the site has none); a
     // single file's CSP blocks that request, and Firefox reports it.
     const own = (text) => /\/favicon\.ico\b/.test(text);
@@ -41,6 +45,18 @@ class Page {
       }
     });
     page.on('request', (req) => this.requests.push(req.url()));
+  }
+
+  /** Closes this window and opens a new one with the same storage (a fresh
+   * sessionStorage, as a home-screen app's launch has); `init` (a script's
+   * source) runs before any script of its documents. Then goto as before. */
+  async newWindow({ init } = {}) {
+    const context = this.kind === 'chromium' ? this.page.context() : this.page.browserContext();
+    const page = await context.newPage();
+    if (init) await (this.kind === 'chromium' ? page.addInitScript(init) : page.evaluateOnNewDocument(init));
+    await this.page.close();
+    this.page = page;
+    this.watch(page);
   }
 
   async goto(url) {
@@ -64,11 +80,13 @@ class Page {
     await this.page.type(selector, text);
   }
 
-  /** Types the password and submits; waits for the gallery or an error. */
-  async unlock(password) {
+  /** Types the password and submits; waits for the gallery or an error;
+   * then leaves the cover (support.mjs unlock) unless `cover` is set. */
+  async unlock(password, { cover = false } = {}) {
     await this.type('#password', password);
     await this.click('#unlock-button');
     await this.waitFor(() => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
+    if (!cover) await leaveCover(this);
   }
 
   click(selector) {

@@ -61,7 +61,7 @@ describe('grants', { timeout: 300_000 }, () => {
         assert.equal(perAlbum.reduce((a, b) => a + b, 0), grant.expect.photos, `${name}: photos`);
         if (grant.albums) {
           const names = await page.$$eval('.album-tab .album-name', (tabs) => tabs.map((t) => t.textContent));
-          const expected = grant.albums.map((a) => (a === 'main' ? 'shoot' : a));
+          const expected = grant.albums.map((a) => (a === 'main' ? 'Photos' : a));
           if (names.length) assert.deepEqual([...names].sort(), [...expected].sort());
         }
         assert.deepEqual(p.problems, []);

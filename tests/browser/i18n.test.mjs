@@ -9,7 +9,7 @@
 //   and hold no English sentence outside the catalogue.
 // - The real page, in each language (Chromium, all of them, over HTTP; one
 //   each in Firefox and WebKit, and from file:// in Chromium and Firefox),
-//   driven through the lock screen, a wrong password, the grid, the
+//   driven through the lock screen, a wrong password, the cover, the grid, the
 //   lightbox and its download menu, the note, sharing (over HTTP), the
 //   selection (review, ways, copied) and the downloads, then locked: no
 //   text on screen, accessible name or live message is an English
@@ -54,6 +54,7 @@ const NOT_MESSAGES = [
   /^lightproof: $/,
   /^use strict$/,
   /^translate\(/,
+  /^"\$\{TITLE_FONT\}", /, // a font stack
 ];
 // Keys that are no words in any language (a number and its unit).
 const NEUTRAL = ['unlock.seconds'];
@@ -275,8 +276,13 @@ async function walk(p, STRINGS, lang, { downloads = true, also = [] } = {}) {
   await p.unlock(WRONG_PASSWORD);
   assert.equal(await text('#unlock-error'), said(STRINGS, lang, 'error.password'));
   await check('wrong password');
-  await p.unlock(PASSWORD);
-  await p.waitFor(() => !document.getElementById('gallery').hidden);
+  await p.unlock(PASSWORD, { cover: true });
+  await p.waitFor(() => !document.getElementById('gallery').hidden && !document.getElementById('cover').hidden);
+  const day = await text('#cover-date'); // the shoot's day, in the language's words, then the count
+  assert.ok(day.endsWith(` · ${said(STRINGS, lang, 'photos.count', { count: 9 })}`) && /\p{L}/u.test(day.split(' · ')[0]), day);
+  await check('cover');
+  await p.click('#cover-view');
+  await p.waitFor(() => document.getElementById('cover').hidden);
   await p.waitFor(() => document.querySelector('#grid .tile img'));
   assert.equal(await text('#album-summary'), said(STRINGS, lang, 'photos.count', { count: 2 }));
   await check('grid');

@@ -81,7 +81,7 @@ describe('installable', { timeout: 300_000 }, () => {
     assert.equal(res.headers.get('content-type'), 'application/manifest+json');
     const manifest = JSON.parse(await res.text());
     assert.equal(manifest.name, 'Private gallery');
-    assert.equal(manifest.start_url, './');
+    assert.equal(manifest.start_url, './?app', 'the installed app is told apart by its start address (remember me)');
     assert.equal(manifest.display, 'standalone');
     assert.ok(manifest.icons.some((i) => i.purpose === 'maskable'), 'a maskable icon');
     assert.match(res.headers.get('content-security-policy'), /manifest-src 'self'/);

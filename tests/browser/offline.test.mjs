@@ -13,7 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
-import { PASSWORD, buildSite, galleryShown, makeTempDir, removeDir } from './support.mjs';
+import { PASSWORD, buildSite, galleryShown, leaveCover, makeTempDir, removeDir } from './support.mjs';
 
 const MARKER = 'lightproof-trojan';
 let tmp;
@@ -115,6 +115,7 @@ async function submit(p, password) {
   await p.click('#unlock-button');
   await p.waitFor(() => window.lightproofViewer.state !== 'unlocking'
     && (!document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== ''));
+  await leaveCover(p);
 }
 // Page.goto waits for a viewer that is ready; here its first load may fail.
 async function visit(p, url) {

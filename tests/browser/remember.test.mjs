@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import puppeteer from 'puppeteer-core';
-import { FIREFOX, FIREFOX_PREFS } from './drivers.mjs';
+import { FIREFOX, FIREFOX_PREFS, launch } from './drivers.mjs';
 import {
   CHROMIUM_ARGS, PASSWORD, buildSite, galleryShown, launchBrowser, launchPersistentContext, makeTempDir, openPage, removeDir,
-  serve, unlock, viewerReady,
+  leaveCover, serve, unlock, viewerReady,
 } from './support.mjs';
+import { webkitSkip } from './webkit.mjs';
 
 const HOURS = 3600 * 1000;
 let tmp;
@@ -61,6 +62,7 @@ describe('remember me', { timeout: 300_000 }, () => {
       await reloaded(page);
       await page.waitForFunction(() => !document.getElementById('gallery').hidden, null, { timeout: 15_000 });
       assert.equal(await galleryShown(page), true, 'still open after a reload');
+      await leaveCover(page);
       assert.equal(await page.evaluate(() => window.lightproofViewer.unlockedWith), 'remembered');
       const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
       assert.ok(!stored.includes(PASSWORD) && !stored.includes(encodeURIComponent(PASSWORD)), 'no password in storage');
@@ -218,6 +220,7 @@ describe('remember me in a persistent Firefox profile', { timeout: 300_000 }, ()
     await page.type('#password', PASSWORD);
     await page.click('#unlock-button');
     await waitFor(page, () => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
+    await leaveCover(page);
   }
 
   test('session restore asks for the password; a reload before it did not', { skip: !existsSync(FIREFOX) }, async () => {
@@ -260,4 +263,106 @@ describe('remember me in a persistent Firefox profile', { timeout: 300_000 }, ()
       await quit(ff);
     }
   });
+});
+
+// The installed app: a home-screen launch opens the manifest's start_url
+// ("./?app") in a new window, whose sessionStorage is empty. With
+// --remember the app keeps its sealed key in localStorage, for the same 12
+// hours; an ordinary tab neither writes nor reads it. A launch here is a new
+// window of the same browser profile at the start_url: the same storage as
+// the app's, a fresh sessionStorage. In each engine; WebKit runs a page's
+// init script only once its document has loaded, too late to move the
+// clock the viewer reads, so its 12-hour case is left to the other two.
+describe('remember me in the installed app', { timeout: 600_000 }, () => {
+  const appUrl = (name) => `${servers[name].origin}/?app`;
+  const appEntries = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('lightproof-remember')));
+  const clockScript = (ms) => `(${clockAhead})(${ms});`;
+  async function launched(p, url, options) {
+    await p.newWindow(options);
+    await p.goto(url);
+    await p.waitFor(() => window.lightproofViewer.state !== 'unlocking');
+    await new Promise((r) => setTimeout(r, 1000)); // long enough for a remembered unlock to have shown
+  }
+
+  for (const kind of ['chromium', 'firefox', 'webkit']) {
+    describe(kind, { skip: kind === 'webkit' ? webkitSkip() : kind === 'firefox' && !existsSync(FIREFOX) }, () => {
+      let engine;
+      before(async () => { engine = await launch(kind); });
+      after(async () => { await engine?.close(); });
+
+      test('a launch after unlock opens the gallery without the password; an ordinary new tab still asks', async () => {
+        const p = await engine.newPage();
+        try {
+          await p.goto(appUrl('remember'));
+          await p.unlock(PASSWORD);
+          assert.equal(await galleryShown(p), true);
+          assert.match(await p.text('#remember-note'), /this app again .*12 hours/);
+          const stored = await p.evaluate(() => JSON.stringify({ ...localStorage }));
+          assert.ok(stored.includes('lightproof-remember-app:'), 'the app keeps its entry in localStorage');
+          assert.ok(!stored.includes(PASSWORD) && !stored.includes(encodeURIComponent(PASSWORD)), 'no password in storage');
+
+          await launched(p, appUrl('remember'));
+          assert.equal(await galleryShown(p), true, 'the next launch opens the gallery');
+          assert.equal(await p.evaluate(() => window.lightproofViewer.unlockedWith), 'remembered');
+
+          await launched(p, servers.remember.url);
+          assert.equal(await galleryShown(p), false, 'an ordinary new tab asks for the password');
+          assert.equal((await appEntries(p)).length, 1, "a tab leaves the app's entry alone");
+          // A tab that unlocks writes nothing to localStorage, and the app's entry stays.
+          const before = await p.evaluate(() => JSON.stringify({ ...localStorage }));
+          await p.unlock(PASSWORD);
+          assert.equal(await galleryShown(p), true);
+          assert.equal(await p.evaluate(() => JSON.stringify({ ...localStorage })), before, 'a tab leaves localStorage alone');
+          assert.deepEqual(p.problems, []);
+        } finally {
+          await p.close();
+        }
+      });
+
+      test('Lock in the app makes the next launch ask', async () => {
+        const p = await engine.newPage();
+        try {
+          await p.goto(appUrl('remember'));
+          await p.unlock(PASSWORD);
+          assert.equal((await appEntries(p)).length, 1);
+          await p.click('#lock-button');
+          assert.deepEqual(await appEntries(p), [], 'Lock deletes the entry');
+          await launched(p, appUrl('remember'));
+          assert.equal(await galleryShown(p), false, 'the next launch asks for the password');
+        } finally {
+          await p.close();
+        }
+      });
+
+      test('with remember off, the app asks at each launch', async () => {
+        const p = await engine.newPage();
+        try {
+          await p.goto(appUrl('plain'));
+          await p.unlock(PASSWORD);
+          assert.equal(await galleryShown(p), true);
+          assert.deepEqual(await appEntries(p), []);
+          await launched(p, appUrl('plain'));
+          assert.equal(await galleryShown(p), false, 'the next launch asks for the password');
+        } finally {
+          await p.close();
+        }
+      });
+
+      test('after 12 hours the app asks for the password, and forgets its entry', { skip: kind === 'webkit' && 'no script runs before the page\'s own in WebKit here' }, async () => {
+        const p = await engine.newPage();
+        try {
+          await p.goto(appUrl('remember'));
+          await p.unlock(PASSWORD);
+          await launched(p, appUrl('remember'), { init: clockScript(11 * HOURS) });
+          assert.equal(await galleryShown(p), true, '11 hours later a launch opens the gallery');
+          await launched(p, appUrl('remember'), { init: clockScript(13 * HOURS) });
+          assert.equal(await galleryShown(p), false, '13 hours later the password is asked');
+          assert.match(await p.text('#unlock-status'), /12 hours/);
+          assert.deepEqual(await appEntries(p), [], 'the expired entry is deleted');
+        } finally {
+          await p.close();
+        }
+      });
+    });
+  }
 });

@@ -174,6 +174,24 @@ for (const kind of [...BROWSERS, 'webkit']) {
       }
     });
 
+    test("from the installed app the address sent has no '?app' (the app's start_url marker)", async () => {
+      const at = kind === 'webkit' ? stubbed.copy : server;
+      const p = await browser.newPage({ init: kind === 'webkit' ? undefined : COPY_STUB });
+      try {
+        await p.goto(`${at.origin}/?app`);
+        await p.unlock(CLIENT);
+        await galleryOpen(p);
+        await p.click('#share-open');
+        await p.waitFor(() => document.getElementById('share-dialog').open);
+        await p.click('#share-address');
+        await p.waitFor(() => window.__copied.length === 1);
+        assert.equal(await p.evaluate(() => window.__copied[0]), `${at.origin}/`);
+        assert.deepEqual(p.problems, []);
+      } finally {
+        await p.close();
+      }
+    });
+
     for (const where of ['HTTP', 'file://']) {
       test(`over ${where}: Web size is the preview, Original the shoot's file`, async () => {
         const p = await browser.newPage({ init: SAVE_STUB });

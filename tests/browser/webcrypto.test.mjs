@@ -24,7 +24,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
-import { PASSWORD, SHOOT, buildSite, makeTempDir, removeDir, run, serve } from './support.mjs';
+import { PASSWORD, SHOOT, buildSite, leaveCover, makeTempDir, removeDir, run, serve } from './support.mjs';
 
 const PREFIX = 56;
 const RECORD = 16400;
@@ -299,6 +299,7 @@ for (const kind of BROWSERS) {
         await page.click('#unlock-button');
         await page.waitFor(() => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '',
           undefined, 120_000);
+        await leaveCover(page);
         const r = await page.evaluate((before) => ({
           ms: Math.round(performance.now() - window.__t0),
           frames: window.__frames - before,

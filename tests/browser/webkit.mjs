@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { freePort } from './support.mjs';
+import { freePort, leaveCover } from './support.mjs';
 
 export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER_PATH || '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -319,10 +319,12 @@ class WebKitPage {
   }
 
   /** Types the password and submits; waits for the gallery or an error. */
-  async unlock(password) {
+  /** As drivers.mjs: leaves the cover unless `cover` is set. */
+  async unlock(password, { cover = false } = {}) {
     await this.type('#password', password);
     await this.click('#unlock-button');
     await this.waitFor(() => !document.getElementById('gallery').hidden || document.getElementById('unlock-error').textContent !== '');
+    if (!cover) await leaveCover(this);
   }
 
   async click(selector) {
@@ -336,6 +338,16 @@ class WebKitPage {
 
   async screenshot(file) {
     await writeFile(file, await this.session.screenshot());
+  }
+
+  /** Closes this window and opens a new one in the same MiniBrowser (a
+   * fresh sessionStorage, as a home-screen app's launch has). WebKit runs
+   * `init` only once a document has loaded, as for any page here. */
+  async newWindow({ init } = {}) {
+    const { handle } = await this.session.cmd('POST', '/window/new', { type: 'window' });
+    await this.session.cmd('DELETE', '/window');
+    await this.session.cmd('POST', '/window', { handle });
+    if (init) this.init = init;
   }
 
   close() {

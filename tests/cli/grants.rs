@@ -71,9 +71,9 @@ fn each_grant_opens_exactly_its_albums_and_no_other_blob() {
     let (_dir, _, site) = granted_site();
     let blobs: Vec<PathBuf> = blob_files(&site);
     let expected_albums = [
-        vec!["shoot", "Ceremony", "Mountains"],
+        vec!["Photos", "Ceremony", "Mountains"],
         vec!["Ceremony"],
-        vec!["shoot", "Mountains"],
+        vec!["Photos", "Mountains"],
     ];
     for ((name, _, password), albums) in GRANTS.iter().zip(expected_albums) {
         let (header, manifest, manifest_file, manifest_key) = open_grant(&site, password);

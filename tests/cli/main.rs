@@ -5,6 +5,8 @@
 mod build;
 /// The build cache is trusted only where no one else can have written it.
 mod cache;
+/// The cover and the studio's branding in the manifest, and their errors.
+mod cover;
 /// Crash safety: builds killed at random moments leave a whole gallery.
 mod crash;
 /// Delivery: offline copies for file://, `--web-only`, single-file bundles.

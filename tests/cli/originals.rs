@@ -101,7 +101,7 @@ fn only_download_grants_hold_keys_to_originals_and_each_key_opens_only_its_blobs
                 referenced.insert(original.blob.path());
                 original_files.insert(original.blob.path());
                 // The stripped copy of the source, whose length it states.
-                let folder = if album.name == "shoot" {
+                let folder = if album.main {
                     shoot.clone()
                 } else {
                     shoot.join(&album.name)

@@ -313,10 +313,10 @@ fn verify_opens_link_grants_and_names_the_grants_it_did_not_check() {
 fn the_main_album_is_marked_and_unstripped_originals_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let shoot = dir.path().join("Smith wedding");
-    // A subfolder named like the title (the shoot folder's name).
+    // A subfolder named like the title.
     make_shoot(&shoot, &["a.png", "Smith wedding/b.png"]);
     let site = dir.path().join("site");
-    let output = build_site(&shoot, &site, &["--downloads"]);
+    let output = build_site(&shoot, &site, &["--downloads", "--title", "Smith wedding"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let (_, manifest, _, _): (_, Manifest, _, _) = open_grant(&site, PASSWORD);
     let albums: Vec<(&str, bool)> = manifest

@@ -218,8 +218,9 @@ pub unsafe extern "C" fn lp_open_manifest(ptr: *const u8, len: usize) -> i32 {
     with_session(|session| session.open_manifest(bytes))
 }
 
-/// Opens photo `n`'s thumbnail (`kind` 0) or preview (`kind` 1); output:
-/// the JPEG bytes.
+/// Opens photo `n`'s thumbnail (`kind` 0) or preview (`kind` 1), or the
+/// studio's logo (`kind` 2) or font (`kind` 3), for which `n` is ignored;
+/// output: the file's bytes.
 ///
 /// # Safety
 /// See [`input`].

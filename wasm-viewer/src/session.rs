@@ -3,7 +3,7 @@
 
 use lightproof::format::chunked::ChunkKeys;
 use lightproof::format::header::{Header, Kdf, SlotContents, SlotType};
-use lightproof::format::manifest::{Manifest, Original, Photo, Rendition};
+use lightproof::format::manifest::{Manifest, Original, Photo, Rendition, StudioFile};
 use lightproof::format::selection_code::SelectionCode;
 use lightproof::format::vault::OriginalReader;
 use lightproof::format::{blob_path, encoding, vault, BlobKind, FormatError, Key32};
@@ -154,6 +154,11 @@ impl Session {
         let (Some(header), Some(manifest)) = (&self.header, &self.manifest) else {
             return Err(Status::BadState);
         };
+        if let Some(file) = studio_file(manifest, kind) {
+            let blob = &file.ok_or(Status::BadState)?.blob;
+            return vault::open_pinned_blob(&header.gallery_id, blob, BlobKind::Studio, bytes)
+                .map_err(status);
+        }
         let (_, photo) = manifest.photos().nth(n as usize).ok_or(Status::BadState)?;
         let (rendition, kind) = match kind {
             0 => (&photo.thumb, BlobKind::Thumbnail),
@@ -163,6 +168,20 @@ impl Session {
         vault::open_pinned_blob(&header.gallery_id, &rendition.blob, kind, bytes).map_err(status)
     }
 }
+
+/// Kinds 2 and 3 of `lp_open_photo` are the studio's logo and font (the
+/// photo number is then ignored): `Some(None)` when the manifest has none.
+fn studio_file(manifest: &Manifest, kind: u32) -> Option<Option<&StudioFile>> {
+    let studio = manifest.studio.as_ref();
+    match kind {
+        STUDIO_LOGO => Some(studio.and_then(|s| s.logo.as_ref())),
+        STUDIO_FONT => Some(studio.and_then(|s| s.font.as_ref())),
+        _ => None,
+    }
+}
+
+const STUDIO_LOGO: u32 = 2;
+const STUDIO_FONT: u32 = 3;
 
 impl Session {
     fn original(&self, n: u32) -> Result<(&Header, &str, &Photo, &Original), Status> {
@@ -359,6 +378,35 @@ struct GalleryView<'a> {
     /// Some photos have an original this grant may download.
     downloads: bool,
     albums: Vec<AlbumView<'a>>,
+    date: Option<&'a str>,
+    /// The cover photo's number (0 when the manifest names none).
+    cover: u32,
+    studio: Option<StudioView<'a>>,
+}
+
+/// The studio's name and accent, and where its logo and font are.
+#[derive(Serialize)]
+struct StudioView<'a> {
+    name: Option<&'a str>,
+    accent: Option<&'a str>,
+    logo: Option<StudioFileView<'a>>,
+    font: Option<StudioFileView<'a>>,
+}
+
+#[derive(Serialize)]
+struct StudioFileView<'a> {
+    path: String,
+    #[serde(rename = "type")]
+    media_type: &'a str,
+}
+
+impl<'a> StudioFileView<'a> {
+    fn of(file: &'a StudioFile) -> Self {
+        Self {
+            path: file.blob.path(),
+            media_type: &file.media_type,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -425,6 +473,14 @@ impl<'a> GalleryView<'a> {
             photographer_email: manifest.photographer_email.as_deref(),
             downloads: manifest.photos().any(|(_, p)| p.original.is_some()),
             albums,
+            date: manifest.date.as_deref(),
+            cover: manifest.cover.unwrap_or(0),
+            studio: manifest.studio.as_ref().map(|studio| StudioView {
+                name: studio.name.as_deref(),
+                accent: studio.accent.as_deref(),
+                logo: studio.logo.as_ref().map(StudioFileView::of),
+                font: studio.font.as_ref().map(StudioFileView::of),
+            }),
         }
     }
 }

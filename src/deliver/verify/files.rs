@@ -34,7 +34,7 @@ use crate::format::{encoding, BLOB_DIR, HEADER_FILE};
 use crate::site::files::{SiteFile, SiteFiles};
 use crate::site::names::WASM_FILE;
 use crate::site::offline;
-use crate::site::viewer::WASM;
+use crate::site::viewer::{render_index, LockStudio, Page, Theme, WASM};
 
 /// A grant's manifest as the build on this computer wrote it (from its
 /// build cache).
@@ -82,7 +82,11 @@ pub fn check_site(
         .flat_map(|report| report.reached.iter())
         .map(|(file, item)| (file.as_str(), item.as_str()))
         .collect();
-    let mut problems = public_file_problems(site, &files);
+    let studios: Vec<&LockStudio> = reports
+        .iter()
+        .filter_map(|r| r.lock_studio.as_ref())
+        .collect();
+    let mut problems = public_file_problems(site, &files, &studios);
     let sorted = sort_files(&files);
     problems.extend(sorted.unexpected.iter().map(|(file, why)| {
         problem(
@@ -128,10 +132,28 @@ pub fn check_site(
     }
 }
 
-/// The public files this version writes: (name, bytes, whether a site
-/// must have it).
-fn public_files() -> Vec<(&'static str, Vec<u8>, bool)> {
-    let mut files: Vec<_> = crate::site::viewer::viewer_files()
+/// The page a site should have: the theme is the one whose style sheet the
+/// site has (the default when none is), and its lock screen shows nothing
+/// of the studio, or exactly what a grant's manifest says of it
+/// (`lock_screen = "studio"`), whichever the site's page is.
+fn expected_page<'a>(site: &SiteFiles, studios: &[&'a LockStudio]) -> Page<'a> {
+    let read = |name: &str| site.read_at_most(name, 4 << 20).unwrap_or_default();
+    let theme = Theme::of_style(&read("style.css")).unwrap_or_default();
+    let index = read("index.html");
+    let studio = studios.iter().copied().find(|studio| {
+        let page = Page {
+            theme,
+            studio: Some(studio),
+        };
+        render_index(page).is_ok_and(|html| html.as_bytes() == index)
+    });
+    Page { theme, studio }
+}
+
+/// The public files this version writes for `page`: (name, bytes, whether
+/// a site must have it).
+fn public_files(page: Page<'_>) -> Vec<(&'static str, Vec<u8>, bool)> {
+    let mut files: Vec<_> = crate::site::viewer::viewer_files(page)
         .unwrap_or_default()
         .into_iter()
         .map(|(name, bytes)| (name, bytes, true))
@@ -156,9 +178,13 @@ fn public_files() -> Vec<(&'static str, Vec<u8>, bool)> {
 
 /// Each public file present must equal what this version writes; the
 /// viewer must be there.
-fn public_file_problems(site: &SiteFiles, files: &[SiteFile]) -> Vec<Problem> {
+fn public_file_problems(
+    site: &SiteFiles,
+    files: &[SiteFile],
+    studios: &[&LockStudio],
+) -> Vec<Problem> {
     let present: BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    public_files()
+    public_files(expected_page(site, studios))
         .into_iter()
         .filter_map(|(name, bytes, required)| {
             let kind = if !present.contains(name) {
@@ -201,7 +227,10 @@ struct SortedFiles {
 
 fn sort_files(files: &[SiteFile]) -> SortedFiles {
     let sizes: BTreeMap<&str, u64> = files.iter().map(|f| (f.name.as_str(), f.bytes)).collect();
-    let public: BTreeSet<&str> = public_files().iter().map(|(name, _, _)| *name).collect();
+    let public: BTreeSet<&str> = public_files(Page::default())
+        .iter()
+        .map(|(name, _, _)| *name)
+        .collect();
     let mut sorted = SortedFiles {
         blobs: Vec::new(),
         unexpected: Vec::new(),
@@ -409,7 +438,7 @@ mod tests {
 
     #[test]
     fn the_download_worker_is_a_required_viewer_file() {
-        let files = public_files();
+        let files = public_files(crate::site::viewer::Page::default());
         let worker = files
             .iter()
             .find(|(name, _, _)| *name == DOWNLOAD_WORKER_FILE)

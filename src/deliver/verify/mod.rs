@@ -25,11 +25,12 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::format::header::{Header, SlotContents, MAX_SLOTS, PREFIX_LEN, SLOT_LEN};
-use crate::format::manifest::{BlobRef, Manifest, Original, MAX_MANIFEST_LEN};
+use crate::format::manifest::{BlobRef, Manifest, Original, Studio, MAX_MANIFEST_LEN};
 use crate::format::vault::OriginalReader;
 use crate::format::{blob_path, encoding, vault, BlobKind, FormatError, Id, Key32, HEADER_FILE};
 use crate::shoot::password::Password;
 use crate::site::files::{is_damage, SiteFiles};
+use crate::site::viewer::{LockLogo, LockStudio};
 
 pub use files::{check_site, BuiltManifest, SiteCheck};
 
@@ -203,6 +204,10 @@ pub struct VerifyReport {
     /// Every file this grant leads to (its manifest and blobs), with what
     /// it is, e.g. "the preview of 'IMG_0042.jpg' in album 'Ceremony'".
     pub reached: BTreeMap<String, String>,
+    /// The studio as a lock screen that shows it would (its name and
+    /// logo, decrypted), when the manifest has a studio: how `check_site`
+    /// tells an opted-in lock screen from a page a host changed.
+    pub lock_studio: Option<LockStudio>,
 }
 
 /// Verify progress, in bytes of encrypted files checked. The CLI shows a
@@ -267,7 +272,12 @@ pub fn verify_with_progress(
             checked.err()
         })
         .collect();
+    let lock_studio = manifest
+        .studio
+        .as_ref()
+        .map(|studio| lock_studio(site, &header, studio));
     Ok(VerifyReport {
+        lock_studio,
         gallery: header.gallery_id,
         albums: manifest.albums.len(),
         photos: manifest.photos().count(),
@@ -282,6 +292,27 @@ pub fn verify_with_progress(
             .chain(checks.iter().map(|c| (c.blob.path(), c.item.clone())))
             .collect(),
     })
+}
+
+/// What the lock screen of a gallery with `studio` shows when the
+/// photographer opted in (`build::studio::lock_studio`); the logo is left
+/// out when its blob cannot be read (that blob's own check reports it).
+fn lock_studio(site: &SiteFiles, header: &Header, studio: &Studio) -> LockStudio {
+    use base64::Engine as _;
+    let logo = studio.logo.as_ref().and_then(|logo| {
+        let bytes = site.read_at_most(&logo.blob.path(), logo.blob.size).ok()?;
+        let plain =
+            vault::open_pinned_blob(&header.gallery_id, &logo.blob, BlobKind::Studio, &bytes)
+                .ok()?;
+        Some(LockLogo {
+            media_type: logo.media_type.clone(),
+            base64: base64::engine::general_purpose::STANDARD.encode(plain),
+        })
+    });
+    LockStudio {
+        name: studio.name.clone(),
+        logo,
+    }
 }
 
 /// Reads a file the gallery cannot be opened without, at most one byte more
@@ -333,6 +364,18 @@ fn blob_checks(manifest: &Manifest) -> Vec<BlobCheck<'_>> {
                 blob: &original.blob,
                 kind: BlobKind::Original,
                 original: Some(original),
+            });
+        }
+    }
+    let studio = manifest.studio.iter();
+    let files = studio.flat_map(|s| [("logo", &s.logo), ("font", &s.font)]);
+    for (what, file) in files {
+        if let Some(file) = file {
+            checks.push(BlobCheck {
+                item: format!("the studio's {what}"),
+                blob: &file.blob,
+                kind: BlobKind::Studio,
+                original: None,
             });
         }
     }

@@ -181,14 +181,26 @@ onmessage = async (event) => {
   // (Chromium and Firefox alike), so it is used only when this page load is
   // a reload: a restored tab, Back and Forward load as 'back_forward'. Any
   // other load, an expired or altered seal, and Lock forget it.
+  // The installed app (added to the home screen) opens each launch in a new
+  // window, with an empty sessionStorage: there the entry, sealed the same
+  // way, is kept in localStorage and used by any load of the app, until the
+  // same expiry. Only the app writes or reads it; a browser tab never does.
   const REMEMBER_HOURS = 12;
   const REMEMBER_MS = REMEMBER_HOURS * 3600 * 1000;
-  MESSAGES.forgotten = msg('error.forgotten', { hours: REMEMBER_HOURS });
+  // The app is started at the manifest's start_url, "./?app" (a marker that
+  // every engine can be tested with); home-screen windows also say so
+  // through display-mode (and iOS through navigator.standalone).
+  const IN_APP = /^\?app$/.test(location.search) ||
+    navigator.standalone === true ||
+    Boolean(window.matchMedia && matchMedia('(display-mode: standalone)').matches);
+  MESSAGES.forgotten = msg(IN_APP ? 'error.forgottenApp' : 'error.forgotten', { hours: REMEMBER_HOURS });
   function forgetRememberCandidate() {
     if (session.rememberCandidate) session.rememberCandidate.fill(0);
     session.rememberCandidate = null;
   }
-  const rememberSlot = () => 'lightproof-remember:' + session.galleryId;
+  const APP_SLOT_PREFIX = 'lightproof-remember-app:';
+  const rememberSlot = () => (IN_APP ? APP_SLOT_PREFIX : 'lightproof-remember:') + session.galleryId;
+  const rememberStorage = () => (IN_APP ? localStorage : sessionStorage);
   const sealContext = (entry) => new TextEncoder().encode(`lightproof remember 1 ${session.galleryId} ${entry.id} ${entry.expires}`);
   function keyStore(mode, action) {
     return new Promise((resolve, reject) => {
@@ -207,13 +219,18 @@ onmessage = async (event) => {
     const nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
     return Boolean(nav && nav.type === 'reload');
   };
-  function storedEntry() {
+  // A tab's entry serves only a reload; the app's, any launch of the app.
+  const mayRecall = () => IN_APP || isReload();
+  function parsedEntry(text) {
     try {
-      const entry = JSON.parse(sessionStorage.getItem(rememberSlot()) || 'null');
+      const entry = JSON.parse(text || 'null');
       const ok = entry && typeof entry.id === 'string' && /^[0-9a-f]{32}$/.test(entry.id) &&
         Number.isSafeInteger(entry.expires) && typeof entry.sealed === 'string';
       return ok ? entry : null;
     } catch (e) { return null; }
+  }
+  function storedEntry() {
+    try { return parsedEntry(rememberStorage().getItem(rememberSlot())); } catch (e) { return null; }
   }
   async function remember(bits) {
     try {
@@ -226,21 +243,21 @@ onmessage = async (event) => {
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const sealed = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: sealContext(entry) }, key, bits));
       entry.sealed = btoa(String.fromCharCode(...concat(iv, sealed)));
-      sessionStorage.setItem(rememberSlot(), JSON.stringify(entry));
+      rememberStorage().setItem(rememberSlot(), JSON.stringify(entry));
       showRememberNote(entry.expires);
     } catch (e) { /* no storage: simply not remembered */ }
   }
   // The remembered key, if this load may use it; else forgets what is kept
   // and says why on the lock screen.
   async function recall() {
+    const entry = storedEntry(); // before the sweep, which may delete it
     sweepExpiredKeys();
-    const entry = storedEntry();
     if (!entry) {
       forgetRemembered(); // nothing, or something this viewer did not write
       return null;
     }
     const now = Date.now();
-    if (!isReload() || now >= entry.expires || entry.expires > now + REMEMBER_MS) {
+    if (!mayRecall() || now >= entry.expires || entry.expires > now + REMEMBER_MS) {
       forgetRemembered();
       setStatus(MESSAGES.forgotten);
       return null;
@@ -263,13 +280,14 @@ onmessage = async (event) => {
     let entry = null;
     try {
       entry = storedEntry();
-      sessionStorage.removeItem(rememberSlot());
+      rememberStorage().removeItem(rememberSlot());
     } catch (e) { /* nothing kept */ }
     if (entry) keyStore('readwrite', (s) => s.delete(entry.id)).catch(() => {});
     session.rememberedUntil = 0;
     showRememberNote(0);
   }
-  // Keys whose time is up, of any tab (a closed tab cannot delete its own).
+  // Keys whose time is up, of any tab (a closed tab cannot delete its own),
+  // and the app's entries whose time is up, of any gallery on this site.
   function sweepExpiredKeys() {
     const now = Date.now();
     keyStore('readwrite', (s) => {
@@ -283,12 +301,22 @@ onmessage = async (event) => {
       };
       return null;
     }).catch(() => {});
+    if (IN_APP) sweepExpiredAppEntries(now);
+  }
+  function sweepExpiredAppEntries(now) {
+    try {
+      const slots = Object.keys(localStorage).filter((k) => k.startsWith(APP_SLOT_PREFIX));
+      for (const slot of slots) {
+        const entry = parsedEntry(localStorage.getItem(slot));
+        if (!entry || entry.expires <= now) localStorage.removeItem(slot);
+      }
+    } catch (e) { /* no storage */ }
   }
   function showRememberNote(expires) {
     if (!ui.rememberNote) return;
     ui.rememberNote.hidden = !expires;
     const time = (lang) => new Date(expires).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
-    say(ui.rememberNote, expires ? msg('remember.note', { hours: REMEMBER_HOURS, time }) : '');
+    say(ui.rememberNote, expires ? msg(IN_APP ? 'remember.noteApp' : 'remember.note', { hours: REMEMBER_HOURS, time }) : '');
   }
   async function unlockRemembered(bits) {
     let r;

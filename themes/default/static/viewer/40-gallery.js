@@ -93,23 +93,39 @@
     say(ui.access, parts.length > 1 ? msg('gallery.access', { first: parts[0], second: parts[1] }) : parts[0]);
   }
 
+  // The album tabs: "All photos" first (a gallery of several albums), then
+  // each album. Tab `ALL` shows every photo of every album once, in
+  // gallery order; favourites are keyed by each photo's own album.
+  const ALL = -1;
+  const ALL_PHOTOS = msg('gallery.allPhotos');
+  // The name the build gives the photos at the top of a shoot without a
+  // title (src/shoot/scan.rs, MAIN_ALBUM_NAME): shown in the client's
+  // language, like an album without a name. Other names are the shoot's.
+  const MAIN_ALBUM = 'Photos';
+  const albumName = (name) => (!name || name === MAIN_ALBUM ? msg('gallery.photos') : name);
+  function albumTab(className, name, count, i) {
+    const b = el('button', className);
+    b.type = 'button';
+    b.dataset.album = String(i);
+    const label = el('span', 'album-name');
+    say(label, name);
+    b.append(label, el('span', 'album-count', number(count)));
+    b.addEventListener('click', () => showAlbum(i));
+    const li = el('li');
+    li.append(b);
+    return li;
+  }
+
   function showGallery() {
     say(ui.title, session.manifest.title || msg('page.title'));
     ui.albumList.replaceChildren();
-    const several = session.manifest.albums.length > 1;
+    const albums = session.manifest.albums;
+    const several = albums.length > 1;
     ui.albums.hidden = !several;
     if (several) {
-      session.manifest.albums.forEach((album, i) => {
-        const b = el('button', 'album-tab');
-        b.type = 'button';
-        const name = el('span', 'album-name');
-        say(name, album.name || msg('gallery.photos'));
-        b.append(name, el('span', 'album-count', number(album.photos.length)));
-        b.addEventListener('click', () => showAlbum(i));
-        const li = el('li');
-        li.append(b);
-        ui.albumList.append(li);
-      });
+      const total = albums.reduce((sum, a) => sum + a.photos.length, 0);
+      ui.albumList.append(albumTab('album-all', ALL_PHOTOS, total, ALL));
+      albums.forEach((album, i) => ui.albumList.append(albumTab('album-tab', albumName(album.name), album.photos.length, i)));
     }
     ui.unlock.hidden = true;
     ui.gallery.hidden = false;
@@ -117,27 +133,43 @@
     showShareControl();
     showAccess();
     loadPicks();
+    showCover();
     showAlbum(0);
     resizeObserver.observe(ui.grid);
-    ui.title.focus({ preventScroll: true });
+    cover.title.focus({ preventScroll: true });
+  }
+
+  // Scrolls the album list sideways to show tab `b`; never the page (the
+  // cover above stays where it is).
+  function tabIntoView(b) {
+    const list = ui.albumList.getBoundingClientRect();
+    const tab = b.getBoundingClientRect();
+    if (tab.left < list.left) ui.albumList.scrollLeft += tab.left - list.left - 16;
+    else if (tab.right > list.right) ui.albumList.scrollLeft += tab.right - list.right + 16;
+  }
+
+  // The album shown as tab `i`: its name and [{ album, photo }] in order.
+  function albumAt(i) {
+    const albums = session.manifest.albums;
+    if (i === ALL) return { name: ALL_PHOTOS, items: albums.flatMap((album) => album.photos.map((photo) => ({ album, photo }))) };
+    const album = albums[i];
+    return album && { name: album.name, items: album.photos.map((photo) => ({ album, photo })) };
   }
 
   function showAlbum(i) {
     clearTiles();
     session.albumIndex = i;
-    const whole = session.manifest.albums[i];
-    const album = whole && {
-      name: whole.name,
-      photos: session.onlyPicks ? whole.photos.filter((p) => session.picks.has(pickKey(whole, p))) : whole.photos,
-    };
-    [...ui.albumList.querySelectorAll('.album-tab')].forEach((b, j) => {
-      b.setAttribute('aria-pressed', String(j === i));
-      if (j === i) b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const whole = albumAt(i);
+    const items = whole && (session.onlyPicks ? whole.items.filter(({ album, photo }) => session.picks.has(pickKey(album, photo))) : whole.items);
+    [...ui.albumList.querySelectorAll('.album-tab, .album-all')].forEach((b) => {
+      const shown = Number(b.dataset.album) === i;
+      b.setAttribute('aria-pressed', String(shown));
+      if (shown) tabIntoView(b);
     });
-    const count = album ? album.photos.length : 0;
+    const count = items ? items.length : 0;
     say(ui.summary, count === 0 ? msg('gallery.empty') : msg('photos.count', { count }));
-    if (!album) return;
-    session.tiles = album.photos.map((photo, index) => new Entry(photo, pickKey(album, photo), index));
+    if (!items) return;
+    session.tiles = items.map(({ album, photo }, index) => new Entry(photo, pickKey(album, photo), index));
     ui.grid.dataset.count = String(count);
     window.scrollTo(0, 0);
     layout(true);
@@ -521,7 +553,7 @@
     const key = `${session.albumIndex} ${shown} ${count}`;
     if (key === scrub.text) return;
     scrub.text = key;
-    const album = session.manifest.albums.length > 1 ? session.manifest.albums[session.albumIndex].name || msg('gallery.photos') : null;
+    const album = session.manifest.albums.length > 1 ? albumName(albumAt(session.albumIndex).name) : null;
     scrub.label.textContent = `${album ? paramText(album) + ' · ' : ''}${number(shown)} / ${number(count)}`;
     scrub.thumb.setAttribute('aria-valuemax', String(count));
     scrub.thumb.setAttribute('aria-valuenow', String(shown));

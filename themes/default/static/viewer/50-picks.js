@@ -250,7 +250,8 @@
     thumb.dataset.n = String(photo.n);
     const words = el('span', 'send-item-words');
     words.append(el('span', 'send-item-name', photoLabel(photo)));
-    const where = photo.caption && photo.caption.trim() ? `${photo.file}, ${album.name}` : album.name;
+    const name = paramText(albumName(album.name));
+    const where = photo.caption && photo.caption.trim() ? `${photo.file}, ${name}` : name;
     words.append(el('span', 'send-item-where', where));
     if (note) {
       const shown = el('span', 'send-item-note');
@@ -646,7 +647,7 @@
       say(button, count ? msg('download.choice', { label, count, size: fileSize(bytes) }) : msg('download.choiceNone', { label }));
       button.disabled = Boolean(session.download) || photos.length === 0;
     }
-    ui.dlAlbum.hidden = session.manifest.albums.length < 2;
+    ui.dlAlbum.hidden = session.manifest.albums.length < 2 || session.albumIndex === ALL;
     const stripped = allPhotos().some((p) => p.original && p.original.stripped);
     say(ui.dlNote, msg(stripped ? 'download.noteStripped' : 'download.note'));
     if (!session.download) { ui.dlProgress.hidden = true; say(ui.dlStatus, ''); }

@@ -7,8 +7,10 @@
   // `#k=` fragment opens the gallery without a password, so it is shared
   // only when the client opened the gallery with one, chooses to share it,
   // and accepts a warning. Only over http(s): a gallery opened from a disk
-  // has no address another person could open.
-  const galleryAddress = () => location.origin + location.pathname + location.search;
+  // has no address another person could open. The installed app's marker
+  // ("?app", its start_url) is not part of it: the person it is sent to
+  // opens the gallery in a browser tab.
+  const galleryAddress = () => location.origin + location.pathname + (location.search === '?app' ? '' : location.search);
   function canShareLink() {
     if (typeof navigator.share !== 'function') return false;
     if (typeof navigator.canShare !== 'function') return true;
@@ -171,7 +173,7 @@
       photoPlaces.places = new Map();
       const albums = session.manifest ? session.manifest.albums : [];
       for (const album of albums) {
-        album.photos.forEach((photo, i) => photoPlaces.places.set(photo, { number: i + 1, total: album.photos.length, album: album.name }));
+        album.photos.forEach((photo, i) => photoPlaces.places.set(photo, { number: i + 1, total: album.photos.length, album: albumName(album.name) }));
       }
     }
     const place = photoPlaces.places.get(p);

@@ -19,6 +19,7 @@
     session.picks = new Map();
     session.manifest = null;
     for (const url of liveUrls) revoke(url);
+    clearCover();
     ui.albumList.replaceChildren();
     // What the gallery said (names of photos among it) goes too, so that
     // a language switch on the lock screen brings none of it back.
@@ -61,8 +62,8 @@
   ui.dlAll.addEventListener('click', () => downloadZip(downloadable(allPhotos()), zipName('')));
   ui.dlPicks.addEventListener('click', () => downloadZip(downloadable(pickedPhotos()), safeFileName(tr('download.favouritesName', { title: session.manifest.title })) + '.zip'));
   ui.dlAlbum.addEventListener('click', () => {
-    const album = session.manifest.albums[session.albumIndex];
-    downloadZip(downloadable(album.photos), zipName(' - ' + album.name));
+    const album = albumAt(session.albumIndex);
+    downloadZip(downloadable(album.items.map((item) => item.photo)), zipName(' - ' + paramText(albumName(album.name))));
   });
   ui.dlCancel.addEventListener('click', () => { if (session.download) session.download.cancelled = true; });
   ui.dlClose.addEventListener('click', () => ui.dl.close());
