@@ -38,6 +38,9 @@ pub fn sealed_header_and_manifest(photos: Vec<Photo>) -> (Vec<u8>, Vec<u8>) {
         selection_min: None,
         remember: false,
         photographer_email: None,
+        date: None,
+        cover: None,
+        studio: None,
     };
     let slot = SlotContents {
         manifest_id: MANIFEST,
