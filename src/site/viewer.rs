@@ -96,6 +96,8 @@ pub struct Page<'a> {
 /// parts joined here in name order.
 const VIEWER_JS: &str = concat!(
     include_str!("../../themes/default/static/viewer/00-head.js"),
+    include_str!("../../themes/default/static/viewer/05-strings.js"),
+    include_str!("../../themes/default/static/viewer/07-language.js"),
     include_str!("../../themes/default/static/viewer/10-messages-and-wasm.js"),
     include_str!("../../themes/default/static/viewer/20-site-files.js"),
     include_str!("../../themes/default/static/viewer/30-unlock.js"),
@@ -320,6 +322,15 @@ mod tests {
         assert!(script.contains(&format!("const WORKER_FILE = '{DOWNLOAD_WORKER_FILE}';")));
         assert!(script.contains(&format!("const WORKER_SCOPE = '{DOWNLOAD_SCOPE}';")));
         assert!(script.contains("scope: WORKER_SCOPE"));
+    }
+
+    /// The viewer shows the build's name for the top album in the
+    /// client's language: it must know the name the build gives it.
+    #[test]
+    fn the_viewer_knows_the_main_albums_name() {
+        let script = text(viewer_script());
+        let name = crate::shoot::scan::MAIN_ALBUM_NAME;
+        assert!(script.contains(&format!("const MAIN_ALBUM = '{name}';")));
     }
 
     /// A service worker outlives the page: this one must answer only its

@@ -1,35 +1,38 @@
   // ---------------------------------------------------------------- messages
-  const NEWER = "This gallery's files are damaged or were made by a newer version of lightproof.";
+  // What each failure says: message objects (07-language.js) by the
+  // module's status code or the viewer's own code.
+  const NEWER = msg('error.newer');
+  const UNEXPECTED = msg('error.unexpected');
   const MESSAGES = {
     1: NEWER, 2: NEWER, 3: NEWER,
-    4: 'That password does not open this gallery. Check it and try again.',
-    5: "This gallery's files are damaged and can't be opened.",
-    6: 'Something went wrong. Reload the page and try again.',
-    7: 'Something went wrong. Reload the page and try again.',
-    network: "Couldn't load the gallery. Check your connection and try again.",
-    missing: 'Some of the files of this gallery are missing from the server.',
-    nowasm: "This browser can't open the gallery. Try an up-to-date browser.",
-    webonly: 'This copy of the gallery opens only from its web address, not from a disk. Ask the photographer for the link.',
-    empty: 'Enter the password to open the gallery.',
-    badlink: 'This link does not open the gallery (it may be old or cut short). Enter the password, or ask the photographer for a new link.',
-    twofactor: 'This link needs the gallery password too.',
-    expired: 'This gallery has expired. Please contact the photographer if you still need the photos.',
+    4: msg('error.password'),
+    5: msg('error.damaged'),
+    6: UNEXPECTED,
+    7: UNEXPECTED,
+    network: msg('error.network'),
+    missing: msg('error.missing'),
+    nowasm: msg('error.nowasm'),
+    webonly: msg('error.webonly'),
+    empty: msg('error.empty'),
+    badlink: msg('error.badlink'),
+    twofactor: msg('error.twofactor'),
+    expired: msg('error.expired'),
   };
   const DOWNLOAD_MESSAGES = {
-    5: 'This file is damaged on the server, so nothing was saved. Please tell the photographer.',
-    missing: 'This file is missing from the server, so nothing was saved. Please tell the photographer.',
-    network: 'The download stopped (connection lost), so nothing was saved. Try again.',
-    toolarge: "This file is too large to save in this browser from here (over 1 GB in one file). Open the gallery from its web address, or use Chrome or Edge on a computer.",
-    notshared: 'Not saved.',
-    disk: "The file couldn't be saved (is the disk full?). Nothing was kept.",
-    6: 'Something went wrong. Reload the page and try again.',
-    7: 'Something went wrong. Reload the page and try again.',
+    5: msg('download.damaged'),
+    missing: msg('download.missing'),
+    network: msg('download.network'),
+    toolarge: msg('download.tooLarge'),
+    notshared: msg('download.notShared'),
+    disk: msg('download.disk'),
+    6: UNEXPECTED,
+    7: UNEXPECTED,
   };
   const PHOTO_MESSAGES = {
-    5: "Damaged — can't be shown",
-    missing: "Missing — can't be shown",
-    network: "Couldn't be loaded",
-    decode: "Damaged — can't be shown",
+    5: msg('photo.damaged'),
+    missing: msg('photo.missing'),
+    network: msg('photo.network'),
+    decode: msg('photo.damaged'),
   };
   const WRONG_PASSWORD = 4;
   const THUMB = 0;
@@ -69,7 +72,7 @@
     picks: new Map(), // key -> note
     onlyPicks: false,
     albumIndex: 0,
-    download: null, // { cancelled, parts, partsSaved, partLabel } while one runs
+    download: null, // { cancelled, parts, partsSaved, part } while one runs
     lastDownload: null, // 'disk' | 'stream' | 'memory' | 'parts' | 'share': the way the last one went, for the tests
     originals: null, // the Worker that decrypts originals (55-originals.js), while downloads run
     originalsWith: null, // 'webcrypto' | 'wasm': how the last original was decrypted, for the tests
@@ -128,6 +131,7 @@
     dlAll: $('download-all'), dlPicks: $('download-picks'), dlAlbum: $('download-album'),
     dlNote: $('download-note'), dlProgress: $('download-progress'), dlStatus: $('download-status'),
     dlCancel: $('download-cancel'), dlNext: $('download-next'), dlClose: $('download-close'), rememberNote: $('remember-note'),
+    picksFilterLabel: $('picks-filter-label'),
     shareOpen: $('share-open'), shareOpenLabel: $('share-open-label'), share: $('share-dialog'), shareIntro: $('share-intro'),
     shareAddress: $('share-address'), shareKey: $('share-key'), shareWarning: $('share-warning'), shareWarningText: $('share-warning-text'),
     shareKeyConfirm: $('share-key-confirm'), shareCopyField: $('share-copy-field'), shareCopyLabel: $('share-copy-label'),

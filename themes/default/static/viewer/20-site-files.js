@@ -12,8 +12,8 @@
   }
   const BUNDLE = bundled.size > 0;
   if (FROM_DISK && !BUNDLE) {
-    MESSAGES.missing = DOWNLOAD_MESSAGES.missing = 'Some files of this gallery are missing from this folder. Copy the whole folder again.';
-    PHOTO_MESSAGES.missing = "Missing from this folder";
+    MESSAGES.missing = DOWNLOAD_MESSAGES.missing = msg('error.missingFolder');
+    PHOTO_MESSAGES.missing = msg('photo.missingFolder');
   }
 
   function fromBase64(text) {

@@ -82,19 +82,19 @@ onmessage = async (event) => {
   function showProgress(text) {
     const started = performance.now();
     const bar = el('progress', 'unlock-progress');
-    bar.setAttribute('aria-label', 'Unlocking');
+    say(bar, msg('unlock.progress'), 'aria-label');
     ui.status.after(bar);
     const tick = () => {
       const seconds = Math.floor((performance.now() - started) / 1000);
-      setStatus(seconds >= 1 ? text + ' (' + seconds + ' s)' : text);
+      setStatus(seconds >= 1 ? msg('unlock.seconds', { text, seconds }) : text);
     };
     tick();
     const timer = setInterval(tick, 250);
     return () => { clearInterval(timer); bar.remove(); };
   }
 
-  const ARGON2_PROGRESS = 'Unlocking… this takes a few seconds on a phone';
-  const SLOW_PBKDF2_PROGRESS = 'Unlocking… This browser is slower at it: it can take up to a minute.';
+  const ARGON2_PROGRESS = msg('unlock.argon2');
+  const SLOW_PBKDF2_PROGRESS = msg('unlock.slow');
 
   // The password key by the header's KDF in the module (Argon2id, or
   // PBKDF2 without WebCrypto): in a Worker, else (no Worker) here.
@@ -193,9 +193,7 @@ onmessage = async (event) => {
   const IN_APP = /^\?app$/.test(location.search) ||
     navigator.standalone === true ||
     Boolean(window.matchMedia && matchMedia('(display-mode: standalone)').matches);
-  MESSAGES.forgotten = IN_APP
-    ? `Enter the password again: the app stays open for ${REMEMBER_HOURS} hours after the password was typed.`
-    : `Enter the password again: a gallery stays open only when this tab is reloaded, for ${REMEMBER_HOURS} hours.`;
+  MESSAGES.forgotten = msg(IN_APP ? 'error.forgottenApp' : 'error.forgotten', { hours: REMEMBER_HOURS });
   function forgetRememberCandidate() {
     if (session.rememberCandidate) session.rememberCandidate.fill(0);
     session.rememberCandidate = null;
@@ -317,10 +315,8 @@ onmessage = async (event) => {
   function showRememberNote(expires) {
     if (!ui.rememberNote) return;
     ui.rememberNote.hidden = !expires;
-    const until = expires ? new Date(expires).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
-    ui.rememberNote.textContent = !expires ? ''
-      : IN_APP ? `Opening this app again keeps the gallery open for ${REMEMBER_HOURS} hours after the password was typed (until ${until}), or until you press Lock.`
-        : `Reloading this tab keeps the gallery open for ${REMEMBER_HOURS} hours after the password was typed (until ${until}), or until you press Lock.`;
+    const time = (lang) => new Date(expires).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+    say(ui.rememberNote, expires ? msg(IN_APP ? 'remember.noteApp' : 'remember.note', { hours: REMEMBER_HOURS, time }) : '');
   }
   async function unlockRemembered(bits) {
     let r;
@@ -333,8 +329,9 @@ onmessage = async (event) => {
     return path;
   }
 
-  function setStatus(text) { ui.status.textContent = text; }
-  function setError(text) { ui.error.textContent = text; }
+  // The lock screen's lines: a message (07-language.js), or '' to clear.
+  function setStatus(m) { say(ui.status, m); }
+  function setError(m) { say(ui.error, m); }
   function setBusy(busy) {
     ui.fields.disabled = busy;
     ui.form.setAttribute('aria-busy', String(busy));
@@ -356,7 +353,7 @@ onmessage = async (event) => {
   async function openGallery(getManifestPath) {
     session.state = 'unlocking';
     setError('');
-    setStatus('Unlocking…');
+    setStatus(msg('unlock.unlocking'));
     setBusy(true);
     try {
       await init();
@@ -364,7 +361,7 @@ onmessage = async (event) => {
       session.manifestId = manifestPath.slice(2);
       keepOpeningLink();
       if (session.link && !session.link.twoFactor) forgetLink();
-      setStatus('Opening the gallery…');
+      setStatus(msg('unlock.opening'));
       const blob = await fetchBytes(manifestPath);
       // The photos Worker opens the manifest; without it, the page does.
       const view = await startPhotoWorker(blob);
@@ -428,7 +425,7 @@ onmessage = async (event) => {
     if (!email) { setError(MESSAGES.expired); return; }
     const link = el('a', 'unlock-error-link', email);
     link.href = 'mailto:' + encodeURIComponent(email);
-    ui.error.replaceChildren('This gallery has expired. Please contact the photographer at ', link, ' if you still need the photos.');
+    setError(msg('error.expiredContact', { email: link }));
   }
   // Expiry is the end of the given day in the viewer's local time. Advisory:
   // whoever has the password and the files can still decrypt them.

@@ -45,7 +45,7 @@
   const FLING_SPEED = 3;
   const SETTLE_MS = 100;
   const FRAME_GAP_MS = 250;
-  const NUMBER = new Intl.NumberFormat();
+  const number = (n) => new Intl.NumberFormat(language).format(n);
 
   // One photo of the album on screen (session.tiles[index]).
   class Entry {
@@ -86,22 +86,30 @@
     const parts = [];
     if (m.expires) {
       const [y, month, d] = m.expires.split('-').map(Number);
-      parts.push('Open until ' + new Date(y, month - 1, d).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' }));
+      const date = (lang) => new Date(y, month - 1, d).toLocaleDateString(lang, { day: 'numeric', month: 'long', year: 'numeric' });
+      parts.push(msg('gallery.until', { date }));
     }
-    parts.push(m.downloads ? 'Original files can be downloaded' : 'Downloads not included');
-    ui.access.textContent = parts.join(' · ');
+    parts.push(msg(m.downloads ? 'gallery.downloads' : 'gallery.noDownloads'));
+    say(ui.access, parts.length > 1 ? msg('gallery.access', { first: parts[0], second: parts[1] }) : parts[0]);
   }
 
   // The album tabs: "All photos" first (a gallery of several albums), then
   // each album. Tab `ALL` shows every photo of every album once, in
   // gallery order; favourites are keyed by each photo's own album.
   const ALL = -1;
-  const ALL_PHOTOS = 'All photos';
+  const ALL_PHOTOS = msg('gallery.allPhotos');
+  // The name the build gives the photos at the top of a shoot without a
+  // title (src/shoot/scan.rs, MAIN_ALBUM_NAME): shown in the client's
+  // language, like an album without a name. Other names are the shoot's.
+  const MAIN_ALBUM = 'Photos';
+  const albumName = (name) => (!name || name === MAIN_ALBUM ? msg('gallery.photos') : name);
   function albumTab(className, name, count, i) {
     const b = el('button', className);
     b.type = 'button';
     b.dataset.album = String(i);
-    b.append(el('span', 'album-name', name), el('span', 'album-count', String(count)));
+    const label = el('span', 'album-name');
+    say(label, name);
+    b.append(label, el('span', 'album-count', number(count)));
     b.addEventListener('click', () => showAlbum(i));
     const li = el('li');
     li.append(b);
@@ -109,7 +117,7 @@
   }
 
   function showGallery() {
-    ui.title.textContent = session.manifest.title || 'Private gallery';
+    say(ui.title, session.manifest.title || msg('page.title'));
     ui.albumList.replaceChildren();
     const albums = session.manifest.albums;
     const several = albums.length > 1;
@@ -117,7 +125,7 @@
     if (several) {
       const total = albums.reduce((sum, a) => sum + a.photos.length, 0);
       ui.albumList.append(albumTab('album-all', ALL_PHOTOS, total, ALL));
-      albums.forEach((album, i) => ui.albumList.append(albumTab('album-tab', album.name || 'Photos', album.photos.length, i)));
+      albums.forEach((album, i) => ui.albumList.append(albumTab('album-tab', albumName(album.name), album.photos.length, i)));
     }
     ui.unlock.hidden = true;
     ui.gallery.hidden = false;
@@ -159,7 +167,7 @@
       if (shown) tabIntoView(b);
     });
     const count = items ? items.length : 0;
-    ui.summary.textContent = count === 0 ? 'There are no photos here yet.' : count + (count === 1 ? ' photo' : ' photos');
+    say(ui.summary, count === 0 ? msg('gallery.empty') : msg('photos.count', { count }));
     if (!items) return;
     session.tiles = items.map(({ album, photo }, index) => new Entry(photo, pickKey(album, photo), index));
     ui.grid.dataset.count = String(count);
@@ -351,7 +359,7 @@
     b.dataset.n = String(e.photo.n);
     b.dataset.blob = e.photo.thumb.path; // public ciphertext name, for tests
     b.dataset.file = e.photo.file; // for tests: the name is no longer the label
-    b.setAttribute('aria-label', photoAlt(e.photo));
+    say(b, photoAlt(e.photo), 'aria-label');
     b.tabIndex = e.index === grid.current ? 0 : -1;
     e.tile = b;
     place(e);
@@ -367,7 +375,7 @@
     h.type = 'button';
     h.tabIndex = -1;
     h.dataset.heart = String(e.index);
-    h.setAttribute('aria-label', 'Favourite: ' + photoAlt(e.photo));
+    say(h, msg('tile.favourite', { photo: photoAlt(e.photo) }), 'aria-label');
     e.heart = h;
     place(e);
     showTilePick(e);
@@ -391,7 +399,9 @@
     }
   }
   function showTileError(e) {
-    e.tile.replaceChildren(el('span', 'photo-error', PHOTO_MESSAGES[e.error] || PHOTO_MESSAGES[5]));
+    const problem = el('span', 'photo-error');
+    say(problem, PHOTO_MESSAGES[e.error] || PHOTO_MESSAGES[5]);
+    e.tile.replaceChildren(problem);
     e.tile.classList.add('has-error');
   }
   const indexOf = (target) => (target && target.parentNode === ui.grid && target.classList.contains('tile') && target.dataset.index ? Number(target.dataset.index) : -1);
@@ -436,7 +446,7 @@
       if (job.cancelled) return;
       url = jpegUrl(jpeg);
       const img = el('img', 'tile-image');
-      img.alt = photoAlt(e.photo);
+      say(img, photoAlt(e.photo), 'alt');
       img.draggable = false;
       img.src = url;
       await decoded(img); // decoded before it is shown: no half-drawn tile
@@ -543,11 +553,11 @@
     const key = `${session.albumIndex} ${shown} ${count}`;
     if (key === scrub.text) return;
     scrub.text = key;
-    const album = session.manifest.albums.length > 1 ? (albumAt(session.albumIndex).name || 'Photos') + ' · ' : '';
-    scrub.label.textContent = `${album}${NUMBER.format(shown)} / ${NUMBER.format(count)}`;
+    const album = session.manifest.albums.length > 1 ? albumName(albumAt(session.albumIndex).name) : null;
+    scrub.label.textContent = `${album ? paramText(album) + ' · ' : ''}${number(shown)} / ${number(count)}`;
     scrub.thumb.setAttribute('aria-valuemax', String(count));
     scrub.thumb.setAttribute('aria-valuenow', String(shown));
-    scrub.thumb.setAttribute('aria-valuetext', `${album}photo ${NUMBER.format(shown)} of ${NUMBER.format(count)}`);
+    say(scrub.thumb, album ? msg('gallery.positionInAlbum', { album, shown, count }) : msg('gallery.position', { shown, count }), 'aria-valuetext');
   }
   function scrubTo(fraction) {
     if (!grid.view) return;
@@ -666,9 +676,9 @@
     const token = ++lb.token;
     const p = t.photo;
     resetZoom();
-    ui.lbCounter.textContent = (index + 1) + ' / ' + session.tiles.length;
-    ui.lbSaid.textContent = ui.lbCounter.textContent; // read out, as the counter was
-    if (!session.download) ui.lbStatus.textContent = '';
+    ui.lbCounter.textContent = number(index + 1) + ' / ' + number(session.tiles.length);
+    say(ui.lbSaid, ui.lbCounter.textContent); // read out, as the counter was
+    if (!session.download) say(ui.lbStatus, '');
     ui.lbCaption.textContent = p.caption || '';
     ui.lbCaption.hidden = !p.caption;
     ui.lbFile.textContent = p.file;
@@ -680,7 +690,7 @@
     ui.lbStage.classList.remove('is-loaded', 'has-error');
     ui.lbStage.classList.add('is-loading');
     ui.lbImage.removeAttribute('src');
-    ui.lbImage.alt = photoAlt(p);
+    say(ui.lbImage, photoAlt(p), 'alt');
     if (t.url) ui.lbPlaceholder.src = t.url; // the thumbnail, scaled up, while we wait
     else ui.lbPlaceholder.removeAttribute('src');
 
@@ -702,7 +712,7 @@
         ui.lbStage.classList.add('has-error');
         ui.lbImage.removeAttribute('src');
         ui.lbPlaceholder.removeAttribute('src');
-        ui.lbError.textContent = PHOTO_MESSAGES[codeOf(e)] || PHOTO_MESSAGES[5];
+        say(ui.lbError, PHOTO_MESSAGES[codeOf(e)] || PHOTO_MESSAGES[5]);
         ui.lbError.hidden = false;
       })
       .finally(() => {
@@ -714,7 +724,7 @@
     const next = lb.index + dir;
     if (!ui.lb.open) return;
     if (next < 0 || next >= session.tiles.length) { // a clear end, not a wrap
-      lbSay(dir > 0 ? 'This is the last photo of the album.' : 'This is the first photo of the album.');
+      lbSay(msg(dir > 0 ? 'lb.last' : 'lb.first'));
       return;
     }
     lb.dir = dir;

@@ -7,10 +7,6 @@
   // and the font are encrypted blobs (kinds 2 and 3 of lp_open_photo), the
   // font is loaded with the FontFace API from the decrypted bytes, so no
   // file of the studio is ever public (docs/THEMES.md).
-  const COVER_TEXT = {
-    untitled: 'Private gallery',
-    photos: (n) => (n === 1 ? '1 photo' : `${NUMBER.format(n)} photos`),
-  };
   const STUDIO_LOGO = 2;
   const STUDIO_FONT = 3;
   const TITLE_FONT = 'lightproof-studio'; // the family the decrypted font is registered as
@@ -25,11 +21,12 @@
     const photos = m.albums.flatMap((a) => a.photos);
     return photos.find((p) => p.n === m.cover) || photos[0] || null;
   }
-  // "14 June 2024", in the client's own way of writing dates.
+  // "14 June 2024", in the language's way of writing dates: a parameter
+  // of a message (07-language.js); null without a date.
   function coverDate(iso) {
-    if (typeof iso !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(iso)) return '';
+    if (typeof iso !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(iso)) return null;
     const [y, month, d] = iso.split('-').map(Number);
-    return new Date(y, month - 1, d).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
+    return (lang) => new Date(y, month - 1, d).toLocaleDateString(lang, { day: 'numeric', month: 'long', year: 'numeric' });
   }
 
   function showCover() {
@@ -38,9 +35,11 @@
     document.documentElement.classList.add('cover-open');
     for (const part of galleryParts()) part.inert = true;
     const studio = m.studio && typeof m.studio === 'object' ? m.studio : {};
-    cover.title.textContent = m.title || COVER_TEXT.untitled;
+    say(cover.title, m.title || msg('page.title'));
     const count = m.albums.reduce((sum, a) => sum + a.photos.length, 0);
-    cover.date.textContent = [coverDate(m.date), COVER_TEXT.photos(count)].filter(Boolean).join(' · ');
+    const photos = msg('photos.count', { count });
+    const date = coverDate(m.date);
+    say(cover.date, date ? msg('cover.line', { date, photos }) : photos);
     const name = typeof studio.name === 'string' ? studio.name : '';
     cover.studio.textContent = name;
     cover.studio.hidden = !name;
@@ -78,7 +77,7 @@
     const url = URL.createObjectURL(new Blob([bytes], { type }));
     liveUrls.add(url);
     cover.logo.src = url;
-    cover.logo.alt = cover.studio.textContent ? '' : 'Studio logo';
+    say(cover.logo, cover.studio.textContent ? '' : msg('cover.logo'), 'alt');
     cover.logo.hidden = epoch !== session.epoch;
   }
 
@@ -132,8 +131,8 @@
     delete cover.photo.dataset.n;
     cover.logo.removeAttribute('src');
     cover.logo.hidden = true;
-    cover.title.textContent = '';
-    cover.date.textContent = '';
+    say(cover.title, '');
+    say(cover.date, '');
     cover.studio.textContent = '';
     cover.studio.hidden = true;
     if (cover.font) document.fonts.delete(cover.font);

@@ -12,14 +12,14 @@
   const slides = { playing: false, timer: 0 };
 
   function toggleSlides() {
-    if (slides.playing) pauseSlides('Slideshow paused.');
+    if (slides.playing) pauseSlides(msg('slides.paused'));
     else playSlides();
   }
   function playSlides() {
     if (slides.playing || !ui.lb.open) return;
     slides.playing = true;
     showSlidesState();
-    lbSay(`Slideshow: a photo every ${SLIDE_MS / 1000} seconds. P or Pause stops it.`);
+    lbSay(msg('slides.playing', { seconds: SLIDE_MS / 1000 }));
     nextSlideLater();
   }
   function pauseSlides(message) {
@@ -38,7 +38,7 @@
     slides.timer = setTimeout(() => {
       if (!slides.playing || !ui.lb.open) return;
       if (lb.index >= session.tiles.length - 1) {
-        pauseSlides('End of the album: the slideshow has stopped.');
+        pauseSlides(msg('slides.ended'));
         return;
       }
       lb.dir = 1;
@@ -48,7 +48,7 @@
   }
   function showSlidesState() {
     ui.lbPlay.setAttribute('aria-pressed', String(slides.playing));
-    ui.lbPlay.setAttribute('aria-label', slides.playing ? 'Pause the slideshow' : 'Play a slideshow');
+    say(ui.lbPlay, msg(slides.playing ? 'lb.pause' : 'lb.play'), 'aria-label');
     ui.lbPlayIcon.setAttribute('d', slides.playing ? 'M8 5v14M16 5v14' : 'M8 5l11 7-11 7z');
   }
 
@@ -62,7 +62,7 @@
   }
   function toggleFullScreen() {
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
-    else ui.lbFrame.requestFullscreen().catch(() => lbSay("This browser didn't allow full screen."));
+    else ui.lbFrame.requestFullscreen().catch(() => lbSay(msg('lb.noFullScreen')));
   }
   function leaveFullScreen() {
     if (document.fullscreenElement === ui.lbFrame) document.exitFullscreen().catch(() => {});
@@ -70,7 +70,7 @@
   function showFullScreenState() {
     const full = document.fullscreenElement === ui.lbFrame;
     ui.lbFull.setAttribute('aria-pressed', String(full));
-    ui.lbFull.setAttribute('aria-label', full ? 'Leave full screen' : 'Full screen');
+    say(ui.lbFull, msg(full ? 'lb.leaveFullScreen' : 'lb.fullScreen'), 'aria-label');
   }
 
   // ------------------------------------------------------------------ zoom

@@ -1,28 +1,23 @@
   // ------------------------------------------------------- sending: words
-  // What "Your selection" says, in one place (for the translations).
-  const SEND_TEXT = {
-    titles: { review: 'Your selection', ways: 'Send your selection', done: 'Selection on its way' },
-    intro: 'How would you like to send it? By email (your email app opens with the message ready), as a file, or copied into a message.',
-    introNoMail: 'How would you like to send it? Save it as a file or copy it, then send it to your photographer by email or a message.',
-    copy: 'Copy',
-    copyByHand: 'Select the text below and copy it',
-    subject: (title) => `My selection: ${title}`,
-    mailBody: (count, code, notesApart) => [
-      'Hello,', '',
-      `Here is my selection: ${count} photo${count === 1 ? '' : 's'}.`,
-      ...(code ? ['', code, '', '(This sealed code tells you which photos I chose.)'] :
-        ['', 'It is too long for an email link, so I am sending it as a file too.']),
-      ...(notesApart && code ? ['', 'I also wrote notes on some photos; they come with the selection file.'] : []),
-      '', 'Thank you!',
-    ].join('\n'),
-    done: {
-      mail: (n, notes) => `Your email app should now show a message to your photographer with your selection of ${n} photo${n === 1 ? '' : 's'}${notes ? ' and your notes' : ''} in it: press Send there. If no email app opened, save the file or copy the text instead.`,
-      file: (n, notes) => `Saved as "selection.txt" in your downloads. Attach it to an email or a message to your photographer: they get the list of your ${n} photo${n === 1 ? '' : 's'}${notes ? ' with your notes' : ''}.`,
-      copy: (n, notes) => `Copied. Paste it into an email or a message to your photographer: they get the list of your ${n} photo${n === 1 ? '' : 's'}${notes ? ' with your notes' : ''}.`,
-    },
-    notesApart: 'Your notes were too long for the email: please also save the file and send it to your photographer.',
-    codeApart: 'Your selection is too long for an email link: please also save the file and attach it to the email.',
+  // The steps' titles and what each way of sending says once used
+  // (catalogue keys, 05-strings.js: plain, and with the notes).
+  const SEND_TITLES = { review: 'send.title', ways: 'send.titleWays', done: 'send.titleDone' };
+  const SENT = {
+    mail: ['send.doneMail', 'send.doneMailNotes'],
+    file: ['send.doneFile', 'send.doneFileNotes'],
+    copy: ['send.doneCopy', 'send.doneCopyNotes'],
   };
+  // The email's text, in the client's language; the sealed code (or the
+  // file, when it is too long) is what the photographer's lightproof reads.
+  function mailBody(count, code, notesApart) {
+    return [
+      tr('mail.hello'), '',
+      tr('mail.count', { count }),
+      ...(code ? ['', code, '', tr('mail.codeNote')] : ['', tr('mail.tooLong')]),
+      ...(notesApart && code ? ['', tr('mail.notesApart')] : []),
+      '', tr('mail.thanks'),
+    ].join('\n');
+  }
 
   // ------------------------------------------------------------- favourites
   // Kept in this browser per gallery (localStorage), by album and file name
@@ -48,14 +43,16 @@
   }
   function showPickCount() {
     const limit = session.manifest && session.manifest.selection_limit;
-    ui.picksCount.textContent = limit ? `${session.picks.size} of ${limit}` : String(session.picks.size);
+    const count = session.picks.size;
+    say(ui.picksCount, limit ? msg('picks.countOf', { count, limit }) : number(count));
+    say(ui.picksFilterLabel, msg('picks.filter', { count }));
   }
   function showPick(t) {
     const picked = session.picks.has(t.key);
     ui.lbFav.setAttribute('aria-pressed', String(picked));
-    ui.lbFav.setAttribute('aria-label', picked ? 'Remove from favourites' : 'Add to favourites');
+    say(ui.lbFav, msg(picked ? 'lb.removeFavourite' : 'lb.addFavourite'), 'aria-label');
     const note = session.picks.get(t.key) || '';
-    ui.lbNoteText.textContent = note ? 'Note: ' + note : '';
+    say(ui.lbNoteText, note ? msg('note.shown', { note }) : '');
     ui.lbNoteText.hidden = !note;
   }
   // Tile `t`'s photo in or out of the favourites; false, with the reason
@@ -66,7 +63,7 @@
     } else {
       const limit = limitReached(t);
       if (limit) {
-        tell(`You have already chosen ${limit}. Remove one to choose this.`);
+        tell(msg('picks.limit', { limit }));
         return false;
       }
       session.picks.set(t.key, '');
@@ -90,18 +87,16 @@
     const t = session.tiles[i];
     if (!t || !flipPick(t, (text) => { announce(text); showPicksNotice(text); })) return;
     const count = session.picks.size;
-    announce(session.picks.has(t.key)
-      ? `${photoAlt(t.photo)} added to your favourites (${count}).`
-      : `${photoAlt(t.photo)} removed from your favourites (${count}).`);
+    announce(msg(session.picks.has(t.key) ? 'picks.added' : 'picks.removed', { photo: photoAlt(t.photo), count }));
   }
-  function announce(text) {
-    ui.gridStatus.textContent = text;
+  function announce(m) {
+    say(ui.gridStatus, m);
   }
   // Shown for a few seconds over the grid (read out by `announce`).
   const NOTICE_MS = 4000;
   let noticeTimer = 0;
   function showPicksNotice(text) {
-    ui.picksNotice.textContent = text;
+    say(ui.picksNotice, text);
     ui.picksNotice.hidden = false;
     clearTimeout(noticeTimer);
     noticeTimer = setTimeout(() => { ui.picksNotice.hidden = true; }, NOTICE_MS);
@@ -109,9 +104,9 @@
   // The lightbox's status line over the photo (a limit reached, a
   // download's progress and end), apart from its "3 / 12" counter; read
   // out unless `shownOnly`. Cleared when the photo changes.
-  function lbSay(text, { shownOnly = false } = {}) {
-    ui.lbStatus.textContent = text;
-    if (!shownOnly) ui.lbSaid.textContent = text;
+  function lbSay(m, { shownOnly = false } = {}) {
+    say(ui.lbStatus, m);
+    if (!shownOnly) say(ui.lbSaid, m);
   }
   // A tile and its heart, for whether its photo is a favourite (the
   // heart, right after the tile, says the state to a screen reader).
@@ -133,9 +128,9 @@
     noteTile = t;
     pauseSlides();
     const note = session.picks.get(t.key) || '';
-    ui.notePhoto.textContent = photoLabel(t.photo);
+    say(ui.notePhoto, photoLabel(t.photo));
     ui.noteInput.value = note;
-    ui.noteProblem.textContent = '';
+    say(ui.noteProblem, '');
     ui.noteRemove.hidden = !note;
     ui.note.showModal();
     ui.noteInput.focus();
@@ -145,7 +140,7 @@
     if (!t) return;
     const limit = limitReached(t);
     if (limit) {
-      ui.noteProblem.textContent = `You have already chosen ${limit}. Remove a favourite to add a note to this photo.`;
+      say(ui.noteProblem, msg('note.limit', { limit }));
       return;
     }
     session.picks.set(t.key, cleanNote(text));
@@ -204,12 +199,12 @@
     const chosen = chosenPhotos();
     const count = chosen.length;
     const enough = count > 0 && count >= (session.manifest.selection_min || 0);
-    ui.sendSummary.textContent = selectionSummary(count);
+    say(ui.sendSummary, selectionSummary(count));
     forgetSendThumbs();
     ui.sendList.replaceChildren(...chosen.map(chosenItem));
     ui.sendList.hidden = count === 0;
     ui.sendConfirm.hidden = !enough;
-    ui.sendCopy.textContent = SEND_TEXT.copy;
+    say(ui.sendCopy, msg('send.copy'));
     if (enough) fillSendWays(chosen);
     showSendStep('review');
     ui.send.showModal();
@@ -221,7 +216,7 @@
     ui.sendReview.hidden = step !== 'review';
     ui.sendWays.hidden = step !== 'ways';
     ui.sendDone.hidden = step !== 'done';
-    ui.sendTitle.textContent = SEND_TEXT.titles[step];
+    say(ui.sendTitle, msg(SEND_TITLES[step]));
     ui.send.dataset.step = step;
   }
   function confirmSend() {
@@ -231,10 +226,11 @@
   // After a way was used: what happened and what the photographer gets.
   function sentBy(way) {
     const { count, notes, notesInMail } = session.sending;
-    let text = SEND_TEXT.done[way](count, way === 'mail' ? notes && notesInMail : notes);
-    if (way === 'mail' && notes && !notesInMail) text += ' ' + SEND_TEXT.notesApart;
-    if (way === 'mail' && !session.sending.code) text += ' ' + SEND_TEXT.codeApart;
-    ui.sendDoneText.textContent = text;
+    const withNotes = way === 'mail' ? notes && notesInMail : notes;
+    let said = msg(SENT[way][withNotes ? 1 : 0], { count });
+    if (way === 'mail' && notes && !notesInMail) said = msg('text.two', { first: said, second: msg('send.notesApart') });
+    if (way === 'mail' && !session.sending.code) said = msg('text.two', { first: said, second: msg('send.codeApart') });
+    say(ui.sendDoneText, said);
     showSendStep('done');
     ui.sendFinish.focus();
   }
@@ -242,14 +238,11 @@
   // `selection_min` (then the selection can be sent), at most `selection_limit`.
   function selectionSummary(count) {
     const { selection_min: min, selection_limit: limit } = session.manifest;
-    const photos = (n) => `${n} photo${n === 1 ? '' : 's'}`;
-    const asked = min && limit ? ` (${min} to ${limit})` : min ? ` (at least ${min})` : limit ? ` (up to ${limit})` : '';
-    if (count === 0) {
-      return "You haven't chosen any photos yet. Tap the heart on a photo (or press F) to choose it, then come back here." +
-        (min ? ` Your photographer asks for at least ${photos(min)}.` : '');
-    }
-    if (min && count < min) return `You chose ${photos(count)}. Your photographer asks for at least ${min}: choose ${min - count} more to send your selection.`;
-    return `You chose ${photos(count)}${asked}.`;
+    const chosen = msg('photos.count', { count });
+    if (count === 0) return min ? msg('send.noneAsked', { min: msg('photos.count', { count: min }) }) : msg('send.none');
+    if (min && count < min) return msg('send.tooFew', { chosen, min, more: min - count });
+    const asked = min && limit ? 'send.choseRange' : min ? 'send.choseAtLeast' : limit ? 'send.choseUpTo' : 'send.chose';
+    return msg(asked, { chosen, min, limit });
   }
   function chosenItem({ album, photo, note }) {
     const item = el('li', 'send-item');
@@ -257,9 +250,14 @@
     thumb.dataset.n = String(photo.n);
     const words = el('span', 'send-item-words');
     words.append(el('span', 'send-item-name', photoLabel(photo)));
-    const where = photo.caption && photo.caption.trim() ? `${photo.file}, ${album.name}` : album.name;
+    const name = paramText(albumName(album.name));
+    const where = photo.caption && photo.caption.trim() ? `${photo.file}, ${name}` : name;
     words.append(el('span', 'send-item-where', where));
-    if (note) words.append(el('span', 'send-item-note', 'Note: ' + note));
+    if (note) {
+      const shown = el('span', 'send-item-note');
+      say(shown, msg('note.shown', { note }));
+      words.append(shown);
+    }
     item.append(thumb, words);
     return item;
   }
@@ -275,7 +273,7 @@
     ui.sendMail.hidden = !email;
     session.sending = { count: chosen.length, notes, notesInMail: notes === 0, code: '' };
     if (email) ui.sendMail.href = mailLink(email, chosen);
-    ui.sendIntro.textContent = email ? SEND_TEXT.intro : SEND_TEXT.introNoMail;
+    say(ui.sendIntro, msg(email ? 'send.introMail' : 'send.introNoMail'));
   }
   // The `mailto:` link: with the notes in the code if the whole link stays
   // under MAILTO_LIMIT characters, else without them (the email then says
@@ -284,8 +282,8 @@
   function mailLink(email, chosen) {
     const notes = chosen.filter((c) => c.note).map((c) => [c.photo.n, c.note]);
     const picks = chosen.map((c) => c.photo.n);
-    const link = (code, notesApart) => `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent(SEND_TEXT.subject(session.manifest.title))}` +
-      `&body=${encodeURIComponent(SEND_TEXT.mailBody(chosen.length, code, notesApart))}`;
+    const link = (code, notesApart) => `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent(tr('send.subject', { title: session.manifest.title }))}` +
+      `&body=${encodeURIComponent(mailBody(chosen.length, code, notesApart))}`;
     const tries = notes.length ? [[notes, false], [[], true]] : [[[], false]];
     for (const [withNotes, notesApart] of tries) {
       let code;
@@ -310,7 +308,7 @@
       let copied = false;
       try { copied = document.execCommand('copy'); } catch (e) { /* not allowed */ }
       if (copied) done();
-      else { ui.sendCopy.textContent = SEND_TEXT.copyByHand; ui.sendText.closest('details').open = true; ui.sendText.focus(); ui.sendText.select(); }
+      else { say(ui.sendCopy, msg('send.copyByHand')); ui.sendText.closest('details').open = true; ui.sendText.focus(); ui.sendText.select(); }
     };
     if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(ui.sendText.value).then(done, fallback);
     else fallback();
@@ -434,10 +432,10 @@
   }
   function failureMessage(e) {
     const code = codeOf(e);
-    const text = code === 'cancelled' ? 'Cancelled. Nothing was saved.' : DOWNLOAD_MESSAGES[code] || DOWNLOAD_MESSAGES[7];
+    const message = code === 'cancelled' ? msg('download.cancelled') : DOWNLOAD_MESSAGES[code] || DOWNLOAD_MESSAGES[7];
     const { partsSaved, parts } = session.download;
-    if (!partsSaved) return text;
-    return text + ` (The first ${partsSaved} of the ${parts} parts were saved before this, and each is a complete ZIP.)`;
+    if (!partsSaved) return message;
+    return msg('download.partsSaved', { message, saved: partsSaved, parts });
   }
   // Writes `body` into `sink`: closed when all of it went, aborted otherwise.
   async function fill(sink, body) {
@@ -464,8 +462,8 @@
     // The percentage is shown, not read out; the start and the end are both.
     const report = (done, total, message) => {
       if (message) lbSay(message);
-      else if (done === 0) lbSay(`Downloading ${p.file}… 0 %`);
-      else lbSay(`Downloading ${p.file}… ${Math.floor(100 * done / Math.max(1, total))} %`, { shownOnly: true });
+      else if (done === 0) lbSay(msg('download.photoProgress', { file: p.file, percent: 0 }));
+      else lbSay(msg('download.photoProgress', { file: p.file, percent: Math.floor(100 * done / Math.max(1, total)) }), { shownOnly: true });
     };
     const ready = session.shareReady;
     session.shareReady = null;
@@ -475,7 +473,7 @@
       await fill(sink, (s) => streamOriginal(p, s, progress));
       if (sink.message) return sink.message;
       session.lastDownload = sink.path;
-      return sink.path === 'disk' ? `Saved ${p.file}.` : `Saved ${p.file} to your downloads.`;
+      return msg(sink.path === 'disk' ? 'download.saved' : 'download.savedToDownloads', { file: p.file });
     });
   }
   // The client's file, else memory (and the share sheet), else the worker.
@@ -498,20 +496,20 @@
       try {
         await navigator.share({ files: [file] });
         session.lastDownload = 'share';
-        return `Shared ${file.name}.`;
+        return msg('download.shared', { file: file.name });
       } catch (e) {
         if (e && e.name === 'AbortError') throw lpError('notshared');
         // The tap's permission ran out while the photo was decrypted: the
         // next tap on the same photo shares it at once.
         if (e && e.name === 'NotAllowedError') {
           session.shareReady = { n, file };
-          return `${file.name} is ready: tap Download again to save it.`;
+          return msg('download.shareReady', { file: file.name });
         }
       }
     }
     saveBlob(file, file.name);
     session.lastDownload = 'memory';
-    return `Saved ${file.name} to your downloads.`;
+    return msg('download.savedToDownloads', { file: file.name });
   }
   function canShareFile(file) {
     if (typeof navigator.share !== 'function' || typeof navigator.canShare !== 'function') return false;
@@ -520,12 +518,12 @@
   function shareAgain(file, report) {
     navigator.share({ files: [file] }).then(() => {
       session.lastDownload = 'share';
-      report(1, 1, `Shared ${file.name}.`);
+      report(1, 1, msg('download.shared', { file: file.name }));
     }, (e) => {
       if (e && e.name === 'AbortError') { report(0, 1, DOWNLOAD_MESSAGES.notshared); return; }
       saveBlob(file, file.name);
       session.lastDownload = 'memory';
-      report(1, 1, `Saved ${file.name} to your downloads.`);
+      report(1, 1, msg('download.savedToDownloads', { file: file.name }));
     });
   }
 
@@ -543,7 +541,7 @@
       const sink = handToWorker(target);
       await fill(sink, (s) => writeZip(photos, s, progress));
       session.lastDownload = sink.path;
-      return sink.path === 'disk' ? `Saved ${name}.` : `Saved ${name} to your downloads.`;
+      return msg(sink.path === 'disk' ? 'download.saved' : 'download.savedToDownloads', { file: name });
     });
   }
   // One whole ZIP of `photos` into `sink`: each entry's header, then its
@@ -571,12 +569,11 @@
     session.lastDownload = 'parts';
     session.download.parts = parts.length;
     if (parts.length > 1) {
-      ui.dlNote.textContent = `This browser can't save one large file from here, so the photos come as ${parts.length} ZIP files ` +
-        `of up to ${fileSize(MEMORY_LIMIT)}, each complete on its own. Save each part when it is ready.`;
+      say(ui.dlNote, msg('download.partsNote', { parts: parts.length, size: fileSize(MEMORY_LIMIT) }));
     }
     for (let i = 0; i < parts.length; i++) {
       if (i > 0) await releaseSaved();
-      session.download.partLabel = parts.length > 1 ? `Part ${i + 1} of ${parts.length}: ` : '';
+      session.download.part = parts.length > 1 ? i + 1 : 0;
       const sink = memorySink(names[i], 'application/zip', async (file) => {
         if (i > 0) await askToSave(i + 1, parts.length);
         saveBlob(file, names[i]);
@@ -584,9 +581,8 @@
       await fill(sink, (s) => writeZip(parts[i], s, progress));
       session.download.partsSaved = i + 1;
     }
-    if (parts.length === 1) return `Saved ${name} to your downloads.`;
-    return `Saved ${parts.length} ZIP files to your downloads, "${names[0]}" to "${names[parts.length - 1]}": ` +
-      `each is complete on its own, and together they hold all ${photos.length} photos.`;
+    if (parts.length === 1) return msg('download.savedToDownloads', { file: name });
+    return msg('download.savedParts', { parts: parts.length, first: names[0], last: names[parts.length - 1], count: photos.length });
   }
   function splitIntoParts(photos) {
     const parts = [];
@@ -605,13 +601,13 @@
     if (part.length) parts.push(part);
     return parts;
   }
-  const partName = (name, i, count) => `${name.replace(/\.zip$/, '')} - part ${i} of ${count}.zip`;
+  const partName = (name, part, parts) => tr('download.partName', { name: name.replace(/\.zip$/, ''), part, parts }) + '.zip';
   // Waits for the client's click on "Save part i of n", or for Cancel or Lock.
   function askToSave(part, count) {
     const button = ui.dlNext;
-    button.textContent = `Save part ${part} of ${count}`;
+    say(button, msg('download.savePart', { part, parts: count }));
     button.hidden = false;
-    ui.dlStatus.textContent = `Part ${part} of ${count} is ready.`;
+    say(ui.dlStatus, msg('download.partReady', { part, parts: count }));
     return new Promise((resolve, reject) => {
       const watch = setInterval(() => {
         if (!session.download || session.download.cancelled) finish(lpError('cancelled'));
@@ -629,8 +625,9 @@
     ui.dlProgress.hidden = false;
     ui.dlProgress.max = Math.max(1, total);
     ui.dlProgress.value = done;
-    const label = (session.download && session.download.partLabel) || '';
-    ui.dlStatus.textContent = message || `${label}${fileSize(done)} of ${fileSize(total)}`;
+    const part = session.download && session.download.part;
+    const sizes = { done: fileSize(done), total: fileSize(total) };
+    say(ui.dlStatus, message || (part ? msg('download.progressPart', { part, parts: session.download.parts, ...sizes }) : msg('download.progress', sizes)));
   }
 
   function allPhotos() { return session.manifest.albums.flatMap((a) => a.photos); }
@@ -639,20 +636,21 @@
   }
   function openDownloads() {
     const groups = [
-      [ui.dlAll, downloadable(allPhotos()), 'All photos'],
-      [ui.dlPicks, downloadable(pickedPhotos()), 'My favourites'],
-      [ui.dlAlbum, downloadable((session.manifest.albums[session.albumIndex] || { photos: [] }).photos), 'This album'],
+      [ui.dlAll, downloadable(allPhotos()), msg('download.all')],
+      [ui.dlPicks, downloadable(pickedPhotos()), msg('download.picks')],
+      [ui.dlAlbum, downloadable((session.manifest.albums[session.albumIndex] || { photos: [] }).photos), msg('download.album')],
     ];
     for (const [button, photos, label] of groups) {
       const bytes = photos.reduce((sum, p) => sum + p.original.bytes, 0);
       button.dataset.count = String(photos.length);
-      button.textContent = `${label}: ${photos.length} photo${photos.length === 1 ? '' : 's'}` + (photos.length ? `, ${fileSize(bytes)}` : '');
+      const count = photos.length;
+      say(button, count ? msg('download.choice', { label, count, size: fileSize(bytes) }) : msg('download.choiceNone', { label }));
       button.disabled = Boolean(session.download) || photos.length === 0;
     }
     ui.dlAlbum.hidden = session.manifest.albums.length < 2 || session.albumIndex === ALL;
     const stripped = allPhotos().some((p) => p.original && p.original.stripped);
-    ui.dlNote.textContent = 'Original files, as a ZIP archive.' + (stripped ? ' Location and camera serial numbers have been removed from them.' : '');
-    if (!session.download) { ui.dlProgress.hidden = true; ui.dlStatus.textContent = ''; }
+    say(ui.dlNote, msg(stripped ? 'download.noteStripped' : 'download.note'));
+    if (!session.download) { ui.dlProgress.hidden = true; say(ui.dlStatus, ''); }
     // Ready by the time a button is clicked (the download must start soon
     // after the click for the browser to allow it).
     if (typeof window.showSaveFilePicker !== 'function') downloadWorker();

@@ -33,7 +33,12 @@
   const WORKER_ANSWER_MS = 15 * 1000;
   const PING_MS = 10 * 1000;
 
-  const fileSize = (n) => n >= 1e9 ? (n / 1e9).toFixed(1) + ' GB' : n >= 1e6 ? (n / 1e6).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1e3)) + ' kB';
+  // A size in the language's words and digits (1.5 GB, 1,5 Go): a
+  // parameter of a message (07-language.js).
+  const fileSize = (n) => (lang) => {
+    const [unit, value, digits] = n >= 1e9 ? ['gigabyte', n / 1e9, 1] : n >= 1e6 ? ['megabyte', n / 1e6, 1] : ['kilobyte', Math.max(1, Math.round(n / 1e3)), 0];
+    return new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'short', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  };
   const safeFileName = (name) => name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/^[.\s]+/, '').trim().slice(0, 120) || 'photos';
   const downloadable = (photos) => photos.filter((p) => p.original);
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

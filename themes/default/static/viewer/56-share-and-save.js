@@ -2,42 +2,6 @@
   // Sharing the gallery's address, and saving one photo at web size or as
   // its original, from the lightbox's Download menu.
 
-  // The words of this part, in one place (for the translation catalogue).
-  const SHARE_WORDS = {
-    share: 'Share',
-    shareName: 'Share the gallery',
-    copy: 'Copy link',
-    copyName: 'Copy link to the gallery',
-    introAddress: "Send the gallery's address. Whoever opens it will need the password too.",
-    introOnLink: "Send the gallery's address: whoever opens it will need the password. " +
-      'You opened the gallery with a link that works without one; you can send that instead.',
-    introOnTwoFactorLink: "Send the gallery's address: whoever opens it will need its link and the password. " +
-      'You can send the link you opened it with instead.',
-    shareAddress: 'Share the address',
-    copyAddress: 'Copy the address',
-    shareKey: 'Share the link that opens it…',
-    copyKey: 'Copy the link that opens it…',
-    warning: 'Anyone who has this link can open the gallery and see its photos, without a password. ' +
-      'Send it only to people you would give the gallery to. It cannot be taken back, except by the photographer.',
-    warningTwoFactor: 'Anyone who has this link and the password can open the gallery and see its photos. ' +
-      'Send it only to people you would give the gallery to.',
-    confirmShare: 'I understand: share the link that opens it',
-    confirmCopy: 'I understand: copy the link that opens it',
-    shared: 'Shared.',
-    notShared: 'Not shared.',
-    copied: 'Copied: paste it into a message.',
-    copyByHand: 'Select the link above and copy it.',
-  };
-  const SAVE_WORDS = {
-    webDetail: (p) => `${p.preview.width} × ${p.preview.height} px, for phones and sharing`,
-    originalDetail: (p) => `${fileSize(p.original.bytes)}, the full file`,
-    preparing: (name) => `Preparing ${name}…`,
-    failed: 'The web-size photo could not be saved. Try again.',
-  };
-  const ALT_WORDS = {
-    place: (number, total, album) => `Photo ${number} of ${total}${album ? ', ' + album : ''}`,
-  };
-
   // ----------------------------------------------------------------- share
   // The gallery's own address (no fragment) is what is shared. A key link's
   // `#k=` fragment opens the gallery without a password, so it is shared
@@ -55,8 +19,8 @@
   function showShareControl() {
     ui.shareOpen.hidden = !/^https?:$/.test(location.protocol);
     const sharing = canShareLink();
-    ui.shareOpenLabel.textContent = sharing ? SHARE_WORDS.share : SHARE_WORDS.copy;
-    ui.shareOpen.setAttribute('aria-label', sharing ? SHARE_WORDS.shareName : SHARE_WORDS.copyName);
+    say(ui.shareOpenLabel, msg(sharing ? 'share.open' : 'share.copy'));
+    say(ui.shareOpen, msg(sharing ? 'share.openName' : 'share.copyName'), 'aria-label');
   }
 
   // The secret of the key link the gallery was opened with, kept (as bytes,
@@ -79,17 +43,16 @@
   function openShare() {
     const sharing = canShareLink();
     const l = session.openingLink;
-    ui.shareIntro.textContent = !l ? SHARE_WORDS.introAddress
-      : l.twoFactor ? SHARE_WORDS.introOnTwoFactorLink : SHARE_WORDS.introOnLink;
-    ui.shareAddress.textContent = sharing ? SHARE_WORDS.shareAddress : SHARE_WORDS.copyAddress;
-    ui.shareKey.textContent = sharing ? SHARE_WORDS.shareKey : SHARE_WORDS.copyKey;
+    say(ui.shareIntro, msg(!l ? 'share.introAddress' : l.twoFactor ? 'share.introOnTwoFactorLink' : 'share.introOnLink'));
+    say(ui.shareAddress, msg(sharing ? 'share.shareAddress' : 'share.copyAddress'));
+    say(ui.shareKey, msg(sharing ? 'share.shareKey' : 'share.copyKey'));
     ui.shareKey.hidden = !l;
     ui.shareKey.setAttribute('aria-expanded', 'false');
     ui.shareWarning.hidden = true;
-    ui.shareWarningText.textContent = l && l.twoFactor ? SHARE_WORDS.warningTwoFactor : SHARE_WORDS.warning;
-    ui.shareKeyConfirm.textContent = sharing ? SHARE_WORDS.confirmShare : SHARE_WORDS.confirmCopy;
+    say(ui.shareWarningText, msg(l && l.twoFactor ? 'share.warningTwoFactor' : 'share.warning'));
+    say(ui.shareKeyConfirm, msg(sharing ? 'share.confirmShare' : 'share.confirmCopy'));
     hideCopyField();
-    ui.shareStatus.textContent = '';
+    say(ui.shareStatus, '');
     ui.share.showModal();
   }
   function showShareWarning() {
@@ -101,25 +64,25 @@
   // it selected for copying by hand.
   async function shareAddress(address) {
     hideCopyField();
-    ui.shareStatus.textContent = '';
+    say(ui.shareStatus, '');
     if (canShareLink()) {
       try {
-        await navigator.share({ title: 'Private gallery', url: address });
-        ui.shareStatus.textContent = SHARE_WORDS.shared;
+        await navigator.share({ title: tr('page.title'), url: address });
+        say(ui.shareStatus, msg('share.shared'));
         return;
       } catch (e) {
-        if (e && e.name === 'AbortError') { ui.shareStatus.textContent = SHARE_WORDS.notShared; return; }
+        if (e && e.name === 'AbortError') { say(ui.shareStatus, msg('share.notShared')); return; }
       }
     }
     try {
       await navigator.clipboard.writeText(address);
-      ui.shareStatus.textContent = SHARE_WORDS.copied;
+      say(ui.shareStatus, msg('share.copied'));
     } catch (e) {
       ui.shareCopyField.value = address;
       ui.shareCopyField.hidden = false;
       ui.shareCopyLabel.hidden = false;
       ui.shareCopyField.select();
-      ui.shareStatus.textContent = SHARE_WORDS.copyByHand;
+      say(ui.shareStatus, msg('share.copyByHand'));
     }
   }
   function hideCopyField() {
@@ -152,8 +115,8 @@
     const t = session.tiles[lb.index];
     if (!t || !webSizeAllowed(t.photo)) return;
     const p = t.photo;
-    ui.lbGetWebDetail.textContent = `(${SAVE_WORDS.webDetail(p)})`;
-    ui.lbGetOriginalDetail.textContent = `(${SAVE_WORDS.originalDetail(p)})`;
+    say(ui.lbGetWebDetail, msg('save.webDetail', { width: String(p.preview.width), height: String(p.preview.height) }));
+    say(ui.lbGetOriginalDetail, msg('save.originalDetail', { size: fileSize(p.original.bytes) }));
     ui.lbMenu.hidden = false;
     ui.lbDownload.setAttribute('aria-expanded', 'true');
     ui.lbGetWeb.focus();
@@ -178,7 +141,7 @@
     const ready = session.webReady;
     session.webReady = null;
     if (ready && ready.file.name === name) { shareAgain(ready.file, (done, total, message) => lbSay(message)); return; }
-    lbSay(SAVE_WORDS.preparing(name));
+    lbSay(msg('save.preparing', { file: name }));
     try {
       const jpeg = await openPhoto(p, PREVIEW, session.epoch);
       const file = new File([jpeg], name, { type: 'image/jpeg' });
@@ -191,7 +154,7 @@
       }
       lbSay(said);
     } catch (e) {
-      lbSay(codeOf(e) === 'notshared' ? DOWNLOAD_MESSAGES.notshared : SAVE_WORDS.failed);
+      lbSay(codeOf(e) === 'notshared' ? DOWNLOAD_MESSAGES.notshared : msg('save.failed'));
     }
   }
 
@@ -210,9 +173,11 @@
       photoPlaces.places = new Map();
       const albums = session.manifest ? session.manifest.albums : [];
       for (const album of albums) {
-        album.photos.forEach((photo, i) => photoPlaces.places.set(photo, { number: i + 1, total: album.photos.length, album: album.name }));
+        album.photos.forEach((photo, i) => photoPlaces.places.set(photo, { number: i + 1, total: album.photos.length, album: albumName(album.name) }));
       }
     }
     const place = photoPlaces.places.get(p);
-    return place ? ALT_WORDS.place(place.number, place.total, place.album) : p.file;
+    if (!place) return p.file;
+    const { number, total, album } = place;
+    return album ? msg('photo.placeInAlbum', { number, total, album }) : msg('photo.place', { number, total });
   }

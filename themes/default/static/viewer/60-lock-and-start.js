@@ -19,16 +19,18 @@
     session.picks = new Map();
     session.manifest = null;
     for (const url of liveUrls) revoke(url);
-    ui.title.textContent = '';
     clearCover();
     ui.albumList.replaceChildren();
-    ui.summary.textContent = '';
+    // What the gallery said (names of photos among it) goes too, so that
+    // a language switch on the lock screen brings none of it back.
+    for (const said of [ui.title, ui.summary, ui.access, ui.gridStatus, ui.lbStatus, ui.lbSaid, ui.lbNoteText,
+      ui.notePhoto, ui.noteProblem, ui.sendSummary, ui.dlNote, ui.dlStatus]) say(said, '');
     ui.grid.style.height = '';
     ui.gallery.hidden = true;
     ui.unlock.hidden = false;
     session.state = 'locked';
     setError('');
-    setStatus('The gallery is locked.');
+    setStatus(msg('unlock.locked'));
     window.scrollTo(0, 0);
     ui.password.focus();
   }
@@ -39,7 +41,7 @@
     const show = ui.password.type === 'password';
     ui.password.type = show ? 'text' : 'password';
     ui.reveal.setAttribute('aria-pressed', String(show));
-    ui.reveal.textContent = show ? 'Hide' : 'Show';
+    say(ui.reveal, msg(show ? 'unlock.hide' : 'unlock.show'));
   });
   ui.lock.addEventListener('click', lock);
   ui.lbFav.addEventListener('click', togglePick);
@@ -58,10 +60,10 @@
   ui.downloadOpen.addEventListener('click', openDownloads);
   const zipName = (suffix) => safeFileName(session.manifest.title + suffix) + '.zip';
   ui.dlAll.addEventListener('click', () => downloadZip(downloadable(allPhotos()), zipName('')));
-  ui.dlPicks.addEventListener('click', () => downloadZip(downloadable(pickedPhotos()), zipName(' - favourites')));
+  ui.dlPicks.addEventListener('click', () => downloadZip(downloadable(pickedPhotos()), safeFileName(tr('download.favouritesName', { title: session.manifest.title })) + '.zip'));
   ui.dlAlbum.addEventListener('click', () => {
     const album = albumAt(session.albumIndex);
-    downloadZip(downloadable(album.items.map((item) => item.photo)), zipName(' - ' + album.name));
+    downloadZip(downloadable(album.items.map((item) => item.photo)), zipName(' - ' + paramText(albumName(album.name))));
   });
   ui.dlCancel.addEventListener('click', () => { if (session.download) session.download.cancelled = true; });
   ui.dlClose.addEventListener('click', () => ui.dl.close());
@@ -88,7 +90,7 @@
   ui.lbFull.hidden = !canFillScreen();
   ui.lbFull.addEventListener('click', toggleFullScreen);
   document.addEventListener('fullscreenchange', showFullScreenState);
-  document.addEventListener('visibilitychange', () => { if (document.hidden) pauseSlides('Slideshow paused.'); });
+  document.addEventListener('visibilitychange', () => { if (document.hidden) pauseSlides(msg('slides.paused')); });
   ui.lbPrev.addEventListener('click', () => step(-1));
   ui.lbNext.addEventListener('click', () => step(1));
   ui.lb.addEventListener('close', onLightboxClosed);
@@ -112,6 +114,9 @@
   ui.lbStage.addEventListener('pointerdown', onPointerDown);
   ui.lbStage.addEventListener('pointerup', onPointerUp);
   ui.lbStage.addEventListener('pointercancel', () => { session.swipe = null; });
+
+  fillLanguageSwitches();
+  translatePage();
 
   // Start loading the module and the header before the password is typed;
   // a key link opens the gallery straight away.
@@ -143,5 +148,6 @@
       get originalsWith() { return session.originalsWith; },
       get originalsHashed() { return session.originalsHashed; },
       get originalsFetchedBy() { return session.originalsFetchedBy; },
+      get language() { return language; },
     }),
   });
