@@ -179,7 +179,9 @@ fn offline_part_decoded(file: &Path, bytes: Vec<u8>) -> Vec<u8> {
         return bytes;
     }
     let text = String::from_utf8(bytes).expect("an offline part is text");
-    let (wrapper, rest) = text.rsplit_once(",\"").expect("an offline part ends with its payload");
+    let (wrapper, rest) = text
+        .rsplit_once(",\"")
+        .expect("an offline part ends with its payload");
     let payload = rest
         .trim_end()
         .strip_suffix("\");")
