@@ -86,7 +86,9 @@ async function storeBigPicks(p, count) {
 /** The top bar's buttons: one row, each on one line, nothing sideways. */
 async function toolbarIntact(p, state) {
   const row = await p.evaluate(() => ({
-    buttons: [...document.querySelectorAll('.topbar-row button')].filter((b) => !b.hidden && b.id !== 'gallery-title').map((b) => {
+    // The row of actions (on a phone, Share and the language sit beside
+    // the title, on a row of their own that scrolls away).
+    buttons: [...document.querySelectorAll('#picks-filter, #picks-send, #download-open, #lock-button')].filter((b) => !b.hidden).map((b) => {
       const r = b.getBoundingClientRect();
       return { id: b.id, top: Math.round(r.top), height: Math.round(r.height), fits: b.scrollWidth <= b.clientWidth + 1, text: b.innerText.trim() };
     }),
