@@ -17,6 +17,10 @@ const DEVICES = {
 };
 const CONFIG = `[gallery]
 title = "Anna & Ben"
+studio = "Lumen Studio"
+accent = "#8a3b12"
+font = "serif"
+cover = "Mountains/DSC03301.jpg"
 photographer_email = "studio@example.com"
 selection_limit = 20
 downloads = true
@@ -28,13 +32,12 @@ const isOpen = (id) => document.getElementById(id).open;
 const SCREENS = [
   ['lock', async () => {}],
   ['cover', async (page) => {
-    await unlock(page, PASSWORD);
-    await page.waitForFunction(() => !document.getElementById('gallery').hidden || document.querySelector('#cover:not([hidden])'));
+    await unlock(page, PASSWORD, { cover: true });
+    await page.waitForFunction(() => !document.getElementById('cover').hidden && document.getElementById('cover-photo').complete);
+    await page.waitForTimeout(500);
   }],
   ['grid', async (page) => {
-    if (await page.evaluate(() => Boolean(document.querySelector('#cover:not([hidden]) button')))) {
-      await page.click('#cover button');
-    }
+    await page.click('#cover-view');
     await page.waitForFunction(() => [...document.querySelectorAll('#grid .tile img')].filter((i) => i.complete && i.naturalWidth).length >= 2);
     await page.locator('#grid .tile-heart').nth(1).click();
     await page.locator('#grid .tile-heart').nth(0).click();
@@ -75,7 +78,6 @@ try {
       const { page, problems, close } = await openPage(browser, server.url, { context: { ...context, colorScheme: scheme } });
       for (const [name, reach] of SCREENS) {
         await reach(page);
-        if (name === 'cover' && !(await page.evaluate(() => Boolean(document.querySelector('#cover:not([hidden])'))))) continue;
         await page.screenshot({ path: path.join(OUT, `${device}-${name}${suffix}.png`) });
         console.log(`${device}-${name}${suffix}.png`);
       }

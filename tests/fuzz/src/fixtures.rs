@@ -128,7 +128,8 @@ pub fn sealed_photo(n: usize, original_len: usize) -> SealedPhoto {
     }
 }
 
-/// A manifest of `photos` in two albums, with every optional field set.
+/// A manifest of `photos` in two albums, with every optional field set
+/// (the studio without its files).
 pub fn manifest(photos: &[SealedPhoto]) -> Manifest {
     let (first, second) = photos.split_at(photos.len() / 2);
     let album = |name: &str, photos: &[SealedPhoto]| Album {
@@ -146,6 +147,15 @@ pub fn manifest(photos: &[SealedPhoto]) -> Manifest {
         selection_min: Some(2),
         remember: true,
         photographer_email: Some("studio@example.com".into()),
+        date: Some("2024-06-14".into()),
+        cover: Some(1),
+        // The studio's files (logo, font) are blobs like the photos'.
+        studio: Some(lightproof::format::manifest::Studio {
+            name: Some("Lumen Studio".into()),
+            logo: None,
+            accent: Some("#8a3b12".into()),
+            font: None,
+        }),
     }
 }
 
