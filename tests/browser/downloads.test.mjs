@@ -11,7 +11,7 @@ import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  buildSite, copyShoot, launchBrowser, makeTempDir, openPage, removeDir, run, serve, unlock,
+  MAIN_ALBUM, buildSite, copyShoot, launchBrowser, makeTempDir, openPage, removeDir, run, serve, unlock,
 } from './support.mjs';
 
 const VIEW = 'quartz meadow lantern, view only';
@@ -205,7 +205,7 @@ describe('downloads', { timeout: 300_000 }, () => {
       assert.equal(entries.size, 9);
       for (const [entry, file] of entries) {
         const [album, name] = entry.split('/');
-        const rel = album === title ? name : `${album}/${name}`;
+        const rel = album === MAIN_ALBUM ? name : `${album}/${name}`;
         assert.ok(sources.has(rel), `${entry} comes from the shoot`);
         assert.equal(sha256(await readFile(file)), sha256(await readFile(sources.get(rel))), entry);
       }

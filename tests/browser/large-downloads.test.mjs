@@ -21,7 +21,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
-import { CAPTURE_SAVES, buildSite, makeTempDir, removeDir, run, serve, SHOOT } from './support.mjs';
+import { CAPTURE_SAVES, MAIN_ALBUM, buildSite, makeTempDir, removeDir, run, serve, SHOOT } from './support.mjs';
 import { launchWebKit, webkitSkip } from './webkit.mjs';
 
 const PASSWORD = 'violet harbour tempo, exact files';
@@ -68,10 +68,10 @@ async function readZips(files) {
 }
 
 /** Asserts that `entries` ([name, sha256]) are the shoot's originals, each once. */
-function assertAllOriginals(entries, title) {
+function assertAllOriginals(entries) {
   const seen = new Map();
   for (const [name, hash] of entries) {
-    const rel = name.startsWith(`${title}/`) ? name.slice(title.length + 1) : name;
+    const rel = name.startsWith(`${MAIN_ALBUM}/`) ? name.slice(MAIN_ALBUM.length + 1) : name;
     assert.ok(sources.has(rel), `${name} comes from the shoot`);
     assert.equal(hash, sources.get(rel), `${name} is byte-identical`);
     assert.ok(!seen.has(rel), `${name} only once`);
@@ -99,7 +99,7 @@ async function assertParts(files, count, title) {
     assert.ok(zip.entries.length > 0, `${zip.file} holds photos`);
     assert.ok((await stat(files[i])).size <= PART_BYTES, `${zip.file} is within the part size`);
   }
-  assertAllOriginals(zips.flatMap((z) => z.entries), title);
+  assertAllOriginals(zips.flatMap((z) => z.entries));
 }
 
 /** Waits until `dir` holds `count` finished files (no `.part`); their paths. */
@@ -180,7 +180,7 @@ for (const kind of BROWSERS) {
         assert.equal(path.basename(zip), `${title}.zip`);
         const [read] = await readZips([zip]);
         assert.equal(read.bad, null, 'every CRC checks out');
-        assertAllOriginals(read.entries, title);
+        assertAllOriginals(read.entries);
 
         // The worker controls no page: the gallery's own requests never reach it.
         const workers = await p.evaluate(async () => ({
@@ -339,7 +339,7 @@ describe('a streamed download in webkit', { timeout: 300_000, skip: webkitAbsent
       const zip = await savedInHome(home, `${title}.zip`);
       const [read] = await readZips([zip]);
       assert.equal(read.bad, null, 'every CRC checks out');
-      assertAllOriginals(read.entries, title);
+      assertAllOriginals(read.entries);
       assert.deepEqual(p.problems, []);
     } finally {
       await p.close();

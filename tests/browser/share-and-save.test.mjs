@@ -21,7 +21,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
-import { BIN, CAPTURE_SAVES, buildSite, copyShoot, lightproofEnv, makeTempDir, removeDir, run, serve } from './support.mjs';
+import {
+  BIN, CAPTURE_SAVES, buildSite, copyShoot, leaveCover, lightproofEnv, makeTempDir, removeDir, run, serve,
+} from './support.mjs';
 import { webkitSkip } from './webkit.mjs';
 
 const CLIENT = 'saffron lantern orbit, downloads too';
@@ -130,6 +132,7 @@ for (const kind of [...BROWSERS, 'webkit']) {
       try {
         await p.goto(at.url + keyLink);
         await galleryOpen(p);
+        await leaveCover(p);
         assert.equal(await p.evaluate(() => document.getElementById('share-open').hidden), false);
         assert.equal(await p.text('#share-open-label'), 'Share');
         await p.click('#share-open');

@@ -16,6 +16,10 @@ export const SHOOT = path.resolve(process.env.LIGHTPROOF_SAMPLE || path.join(REP
 export const BIN = path.resolve(process.env.LIGHTPROOF_BIN || path.join(REPO, 'target', 'release', 'lightproof'));
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // Built with the composed "é" (U+00E9); some tests type it decomposed.
+/** The name the build gives the photos at the top of a shoot (an album of
+ * their own; the viewer shows it translated): a ZIP's folder for them. */
+export const MAIN_ALBUM = 'Photos';
+
 export const PASSWORD = 'Caf\u00e9 au lait, seven bridges';
 export const PASSWORD_NFD = 'Cafe\u0301 au lait, seven bridges';
 export const WRONG_PASSWORD = 'cafe au lait, seven bridges';

@@ -123,8 +123,8 @@ function padme(len) {
 }
 const blobSize = (bytes) => PREFIX + padme(bytes + 1) + 16 * (Math.floor(padme(bytes + 1) / 16384) + 1);
 
-/** The blob of a shoot file's original: the one of its exact length that
- * the page fetched. */
+/** The blob of a shoot file's original: the one of its exact length among
+ * `requests` (those of its download). */
 async function originalBlob(file, requests) {
   const size = blobSize((await stat(file)).size);
   const fetched = new Set(requests.map((url) => new URL(url).pathname.split('/').pop()));
@@ -226,6 +226,7 @@ for (const kind of BROWSERS) {
         const page = await unlocked(browser, server.url, options);
         try {
           const name = await openFirstPhoto(page, 'Mountains');
+          const before = page.requests.length; // the cover and previews can share an original's padded size
           assert.match(await downloadShown(page), /^Saved /);
           assert.equal(await page.evaluate(() => window.lightproofViewer.originalsWith), decryptedWith);
           assert.equal(await page.evaluate(() => window.lightproofViewer.originalsHashed), hashed);
@@ -233,7 +234,7 @@ for (const kind of BROWSERS) {
           const source = path.join(SHOOT, 'Mountains', name);
           const saved = await readSaved(page, name);
           assert.equal(sha256(saved), sha256(await readFile(source)), name);
-          blobName ??= await originalBlob(source, page.requests);
+          blobName ??= await originalBlob(source, page.requests.slice(before));
 
           await page.evaluate(() => document.getElementById('lightbox').close());
           await page.click('#download-open');
