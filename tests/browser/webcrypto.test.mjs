@@ -24,7 +24,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, useBrowser } from './drivers.mjs';
-import { PASSWORD, SHOOT, buildSite, leaveCover, makeTempDir, removeDir, run, serve } from './support.mjs';
+import { MAIN_ALBUM, PASSWORD, SHOOT, buildSite, leaveCover, makeTempDir, removeDir, run, serve } from './support.mjs';
 
 const PREFIX = 56;
 const RECORD = 16400;
@@ -252,7 +252,7 @@ for (const kind of BROWSERS) {
           assert.equal(entries.size, sources.size);
           for (const [entry, file] of entries) {
             const [album, file1] = entry.split('/');
-            const rel = album === title ? file1 : entry;
+            const rel = album === MAIN_ALBUM ? file1 : entry;
             assert.ok(sources.has(rel), `${entry} comes from the shoot`);
             assert.equal(sha256(await readFile(file)), sha256(await readFile(sources.get(rel))), entry);
           }
