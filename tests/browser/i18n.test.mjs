@@ -484,4 +484,51 @@ describe('WebKit', { skip: webkitSkip() }, () => {
     });
   }
 });
+// A phone's buttons (favourites out of a limit, Send, Download, Lock) keep
+// to one row in every language down to 360 px: where the words do not fit,
+// Lock shows its padlock and the count "0/25", still named in full.
+for (const kind of ['chromium', 'firefox', 'webkit']) {
+  describe(`the phone's buttons in ${kind}`, { skip: kind === 'webkit' && webkitSkip() }, () => {
+    let browser;
+    before(async () => { browser = await launch(kind); });
+    after(async () => { await browser?.close(); });
+
+    for (const width of [360, 390]) {
+      test(`${width} px: one row in every language, each button named in full`, async () => {
+        const p = await browser.newPage({ viewport: { width, height: 800, isMobile: true, hasTouch: true } });
+        try {
+          await p.goto(server.url);
+          await p.unlock(PASSWORD);
+          const compactIn = [];
+          for (const lang of ['en', ...LANGUAGES]) {
+            await switchTo(p, lang);
+            await p.waitFor((l) => document.documentElement.lang === l, lang);
+            const row = await p.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+              const ids = ['picks-filter', 'picks-send', 'download-open', 'lock-button'];
+              const boxes = ids.map((id) => document.getElementById(id).getBoundingClientRect());
+              done({
+                tops: boxes.map((b) => Math.round(b.top)),
+                right: Math.max(...boxes.map((b) => b.right)),
+                compact: document.getElementById('lock-button').parentElement.classList.contains('compact'),
+                lock: document.getElementById('lock-button').textContent.trim(),
+                count: document.getElementById('picks-count').textContent,
+                width: document.documentElement.clientWidth,
+              });
+            }))));
+            assert.equal(new Set(row.tops).size, 1, `${lang} at ${width} px: the buttons share a row (${row.tops})`);
+            assert.ok(row.right <= row.width, `${lang} at ${width} px: within the screen`);
+            assert.equal(row.lock, said(STRINGS, lang, 'gallery.lock'), `${lang}: Lock is named in its words`);
+            assert.equal(row.count, STRINGS[lang]['picks.countOf'].replace('{count}', '0').replace('{limit}', '25'));
+            if (row.compact) compactIn.push(lang);
+          }
+          assert.ok(!compactIn.includes('en'), `English keeps its words at ${width} px`);
+          if (width === 360) assert.ok(compactIn.length > 0, 'some language needs the compact row at 360 px');
+          assert.deepEqual(p.problems, []);
+        } finally {
+          await p.close();
+        }
+      });
+    }
+  });
+}
 });

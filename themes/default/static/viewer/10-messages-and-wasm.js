@@ -120,7 +120,7 @@
     lbFrame: $('lb-frame'), lbFull: $('lb-full'), lbPlay: $('lb-play'), lbPlayIcon: $('lb-play-icon'), lbFav: $('lb-fav'), lbNote: $('lb-note'), lbNoteText: $('lb-note-text'),
     note: $('note-dialog'), notePhoto: $('note-photo'), noteInput: $('note-input'), noteProblem: $('note-problem'),
     noteSave: $('note-save'), noteRemove: $('note-remove'), noteCancel: $('note-cancel'),
-    access: $('gallery-access'), picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksSend: $('picks-send'), gridStatus: $('grid-status'), picksNotice: $('picks-notice'),
+    access: $('gallery-access'), picksFilter: $('picks-filter'), picksCount: $('picks-count'), picksCountShort: $('picks-count-short'), picksSend: $('picks-send'), gridStatus: $('grid-status'), picksNotice: $('picks-notice'),
     send: $('send-dialog'), sendText: $('send-text'), sendCopy: $('send-copy'),
     sendSummary: $('send-summary'), sendList: $('send-list'), sendWays: $('send-ways'),
     sendDownload: $('send-download'), sendMail: $('send-mail'), sendClose: $('send-close'),

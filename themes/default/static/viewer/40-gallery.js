@@ -77,6 +77,22 @@
   const topbar = ui.gallery.querySelector('.topbar');
   const scrub = { box: $('scrubber'), thumb: $('scrubber-thumb'), label: $('scrubber-label'), drag: null, top: 0, span: 0, text: '' };
   const resizeObserver = new ResizeObserver(() => requestAnimationFrame(relayout));
+  const actions = [ui.picksFilter, ui.picksSend, ui.downloadOpen, ui.lock];
+  const actionsObserver = new ResizeObserver(fitActions);
+  for (const e of [topbar, ...actions]) actionsObserver.observe(e);
+
+  // A phone's row of buttons keeps to one row: where the words do not fit
+  // (longer words in other languages, a count out of a limit, a 360 px
+  // screen), the row goes compact: Lock shows its padlock and the count its
+  // short form ("2/20"), each still named in full for screen readers.
+  // Measured, not guessed per language: a word's width depends on the font.
+  function fitActions() {
+    const row = ui.lock.parentElement;
+    row.classList.remove('compact');
+    const shown = actions.filter((b) => b.offsetParent);
+    const wraps = shown.some((b) => b.offsetTop >= shown[0].offsetTop + shown[0].offsetHeight / 2);
+    row.classList.toggle('compact', wraps);
+  }
 
   // What this password gives, said where the client sees it, so nobody
   // hunts for a button that is not there: how long the gallery stays open

@@ -45,6 +45,7 @@
     const limit = session.manifest && session.manifest.selection_limit;
     const count = session.picks.size;
     say(ui.picksCount, limit ? msg('picks.countOf', { count, limit }) : number(count));
+    ui.picksCountShort.textContent = limit ? `${number(count)}/${number(limit)}` : number(count);
     say(ui.picksFilterLabel, msg('picks.filter', { count }));
   }
   function showPick(t) {
