@@ -90,6 +90,8 @@ for (const kind of [...BROWSERS, 'webkit']) {
             date: document.getElementById('cover-date').textContent,
             focused: document.activeElement.id,
             onScreen: document.getElementById('cover').getBoundingClientRect().top,
+            // No empty scrollbar gutter beside it (classic scrollbars).
+            width: [Math.round(document.getElementById('cover').getBoundingClientRect().width), window.innerWidth],
             inert: document.querySelector('.topbar').inert && document.querySelector('.gallery-main').inert,
           }));
           assert.equal(shown.n, COVER.n, 'the configured cover photo');
@@ -99,6 +101,7 @@ for (const kind of [...BROWSERS, 'webkit']) {
           assert.match(shown.date, new RegExp(`${await countShootImages()} photos`));
           assert.equal(shown.focused, 'cover-title', 'the focus starts on the cover');
           assert.equal(shown.onScreen, 0, 'the cover is the first screen');
+          assert.equal(shown.width[0], shown.width[1], 'the cover is as wide as the window');
           assert.equal(shown.inert, true, 'the gallery under the cover is inert');
 
           // The studio: logo decrypted, accent with readable text, font
