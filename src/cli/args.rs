@@ -50,6 +50,11 @@ pub enum Command {
     /// into a new build (upload in the order printed)
     #[command(after_help = EXIT_CODES)]
     Diff(DiffArgs),
+    /// Upload a gallery to S3-compatible object storage (or a folder) in
+    /// the safe order: blobs first, the header last, stale files after;
+    /// only what changed goes up
+    #[command(after_help = EXIT_CODES)]
+    Publish(PublishArgs),
     /// Print the key links of a gallery built with `link = true` or
     /// `two_factor_link = true` in lightproof.toml
     Link(LinkArgs),
@@ -398,6 +403,57 @@ pub struct DiffArgs {
     /// Print one JSON object instead of `upload PATH` and `delete PATH` lines
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Gallery folder (the output of `lightproof build`)
+    #[arg(value_name = "SITE_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub site: PathBuf,
+
+    /// Where to: s3://BUCKET/PREFIX/ (one gallery per prefix), or a folder
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    #[command(flatten)]
+    pub storage: StorageArgs,
+
+    /// List what would be uploaded and deleted, with sizes, and change
+    /// nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Uploads at a time
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
+    /// Files larger than this many bytes go up as multipart uploads,
+    /// streamed from disk
+    #[arg(long, value_name = "BYTES", default_value_t = lightproof::site::remote::MULTIPART_ABOVE, hide = true)]
+    pub multipart_above: u64,
+
+    /// Where unfinished multipart uploads are noted, so that the next
+    /// publish aborts them (as for `build`)
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How to reach object storage: the AWS environment variables and shared
+/// files (~/.aws/credentials, ~/.aws/config) give the keys and the region.
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// An S3-compatible endpoint, e.g. https://ACCOUNT.r2.cloudflarestorage.com
+    /// or http://127.0.0.1:9000 (path-style requests) [default:
+    /// AWS_ENDPOINT_URL, else AWS S3]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// A profile of the shared AWS files [default: AWS_PROFILE, else default]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]

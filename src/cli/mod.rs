@@ -12,6 +12,7 @@ mod link;
 mod options;
 mod picks;
 mod progress;
+mod publish;
 mod report;
 mod serve;
 mod verify;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli, given: &Given) -> Outcome {
         Command::Bundle(args) => build::run_bundle(&args.site, &args.out, None),
         Command::Pack(args) => files::run_pack(args),
         Command::Diff(args) => files::run_diff(args),
+        Command::Publish(args) => publish::run_publish(args),
         Command::Link(args) => link::run_link(args),
         Command::Picks(args) => picks::run_picks(args),
         Command::GrantPicks(args) => picks::run_grant_picks(args),

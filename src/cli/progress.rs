@@ -41,6 +41,17 @@ impl Shown {
         }
     }
 
+    /// Over the bytes uploaded: the rate and the time left.
+    pub fn for_publish(silent: bool, bytes: u64) -> Self {
+        if !silent && can_redraw() {
+            let shown = bar("{spinner} Uploading [{bar:30}] {bytes}/{total_bytes} at {bytes_per_sec}, {eta} left");
+            shown.set_length(bytes);
+            Self::Bar(shown)
+        } else {
+            Self::Nothing
+        }
+    }
+
     pub fn finish(&self) {
         if let Self::Bar(bar) = self {
             bar.finish_and_clear();
@@ -74,6 +85,14 @@ impl lightproof::deliver::verify::Progress for Shown {
     }
 
     fn checked(&self, bytes: u64) {
+        if let Self::Bar(bar) = self {
+            bar.inc(bytes);
+        }
+    }
+}
+
+impl lightproof::deliver::publish::Progress for Shown {
+    fn sent(&self, bytes: u64) {
         if let Self::Bar(bar) = self {
             bar.inc(bytes);
         }

@@ -222,6 +222,43 @@ pub fn diff_summary(diff: &lightproof::deliver::diff::Diff) {
     }
 }
 
+pub fn publish_plan(plan: &lightproof::deliver::publish::Plan, target: &str) {
+    eprintln!(
+        "lightproof: would upload {} ({}) to {target} and delete {}; {} already there",
+        plural(plan.upload.len(), "file"),
+        human_bytes(plan.upload_bytes()),
+        plural(plan.delete.len(), "stale file"),
+        plural(plan.unchanged, "file"),
+    );
+    foreign(&plan.foreign);
+}
+
+pub fn published(published: &lightproof::deliver::publish::Published, target: &str) {
+    if published.cleaned_up > 0 {
+        eprintln!(
+            "lightproof: cleaned up {} left by an interrupted publish",
+            plural(published.cleaned_up, "unfinished upload")
+        );
+    }
+    eprintln!(
+        "lightproof: published to {target}: {} uploaded ({}), {} deleted, {} already there",
+        plural(published.uploaded, "file"),
+        human_bytes(published.uploaded_bytes),
+        plural(published.deleted, "stale file"),
+        plural(published.unchanged, "file"),
+    );
+    foreign(&published.foreign);
+}
+
+fn foreign(names: &[String]) {
+    if let Some(first) = names.first() {
+        eprintln!(
+            "lightproof: left alone {} under the prefix that lightproof did not write (first: '{first}'); give each gallery a prefix of its own",
+            plural(names.len(), "object")
+        );
+    }
+}
+
 fn downloads(originals: usize) -> String {
     if originals == 0 {
         String::new()

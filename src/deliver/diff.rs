@@ -103,7 +103,7 @@ fn listed(site: &SiteFiles) -> Result<Vec<SiteFile>, DiffError> {
 
 /// 0 for blobs, 1 for the page and viewer, 2 for header copies such as
 /// `gallery.bin.js`, 3 for `gallery.bin`.
-fn upload_rank(name: &str) -> u8 {
+pub(crate) fn upload_rank(name: &str) -> u8 {
     let in_blob_dir = name
         .strip_prefix(BLOB_DIR)
         .is_some_and(|rest| rest.starts_with('/'));

@@ -1,8 +1,9 @@
 //! What happens to a built site: checking it (`verify`, `diff`), packing it
-//! (`pack`, `bundle`), serving it (`serve`), renewing a link (`link`) and
-//! reading a client's selection (`picks`, with `searches` for the
-//! photographer's apps and `xmp` sidecars), and giving a client the
-//! originals of exactly what they chose (`grant_picks`).
+//! (`pack`, `bundle`), serving it (`serve`), publishing it to object
+//! storage (`publish`), renewing a link (`link`), reading a client's
+//! selection (`picks`, with `searches` for the photographer's apps and
+//! `xmp` sidecars), and giving a client the originals of exactly what they
+//! chose (`grant_picks`).
 
 #[cfg(feature = "generator")]
 pub mod bundle;
@@ -16,6 +17,8 @@ pub mod link;
 pub mod pack;
 #[cfg(feature = "generator")]
 pub mod picks;
+#[cfg(feature = "generator")]
+pub mod publish;
 #[cfg(feature = "generator")]
 pub mod searches;
 pub mod selection;

@@ -8,7 +8,8 @@
 //! - `viewer`: the page, script, style and module every site carries;
 //! - `fonts`: the fonts a gallery can carry for its titles;
 //! - `hosting`: the response headers (and the CSP) a host should send;
-//! - `files`: a site read back, from a folder or a `.zip`.
+//! - `files`: a site read back, from a folder, a `.zip` or object storage;
+//! - `remote`: a site in object storage (or a folder standing for it).
 
 pub mod atomic;
 pub mod files;
@@ -18,6 +19,8 @@ pub mod fonts;
 pub mod hosting;
 pub mod names;
 pub mod offline;
+#[cfg(feature = "generator")]
+pub mod remote;
 #[cfg(feature = "generator")]
 pub mod viewer;
 #[cfg(feature = "generator")]

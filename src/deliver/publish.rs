@@ -1,0 +1,319 @@
+//! `lightproof publish`: a built site into object storage (or a folder), in
+//! the order that keeps the published gallery whole at every moment.
+//!
+//! 1. Clean up after a publish that was killed (its unfinished multipart
+//!    uploads, or a folder's temporary files).
+//! 2. Blobs and their offline parts (`b/…`), create-only: their names are
+//!    random and never reused. One already there at its size is skipped.
+//! 3. The page, the viewer and the other files.
+//! 4. `gallery.bin.js`, then `gallery.bin`: the switch to the new build.
+//! 5. Only then, stale objects: what the site no longer has. Nothing the
+//!    new header needs is ever deleted (it is all in the site), and nothing
+//!    lightproof did not write is touched.
+//!
+//! Every replacement of an existing object is conditional on the version
+//! listed when the publish began (`If-Match`), and every new file outside
+//! `b/` on there being none (`If-None-Match`): if someone else published in
+//! between, the publish stops before the switch and says so, and their
+//! gallery stays as they left it.
+//!
+//! A file counts as already there when the object has its size (a blob)
+//! or its size and bytes (the other files, which are small), so a rebuild
+//! uploads only what changed and a password change only the header.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use super::diff::upload_rank;
+use crate::site::files::{SiteFiles, SiteFilesError};
+use crate::site::hosting::{cache_control, content_type, is_served, ROOT_FILES};
+use crate::site::names::is_blob_name;
+use crate::site::remote::{Condition, Headers, Remote, RemoteError, RemoteObject};
+use crate::format::BLOB_DIR;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    #[error(transparent)]
+    Site(#[from] SiteFilesError),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error("someone else published to {target} since this publish began ('{name}' changed there), so it stopped before switching to this build: the gallery there is as they left it. Check which build should be online, then publish again")]
+    Conflict { target: String, name: String },
+    #[error("cannot read '{name}' in {target} to compare it: {reason}")]
+    Compare {
+        target: String,
+        name: String,
+        reason: String,
+    },
+}
+
+/// What a publish does (or, with `--dry-run`, would do), in order.
+/// Serialises as `{"upload":[{"path":…,"bytes":…}],"delete":[…],…}`.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub upload: Vec<PlannedUpload>,
+    pub delete: Vec<PlannedDelete>,
+    /// Files already there, byte for byte (or, for blobs, at their size).
+    pub unchanged: usize,
+    /// Objects under the prefix that lightproof did not write: left alone.
+    pub foreign: Vec<String>,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct PlannedUpload {
+    pub path: String,
+    pub bytes: u64,
+    #[serde(skip)]
+    pub condition: Condition,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct PlannedDelete {
+    pub path: String,
+    pub bytes: u64,
+}
+
+impl Plan {
+    pub fn upload_bytes(&self) -> u64 {
+        self.upload.iter().map(|upload| upload.bytes).sum()
+    }
+}
+
+/// What happened, as it happens (the CLI draws it; `Sync`: uploads run on
+/// several threads).
+pub trait Progress: Sync {
+    fn sent(&self, _bytes: u64) {}
+    fn uploaded(&self, _path: &str) {}
+    fn deleted(&self, _path: &str) {}
+}
+
+/// Reports nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// What a finished publish did.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Published {
+    pub uploaded: usize,
+    pub uploaded_bytes: u64,
+    pub deleted: usize,
+    pub unchanged: usize,
+    /// Unfinished uploads of an earlier, killed publish that were cleaned up.
+    pub cleaned_up: usize,
+    pub foreign: Vec<String>,
+}
+
+/// Compares the site folder with what `remote` holds.
+pub fn plan(site: &Path, remote: &Remote) -> Result<Plan, PublishError> {
+    let local = SiteFiles::open_gallery(site)?;
+    let files: Vec<_> = local
+        .list()?
+        .into_iter()
+        .filter(|file| is_served(&file.name))
+        .collect();
+    let mut there: BTreeMap<String, RemoteObject> = remote
+        .list()?
+        .into_iter()
+        .map(|object| (object.name.clone(), object))
+        .collect();
+    let mut plan = Plan::default();
+    for file in &files {
+        let condition = match there.remove(&file.name) {
+            None if in_blob_dir(&file.name) => Condition::Create,
+            None => Condition::Create,
+            Some(object) if in_blob_dir(&file.name) => {
+                if object.bytes == file.bytes {
+                    plan.unchanged += 1;
+                    continue;
+                }
+                // A blob's name never comes back with other bytes: one of
+                // another size there is damaged. Replace it.
+                Condition::Unchanged(object.version)
+            }
+            Some(object) => {
+                if object.bytes == file.bytes && same_bytes(&local, remote, &file.name)? {
+                    plan.unchanged += 1;
+                    continue;
+                }
+                Condition::Unchanged(object.version)
+            }
+        };
+        plan.upload.push(PlannedUpload {
+            path: file.name.clone(),
+            bytes: file.bytes,
+            condition,
+        });
+    }
+    plan.upload.sort_by(|a, b| {
+        upload_rank(&a.path)
+            .cmp(&upload_rank(&b.path))
+            .then(a.path.cmp(&b.path))
+    });
+    for (name, object) in there {
+        if is_gallery_file(&name) {
+            plan.delete.push(PlannedDelete {
+                path: name,
+                bytes: object.bytes,
+            });
+        } else {
+            plan.foreign.push(name);
+        }
+    }
+    Ok(plan)
+}
+
+/// Carries `plan` out against `remote`, with `jobs` uploads at a time.
+pub fn publish(
+    site: &Path,
+    remote: &Remote,
+    plan: &Plan,
+    jobs: usize,
+    progress: &dyn Progress,
+) -> Result<Published, PublishError> {
+    let cleaned_up = remote.abort_unfinished()?;
+    let (before_switch, switch): (Vec<_>, Vec<_>) = plan
+        .upload
+        .iter()
+        .partition(|upload| upload_rank(&upload.path) < 2);
+    let (blobs, others): (Vec<_>, Vec<_>) = before_switch
+        .into_iter()
+        .partition(|upload| upload_rank(&upload.path) == 0);
+    let target = remote.describe();
+    let upload = |step: &&PlannedUpload| upload_one(site, remote, &target, step, progress);
+    in_parallel(&blobs, jobs, upload)?;
+    in_parallel(&others, jobs, upload)?;
+    for step in &switch {
+        upload(step)?;
+    }
+    in_parallel(&plan.delete, jobs, |stale| {
+        remote.delete(&stale.path)?;
+        progress.deleted(&stale.path);
+        Ok(())
+    })?;
+    Ok(Published {
+        uploaded: plan.upload.len(),
+        uploaded_bytes: plan.upload_bytes(),
+        deleted: plan.delete.len(),
+        unchanged: plan.unchanged,
+        cleaned_up,
+        foreign: plan.foreign.clone(),
+    })
+}
+
+fn upload_one(
+    site: &Path,
+    remote: &Remote,
+    target: &str,
+    step: &PlannedUpload,
+    progress: &dyn Progress,
+) -> Result<(), PublishError> {
+    let headers = Headers {
+        content_type: content_type(&step.path),
+        cache_control: cache_control(&step.path),
+    };
+    let source = site.join(&step.path);
+    let sent = |bytes: u64| progress.sent(bytes);
+    match remote.put_file(&step.path, &source, &headers, &step.condition, &sent) {
+        Ok(()) => {
+            progress.uploaded(&step.path);
+            Ok(())
+        }
+        // A blob that appeared since the listing: another publish of this
+        // same build put it there (names are random), so it is the same.
+        Err(RemoteError::Exists(_)) if in_blob_dir(&step.path) => {
+            progress.sent(step.bytes);
+            progress.uploaded(&step.path);
+            Ok(())
+        }
+        Err(RemoteError::Exists(name) | RemoteError::Changed(name)) => Err(PublishError::Conflict {
+            target: target.to_owned(),
+            name,
+        }),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Runs `work` on every item, `jobs` at a time; stops at the first error
+/// (items under way finish) and returns it.
+fn in_parallel<T: Sync>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(&T) -> Result<(), PublishError> + Sync,
+) -> Result<(), PublishError> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        return;
+                    };
+                    if let Err(error) = work(item) {
+                        failed.store(true, Ordering::Relaxed);
+                        first_error
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .get_or_insert(error);
+                    }
+                }
+            });
+        }
+    });
+    match first_error.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+fn in_blob_dir(name: &str) -> bool {
+    name.strip_prefix(BLOB_DIR)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether `name` is one lightproof writes into a site: a root file, a
+/// blob, or an offline part of either (`NAME.js`, `NAME.2.js`). Anything
+/// else under the prefix is left alone.
+fn is_gallery_file(name: &str) -> bool {
+    let stem = offline_stem(name).unwrap_or(name);
+    if ROOT_FILES.contains(&stem) {
+        return true;
+    }
+    stem.strip_prefix(BLOB_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(is_blob_name)
+}
+
+/// `NAME` of an offline part `NAME.js` or `NAME.<index>.js`.
+fn offline_stem(name: &str) -> Option<&str> {
+    let stem = name.strip_suffix(".js")?;
+    match stem.rsplit_once('.') {
+        Some((before, index)) if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) => Some(before),
+        _ => Some(stem),
+    }
+}
+
+/// Whether `name` has the same bytes in the site and in `remote`.
+fn same_bytes(local: &SiteFiles, remote: &Remote, name: &str) -> Result<bool, PublishError> {
+    let compare_failed = |reason: String| PublishError::Compare {
+        target: remote.describe(),
+        name: name.to_owned(),
+        reason,
+    };
+    let ours = local.read(name).map_err(|error| compare_failed(error.to_string()))?;
+    let theirs = remote
+        .with_reader(name, |reader| {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes)?;
+            Ok(bytes)
+        })
+        .map_err(|error| compare_failed(error.to_string()))?;
+    Ok(ours == theirs)
+}
