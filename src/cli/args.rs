@@ -306,10 +306,14 @@ pub struct WatermarkArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Gallery folder (the output of `lightproof build`), or its .zip from
-    /// `lightproof pack` (checked without unpacking)
+    /// Gallery folder (the output of `lightproof build`), its .zip from
+    /// `lightproof pack` (checked without unpacking), or where it was
+    /// published: s3://BUCKET/PREFIX/ (read as clients get it)
     #[arg(value_name = "SITE", value_hint = clap::ValueHint::AnyPath)]
     pub site: PathBuf,
+
+    #[command(flatten)]
+    pub storage: StorageArgs,
 
     /// Read a password from the first line of FILE; repeat to check several
     /// grants in one run [default: LIGHTPROOF_PASSWORD, else asked]
@@ -392,13 +396,18 @@ pub struct PackArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The gallery as it is on the host: a folder or a .zip from `lightproof pack`
+    /// The gallery as it is on the host: a folder, a .zip from `lightproof
+    /// pack`, or s3://BUCKET/PREFIX/ where it was published
     #[arg(value_name = "OLD", value_hint = clap::ValueHint::AnyPath)]
     pub old: PathBuf,
 
-    /// The new build: a folder or a .zip from `lightproof pack`
+    /// The new build: a folder, a .zip from `lightproof pack`, or
+    /// s3://BUCKET/PREFIX/
     #[arg(value_name = "NEW", value_hint = clap::ValueHint::AnyPath)]
     pub new: PathBuf,
+
+    #[command(flatten)]
+    pub storage: StorageArgs,
 
     /// Print one JSON object instead of `upload PATH` and `delete PATH` lines
     #[arg(long)]

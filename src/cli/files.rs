@@ -15,9 +15,9 @@ pub fn run_pack(args: PackArgs) -> Outcome {
 /// Prints what to upload and delete, in a safe order, on stdout (or one
 /// JSON object with --json); the summary goes to stderr.
 pub fn run_diff(args: DiffArgs) -> Outcome {
-    use lightproof::site::files::SiteFiles;
-    let old = SiteFiles::open_gallery(&args.old)?;
-    let new = SiteFiles::open_gallery(&args.new)?;
+    let connection = super::publish::connection(&args.storage);
+    let old = super::publish::open_site(&args.old, &connection)?;
+    let new = super::publish::open_site(&args.new, &connection)?;
     let diff = lightproof::deliver::diff::diff(&old, &new)?;
     if args.json {
         println!("{}", serde_json::to_string(&diff)?);

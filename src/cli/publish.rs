@@ -48,6 +48,19 @@ pub fn connection(storage: &StorageArgs) -> Connection {
     }
 }
 
+/// A gallery to read: a folder, a zip or `s3://…` (as given, not UTF-8
+/// paths only for folders and zips).
+pub fn open_site(
+    location: &Path,
+    connection: &Connection,
+) -> Result<lightproof::site::files::SiteFiles, lightproof::site::files::SiteFilesError> {
+    use lightproof::site::files::SiteFiles;
+    match location.to_str() {
+        Some(text) if RemoteUrl::is_remote(text) => SiteFiles::open_location(text, connection),
+        _ => SiteFiles::open_gallery(location),
+    }
+}
+
 fn print_plan(plan: &Plan, json: bool) -> Result<(), serde_json::Error> {
     if json {
         println!("{}", serde_json::to_string(plan)?);

@@ -85,7 +85,11 @@ fn built_manifests(
 /// every grant of a delivery in one run), then the site's other files.
 pub fn run_verify(args: VerifyArgs) -> Outcome {
     let (quiet, json) = (args.output.quiet, args.output.json);
-    let site = lightproof::site::files::SiteFiles::open(&args.site)?;
+    let site = if lightproof::site::remote::RemoteUrl::is_remote(&args.site.to_string_lossy()) {
+        super::publish::open_site(&args.site, &super::publish::connection(&args.storage))?
+    } else {
+        lightproof::site::files::SiteFiles::open(&args.site)?
+    };
     let given = credentials(&args)?;
     let mut checks = Vec::new();
     let mut reports = Vec::new();

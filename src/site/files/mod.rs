@@ -1,6 +1,7 @@
-//! Reading a built site wherever it lies: a folder, or a `.zip` made by
-//! `lightproof pack`. `verify` and `diff` read sites only through
-//! [`SiteFiles`], so both work on an archive without unpacking it.
+//! Reading a built site wherever it lies: a folder, a `.zip` made by
+//! `lightproof pack`, or object storage (`lightproof publish`). `verify`
+//! and `diff` read sites only through [`SiteFiles`], so both work on an
+//! archive without unpacking it and on a bucket without downloading it.
 //!
 //! Invariants:
 //! - Names are site-relative with `/` separators (`gallery.bin`, `b/<id>`),
@@ -50,6 +51,9 @@ pub enum SiteFilesError {
     ArchiveUnsupported { archive: PathBuf, entry: String },
     #[error("'{0}' is not a lightproof gallery: it has no gallery.bin (the header) and no .lightproof marker")]
     NotAGallery(PathBuf),
+    #[cfg(feature = "generator")]
+    #[error(transparent)]
+    Remote(#[from] crate::site::remote::RemoteError),
     #[error("the archive '{archive}' holds an entry named '{entry}', which {reason}; lightproof never writes such a name, so the archive was changed after `lightproof pack`: unpacking it could put a file outside its folder or replace another file")]
     ArchiveUnsafeName {
         archive: PathBuf,
@@ -58,10 +62,21 @@ pub enum SiteFilesError {
     },
 }
 
-/// A site folder or a packed site.
+/// A site folder, a packed site, or a published one.
 pub enum SiteFiles {
     Folder(PathBuf),
     Zip(ZipSite),
+    #[cfg(feature = "generator")]
+    Remote(Box<RemoteSite>),
+}
+
+/// A site in object storage, listed once.
+#[cfg(feature = "generator")]
+pub struct RemoteSite {
+    remote: crate::site::remote::Remote,
+    /// `s3://bucket/prefix/`, for messages.
+    label: PathBuf,
+    listed: Vec<SiteFile>,
 }
 
 impl SiteFiles {
@@ -81,11 +96,47 @@ impl SiteFiles {
 
     /// Like [`SiteFiles::open`], and refuses anything that is not a gallery.
     pub fn open_gallery(path: &Path) -> Result<Self, SiteFilesError> {
-        let site = Self::open(path)?;
+        Self::gallery_only(Self::open(path)?)
+    }
+
+    /// Opens `location`: `s3://bucket/prefix/` through `connection`, else
+    /// a folder or a zip as [`SiteFiles::open`]. Refuses anything that is
+    /// not a gallery.
+    #[cfg(feature = "generator")]
+    pub fn open_location(
+        location: &str,
+        connection: &crate::site::remote::Connection,
+    ) -> Result<Self, SiteFilesError> {
+        use crate::site::remote::{Remote, RemoteUrl};
+        let url = RemoteUrl::parse(location).map_err(crate::site::remote::RemoteError::from)?;
+        let site = match url {
+            RemoteUrl::Folder(path) => Self::open(&path)?,
+            url @ RemoteUrl::S3 { .. } => {
+                let remote = Remote::open(&url, connection)?;
+                let listed = remote
+                    .list()?
+                    .into_iter()
+                    .filter(|object| !is_temp_file(object.name.rsplit('/').next().unwrap_or("")))
+                    .map(|object| SiteFile {
+                        name: object.name,
+                        bytes: object.bytes,
+                    })
+                    .collect();
+                Self::Remote(Box::new(RemoteSite {
+                    label: PathBuf::from(remote.describe()),
+                    remote,
+                    listed,
+                }))
+            }
+        };
+        Self::gallery_only(site)
+    }
+
+    fn gallery_only(site: Self) -> Result<Self, SiteFilesError> {
         if site.is_gallery() {
             Ok(site)
         } else {
-            Err(SiteFilesError::NotAGallery(path.to_owned()))
+            Err(SiteFilesError::NotAGallery(site.location().to_owned()))
         }
     }
 
@@ -94,14 +145,19 @@ impl SiteFiles {
         match self {
             Self::Folder(root) => root,
             Self::Zip(zip) => zip.path(),
+            #[cfg(feature = "generator")]
+            Self::Remote(remote) => &remote.label,
         }
     }
 
-    /// The archive, when the site is packed.
+    /// The archive, when the site is packed (or the bucket and prefix, when
+    /// it is published): where the messages say a file is.
     pub fn archive(&self) -> Option<&Path> {
         match self {
             Self::Folder(_) => None,
             Self::Zip(zip) => Some(zip.path()),
+            #[cfg(feature = "generator")]
+            Self::Remote(remote) => Some(&remote.label),
         }
     }
 
@@ -110,6 +166,8 @@ impl SiteFiles {
         match self {
             Self::Folder(root) => format!("'{}'", root.join(name).display()),
             Self::Zip(zip) => format!("'{name}' in '{}'", zip.path().display()),
+            #[cfg(feature = "generator")]
+            Self::Remote(remote) => format!("'{name}' in {}", remote.label.display()),
         }
     }
 
@@ -127,6 +185,8 @@ impl SiteFiles {
         match self {
             Self::Folder(root) => root.join(name).is_file(),
             Self::Zip(zip) => zip.contains(name),
+            #[cfg(feature = "generator")]
+            Self::Remote(remote) => remote.listed.iter().any(|file| file.name == name),
         }
     }
 
@@ -135,6 +195,8 @@ impl SiteFiles {
         match self {
             Self::Folder(root) => list_folder(root),
             Self::Zip(zip) => Ok(zip.list().to_vec()),
+            #[cfg(feature = "generator")]
+            Self::Remote(remote) => Ok(remote.listed.clone()),
         }
     }
 
@@ -171,6 +233,8 @@ impl SiteFiles {
         match self {
             Self::Folder(root) => read(&mut fs::File::open(root.join(name))?),
             Self::Zip(zip) => zip.with_reader(name, read),
+            #[cfg(feature = "generator")]
+            Self::Remote(remote) => remote.remote.with_reader(name, read),
         }
     }
 }

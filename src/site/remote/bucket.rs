@@ -79,7 +79,11 @@ impl Bucket {
             reason,
         };
         // reqwest is built without a TLS provider of its own choosing:
-        // ring, which object_store also signs with.
+        // ring, which object_store also signs with. rustls deprecates it
+        // for want of post-quantum key exchange; what travels is already
+        // ciphertext and SigV4 never sends the secret, and aws-lc-rs (the
+        // alternative) is a large C build for every cold test run.
+        #[allow(deprecated)]
         let _ = rustls::crypto::ring::default_provider().install_default();
         let settings =
             credentials::settings(connection.profile.as_deref(), &|name| std::env::var(name).ok());
@@ -212,8 +216,8 @@ impl Bucket {
         };
         let bytes = std::fs::metadata(source).map_err(local)?.len();
         let attributes = Attributes::from_iter([
-            (Attribute::ContentType, headers.content_type.into()),
-            (Attribute::CacheControl, headers.cache_control.into()),
+            (Attribute::ContentType, headers.content_type),
+            (Attribute::CacheControl, headers.cache_control),
         ]);
         // A conditional replacement is a single put: only gallery.bin and
         // its copy are replaced so, and they are small.
