@@ -42,6 +42,8 @@ mod pack;
 /// Picks: a selection names only its grant's photos; client text is escaped;
 /// search strings per app; XMP sidecars.
 mod picks;
+/// `publish`: to a folder and to moto's S3 server, in the safe order, only what changed.
+mod publish;
 /// Scripting: --json and --quiet, exit codes, completions, man pages, progress bars.
 mod scripting;
 /// Secrets: no password in any output or written file, at any verbosity.

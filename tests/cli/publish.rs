@@ -1,0 +1,298 @@
+//! `publish SITE URL`, against a folder and against moto's S3 server (a real
+//! S3 protocol implementation that checks signatures' shape and the
+//! conditional headers), started on loopback by each test.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::serve::{send, Response};
+use crate::util::*;
+
+/// moto's standalone server, killed on drop.
+pub struct Moto {
+    child: Child,
+    pub addr: String,
+}
+
+impl Moto {
+    pub fn start() -> Self {
+        let bin = std::env::var_os("LIGHTPROOF_MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join("target/tools/moto/bin/moto_server"));
+        assert!(
+            bin.exists(),
+            "{} is missing: these tests publish to moto's S3 server; tests/run-all.sh installs it \
+             (pip install 'moto[server]' into target/tools/moto), or set LIGHTPROOF_MOTO_SERVER",
+            bin.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let addr = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(child.try_wait().unwrap().is_none(), "moto_server exited");
+            assert!(Instant::now() < deadline, "moto_server did not listen on {addr}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { child, addr }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn request(&self, method: &str, target: &str, body: &str) -> Response {
+        send(
+            &self.addr,
+            &format!(
+                "{method} {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                self.addr,
+                body.len()
+            ),
+        )
+    }
+
+    pub fn create_bucket(&self, bucket: &str) {
+        let response = self.request("PUT", &format!("/{bucket}"), "");
+        assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+    }
+
+    /// The keys under `prefix` in `bucket`.
+    pub fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        let response = self.request("GET", &format!("/{bucket}?list-type=2&prefix={prefix}&max-keys=1000"), "");
+        assert_eq!(response.status, 200);
+        let text = String::from_utf8(response.body).unwrap();
+        text.split("<Key>")
+            .skip(1)
+            .map(|rest| rest.split("</Key>").next().unwrap().to_owned())
+            .collect()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `lightproof ARGS` with test credentials for `endpoint` and nothing from
+/// this machine's AWS files.
+pub fn with_s3(args: &[&str], endpoint: &str) -> Command {
+    let mut command = lightproof(args);
+    command
+        .args(["--endpoint", endpoint])
+        .env("AWS_ACCESS_KEY_ID", "lightproof-test-key")
+        .env("AWS_SECRET_ACCESS_KEY", "lightproof-test-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL");
+    command
+}
+
+fn json_of(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", stderr(output));
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+    })
+}
+
+/// The files a host serves, with their bytes (no marker, no `_headers`).
+fn served(site: &Path) -> BTreeMap<String, Vec<u8>> {
+    files_under(site)
+        .into_iter()
+        .map(|path| {
+            let name = path.strip_prefix(site).unwrap().to_str().unwrap().replace('\\', "/");
+            (name, std::fs::read(&path).unwrap())
+        })
+        .filter(|(name, _)| lightproof::site::hosting::is_served(name))
+        .collect()
+}
+
+fn paths(value: &serde_json::Value, key: &str) -> Vec<String> {
+    value[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["path"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn publish_folder(site: &Path, target: &Path, extra: &[&str]) -> serde_json::Value {
+    json_of(&run(lightproof(&["publish", path_str(site), path_str(target), "--json"]).args(extra)))
+}
+
+#[test]
+fn a_folder_gets_the_site_then_only_what_changed_and_a_password_change_is_the_header_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shoot, site, target) = (dir.path().join("shoot"), dir.path().join("site"), dir.path().join("host"));
+    make_numbered_shoot(&shoot, 4);
+    build_ok(&shoot, &site, &["--quiet"]);
+
+    let first = publish_folder(&site, &target, &[]);
+    assert_eq!(served(&target), served(&site), "the host holds exactly the served files");
+    assert_eq!(first["uploaded"], served(&site).len());
+    assert!(run(&mut lightproof(&["verify", path_str(&target)])).status.success());
+
+    let again = publish_folder(&site, &target, &[]);
+    assert_eq!((again["uploaded"].as_u64(), again["deleted"].as_u64()), (Some(0), Some(0)));
+
+    // One more photo: what `diff` lists, in its order, and nothing else.
+    make_shoot(&shoot, &["zz-new.png"]);
+    build_ok(&shoot, &site, &["--quiet"]);
+    let diffed = json_of(&run(&mut lightproof(&["diff", path_str(&target), path_str(&site), "--json"])));
+    let planned = publish_folder(&site, &target, &["--dry-run"]);
+    assert_eq!(paths(&planned, "upload"), paths(&diffed, "upload"));
+    assert_eq!(
+        planned["delete"].as_array().unwrap().iter().map(|d| d["path"].clone()).collect::<Vec<_>>(),
+        diffed["delete"].as_array().unwrap().clone()
+    );
+    let uploads = paths(&planned, "upload");
+    assert!(uploads.len() < served(&site).len() / 2, "{uploads:?}");
+    assert_eq!(&uploads[uploads.len() - 2..], ["gallery.bin.js", "gallery.bin"], "the header last");
+    let added = publish_folder(&site, &target, &[]);
+    assert_eq!(added["uploaded"].as_u64(), Some(uploads.len() as u64));
+    assert_eq!(served(&target), served(&site));
+
+    // A new password: the header and its copy, nothing else.
+    let output = run(lightproof(&["build", path_str(&shoot), "--out", path_str(&site), "--quiet"])
+        .env("LIGHTPROOF_PASSWORD", "copper meadow lantern quietly hums"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let planned = publish_folder(&site, &target, &["--dry-run"]);
+    assert_eq!(paths(&planned, "upload"), ["gallery.bin.js", "gallery.bin"]);
+    assert!(planned["delete"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn moto_gets_every_object_with_its_headers_once_and_verify_and_diff_read_it_back() {
+    let moto = Moto::start();
+    moto.create_bucket("studio");
+    let site = sample_site();
+    let url = "s3://studio/2026/anna-ben/";
+    let endpoint = moto.endpoint();
+
+    let first = json_of(&run(&mut with_s3(&["publish", path_str(site), url, "--json"], &endpoint)));
+    let files = served(site);
+    assert_eq!(first["uploaded"].as_u64(), Some(files.len() as u64));
+    let mut keys = moto.keys("studio", "2026/anna-ben/");
+    keys.sort();
+    let expected: Vec<String> = files.keys().map(|name| format!("2026/anna-ben/{name}")).collect();
+    assert_eq!(keys, expected);
+    for (name, bytes) in &files {
+        let response = moto.request("GET", &format!("/studio/2026/anna-ben/{name}"), "");
+        assert_eq!(response.status, 200, "{name}");
+        assert_eq!(&response.body, bytes, "{name} byte for byte");
+        use lightproof::site::hosting::{cache_control, content_type};
+        assert_eq!(response.values("content-type"), [content_type(name)], "{name}");
+        assert_eq!(response.values("cache-control"), [cache_control(name)], "{name}");
+    }
+
+    // Something else under the prefix is left alone; nothing goes up twice.
+    assert_eq!(moto.request("PUT", "/studio/2026/anna-ben/notes.txt", "ours").status, 200);
+    let again = json_of(&run(&mut with_s3(&["publish", path_str(site), url, "--json"], &endpoint)));
+    assert_eq!((again["uploaded"].as_u64(), again["deleted"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(again["foreign"], serde_json::json!(["notes.txt"]));
+    assert_eq!(moto.request("GET", "/studio/2026/anna-ben/notes.txt", "").body, b"ours");
+
+    let verified = run(&mut with_s3(&["verify", url], &endpoint));
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    let diffed = json_of(&run(&mut with_s3(&["diff", url, path_str(site), "--json"], &endpoint)));
+    assert_eq!(diffed["upload"], serde_json::json!([]));
+
+    // Damage one blob there: verify names it.
+    let blob = files.keys().find(|name| name.starts_with("b/") && !name.ends_with(".js")).unwrap();
+    assert_eq!(moto.request("PUT", &format!("/studio/2026/anna-ben/{blob}"), "damaged").status, 200);
+    let verified = run(&mut with_s3(&["verify", url], &endpoint));
+    assert_eq!(verified.status.code(), Some(1), "{}", stderr(&verified));
+    assert!(stderr(&verified).contains(blob.trim_start_matches("b/")), "{}", stderr(&verified));
+    // And the next publish puts it back (a blob of the wrong size is damage).
+    let mended = json_of(&run(&mut with_s3(&["publish", path_str(site), url, "--json"], &endpoint)));
+    assert_eq!(mended["uploaded"].as_u64(), Some(1));
+    assert!(run(&mut with_s3(&["verify", url], &endpoint)).status.success());
+}
+
+#[test]
+fn a_publish_that_meets_another_publish_stops_before_the_switch() {
+    use lightproof::deliver::publish::{self, PublishError, Silent};
+    use lightproof::site::remote::{Connection, Remote, RemoteUrl};
+    let moto = Moto::start();
+    moto.create_bucket("race");
+    let (_dir, site) = copy_of_sample_site();
+    let published = run(&mut with_s3(&["publish", path_str(&site), "s3://race/g", "--json"], &moto.endpoint()));
+    assert!(published.status.success(), "{}", stderr(&published));
+
+    // A rebuild under a new password is planned against what is there…
+    let output = run(lightproof(&["build", path_str(&sample_shoot()), "--out", path_str(&site), "--quiet"])
+        .env("LIGHTPROOF_PASSWORD", "copper meadow lantern quietly hums"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    std::env::set_var("AWS_ACCESS_KEY_ID", "lightproof-test-key");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "lightproof-test-secret");
+    let connection = Connection {
+        endpoint: Some(moto.endpoint()),
+        ..Connection::default()
+    };
+    let remote = Remote::open(&RemoteUrl::parse("s3://race/g/").unwrap(), &connection).unwrap();
+    let plan = publish::plan(&site, &remote).unwrap();
+    assert!(!plan.upload.is_empty());
+
+    // …and someone else publishes in between.
+    assert_eq!(moto.request("PUT", "/race/g/gallery.bin.js", "theirs").status, 200);
+    let result = publish::publish(&site, &remote, &plan, 4, &Silent);
+    match result {
+        Err(PublishError::Conflict { name, .. }) => assert_eq!(name, "gallery.bin.js"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(moto.request("GET", "/race/g/gallery.bin.js", "").body, b"theirs");
+    let header = moto.request("GET", "/race/g/gallery.bin", "").body;
+    assert_eq!(header, std::fs::read(sample_site().join("gallery.bin")).unwrap(), "their header stays");
+}
+
+#[test]
+fn a_large_original_goes_up_in_parts_and_comes_back_byte_for_byte() {
+    let moto = Moto::start();
+    moto.create_bucket("big");
+    let dir = tempfile::tempdir().unwrap();
+    let (shoot, site) = (dir.path().join("shoot"), dir.path().join("site"));
+    std::fs::create_dir_all(&shoot).unwrap();
+    // Noise does not compress: a PNG of about 17 MB.
+    let mut state = 0x9e3779b97f4a7c15u64;
+    let noise = image::RgbImage::from_fn(2800, 2000, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        image::Rgb([state as u8, (state >> 8) as u8, (state >> 16) as u8])
+    });
+    noise.save(shoot.join("noise.png")).unwrap();
+    build_ok(&shoot, &site, &["--quiet", "--downloads"]);
+    let biggest = served(&site)
+        .into_iter()
+        .max_by_key(|(_, bytes)| bytes.len())
+        .unwrap();
+    assert!(biggest.1.len() > 16 << 20, "{} bytes", biggest.1.len());
+    let published = json_of(&run(&mut with_s3(
+        &["publish", path_str(&site), "s3://big/", "--json", "--multipart-above", "10000000"],
+        &moto.endpoint(),
+    )));
+    assert_eq!(published["uploaded"].as_u64(), Some(served(&site).len() as u64));
+    let response = moto.request("GET", &format!("/big/{}", biggest.0), "");
+    assert_eq!(response.body.len(), biggest.1.len());
+    assert!(response.body == biggest.1, "{} byte for byte", biggest.0);
+    // A multipart object's ETag names its parts: "…-3" for 17 MB in 8 MiB parts.
+    let e_tag = response.values("etag").first().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e_tag.trim_matches('"').ends_with(&format!("-{}", biggest.1.len().div_ceil(8 << 20))), "{e_tag}");
+    assert!(run(&mut with_s3(&["verify", "s3://big/"], &moto.endpoint())).status.success());
+}
