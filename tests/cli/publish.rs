@@ -53,20 +53,29 @@ impl Moto {
         format!("http://{}", self.addr)
     }
 
+    /// An unsigned request, as a browser or a hand-made client sends it.
     pub fn request(&self, method: &str, target: &str, body: &str) -> Response {
         send(
             &self.addr,
             &format!(
-                "{method} {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "{method} {target} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 self.addr,
                 body.len()
             ),
         )
     }
 
+    /// A bucket that anyone may read (and list, for the tests), as a
+    /// studio's gallery bucket is (docs/HOSTING.md).
     pub fn create_bucket(&self, bucket: &str) {
         let response = self.request("PUT", &format!("/{bucket}"), "");
         assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+        let policy = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"]}}]}}"#
+        );
+        let response = self.request("PUT", &format!("/{bucket}?policy"), &policy);
+        assert!(response.status < 300, "{}", String::from_utf8_lossy(&response.body));
     }
 
     /// The keys under `prefix` in `bucket`.
