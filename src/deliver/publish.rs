@@ -29,11 +29,11 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::diff::upload_rank;
+use crate::format::BLOB_DIR;
 use crate::site::files::{SiteFiles, SiteFilesError};
 use crate::site::hosting::{cache_control, content_type, is_served, ROOT_FILES};
 use crate::site::names::is_blob_name;
 use crate::site::remote::{Condition, Headers, Remote, RemoteError, RemoteObject};
-use crate::format::BLOB_DIR;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -230,10 +230,12 @@ fn upload_one(
             progress.uploaded(&step.path);
             Ok(())
         }
-        Err(RemoteError::Exists(name) | RemoteError::Changed(name)) => Err(PublishError::Conflict {
-            target: target.to_owned(),
-            name,
-        }),
+        Err(RemoteError::Exists(name) | RemoteError::Changed(name)) => {
+            Err(PublishError::Conflict {
+                target: target.to_owned(),
+                name,
+            })
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -266,7 +268,10 @@ fn in_parallel<T: Sync>(
             });
         }
     });
-    match first_error.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+    match first_error
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    {
         Some(error) => Err(error),
         None => Ok(()),
     }
@@ -294,7 +299,9 @@ fn is_gallery_file(name: &str) -> bool {
 fn offline_stem(name: &str) -> Option<&str> {
     let stem = name.strip_suffix(".js")?;
     match stem.rsplit_once('.') {
-        Some((before, index)) if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) => Some(before),
+        Some((before, index)) if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(before)
+        }
         _ => Some(stem),
     }
 }
@@ -306,7 +313,9 @@ fn same_bytes(local: &SiteFiles, remote: &Remote, name: &str) -> Result<bool, Pu
         name: name.to_owned(),
         reason,
     };
-    let ours = local.read(name).map_err(|error| compare_failed(error.to_string()))?;
+    let ours = local
+        .read(name)
+        .map_err(|error| compare_failed(error.to_string()))?;
     let theirs = remote
         .with_reader(name, |reader| {
             let mut bytes = Vec::new();

@@ -43,7 +43,10 @@ impl Moto {
         let deadline = Instant::now() + Duration::from_secs(60);
         while std::net::TcpStream::connect(&addr).is_err() {
             assert!(child.try_wait().unwrap().is_none(), "moto_server exited");
-            assert!(Instant::now() < deadline, "moto_server did not listen on {addr}");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen on {addr}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Self { child, addr }
@@ -71,17 +74,30 @@ impl Moto {
     /// that a test can play someone else (or damage) with unsigned requests.
     pub fn create_bucket(&self, bucket: &str) {
         let response = self.request("PUT", &format!("/{bucket}"), "");
-        assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+        assert_eq!(
+            response.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&response.body)
+        );
         let policy = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket","s3:PutObject","s3:DeleteObject"],"Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"]}}]}}"#
         );
         let response = self.request("PUT", &format!("/{bucket}?policy"), &policy);
-        assert!(response.status < 300, "{}", String::from_utf8_lossy(&response.body));
+        assert!(
+            response.status < 300,
+            "{}",
+            String::from_utf8_lossy(&response.body)
+        );
     }
 
     /// The keys under `prefix` in `bucket`.
     pub fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
-        let response = self.request("GET", &format!("/{bucket}?list-type=2&prefix={prefix}&max-keys=1000"), "");
+        let response = self.request(
+            "GET",
+            &format!("/{bucket}?list-type=2&prefix={prefix}&max-keys=1000"),
+            "",
+        );
         assert_eq!(response.status, 200);
         let text = String::from_utf8(response.body).unwrap();
         text.split("<Key>")
@@ -117,7 +133,10 @@ pub fn with_s3(args: &[&str], endpoint: &str) -> Command {
 fn json_of(output: &Output) -> serde_json::Value {
     assert!(output.status.success(), "{}", stderr(output));
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
     })
 }
 
@@ -126,7 +145,12 @@ fn served(site: &Path) -> BTreeMap<String, Vec<u8>> {
     files_under(site)
         .into_iter()
         .map(|path| {
-            let name = path.strip_prefix(site).unwrap().to_str().unwrap().replace('\\', "/");
+            let name = path
+                .strip_prefix(site)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .replace('\\', "/");
             (name, std::fs::read(&path).unwrap())
         })
         .filter(|(name, _)| lightproof::site::hosting::is_served(name))
@@ -143,46 +167,85 @@ fn paths(value: &serde_json::Value, key: &str) -> Vec<String> {
 }
 
 fn publish_folder(site: &Path, target: &Path, extra: &[&str]) -> serde_json::Value {
-    json_of(&run(lightproof(&["publish", path_str(site), path_str(target), "--json"]).args(extra)))
+    json_of(&run(lightproof(&[
+        "publish",
+        path_str(site),
+        path_str(target),
+        "--json",
+    ])
+    .args(extra)))
 }
 
 #[test]
 fn a_folder_gets_the_site_then_only_what_changed_and_a_password_change_is_the_header_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let (shoot, site, target) = (dir.path().join("shoot"), dir.path().join("site"), dir.path().join("host"));
+    let (shoot, site, target) = (
+        dir.path().join("shoot"),
+        dir.path().join("site"),
+        dir.path().join("host"),
+    );
     make_numbered_shoot(&shoot, 4);
     build_ok(&shoot, &site, &["--quiet"]);
 
     let first = publish_folder(&site, &target, &[]);
-    assert_eq!(served(&target), served(&site), "the host holds exactly the served files");
+    assert_eq!(
+        served(&target),
+        served(&site),
+        "the host holds exactly the served files"
+    );
     assert_eq!(first["uploaded"], served(&site).len());
-    assert!(run(&mut lightproof(&["verify", path_str(&target)])).status.success());
+    assert!(run(&mut lightproof(&["verify", path_str(&target)]))
+        .status
+        .success());
 
     let again = publish_folder(&site, &target, &[]);
-    assert_eq!((again["uploaded"].as_u64(), again["deleted"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (again["uploaded"].as_u64(), again["deleted"].as_u64()),
+        (Some(0), Some(0))
+    );
 
     // One more photo: what `diff` lists, in its order, and nothing else.
     make_shoot(&shoot, &["zz-new.png"]);
     build_ok(&shoot, &site, &["--quiet"]);
-    let diffed = json_of(&run(&mut lightproof(&["diff", path_str(&target), path_str(&site), "--json"])));
+    let diffed = json_of(&run(&mut lightproof(&[
+        "diff",
+        path_str(&target),
+        path_str(&site),
+        "--json",
+    ])));
     let planned = publish_folder(&site, &target, &["--dry-run"]);
     let mut to_upload = paths(&diffed, "upload");
     to_upload.retain(|path| path != "_headers"); // for Netlify; not published
     assert_eq!(paths(&planned, "upload"), to_upload);
     assert_eq!(
-        planned["delete"].as_array().unwrap().iter().map(|d| d["path"].clone()).collect::<Vec<_>>(),
+        planned["delete"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["path"].clone())
+            .collect::<Vec<_>>(),
         diffed["delete"].as_array().unwrap().clone()
     );
     let uploads = paths(&planned, "upload");
     assert!(uploads.len() < served(&site).len() / 2, "{uploads:?}");
-    assert_eq!(&uploads[uploads.len() - 2..], ["gallery.bin.js", "gallery.bin"], "the header last");
+    assert_eq!(
+        &uploads[uploads.len() - 2..],
+        ["gallery.bin.js", "gallery.bin"],
+        "the header last"
+    );
     let added = publish_folder(&site, &target, &[]);
     assert_eq!(added["uploaded"].as_u64(), Some(uploads.len() as u64));
     assert_eq!(served(&target), served(&site));
 
     // A new password: the header and its copy, nothing else.
-    let output = run(lightproof(&["build", path_str(&shoot), "--out", path_str(&site), "--quiet"])
-        .env("LIGHTPROOF_PASSWORD", "copper meadow lantern quietly hums"));
+    let output = run(lightproof(&[
+        "build",
+        path_str(&shoot),
+        "--out",
+        path_str(&site),
+        "--quiet",
+    ])
+    .env("LIGHTPROOF_PASSWORD", "copper meadow lantern quietly hums"));
     assert!(output.status.success(), "{}", stderr(&output));
     let planned = publish_folder(&site, &target, &["--dry-run"]);
     assert_eq!(paths(&planned, "upload"), ["gallery.bin.js", "gallery.bin"]);
@@ -197,50 +260,105 @@ fn moto_gets_every_object_with_its_headers_once_and_verify_and_diff_read_it_back
     let url = "s3://studio/2026/anna-ben/";
     let endpoint = moto.endpoint();
 
-    let first = json_of(&run(&mut with_s3(&["publish", path_str(site), url, "--json"], &endpoint)));
+    let first = json_of(&run(&mut with_s3(
+        &["publish", path_str(site), url, "--json"],
+        &endpoint,
+    )));
     let files = served(site);
     assert_eq!(first["uploaded"].as_u64(), Some(files.len() as u64));
     let mut keys = moto.keys("studio", "2026/anna-ben/");
     keys.sort();
-    let expected: Vec<String> = files.keys().map(|name| format!("2026/anna-ben/{name}")).collect();
+    let expected: Vec<String> = files
+        .keys()
+        .map(|name| format!("2026/anna-ben/{name}"))
+        .collect();
     assert_eq!(keys, expected);
     for (name, bytes) in &files {
         let response = moto.request("GET", &format!("/studio/2026/anna-ben/{name}"), "");
         assert_eq!(response.status, 200, "{name}");
         assert_eq!(&response.body, bytes, "{name} byte for byte");
         use lightproof::site::hosting::{cache_control, content_type};
-        assert_eq!(response.values("content-type"), [content_type(name)], "{name}");
-        assert_eq!(response.values("cache-control"), [cache_control(name)], "{name}");
+        assert_eq!(
+            response.values("content-type"),
+            [content_type(name)],
+            "{name}"
+        );
+        assert_eq!(
+            response.values("cache-control"),
+            [cache_control(name)],
+            "{name}"
+        );
     }
 
     // Something else under the prefix is left alone; nothing goes up twice.
-    assert_eq!(moto.request("PUT", "/studio/2026/anna-ben/notes.txt", "ours").status, 200);
-    let again = json_of(&run(&mut with_s3(&["publish", path_str(site), url, "--json"], &endpoint)));
-    assert_eq!((again["uploaded"].as_u64(), again["deleted"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        moto.request("PUT", "/studio/2026/anna-ben/notes.txt", "ours")
+            .status,
+        200
+    );
+    let again = json_of(&run(&mut with_s3(
+        &["publish", path_str(site), url, "--json"],
+        &endpoint,
+    )));
+    assert_eq!(
+        (again["uploaded"].as_u64(), again["deleted"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert_eq!(again["foreign"], serde_json::json!(["notes.txt"]));
-    assert_eq!(moto.request("GET", "/studio/2026/anna-ben/notes.txt", "").body, b"ours");
+    assert_eq!(
+        moto.request("GET", "/studio/2026/anna-ben/notes.txt", "")
+            .body,
+        b"ours"
+    );
 
     // verify reads it as clients get it, and names what is not the gallery's.
     let verified = run(&mut with_s3(&["verify", url], &endpoint));
     assert_eq!(verified.status.code(), Some(1), "{}", stderr(&verified));
     assert!(stderr(&verified).contains("'notes.txt' in 's3://studio/2026/anna-ben/'"));
-    assert_eq!(moto.request("DELETE", "/studio/2026/anna-ben/notes.txt", "").status, 204);
+    assert_eq!(
+        moto.request("DELETE", "/studio/2026/anna-ben/notes.txt", "")
+            .status,
+        204
+    );
     let verified = run(&mut with_s3(&["verify", url], &endpoint));
     assert!(verified.status.success(), "{}", stderr(&verified));
-    let diffed = json_of(&run(&mut with_s3(&["diff", url, path_str(site), "--json"], &endpoint)));
-    assert_eq!(paths(&diffed, "upload"), ["_headers"], "all there but the file for Netlify");
+    let diffed = json_of(&run(&mut with_s3(
+        &["diff", url, path_str(site), "--json"],
+        &endpoint,
+    )));
+    assert_eq!(
+        paths(&diffed, "upload"),
+        ["_headers"],
+        "all there but the file for Netlify"
+    );
     assert_eq!(diffed["delete"], serde_json::json!([]));
 
     // Damage one blob there: verify names it.
-    let blob = files.keys().find(|name| name.starts_with("b/") && !name.ends_with(".js")).unwrap();
-    assert_eq!(moto.request("PUT", &format!("/studio/2026/anna-ben/{blob}"), "damaged").status, 200);
+    let blob = files
+        .keys()
+        .find(|name| name.starts_with("b/") && !name.ends_with(".js"))
+        .unwrap();
+    assert_eq!(
+        moto.request("PUT", &format!("/studio/2026/anna-ben/{blob}"), "damaged")
+            .status,
+        200
+    );
     let verified = run(&mut with_s3(&["verify", url], &endpoint));
     assert_eq!(verified.status.code(), Some(1), "{}", stderr(&verified));
-    assert!(stderr(&verified).contains(blob.trim_start_matches("b/")), "{}", stderr(&verified));
+    assert!(
+        stderr(&verified).contains(blob.trim_start_matches("b/")),
+        "{}",
+        stderr(&verified)
+    );
     // And the next publish puts it back (a blob of the wrong size is damage).
-    let mended = json_of(&run(&mut with_s3(&["publish", path_str(site), url, "--json"], &endpoint)));
+    let mended = json_of(&run(&mut with_s3(
+        &["publish", path_str(site), url, "--json"],
+        &endpoint,
+    )));
     assert_eq!(mended["uploaded"].as_u64(), Some(1));
-    assert!(run(&mut with_s3(&["verify", url], &endpoint)).status.success());
+    assert!(run(&mut with_s3(&["verify", url], &endpoint))
+        .status
+        .success());
 }
 
 #[test]
@@ -250,12 +368,21 @@ fn a_publish_that_meets_another_publish_stops_before_the_switch() {
     let moto = Moto::start();
     moto.create_bucket("race");
     let (_dir, site) = copy_of_sample_site();
-    let published = run(&mut with_s3(&["publish", path_str(&site), "s3://race/g", "--json"], &moto.endpoint()));
+    let published = run(&mut with_s3(
+        &["publish", path_str(&site), "s3://race/g", "--json"],
+        &moto.endpoint(),
+    ));
     assert!(published.status.success(), "{}", stderr(&published));
 
     // A rebuild under a new password is planned against what is there…
-    let output = run(lightproof(&["build", path_str(&sample_shoot()), "--out", path_str(&site), "--quiet"])
-        .env("LIGHTPROOF_PASSWORD", "copper meadow lantern quietly hums"));
+    let output = run(lightproof(&[
+        "build",
+        path_str(&sample_shoot()),
+        "--out",
+        path_str(&site),
+        "--quiet",
+    ])
+    .env("LIGHTPROOF_PASSWORD", "copper meadow lantern quietly hums"));
     assert!(output.status.success(), "{}", stderr(&output));
     std::env::set_var("AWS_ACCESS_KEY_ID", "lightproof-test-key");
     std::env::set_var("AWS_SECRET_ACCESS_KEY", "lightproof-test-secret");
@@ -268,15 +395,26 @@ fn a_publish_that_meets_another_publish_stops_before_the_switch() {
     assert!(!plan.upload.is_empty());
 
     // …and someone else publishes in between.
-    assert_eq!(moto.request("PUT", "/race/g/gallery.bin.js", "theirs").status, 200);
+    assert_eq!(
+        moto.request("PUT", "/race/g/gallery.bin.js", "theirs")
+            .status,
+        200
+    );
     let result = publish::publish(&site, &remote, &plan, 4, &Silent);
     match result {
         Err(PublishError::Conflict { name, .. }) => assert_eq!(name, "gallery.bin.js"),
         other => panic!("expected a conflict, got {other:?}"),
     }
-    assert_eq!(moto.request("GET", "/race/g/gallery.bin.js", "").body, b"theirs");
+    assert_eq!(
+        moto.request("GET", "/race/g/gallery.bin.js", "").body,
+        b"theirs"
+    );
     let header = moto.request("GET", "/race/g/gallery.bin", "").body;
-    assert_eq!(header, std::fs::read(sample_site().join("gallery.bin")).unwrap(), "their header stays");
+    assert_eq!(
+        header,
+        std::fs::read(sample_site().join("gallery.bin")).unwrap(),
+        "their header stays"
+    );
 }
 
 #[test]
@@ -302,15 +440,38 @@ fn a_large_original_goes_up_in_parts_and_comes_back_byte_for_byte() {
         .unwrap();
     assert!(biggest.1.len() > 16 << 20, "{} bytes", biggest.1.len());
     let published = json_of(&run(&mut with_s3(
-        &["publish", path_str(&site), "s3://big/", "--json", "--multipart-above", "10000000"],
+        &[
+            "publish",
+            path_str(&site),
+            "s3://big/",
+            "--json",
+            "--multipart-above",
+            "10000000",
+        ],
         &moto.endpoint(),
     )));
-    assert_eq!(published["uploaded"].as_u64(), Some(served(&site).len() as u64));
+    assert_eq!(
+        published["uploaded"].as_u64(),
+        Some(served(&site).len() as u64)
+    );
     let response = moto.request("GET", &format!("/big/{}", biggest.0), "");
     assert_eq!(response.body.len(), biggest.1.len());
     assert!(response.body == biggest.1, "{} byte for byte", biggest.0);
     // A multipart object's ETag names its parts: "…-3" for 17 MB in 8 MiB parts.
-    let e_tag = response.values("etag").first().map(|e| e.to_string()).unwrap_or_default();
-    assert!(e_tag.trim_matches('"').ends_with(&format!("-{}", biggest.1.len().div_ceil(8 << 20))), "{e_tag}");
-    assert!(run(&mut with_s3(&["verify", "s3://big/"], &moto.endpoint())).status.success());
+    let e_tag = response
+        .values("etag")
+        .first()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e_tag
+            .trim_matches('"')
+            .ends_with(&format!("-{}", biggest.1.len().div_ceil(8 << 20))),
+        "{e_tag}"
+    );
+    assert!(
+        run(&mut with_s3(&["verify", "s3://big/"], &moto.endpoint()))
+            .status
+            .success()
+    );
 }

@@ -85,12 +85,18 @@ impl Bucket {
         // alternative) is a large C build for every cold test run.
         #[allow(deprecated)]
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let settings =
-            credentials::settings(connection.profile.as_deref(), &|name| std::env::var(name).ok());
+        let settings = credentials::settings(connection.profile.as_deref(), &|name| {
+            std::env::var(name).ok()
+        });
         let endpoint = connection.endpoint.clone().or(settings.endpoint.clone());
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(bucket)
-            .with_region(settings.region.clone().unwrap_or_else(|| "us-east-1".into()))
+            .with_region(
+                settings
+                    .region
+                    .clone()
+                    .unwrap_or_else(|| "us-east-1".into()),
+            )
             .with_retry(RetryConfig {
                 max_retries: 8,
                 retry_timeout: Duration::from_secs(300),
@@ -100,7 +106,11 @@ impl Bucket {
                 ClientOptions::new()
                     .with_timeout(connection.timeout)
                     .with_connect_timeout(Duration::from_secs(15))
-                    .with_allow_http(endpoint.as_deref().is_some_and(|e| e.starts_with("http://"))),
+                    .with_allow_http(
+                        endpoint
+                            .as_deref()
+                            .is_some_and(|e| e.starts_with("http://")),
+                    ),
             );
         if let Some(endpoint) = &endpoint {
             builder = builder
@@ -168,7 +178,11 @@ impl Bucket {
         Ok(listed
             .into_iter()
             .filter_map(|meta| {
-                let name = meta.location.as_ref().strip_prefix(&self.prefix)?.to_owned();
+                let name = meta
+                    .location
+                    .as_ref()
+                    .strip_prefix(&self.prefix)?
+                    .to_owned();
                 Some(RemoteObject {
                     name,
                     bytes: meta.size,
@@ -190,7 +204,10 @@ impl Bucket {
         let got = match got {
             Ok(got) => got,
             Err(object_store::Error::NotFound { .. }) => {
-                return Err(io::Error::new(io::ErrorKind::NotFound, format!("'{name}' is not in {}", self.describe())))
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("'{name}' is not in {}", self.describe()),
+                ))
             }
             Err(error) => return Err(io::Error::other(error)),
         };
@@ -239,7 +256,10 @@ impl Bucket {
             ..PutOptions::default()
         };
         self.runtime
-            .block_on(self.store.put_opts(&self.path(name), PutPayload::from(contents), options))
+            .block_on(
+                self.store
+                    .put_opts(&self.path(name), PutPayload::from(contents), options),
+            )
             .map_err(|error| self.refused("the upload of", name, error))?;
         on_bytes(bytes);
         Ok(())
@@ -264,13 +284,17 @@ impl Bucket {
             .block_on(self.store.create_multipart_opts(&path, options))
             .map_err(|error| self.refused("the upload of", name, error))?;
         self.journal_update(|entries| entries.push((path.to_string(), id.clone())))?;
-        let sent = self.send_parts(name, &path, &id, source, on_bytes).and_then(|parts| {
-            self.runtime
-                .block_on(self.store.complete_multipart(&path, &id, parts))
-                .map_err(|error| self.refused("the upload of", name, error))
-        });
+        let sent = self
+            .send_parts(name, &path, &id, source, on_bytes)
+            .and_then(|parts| {
+                self.runtime
+                    .block_on(self.store.complete_multipart(&path, &id, parts))
+                    .map_err(|error| self.refused("the upload of", name, error))
+            });
         if sent.is_err() {
-            let _ = self.runtime.block_on(self.store.abort_multipart(&path, &id));
+            let _ = self
+                .runtime
+                .block_on(self.store.abort_multipart(&path, &id));
         }
         self.journal_update(|entries| entries.retain(|(_, listed)| listed != &id))?;
         sent.map(|_| ())
@@ -292,14 +316,20 @@ impl Bucket {
         let mut parts = Vec::new();
         loop {
             let mut part = Vec::with_capacity(PART_BYTES as usize);
-            (&mut file).take(PART_BYTES).read_to_end(&mut part).map_err(local)?;
+            (&mut file)
+                .take(PART_BYTES)
+                .read_to_end(&mut part)
+                .map_err(local)?;
             if part.is_empty() && !parts.is_empty() {
                 return Ok(parts);
             }
             let length = part.len() as u64;
             let part_id = self
                 .runtime
-                .block_on(self.store.put_part(path, id, parts.len(), PutPayload::from(part)))
+                .block_on(
+                    self.store
+                        .put_part(path, id, parts.len(), PutPayload::from(part)),
+                )
                 .map_err(|error| self.refused("a part of", name, error))?;
             parts.push(part_id);
             on_bytes(length);
@@ -317,9 +347,10 @@ impl Bucket {
         for (path, id) in &entries {
             // An upload already gone (completed, aborted, or expired by a
             // lifecycle rule) is what we want.
-            let _ = self
-                .runtime
-                .block_on(self.store.abort_multipart(&ObjectPath::from(path.as_str()), id));
+            let _ = self.runtime.block_on(
+                self.store
+                    .abort_multipart(&ObjectPath::from(path.as_str()), id),
+            );
             aborted += 1;
         }
         self.journal_update(|listed| listed.retain(|entry| !entries.contains(entry)))?;
@@ -330,15 +361,22 @@ impl Bucket {
         let Some(journal) = &self.journal else {
             return Ok(Vec::new());
         };
-        let path = journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let path = journal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(read_journal(&path))
     }
 
-    fn journal_update(&self, change: impl FnOnce(&mut Vec<(String, String)>)) -> Result<(), RemoteError> {
+    fn journal_update(
+        &self,
+        change: impl FnOnce(&mut Vec<(String, String)>),
+    ) -> Result<(), RemoteError> {
         let Some(journal) = &self.journal else {
             return Ok(());
         };
-        let path = journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let path = journal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut entries = read_journal(&path);
         change(&mut entries);
         let write = || -> io::Result<()> {

@@ -163,7 +163,10 @@ s3 =
     fn the_default_profile_from_the_shared_files() {
         let settings = with_files(&[], None);
         assert_eq!(settings.access_key_id.as_deref(), Some("AKIADEFAULT"));
-        assert_eq!(settings.secret_access_key.as_deref(), Some("default-secret"));
+        assert_eq!(
+            settings.secret_access_key.as_deref(),
+            Some("default-secret")
+        );
         assert_eq!(settings.region.as_deref(), Some("eu-west-1"));
         assert_eq!(settings.endpoint, None);
     }

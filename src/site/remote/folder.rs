@@ -103,7 +103,9 @@ impl Folder {
     pub fn delete(&self, name: &str) -> Result<(), RemoteError> {
         let path = self.root.join(name);
         match fs::remove_file(&path) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(self.unreadable(&path, error)),
+            Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                Err(self.unreadable(&path, error))
+            }
             _ => Ok(()),
         }
     }
@@ -114,9 +116,14 @@ impl Folder {
             return Ok(0);
         }
         let mut removed = 0;
-        for entry in walkdir::WalkDir::new(&self.root).min_depth(1).into_iter().flatten() {
+        for entry in walkdir::WalkDir::new(&self.root)
+            .min_depth(1)
+            .into_iter()
+            .flatten()
+        {
             if entry.file_type().is_file() && is_temp_file(&entry.file_name().to_string_lossy()) {
-                fs::remove_file(entry.path()).map_err(|error| self.unreadable(entry.path(), error))?;
+                fs::remove_file(entry.path())
+                    .map_err(|error| self.unreadable(entry.path(), error))?;
                 removed += 1;
             }
         }

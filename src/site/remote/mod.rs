@@ -101,9 +101,9 @@ impl Remote {
     /// shows at the first list.
     pub fn open(url: &RemoteUrl, connection: &Connection) -> Result<Self, RemoteError> {
         match url {
-            RemoteUrl::S3 { bucket, prefix } => Ok(Self::Bucket(Bucket::open(
-                bucket, prefix, connection,
-            )?)),
+            RemoteUrl::S3 { bucket, prefix } => {
+                Ok(Self::Bucket(Bucket::open(bucket, prefix, connection)?))
+            }
             RemoteUrl::Folder(path) => Ok(Self::Folder(Folder::new(path))),
         }
     }
