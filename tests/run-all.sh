@@ -27,6 +27,8 @@ Stages:
   rust          Rust unit and integration tests (the real binary), with the
                 part of the benchmark corpus that the fidelity tests read
                 (made once into target/test-corpus, while the tests compile)
+                and moto's S3 server for the publish tests (pip, once, into
+                target/tools/moto)
   fuzz          every fuzz target (tests/fuzz/run.sh), LIGHTPROOF_FUZZ_SECONDS
                 per target
   wasm          a fresh build of the viewer compared byte for byte with the
@@ -66,8 +68,10 @@ install_packages() {
     # nginx: the hosting test runs docs/hosting/nginx.conf in a real nginx.
     # g++: libfuzzer-sys builds libFuzzer for the fuzzing stage.
     # python3-piexif: an independent EXIF writer for the orientation tests (fidelity.rs).
+    # python3-venv: the virtual environment moto's S3 server is installed into (publish tests).
     local packages=(cmake nasm chromium firefox-esr webkit2gtk-driver xvfb rustc-web cargo-web rust-web-src lld-19
-                    binaryen python3 imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx g++ python3-piexif)
+                    binaryen python3 imagemagick liblcms2-utils libimage-exiftool-perl unzip nginx g++ python3-piexif
+                    python3-venv)
     local missing=() package
     for package in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -221,14 +225,27 @@ stage_rust() {
     # single-crate stretches, links). The fuzz and viewer builds run at a
     # lower priority, so they take what the test build leaves and do not
     # slow the tests down.
-    local corpus_job
+    local corpus_job moto_job
     start_job corpus_job "$root/target/corpus.log" make_corpus
+    start_job moto_job "$root/target/moto-install.log" install_moto
     if wanted fuzz; then start_job fuzz_build_job "$fuzz_build_log" nice -n 10 tests/fuzz/run.sh --build-only; fi
     if wanted wasm; then start_job wasm_job "$wasm_log" nice -n 10 wasm-viewer/build.sh "$wasm_fresh"; fi
     cargo_test --no-run
     finish_job "$corpus_job" "$root/target/corpus.log" "the benchmark corpus (make-corpus.sh)"
+    finish_job "$moto_job" "$root/target/moto-install.log" "moto's S3 server (pip install)"
     if [[ -f $corpus/SHA256SUMS ]]; then export LIGHTPROOF_CORPUS=$corpus; fi
     cargo_test
+}
+
+# moto's standalone S3 server, for the publish tests (tests/cli/publish.rs
+# runs target/tools/moto/bin/moto_server): from PyPI into a virtual
+# environment inside the clone, once, at a pinned version.
+install_moto() {
+    local venv=$root/target/tools/moto
+    [[ -x $venv/bin/moto_server ]] && return 0
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.6'
 }
 
 fuzz_build_job=""
