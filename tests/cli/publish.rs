@@ -475,3 +475,112 @@ fn a_large_original_goes_up_in_parts_and_comes_back_byte_for_byte() {
             .success()
     );
 }
+
+/// A PNG of noise (it does not compress): `width` × `height` × 3 bytes.
+fn noise_png(path: &Path, width: u32, height: u32, seed: u64) {
+    let mut state = seed | 1;
+    image::RgbImage::from_fn(width, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        image::Rgb([state as u8, (state >> 8) as u8, (state >> 16) as u8])
+    })
+    .save(path)
+    .unwrap();
+}
+
+/// The multipart uploads under way in `bucket`.
+fn uploads_under_way(moto: &Moto, bucket: &str) -> usize {
+    let response = moto.request("GET", &format!("/{bucket}?uploads"), "");
+    assert_eq!(response.status, 200);
+    String::from_utf8_lossy(&response.body).matches("<Upload>").count()
+}
+
+/// SIGKILL at random moments (the seed is printed; LIGHTPROOF_KILL_SEED
+/// replays it, LIGHTPROOF_KILL_ROUNDS runs more): after every kill the
+/// bucket verifies with the password, and the next publish completes,
+/// aborting the multipart upload the killed one left.
+#[test]
+fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_next_completes() {
+    let seed: u64 = std::env::var("LIGHTPROOF_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    let rounds: usize = std::env::var("LIGHTPROOF_KILL_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    eprintln!("kill test: seed {seed} (LIGHTPROOF_KILL_SEED={seed} replays it), {rounds} rounds");
+    let mut state = seed | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let moto = Moto::start();
+    moto.create_bucket("kills");
+    let endpoint = moto.endpoint();
+    let url = "s3://kills/g/";
+    let dir = tempfile::tempdir().unwrap();
+    let (shoot, site) = (dir.path().join("shoot"), dir.path().join("site"));
+    make_numbered_shoot(&shoot, 3);
+    let publish_args = ["publish", path_str(&site), url, "--quiet", "--multipart-above", "6000000", "--jobs", "4"];
+    let mut landed = Vec::new();
+    let mut full_run = Duration::from_secs(2);
+    for round in 0..=rounds {
+        // Each round adds a small photo and a large original (in parts).
+        make_shoot(&shoot, &[format!("round-{round}.png").as_str()]);
+        noise_png(&shoot.join(format!("large-{round}.png")), 2000, 1600, next());
+        build_ok(&shoot, &site, &["--quiet", "--downloads"]);
+        if round > 0 {
+            let wait = Duration::from_millis(next() % (full_run.as_millis() as u64 * 12 / 10 + 1));
+            let mut child = with_s3(&publish_args, &endpoint)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(wait);
+            let finished_first = child.try_wait().unwrap().is_some();
+            let _ = child.kill();
+            let _ = child.wait();
+            let new_files = served(&site);
+            let there: Vec<String> = moto.keys("kills", "g/");
+            let up = new_files
+                .keys()
+                .filter(|name| there.contains(&format!("g/{name}")))
+                .count();
+            let switched = moto.request("GET", "/kills/g/gallery.bin", "").body == new_files["gallery.bin"];
+            landed.push(format!(
+                "round {round}: {} ms{}, {up}/{} of the new build's files up, {} header, {} uploads in parts under way",
+                wait.as_millis(),
+                if finished_first { " (after it had finished)" } else { "" },
+                new_files.len(),
+                if switched { "new" } else { "old" },
+                uploads_under_way(&moto, "kills"),
+            ));
+            let verified = run(&mut with_s3(&["verify", url, "--quiet"], &endpoint));
+            assert!(
+                verified.status.success(),
+                "seed {seed}, {}: the bucket does not verify: {}",
+                landed.last().unwrap(),
+                stderr(&verified)
+            );
+        }
+        let started = Instant::now();
+        let output = run(&mut with_s3(&publish_args, &endpoint));
+        assert!(output.status.success(), "seed {seed}, round {round}: {}", stderr(&output));
+        full_run = started.elapsed();
+        let mut keys = moto.keys("kills", "g/");
+        keys.sort();
+        let expected: Vec<String> = served(&site).keys().map(|name| format!("g/{name}")).collect();
+        assert_eq!(keys, expected, "seed {seed}, round {round}: the bucket holds the new build");
+        assert_eq!(uploads_under_way(&moto, "kills"), 0, "seed {seed}, round {round}: no upload left");
+    }
+    eprintln!("kill test, seed {seed}:\n  {}", landed.join("\n  "));
+}
