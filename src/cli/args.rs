@@ -441,11 +441,6 @@ pub struct PublishArgs {
     #[arg(long, value_name = "BYTES", default_value_t = lightproof::site::remote::MULTIPART_ABOVE, hide = true)]
     pub multipart_above: u64,
 
-    /// Where unfinished multipart uploads are noted, so that the next
-    /// publish aborts them (as for `build`)
-    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, env = "LIGHTPROOF_CACHE_DIR")]
-    pub cache_dir: Option<PathBuf>,
-
     #[command(flatten)]
     pub output: OutputArgs,
 }

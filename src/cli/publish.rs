@@ -1,11 +1,10 @@
 //! `lightproof publish`: the plan, the progress bar and the summary.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use lightproof::deliver::publish::{self, Plan};
 use lightproof::site::remote::{Connection, Remote, RemoteUrl};
-use sha2::{Digest, Sha256};
 
 use super::args::{PublishArgs, StorageArgs};
 use super::progress::Shown;
@@ -13,10 +12,8 @@ use super::{report, Outcome};
 
 pub fn run_publish(args: PublishArgs) -> Outcome {
     let url = RemoteUrl::parse(&args.url)?;
-    let journal = journal_path(args.cache_dir.as_deref(), &args.url, &args.storage)?;
     let connection = Connection {
         multipart_above: args.multipart_above,
-        journal: Some(journal),
         ..connection(&args.storage)
     };
     let remote = Remote::open(&url, &connection)?;
@@ -73,20 +70,4 @@ fn print_plan(plan: &Plan, json: bool) -> Result<(), serde_json::Error> {
         println!("delete {} {}", delete.path, delete.bytes);
     }
     Ok(())
-}
-
-/// Where this computer notes the unfinished multipart uploads to `url`
-/// (through `endpoint`), in the cache folder.
-fn journal_path(
-    cache_dir: Option<&Path>,
-    url: &str,
-    storage: &StorageArgs,
-) -> Result<PathBuf, lightproof::build::cache::CacheError> {
-    let dir = lightproof::build::cache::resolve_dir(cache_dir)?;
-    let mut hasher = Sha256::new();
-    hasher.update(url.as_bytes());
-    hasher.update([0]);
-    hasher.update(storage.endpoint.as_deref().unwrap_or("").as_bytes());
-    let name = lightproof::format::encoding::hex(&hasher.finalize());
-    Ok(dir.join("uploads").join(format!("{}.json", &name[..32])))
 }

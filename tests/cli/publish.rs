@@ -493,7 +493,9 @@ fn noise_png(path: &Path, width: u32, height: u32, seed: u64) {
 fn uploads_under_way(moto: &Moto, bucket: &str) -> usize {
     let response = moto.request("GET", &format!("/{bucket}?uploads"), "");
     assert_eq!(response.status, 200);
-    String::from_utf8_lossy(&response.body).matches("<Upload>").count()
+    String::from_utf8_lossy(&response.body)
+        .matches("<Upload>")
+        .count()
 }
 
 /// SIGKILL at random moments (the seed is printed; LIGHTPROOF_KILL_SEED
@@ -530,13 +532,27 @@ fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_nex
     let dir = tempfile::tempdir().unwrap();
     let (shoot, site) = (dir.path().join("shoot"), dir.path().join("site"));
     make_numbered_shoot(&shoot, 3);
-    let publish_args = ["publish", path_str(&site), url, "--quiet", "--multipart-above", "6000000", "--jobs", "4"];
+    let publish_args = [
+        "publish",
+        path_str(&site),
+        url,
+        "--quiet",
+        "--multipart-above",
+        "6000000",
+        "--jobs",
+        "4",
+    ];
     let mut landed = Vec::new();
     let mut full_run = Duration::from_secs(2);
     for round in 0..=rounds {
         // Each round adds a small photo and a large original (in parts).
         make_shoot(&shoot, &[format!("round-{round}.png").as_str()]);
-        noise_png(&shoot.join(format!("large-{round}.png")), 2000, 1600, next());
+        noise_png(
+            &shoot.join(format!("large-{round}.png")),
+            2000,
+            1600,
+            next(),
+        );
         build_ok(&shoot, &site, &["--quiet", "--downloads"]);
         if round > 0 {
             let wait = Duration::from_millis(next() % (full_run.as_millis() as u64 * 12 / 10 + 1));
@@ -555,7 +571,8 @@ fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_nex
                 .keys()
                 .filter(|name| there.contains(&format!("g/{name}")))
                 .count();
-            let switched = moto.request("GET", "/kills/g/gallery.bin", "").body == new_files["gallery.bin"];
+            let switched =
+                moto.request("GET", "/kills/g/gallery.bin", "").body == new_files["gallery.bin"];
             landed.push(format!(
                 "round {round}: {} ms{}, {up}/{} of the new build's files up, {} header, {} uploads in parts under way",
                 wait.as_millis(),
@@ -574,13 +591,27 @@ fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_nex
         }
         let started = Instant::now();
         let output = run(&mut with_s3(&publish_args, &endpoint));
-        assert!(output.status.success(), "seed {seed}, round {round}: {}", stderr(&output));
+        assert!(
+            output.status.success(),
+            "seed {seed}, round {round}: {}",
+            stderr(&output)
+        );
         full_run = started.elapsed();
         let mut keys = moto.keys("kills", "g/");
         keys.sort();
-        let expected: Vec<String> = served(&site).keys().map(|name| format!("g/{name}")).collect();
-        assert_eq!(keys, expected, "seed {seed}, round {round}: the bucket holds the new build");
-        assert_eq!(uploads_under_way(&moto, "kills"), 0, "seed {seed}, round {round}: no upload left");
+        let expected: Vec<String> = served(&site)
+            .keys()
+            .map(|name| format!("g/{name}"))
+            .collect();
+        assert_eq!(
+            keys, expected,
+            "seed {seed}, round {round}: the bucket holds the new build"
+        );
+        assert_eq!(
+            uploads_under_way(&moto, "kills"),
+            0,
+            "seed {seed}, round {round}: no upload left"
+        );
     }
     eprintln!("kill test, seed {seed}:\n  {}", landed.join("\n  "));
 }

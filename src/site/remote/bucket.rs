@@ -4,18 +4,20 @@
 //!
 //! The crate is async; a bucket keeps its own small tokio runtime and every
 //! call blocks on it, so callers (threads of `publish`, `verify`'s rayon
-//! pool) stay synchronous. Multipart uploads under way are written down in
-//! a journal file before their first part, so that a publish killed in the
-//! middle leaves nothing the next one cannot find and abort.
+//! pool) stay synchronous. A publish killed in the middle of a multipart
+//! upload leaves it unfinished (invisible, but stored and billed): the next
+//! publish lists the uploads under way under the prefix (S3's
+//! ListMultipartUploads, which object_store lacks: one request signed with
+//! its SigV4 signer) and aborts them. A list, not a note kept on this
+//! computer: an upload can be under way before its id ever reaches us.
 
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
-use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AwsAuthorizer};
 use object_store::multipart::MultipartStore;
 use object_store::path::Path as ObjectPath;
 use object_store::{
@@ -42,9 +44,6 @@ pub struct Connection {
     pub endpoint: Option<String>,
     /// Files larger than this go up as multipart uploads.
     pub multipart_above: u64,
-    /// Where unfinished multipart uploads are written down (`None`: not
-    /// kept, and not cleaned up by the next publish).
-    pub journal: Option<PathBuf>,
     /// Give up on a request that has not answered after this long (it is
     /// then retried).
     pub timeout: Duration,
@@ -56,7 +55,6 @@ impl Default for Connection {
             profile: None,
             endpoint: None,
             multipart_above: MULTIPART_ABOVE,
-            journal: None,
             timeout: Duration::from_secs(60),
         }
     }
@@ -68,7 +66,11 @@ pub struct Bucket {
     prefix: String,
     runtime: Runtime,
     multipart_above: u64,
-    journal: Option<Mutex<PathBuf>>,
+    /// Where requests go: `endpoint/bucket` (path style) or the bucket's
+    /// own host on AWS.
+    base_url: String,
+    region: String,
+    http: reqwest::Client,
 }
 
 impl Bucket {
@@ -89,6 +91,14 @@ impl Bucket {
             std::env::var(name).ok()
         });
         let endpoint = connection.endpoint.clone().or(settings.endpoint.clone());
+        let region = settings
+            .region
+            .clone()
+            .unwrap_or_else(|| "us-east-1".into());
+        let base_url = match &endpoint {
+            Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
+            None => format!("https://{bucket}.s3.{region}.amazonaws.com"),
+        };
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(bucket)
             .with_region(
@@ -134,13 +144,19 @@ impl Bucket {
             .enable_all()
             .build()
             .map_err(|e| unreachable(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .timeout(connection.timeout)
+            .build()
+            .map_err(|e| unreachable(e.to_string()))?;
         Ok(Self {
             store,
             bucket: bucket.to_owned(),
             prefix: prefix.to_owned(),
             runtime,
             multipart_above: connection.multipart_above,
-            journal: connection.journal.clone().map(Mutex::new),
+            base_url,
+            region,
+            http,
         })
     }
 
@@ -283,7 +299,6 @@ impl Bucket {
             .runtime
             .block_on(self.store.create_multipart_opts(&path, options))
             .map_err(|error| self.refused("the upload of", name, error))?;
-        self.journal_update(|entries| entries.push((path.to_string(), id.clone())))?;
         let sent = self
             .send_parts(name, &path, &id, source, on_bytes)
             .and_then(|parts| {
@@ -296,7 +311,6 @@ impl Bucket {
                 .runtime
                 .block_on(self.store.abort_multipart(&path, &id));
         }
-        self.journal_update(|entries| entries.retain(|(_, listed)| listed != &id))?;
         sent.map(|_| ())
     }
 
@@ -339,57 +353,60 @@ impl Bucket {
         }
     }
 
-    /// Aborts the multipart uploads that an earlier publish began and did
-    /// not finish (it was killed); returns how many.
+    /// Aborts the multipart uploads under way under the prefix: those a
+    /// killed publish began (one prefix holds one gallery, and a publish
+    /// running elsewhere at the same time would be stopped by the
+    /// conditional switch anyway). Returns how many.
     pub fn abort_unfinished(&self) -> Result<usize, RemoteError> {
-        let mut aborted = 0;
-        let entries = self.journal_entries()?;
-        for (path, id) in &entries {
-            // An upload already gone (completed, aborted, or expired by a
-            // lifecycle rule) is what we want.
+        let under_way = self
+            .runtime
+            .block_on(self.uploads_under_way())
+            .map_err(|reason| RemoteError::Unreachable {
+                target: self.describe(),
+                reason,
+            })?;
+        for (key, id) in &under_way {
+            // Gone meanwhile (completed, or expired by a lifecycle rule) is
+            // what we want.
             let _ = self.runtime.block_on(
                 self.store
-                    .abort_multipart(&ObjectPath::from(path.as_str()), id),
+                    .abort_multipart(&ObjectPath::from(key.as_str()), id),
             );
-            aborted += 1;
         }
-        self.journal_update(|listed| listed.retain(|entry| !entries.contains(entry)))?;
-        Ok(aborted)
+        Ok(under_way.len())
     }
 
-    fn journal_entries(&self) -> Result<Vec<(String, String)>, RemoteError> {
-        let Some(journal) = &self.journal else {
-            return Ok(Vec::new());
-        };
-        let path = journal
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(read_journal(&path))
-    }
-
-    fn journal_update(
-        &self,
-        change: impl FnOnce(&mut Vec<(String, String)>),
-    ) -> Result<(), RemoteError> {
-        let Some(journal) = &self.journal else {
-            return Ok(());
-        };
-        let path = journal
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut entries = read_journal(&path);
-        change(&mut entries);
-        let write = || -> io::Result<()> {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let json = serde_json::to_vec(&entries).map_err(io::Error::other)?;
-            crate::site::atomic::write(&path, &json)
-        };
-        write().map_err(|source| RemoteError::Local {
-            path: path.clone(),
-            source,
-        })
+    /// `(key, upload id)` of each multipart upload under way under the
+    /// prefix (the first thousand; the next publish sees the rest).
+    async fn uploads_under_way(&self) -> Result<Vec<(String, String)>, String> {
+        let credential = self
+            .store
+            .credentials()
+            .get_credential()
+            .await
+            .map_err(|e| e.to_string())?;
+        let url = format!(
+            "{}?prefix={}&uploads=",
+            self.base_url,
+            query_escape(&self.prefix)
+        );
+        let mut request = ::http::Request::get(&url)
+            .body(object_store::client::HttpRequestBody::from(Vec::new()))
+            .map_err(|e| e.to_string())?;
+        AwsAuthorizer::new(&credential, "s3", &self.region)
+            .try_authorize(&mut request, None)
+            .map_err(|e| e.to_string())?;
+        let mut builder = self.http.get(&url);
+        for (name, value) in request.headers() {
+            builder = builder.header(name, value);
+        }
+        let response = builder.send().await.map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("listing the unfinished uploads: {status}: {body}"));
+        }
+        Ok(parse_uploads(&body))
     }
 
     pub fn delete(&self, name: &str) -> Result<(), RemoteError> {
@@ -400,13 +417,40 @@ impl Bucket {
     }
 }
 
-/// The journal's `(object path, upload id)` entries; a missing or unreadable
-/// journal has none.
-fn read_journal(path: &Path) -> Vec<(String, String)> {
-    std::fs::read(path)
-        .ok()
-        .and_then(|json| serde_json::from_slice(&json).ok())
-        .unwrap_or_default()
+/// The `(Key, UploadId)` pairs of a ListMultipartUploads answer.
+fn parse_uploads(xml: &str) -> Vec<(String, String)> {
+    let inside = |text: &str, tag: &str| -> Option<String> {
+        let start = text.find(&format!("<{tag}>"))? + tag.len() + 2;
+        let end = start + text[start..].find(&format!("</{tag}>"))?;
+        Some(unescape_xml(&text[start..end]))
+    };
+    xml.split("<Upload>")
+        .skip(1)
+        .filter_map(|upload| {
+            let upload = upload.split("</Upload>").next()?;
+            Some((inside(upload, "Key")?, inside(upload, "UploadId")?))
+        })
+        .collect()
+}
+
+fn unescape_xml(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// `text` as a URL query value (RFC 3986 unreserved characters kept).
+fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// An object's body as a `Read`, one network chunk at a time.
