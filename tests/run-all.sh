@@ -27,8 +27,9 @@ Stages:
   rust          Rust unit and integration tests (the real binary), with the
                 part of the benchmark corpus that the fidelity tests read
                 (made once into target/test-corpus, while the tests compile)
-                and moto's S3 server for the publish tests (pip, once, into
-                target/tools/moto)
+                and the publish tests' S3 servers (moto from PyPI into
+                target/tools/moto, s3s-fs from crates.io into target/tools,
+                once each)
   fuzz          every fuzz target (tests/fuzz/run.sh), LIGHTPROOF_FUZZ_SECONDS
                 per target
   wasm          a fresh build of the viewer compared byte for byte with the
@@ -225,14 +226,16 @@ stage_rust() {
     # single-crate stretches, links). The fuzz and viewer builds run at a
     # lower priority, so they take what the test build leaves and do not
     # slow the tests down.
-    local corpus_job moto_job
+    local corpus_job moto_job s3s_job
     start_job corpus_job "$root/target/corpus.log" make_corpus
     start_job moto_job "$root/target/moto-install.log" install_moto
+    start_job s3s_job "$root/target/s3s-install.log" install_s3s_fs
     if wanted fuzz; then start_job fuzz_build_job "$fuzz_build_log" nice -n 10 tests/fuzz/run.sh --build-only; fi
     if wanted wasm; then start_job wasm_job "$wasm_log" nice -n 10 wasm-viewer/build.sh "$wasm_fresh"; fi
     cargo_test --no-run
     finish_job "$corpus_job" "$root/target/corpus.log" "the benchmark corpus (make-corpus.sh)"
     finish_job "$moto_job" "$root/target/moto-install.log" "moto's S3 server (pip install)"
+    finish_job "$s3s_job" "$root/target/s3s-install.log" "the s3s-fs S3 server (cargo install)"
     if [[ -f $corpus/SHA256SUMS ]]; then export LIGHTPROOF_CORPUS=$corpus; fi
     cargo_test
 }
@@ -246,6 +249,17 @@ install_moto() {
     rm -rf "$venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.6'
+}
+
+# s3s-fs, the second S3 server of the publish tests (it checks SigV4
+# signatures): from crates.io into target/tools, once. 0.14.1 is the last
+# release that builds with Rust 1.95. Unoptimised and without LTO, as
+# cargo-deny: a test server for a few hundred requests. At a lower
+# priority, beside the test build.
+install_s3s_fs() {
+    [[ -x $root/target/tools/bin/s3s-fs ]] && return 0
+    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+        nice -n 10 cargo install s3s-fs --locked --version 0.14.1 --features binary --root "$root/target/tools"
 }
 
 fuzz_build_job=""

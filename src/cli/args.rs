@@ -458,6 +458,15 @@ pub struct StorageArgs {
     /// A profile of the shared AWS files [default: AWS_PROFILE, else default]
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+
+    /// Give up on a request after this many seconds without an answer (it
+    /// is then retried)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
+    pub request_timeout: u64,
+
+    /// Retries of a failed request (with backoff) before giving up
+    #[arg(long, value_name = "N", default_value_t = 8, hide = true)]
+    pub retries: usize,
 }
 
 #[derive(Debug, Args)]

@@ -41,6 +41,8 @@ pub fn connection(storage: &StorageArgs) -> Connection {
     Connection {
         profile: storage.profile.clone(),
         endpoint: storage.endpoint.clone(),
+        timeout: std::time::Duration::from_secs(storage.request_timeout),
+        retries: storage.retries,
         ..Connection::default()
     }
 }

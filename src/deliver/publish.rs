@@ -230,7 +230,15 @@ fn upload_one(
             progress.uploaded(&step.path);
             Ok(())
         }
+        // Unless it already holds our bytes: a retried request whose first
+        // try did the work but lost its answer meets its own write.
         Err(RemoteError::Exists(name) | RemoteError::Changed(name)) => {
+            let local = SiteFiles::Folder(site.to_owned());
+            if same_bytes(&local, remote, &step.path).unwrap_or(false) {
+                progress.sent(step.bytes);
+                progress.uploaded(&step.path);
+                return Ok(());
+            }
             Err(PublishError::Conflict {
                 target: target.to_owned(),
                 name,

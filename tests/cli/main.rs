@@ -13,6 +13,8 @@ mod crash;
 mod delivery;
 /// Diff: what to upload and delete, in a safe order, between two builds.
 mod diff;
+/// A proxy that drops, fails and stalls requests, for the publish tests.
+mod fault_proxy;
 /// Fidelity: orientation, colour, quality and watermark against independent tools.
 mod fidelity;
 /// Forgery between grant holders who can write to the host.

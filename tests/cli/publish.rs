@@ -615,3 +615,217 @@ fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_nex
     }
     eprintln!("kill test, seed {seed}:\n  {}", landed.join("\n  "));
 }
+
+fn seed_from_env(variable: &str) -> u64 {
+    std::env::var(variable)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        })
+}
+
+/// Through a proxy that drops connections (before and after the server saw
+/// the request), answers 500 and 503 and stalls past the client's timeout,
+/// publish retries and completes: the bucket then holds the build exactly.
+#[test]
+fn through_a_proxy_that_drops_fails_and_stalls_publish_retries_and_completes() {
+    use crate::fault_proxy::{Fault, FaultProxy};
+    let seed = seed_from_env("LIGHTPROOF_FAULT_SEED");
+    eprintln!("fault test: seed {seed} (LIGHTPROOF_FAULT_SEED={seed} replays the mix)");
+    let moto = Moto::start();
+    moto.create_bucket("flaky");
+    let rule = |_: &str, _: &str, draw: u64| match draw % 100 {
+        0..=7 => Fault::DropBefore,
+        8..=15 => Fault::DropAfter,
+        16..=23 => Fault::Status500,
+        24..=31 => Fault::Status503,
+        32..=33 => Fault::Stall,
+        _ => Fault::Pass,
+    };
+    let proxy = FaultProxy::start(&moto.addr, seed, Duration::from_secs(3), Box::new(rule));
+    let site = sample_site();
+    let output = run(&mut with_s3(
+        &["publish", path_str(site), "s3://flaky/g/", "--json", "--request-timeout", "2", "--retries", "10"],
+        &format!("http://{}", proxy.addr),
+    ));
+    let published = json_of(&output);
+    let faults = proxy.faults();
+    let count = |kind: Fault| faults.iter().filter(|(_, f)| *f == kind).count();
+    eprintln!(
+        "fault test, seed {seed}: {} requests, {} faults: {} dropped before, {} dropped after, {} 500, {} 503, {} stalled",
+        proxy.log.lock().unwrap().len(),
+        faults.len(),
+        count(Fault::DropBefore),
+        count(Fault::DropAfter),
+        count(Fault::Status500),
+        count(Fault::Status503),
+        count(Fault::Stall),
+    );
+    assert!(faults.len() >= 5, "the proxy misbehaved only {} times", faults.len());
+    assert_eq!(published["uploaded"].as_u64(), Some(served(site).len() as u64));
+    let mut keys = moto.keys("flaky", "g/");
+    keys.sort();
+    let expected: Vec<String> = served(site).keys().map(|name| format!("g/{name}")).collect();
+    assert_eq!(keys, expected);
+    let verified = run(&mut with_s3(&["verify", "s3://flaky/g/"], &moto.endpoint()));
+    assert!(verified.status.success(), "{}", stderr(&verified));
+}
+
+/// A switch the server keeps refusing: publish gives up with a message
+/// that names the file, and clients still get the old gallery, whole.
+#[test]
+fn a_switch_the_server_keeps_refusing_fails_clearly_and_leaves_the_old_gallery() {
+    use crate::fault_proxy::{Fault, FaultProxy};
+    let moto = Moto::start();
+    moto.create_bucket("stuck");
+    let dir = tempfile::tempdir().unwrap();
+    let (shoot, site) = (dir.path().join("shoot"), dir.path().join("site"));
+    make_numbered_shoot(&shoot, 3);
+    build_ok(&shoot, &site, &["--quiet"]);
+    let old_header = std::fs::read(site.join("gallery.bin")).unwrap();
+    let direct = moto.endpoint();
+    assert!(run(&mut with_s3(&["publish", path_str(&site), "s3://stuck/", "--quiet"], &direct)).status.success());
+
+    make_shoot(&shoot, &["zz-new.png"]);
+    build_ok(&shoot, &site, &["--quiet"]);
+    let rule = |method: &str, target: &str, _: u64| {
+        if method == "PUT" && target.split('?').next().unwrap().ends_with("/gallery.bin") {
+            Fault::Status503
+        } else {
+            Fault::Pass
+        }
+    };
+    let proxy = FaultProxy::start(&moto.addr, 1, Duration::from_secs(1), Box::new(rule));
+    let output = run(&mut with_s3(
+        &["publish", path_str(&site), "s3://stuck/", "--retries", "2"],
+        &format!("http://{}", proxy.addr),
+    ));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("'gallery.bin'") && message.contains("503"), "{message}");
+    assert_eq!(proxy.faults().len(), 3, "the first try and two retries");
+    assert_eq!(moto.request("GET", "/stuck/gallery.bin", "").body, old_header, "the old header stays");
+    let verified = run(&mut with_s3(&["verify", "s3://stuck/"], &direct));
+    assert!(verified.status.success(), "the old gallery is whole: {}", stderr(&verified));
+    let output = run(&mut with_s3(&["publish", path_str(&site), "s3://stuck/", "--json"], &direct));
+    let finished = json_of(&output);
+    assert!(finished["uploaded"].as_u64().unwrap() >= 2, "the header and its copy at least");
+    assert!(run(&mut with_s3(&["verify", "s3://stuck/"], &direct)).status.success());
+}
+
+/// The s3s-fs server from crates.io (an S3 protocol implementation over a
+/// folder, which checks SigV4 signatures), killed on drop.
+struct S3sFs {
+    child: Child,
+    addr: String,
+    root: tempfile::TempDir,
+}
+
+impl S3sFs {
+    const KEY: &'static str = "lightproof-test-key";
+    const SECRET: &'static str = "lightproof-test-secret";
+
+    fn start(buckets: &[&str]) -> Self {
+        let bin = std::env::var_os("LIGHTPROOF_S3S_FS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join("target/tools/bin/s3s-fs"));
+        assert!(
+            bin.exists(),
+            "{} is missing: these tests publish to the s3s-fs server; tests/run-all.sh installs it \
+             (cargo install s3s-fs into target/tools), or set LIGHTPROOF_S3S_FS",
+            bin.display()
+        );
+        let root = tempfile::tempdir().unwrap();
+        for bucket in buckets {
+            std::fs::create_dir(root.path().join(bucket)).unwrap();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(&bin)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--access-key", Self::KEY, "--secret-key", Self::SECRET])
+            .arg(root.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start s3s-fs");
+        let addr = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(child.try_wait().unwrap().is_none(), "s3s-fs exited");
+            assert!(Instant::now() < deadline, "s3s-fs did not listen on {addr}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, addr, root }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The objects under `bucket/prefix` as s3s-fs stores them: files.
+    fn stored(&self, bucket: &str, prefix: &str) -> BTreeMap<String, Vec<u8>> {
+        let dir = self.root.path().join(bucket).join(prefix);
+        served(&dir)
+    }
+}
+
+impl Drop for S3sFs {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The same publish against a second S3 implementation, whose requests
+/// are checked for their signatures: everything up once, nothing twice,
+/// one photo's files for a new photo, large files in parts, and verify
+/// reading it back.
+#[test]
+fn s3s_fs_gets_the_site_once_then_only_a_new_photo_in_parts_where_large() {
+    let server = S3sFs::start(&["shelf"]);
+    let endpoint = server.endpoint();
+    let with_keys = |args: &[&str]| {
+        let mut command = with_s3(args, &endpoint);
+        command
+            .env("AWS_ACCESS_KEY_ID", S3sFs::KEY)
+            .env("AWS_SECRET_ACCESS_KEY", S3sFs::SECRET);
+        command
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (shoot, site) = (dir.path().join("shoot"), dir.path().join("site"));
+    make_numbered_shoot(&shoot, 4);
+    build_ok(&shoot, &site, &["--quiet", "--downloads"]);
+    let url = "s3://shelf/g/";
+    let first = json_of(&run(&mut with_keys(&["publish", path_str(&site), url, "--json"])));
+    assert_eq!(first["uploaded"].as_u64(), Some(served(&site).len() as u64));
+    assert_eq!(server.stored("shelf", "g"), served(&site));
+    let again = json_of(&run(&mut with_keys(&["publish", path_str(&site), url, "--json"])));
+    assert_eq!(again["uploaded"].as_u64(), Some(0));
+
+    // A new, large photo: its files only (its original in parts), then the header.
+    noise_png(&shoot.join("zz-large.png"), 2400, 1800, 7);
+    build_ok(&shoot, &site, &["--quiet", "--downloads"]);
+    let planned = json_of(&run(&mut with_keys(&["publish", path_str(&site), url, "--dry-run", "--json"])));
+    let uploads = paths(&planned, "upload");
+    assert!(uploads.len() <= 10, "a photo's renditions, original, manifest, their copies and the header: {uploads:?}");
+    assert_eq!(&uploads[uploads.len() - 2..], ["gallery.bin.js", "gallery.bin"]);
+    let wrong_key = run(with_keys(&["publish", path_str(&site), url]).env("AWS_SECRET_ACCESS_KEY", "not-the-secret"));
+    assert_eq!(wrong_key.status.code(), Some(2), "a bad signature is refused");
+    assert!(!stderr(&wrong_key).contains("not-the-secret"), "the secret is never printed");
+    let added = json_of(&run(&mut with_keys(&[
+        "publish", path_str(&site), url, "--json", "--multipart-above", "10000000",
+    ])));
+    assert_eq!(added["uploaded"].as_u64(), Some(uploads.len() as u64));
+    assert_eq!(server.stored("shelf", "g"), served(&site));
+    let verified = run(&mut with_keys(&["verify", url]));
+    assert!(verified.status.success(), "{}", stderr(&verified));
+}

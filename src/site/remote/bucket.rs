@@ -47,6 +47,9 @@ pub struct Connection {
     /// Give up on a request that has not answered after this long (it is
     /// then retried).
     pub timeout: Duration,
+    /// Retries of a failed request (a 5xx answer, a dropped connection, a
+    /// timeout), with exponential backoff, before giving up.
+    pub retries: usize,
 }
 
 impl Default for Connection {
@@ -56,6 +59,7 @@ impl Default for Connection {
             endpoint: None,
             multipart_above: MULTIPART_ABOVE,
             timeout: Duration::from_secs(60),
+            retries: 8,
         }
     }
 }
@@ -108,7 +112,7 @@ impl Bucket {
                     .unwrap_or_else(|| "us-east-1".into()),
             )
             .with_retry(RetryConfig {
-                max_retries: 8,
+                max_retries: connection.retries,
                 retry_timeout: Duration::from_secs(300),
                 ..RetryConfig::default()
             })
@@ -403,6 +407,11 @@ impl Bucket {
         let response = builder.send().await.map_err(|e| e.to_string())?;
         let status = response.status();
         let body = response.text().await.map_err(|e| e.to_string())?;
+        // A server without the call (s3s-fs, some gateways) has nothing to
+        // list; its unfinished uploads are its own to expire.
+        if status == reqwest::StatusCode::NOT_IMPLEMENTED {
+            return Ok(Vec::new());
+        }
         if !status.is_success() {
             return Err(format!("listing the unfinished uploads: {status}: {body}"));
         }
