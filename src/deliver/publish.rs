@@ -6,7 +6,9 @@
 //! 2. Blobs and their offline parts (`b/…`), create-only: their names are
 //!    random and never reused. One already there at its size is skipped.
 //! 3. The page, the viewer and the other files.
-//! 4. `gallery.bin.js`, then `gallery.bin`: the switch to the new build.
+//! 4. The switch: `gallery.bin.js` (the header's copy for opening from
+//!    disk) is withdrawn, `gallery.bin` replaced, and the new copy put
+//!    back, as a build does on disk: a copy never disagrees with its header.
 //! 5. Only then, stale objects: what the site no longer has. Nothing the
 //!    new header needs is ever deleted (it is all in the site), and nothing
 //!    lightproof did not write is touched.
@@ -29,7 +31,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::diff::upload_rank;
-use crate::format::BLOB_DIR;
+use crate::format::{BLOB_DIR, HEADER_FILE};
 use crate::site::files::{SiteFiles, SiteFilesError};
 use crate::site::hosting::{cache_control, content_type, is_served, ROOT_FILES};
 use crate::site::names::is_blob_name;
@@ -187,9 +189,7 @@ pub fn publish(
     let upload = |step: &&PlannedUpload| upload_one(site, remote, &target, step, progress);
     in_parallel(&blobs, jobs, upload)?;
     in_parallel(&others, jobs, upload)?;
-    for step in &switch {
-        upload(step)?;
-    }
+    switch_header(remote, &switch, upload)?;
     in_parallel(&plan.delete, jobs, |stale| {
         remote.delete(&stale.path)?;
         progress.deleted(&stale.path);
@@ -203,6 +203,36 @@ pub fn publish(
         cleaned_up,
         foreign: plan.foreign.clone(),
     })
+}
+
+/// The switch, as a build makes it on disk: the header's offline copy is
+/// withdrawn first, then `gallery.bin` is replaced, then the new copy is
+/// put back. Killed at any point, the bucket holds the old header or the
+/// new one, and a copy that matches it or none (a copy is only read from
+/// disk, and verify accepts its absence); never a copy of the other one.
+fn switch_header(
+    remote: &Remote,
+    switch: &[&PlannedUpload],
+    upload: impl Fn(&&PlannedUpload) -> Result<(), PublishError>,
+) -> Result<(), PublishError> {
+    let header_copy = crate::site::offline::part_name(HEADER_FILE, 0);
+    let (copies, headers): (Vec<&&PlannedUpload>, Vec<&&PlannedUpload>) =
+        switch.iter().partition(|step| step.path == header_copy);
+    if !copies.is_empty() {
+        remote.delete(&header_copy)?;
+    }
+    for step in headers {
+        upload(step)?;
+    }
+    for step in copies {
+        let put_back = PlannedUpload {
+            path: step.path.clone(),
+            bytes: step.bytes,
+            condition: Condition::Create,
+        };
+        upload(&&put_back)?;
+    }
+    Ok(())
 }
 
 fn upload_one(
