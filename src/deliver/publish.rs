@@ -35,7 +35,7 @@ use crate::format::{BLOB_DIR, HEADER_FILE};
 use crate::site::files::{SiteFiles, SiteFilesError};
 use crate::site::hosting::{cache_control, content_type, is_served, ROOT_FILES};
 use crate::site::names::is_blob_name;
-use crate::site::remote::{Condition, Headers, Remote, RemoteError, RemoteObject};
+use crate::site::remote::{Condition, Headers, Remote, RemoteError, RemoteObject, Version};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -135,14 +135,14 @@ pub fn plan(site: &Path, remote: &Remote) -> Result<Plan, PublishError> {
                 }
                 // A blob's name never comes back with other bytes: one of
                 // another size there is damaged. Replace it.
-                Condition::Unchanged(object.version)
+                Condition::Unchanged(known_version(remote, object)?)
             }
             Some(object) => {
                 if object.bytes == file.bytes && same_bytes(&local, remote, &file.name)? {
                     plan.unchanged += 1;
                     continue;
                 }
-                Condition::Unchanged(object.version)
+                Condition::Unchanged(known_version(remote, object)?)
             }
         };
         plan.upload.push(PlannedUpload {
@@ -167,6 +167,14 @@ pub fn plan(site: &Path, remote: &Remote) -> Result<Plan, PublishError> {
         }
     }
     Ok(plan)
+}
+
+/// The version listed, or asked of the object where the listing had none.
+fn known_version(remote: &Remote, object: RemoteObject) -> Result<Version, PublishError> {
+    if object.version.e_tag.is_some() || object.version.version.is_some() {
+        return Ok(object.version);
+    }
+    Ok(remote.version(&object.name)?)
 }
 
 /// Carries `plan` out against `remote`, with `jobs` uploads at a time.

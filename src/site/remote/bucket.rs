@@ -33,6 +33,8 @@ use super::{Condition, Headers, RemoteError, RemoteObject, Version};
 pub const MULTIPART_ABOVE: u64 = 64 << 20;
 /// The size of each part but the last (S3's minimum is 5 MiB).
 pub const PART_BYTES: u64 = 8 << 20;
+/// Tries of a single put whose failure object_store does not retry.
+const CONDITIONAL_TRIES: u32 = 3;
 
 /// How to reach a bucket, beyond its URL.
 #[derive(Debug, Clone)]
@@ -275,12 +277,29 @@ impl Bucket {
             attributes,
             ..PutOptions::default()
         };
-        self.runtime
-            .block_on(
+        let payload = PutPayload::from(contents);
+        let put = || {
+            self.runtime.block_on(
                 self.store
-                    .put_opts(&self.path(name), PutPayload::from(contents), options),
+                    .put_opts(&self.path(name), payload.clone(), options.clone()),
             )
-            .map_err(|error| self.refused("the upload of", name, error))?;
+        };
+        let mut attempt = 0;
+        let put = loop {
+            // object_store retries server errors, but not a conditional put
+            // cut off or timed out (it may have landed): try again here. A
+            // try that meets its own landed write gets AlreadyExists or
+            // Precondition, which publish tells from someone else's write
+            // by the bytes.
+            match put() {
+                Err(object_store::Error::Generic { .. }) if attempt < CONDITIONAL_TRIES - 1 => {
+                    std::thread::sleep(Duration::from_millis(250 << (2 * attempt)));
+                    attempt += 1;
+                }
+                other => break other,
+            }
+        };
+        put.map_err(|error| self.refused("the upload of", name, error))?;
         on_bytes(bytes);
         Ok(())
     }
@@ -416,6 +435,19 @@ impl Bucket {
             return Err(format!("listing the unfinished uploads: {status}: {body}"));
         }
         Ok(parse_uploads(&body))
+    }
+
+    /// The version of `name` as it is now (a listing may leave out the
+    /// ETag: s3s-fs does).
+    pub fn version(&self, name: &str) -> Result<Version, RemoteError> {
+        let meta = self
+            .runtime
+            .block_on(self.store.head(&self.path(name)))
+            .map_err(|error| self.refused("reading", name, error))?;
+        Ok(Version {
+            e_tag: meta.e_tag,
+            version: meta.version,
+        })
     }
 
     pub fn delete(&self, name: &str) -> Result<(), RemoteError> {

@@ -100,6 +100,12 @@ impl Folder {
         Ok(())
     }
 
+    pub fn version(&self, name: &str) -> Result<Version, RemoteError> {
+        let path = self.root.join(name);
+        let meta = fs::metadata(&path).map_err(|error| self.unreadable(&path, error))?;
+        Ok(version_of(&meta))
+    }
+
     pub fn delete(&self, name: &str) -> Result<(), RemoteError> {
         let path = self.root.join(name);
         match fs::remove_file(&path) {

@@ -165,6 +165,14 @@ impl Remote {
         }
     }
 
+    /// The version of `name` now, asked of the object itself.
+    pub fn version(&self, name: &str) -> Result<Version, RemoteError> {
+        match self {
+            Self::Bucket(bucket) => bucket.version(name),
+            Self::Folder(folder) => folder.version(name),
+        }
+    }
+
     /// Deletes `name`; a missing object is no error.
     pub fn delete(&self, name: &str) -> Result<(), RemoteError> {
         match self {
