@@ -72,6 +72,7 @@ pub struct Bucket {
     prefix: String,
     runtime: Runtime,
     multipart_above: u64,
+    retries: usize,
     /// Where requests go: `endpoint/bucket` (path style) or the bucket's
     /// own host on AWS.
     base_url: String,
@@ -160,6 +161,7 @@ impl Bucket {
             prefix: prefix.to_owned(),
             runtime,
             multipart_above: connection.multipart_above,
+            retries: connection.retries,
             base_url,
             region,
             http,
@@ -381,13 +383,22 @@ impl Bucket {
     /// running elsewhere at the same time would be stopped by the
     /// conditional switch anyway). Returns how many.
     pub fn abort_unfinished(&self) -> Result<usize, RemoteError> {
-        let under_way = self
-            .runtime
-            .block_on(self.uploads_under_way())
-            .map_err(|reason| RemoteError::Unreachable {
-                target: self.describe(),
-                reason,
-            })?;
+        // The one request sent without object_store, so retried here as it
+        // retries its own: a read, safe to send again.
+        let mut attempt = 0;
+        let under_way = loop {
+            match self.runtime.block_on(self.uploads_under_way()) {
+                Err(_) if attempt < self.retries => {
+                    std::thread::sleep(Duration::from_millis((100 << attempt.min(6)) as u64));
+                    attempt += 1;
+                }
+                other => break other,
+            }
+        }
+        .map_err(|reason| RemoteError::Unreachable {
+            target: self.describe(),
+            reason,
+        })?;
         for (key, id) in &under_way {
             // Gone meanwhile (completed, or expired by a lifecycle rule) is
             // what we want.
