@@ -50,8 +50,12 @@ impl FaultProxy {
                     return;
                 }
                 let Ok(client) = client else { continue };
-                let (upstream, log, random, rule) =
-                    (upstream.clone(), log_of.clone(), random.clone(), rule.clone());
+                let (upstream, log, random, rule) = (
+                    upstream.clone(),
+                    log_of.clone(),
+                    random.clone(),
+                    rule.clone(),
+                );
                 std::thread::spawn(move || {
                     let draw = {
                         let mut state = random.lock().unwrap();
@@ -101,11 +105,16 @@ fn handle(
     let mut parts = request_line.split(' ');
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let fault = rule(method, target, draw);
-    log.lock().unwrap().push((format!("{method} {target}"), fault));
-    let status = |code: &str| format!("HTTP/1.1 {code}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    log.lock()
+        .unwrap()
+        .push((format!("{method} {target}"), fault));
+    let status =
+        |code: &str| format!("HTTP/1.1 {code}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     match fault {
         Fault::DropBefore => return client.shutdown(Shutdown::Both),
-        Fault::Status500 => return client.write_all(status("500 Internal Server Error").as_bytes()),
+        Fault::Status500 => {
+            return client.write_all(status("500 Internal Server Error").as_bytes())
+        }
         Fault::Status503 => return client.write_all(status("503 Slow Down").as_bytes()),
         Fault::Stall => {
             std::thread::sleep(stall);
@@ -155,7 +164,9 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u
         .lines()
         .find_map(|line| {
             let (name, value) = line.split_once(':')?;
-            name.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse().ok())?
+            name.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
         })
         .unwrap_or(0);
     let mut body = bytes[end..].to_vec();

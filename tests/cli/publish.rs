@@ -395,7 +395,10 @@ fn a_publish_that_meets_another_publish_stops_before_the_switch() {
     assert!(!plan.upload.is_empty());
 
     // …and someone else switches to their build in between.
-    assert_eq!(moto.request("PUT", "/race/g/gallery.bin", "theirs").status, 200);
+    assert_eq!(
+        moto.request("PUT", "/race/g/gallery.bin", "theirs").status,
+        200
+    );
     let result = publish::publish(&site, &remote, &plan, 4, &Silent);
     match result {
         Err(PublishError::Conflict { name, .. }) => assert_eq!(name, "gallery.bin"),
@@ -637,7 +640,16 @@ fn through_a_proxy_that_drops_fails_and_stalls_publish_retries_and_completes() {
     let proxy = FaultProxy::start(&moto.addr, seed, Duration::from_secs(3), Box::new(rule));
     let site = sample_site();
     let output = run(&mut with_s3(
-        &["publish", path_str(site), "s3://flaky/g/", "--json", "--request-timeout", "2", "--retries", "10"],
+        &[
+            "publish",
+            path_str(site),
+            "s3://flaky/g/",
+            "--json",
+            "--request-timeout",
+            "2",
+            "--retries",
+            "10",
+        ],
         &format!("http://{}", proxy.addr),
     ));
     let published = json_of(&output);
@@ -653,11 +665,21 @@ fn through_a_proxy_that_drops_fails_and_stalls_publish_retries_and_completes() {
         count(Fault::Status503),
         count(Fault::Stall),
     );
-    assert!(faults.len() >= 5, "the proxy misbehaved only {} times", faults.len());
-    assert_eq!(published["uploaded"].as_u64(), Some(served(site).len() as u64));
+    assert!(
+        faults.len() >= 5,
+        "the proxy misbehaved only {} times",
+        faults.len()
+    );
+    assert_eq!(
+        published["uploaded"].as_u64(),
+        Some(served(site).len() as u64)
+    );
     let mut keys = moto.keys("flaky", "g/");
     keys.sort();
-    let expected: Vec<String> = served(site).keys().map(|name| format!("g/{name}")).collect();
+    let expected: Vec<String> = served(site)
+        .keys()
+        .map(|name| format!("g/{name}"))
+        .collect();
     assert_eq!(keys, expected);
     let verified = run(&mut with_s3(&["verify", "s3://flaky/g/"], &moto.endpoint()));
     assert!(verified.status.success(), "{}", stderr(&verified));
@@ -676,7 +698,12 @@ fn a_switch_the_server_keeps_refusing_fails_clearly_and_leaves_the_old_gallery()
     build_ok(&shoot, &site, &["--quiet"]);
     let old_header = std::fs::read(site.join("gallery.bin")).unwrap();
     let direct = moto.endpoint();
-    assert!(run(&mut with_s3(&["publish", path_str(&site), "s3://stuck/", "--quiet"], &direct)).status.success());
+    assert!(run(&mut with_s3(
+        &["publish", path_str(&site), "s3://stuck/", "--quiet"],
+        &direct
+    ))
+    .status
+    .success());
 
     make_shoot(&shoot, &["zz-new.png"]);
     build_ok(&shoot, &site, &["--quiet"]);
@@ -694,15 +721,37 @@ fn a_switch_the_server_keeps_refusing_fails_clearly_and_leaves_the_old_gallery()
     ));
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let message = stderr(&output);
-    assert!(message.contains("'gallery.bin'") && message.contains("503"), "{message}");
-    assert!(proxy.faults().len() >= 3, "the first try and two retries at least");
-    assert_eq!(moto.request("GET", "/stuck/gallery.bin", "").body, old_header, "the old header stays");
+    assert!(
+        message.contains("'gallery.bin'") && message.contains("503"),
+        "{message}"
+    );
+    assert!(
+        proxy.faults().len() >= 3,
+        "the first try and two retries at least"
+    );
+    assert_eq!(
+        moto.request("GET", "/stuck/gallery.bin", "").body,
+        old_header,
+        "the old header stays"
+    );
     let verified = run(&mut with_s3(&["verify", "s3://stuck/"], &direct));
-    assert!(verified.status.success(), "the old gallery is whole: {}", stderr(&verified));
-    let output = run(&mut with_s3(&["publish", path_str(&site), "s3://stuck/", "--json"], &direct));
+    assert!(
+        verified.status.success(),
+        "the old gallery is whole: {}",
+        stderr(&verified)
+    );
+    let output = run(&mut with_s3(
+        &["publish", path_str(&site), "s3://stuck/", "--json"],
+        &direct,
+    ));
     let finished = json_of(&output);
-    assert!(finished["uploaded"].as_u64().unwrap() >= 2, "the header and its copy at least");
-    assert!(run(&mut with_s3(&["verify", "s3://stuck/"], &direct)).status.success());
+    assert!(
+        finished["uploaded"].as_u64().unwrap() >= 2,
+        "the header and its copy at least"
+    );
+    assert!(run(&mut with_s3(&["verify", "s3://stuck/"], &direct))
+        .status
+        .success());
 }
 
 /// The s3s-fs server from crates.io (an S3 protocol implementation over a
@@ -793,25 +842,61 @@ fn s3s_fs_gets_the_site_once_then_only_a_new_photo_in_parts_where_large() {
     make_numbered_shoot(&shoot, 4);
     build_ok(&shoot, &site, &["--quiet", "--downloads"]);
     let url = "s3://shelf/g/";
-    let first = json_of(&run(&mut with_keys(&["publish", path_str(&site), url, "--json"])));
+    let first = json_of(&run(&mut with_keys(&[
+        "publish",
+        path_str(&site),
+        url,
+        "--json",
+    ])));
     assert_eq!(first["uploaded"].as_u64(), Some(served(&site).len() as u64));
     assert_eq!(server.stored("shelf", "g"), served(&site));
-    let again = json_of(&run(&mut with_keys(&["publish", path_str(&site), url, "--json"])));
+    let again = json_of(&run(&mut with_keys(&[
+        "publish",
+        path_str(&site),
+        url,
+        "--json",
+    ])));
     assert_eq!(again["uploaded"].as_u64(), Some(0));
 
     // A new, large photo: its files only (its original in parts), then the header.
     noise_png(&shoot.join("zz-large.png"), 2400, 1800, 7);
     build_ok(&shoot, &site, &["--quiet", "--downloads"]);
-    let planned = json_of(&run(&mut with_keys(&["publish", path_str(&site), url, "--dry-run", "--json"])));
+    let planned = json_of(&run(&mut with_keys(&[
+        "publish",
+        path_str(&site),
+        url,
+        "--dry-run",
+        "--json",
+    ])));
     let uploads = paths(&planned, "upload");
-    assert!(uploads.len() <= 10, "a photo's renditions, original, manifest, their copies and the header: {uploads:?}");
-    assert_eq!(&uploads[uploads.len() - 2..], ["gallery.bin.js", "gallery.bin"]);
-    let wrong_key = run(with_keys(&["publish", path_str(&site), url, "--retries", "0"])
-        .env("AWS_SECRET_ACCESS_KEY", "not-the-secret"));
-    assert_eq!(wrong_key.status.code(), Some(2), "a bad signature is refused");
-    assert!(!stderr(&wrong_key).contains("not-the-secret"), "the secret is never printed");
+    assert!(
+        uploads.len() <= 10,
+        "a photo's renditions, original, manifest, their copies and the header: {uploads:?}"
+    );
+    assert_eq!(
+        &uploads[uploads.len() - 2..],
+        ["gallery.bin.js", "gallery.bin"]
+    );
+    let wrong_key = run(
+        with_keys(&["publish", path_str(&site), url, "--retries", "0"])
+            .env("AWS_SECRET_ACCESS_KEY", "not-the-secret"),
+    );
+    assert_eq!(
+        wrong_key.status.code(),
+        Some(2),
+        "a bad signature is refused"
+    );
+    assert!(
+        !stderr(&wrong_key).contains("not-the-secret"),
+        "the secret is never printed"
+    );
     let added = json_of(&run(&mut with_keys(&[
-        "publish", path_str(&site), url, "--json", "--multipart-above", "10000000",
+        "publish",
+        path_str(&site),
+        url,
+        "--json",
+        "--multipart-above",
+        "10000000",
     ])));
     assert_eq!(added["uploaded"].as_u64(), Some(uploads.len() as u64));
     assert_eq!(server.stored("shelf", "g"), served(&site));

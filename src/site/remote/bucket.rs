@@ -281,10 +281,11 @@ impl Bucket {
         };
         let payload = PutPayload::from(contents);
         let put = || {
-            self.runtime.block_on(
-                self.store
-                    .put_opts(&self.path(name), payload.clone(), options.clone()),
-            )
+            self.runtime.block_on(self.store.put_opts(
+                &self.path(name),
+                payload.clone(),
+                options.clone(),
+            ))
         };
         let mut attempt = 0;
         let put = loop {
