@@ -362,53 +362,6 @@ fn moto_gets_every_object_with_its_headers_once_and_verify_and_diff_read_it_back
 }
 
 #[test]
-fn a_publish_that_meets_another_publish_stops_before_the_switch() {
-    use lightproof::deliver::publish::{self, PublishError, Silent};
-    use lightproof::site::remote::{Connection, Remote, RemoteUrl};
-    let moto = Moto::start();
-    moto.create_bucket("race");
-    let (_dir, site) = copy_of_sample_site();
-    let published = run(&mut with_s3(
-        &["publish", path_str(&site), "s3://race/g", "--json"],
-        &moto.endpoint(),
-    ));
-    assert!(published.status.success(), "{}", stderr(&published));
-
-    // A rebuild under a new password is planned against what is there…
-    let output = run(lightproof(&[
-        "build",
-        path_str(&sample_shoot()),
-        "--out",
-        path_str(&site),
-        "--quiet",
-    ])
-    .env("LIGHTPROOF_PASSWORD", "copper meadow lantern quietly hums"));
-    assert!(output.status.success(), "{}", stderr(&output));
-    std::env::set_var("AWS_ACCESS_KEY_ID", "lightproof-test-key");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "lightproof-test-secret");
-    let connection = Connection {
-        endpoint: Some(moto.endpoint()),
-        ..Connection::default()
-    };
-    let remote = Remote::open(&RemoteUrl::parse("s3://race/g/").unwrap(), &connection).unwrap();
-    let plan = publish::plan(&site, &remote).unwrap();
-    assert!(!plan.upload.is_empty());
-
-    // …and someone else switches to their build in between.
-    assert_eq!(
-        moto.request("PUT", "/race/g/gallery.bin", "theirs").status,
-        200
-    );
-    let result = publish::publish(&site, &remote, &plan, 4, &Silent);
-    match result {
-        Err(PublishError::Conflict { name, .. }) => assert_eq!(name, "gallery.bin"),
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-    let header = moto.request("GET", "/race/g/gallery.bin", "").body;
-    assert_eq!(header, b"theirs", "their header stays");
-}
-
-#[test]
 fn a_large_original_goes_up_in_parts_and_comes_back_byte_for_byte() {
     let moto = Moto::start();
     moto.create_bucket("big");
@@ -493,22 +446,100 @@ fn uploads_under_way(moto: &Moto, bucket: &str) -> usize {
 /// replays it, LIGHTPROOF_KILL_ROUNDS runs more): after every kill the
 /// bucket verifies with the password, and the next publish completes,
 /// aborting the multipart upload the killed one left.
+/// Where a test publishes: a folder, moto or s3s-fs, seen the same way.
+enum Host {
+    Folder(tempfile::TempDir),
+    Moto(Moto),
+    S3s(S3sFs),
+}
+
+impl Host {
+    fn start(kind: &str) -> Self {
+        match kind {
+            "folder" => Self::Folder(tempfile::tempdir().unwrap()),
+            "moto" => {
+                let moto = Moto::start();
+                moto.create_bucket("host");
+                Self::Moto(moto)
+            }
+            _ => Self::S3s(S3sFs::start(&["host"])),
+        }
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Self::Folder(dir) => path_str(&dir.path().join("g")).to_owned(),
+            _ => "s3://host/g/".to_owned(),
+        }
+    }
+
+    /// `lightproof ARGS` with what this host needs.
+    fn lightproof(&self, args: &[&str]) -> Command {
+        match self {
+            Self::Folder(_) => lightproof(args),
+            Self::Moto(moto) => with_s3(args, &moto.endpoint()),
+            Self::S3s(server) => {
+                let mut command = with_s3(args, &server.endpoint());
+                command
+                    .env("AWS_ACCESS_KEY_ID", S3sFs::KEY)
+                    .env("AWS_SECRET_ACCESS_KEY", S3sFs::SECRET);
+                command
+            }
+        }
+    }
+
+    /// The names there.
+    fn names(&self) -> Vec<String> {
+        match self {
+            Self::Moto(moto) => moto
+                .keys("host", "g/")
+                .into_iter()
+                .map(|key| key.trim_start_matches("g/").to_owned())
+                .collect(),
+            Self::Folder(dir) => served(&dir.path().join("g")).into_keys().collect(),
+            Self::S3s(server) => server.stored("host", "g").into_keys().collect(),
+        }
+    }
+
+    fn header(&self) -> Vec<u8> {
+        match self {
+            Self::Moto(moto) => moto.request("GET", "/host/g/gallery.bin", "").body,
+            Self::Folder(dir) => std::fs::read(dir.path().join("g/gallery.bin")).unwrap_or_default(),
+            Self::S3s(server) => std::fs::read(server.root.path().join("host/g/gallery.bin")).unwrap_or_default(),
+        }
+    }
+
+    /// What a killed publish left unfinished, where the host can tell:
+    /// moto's multipart uploads, a folder's temporary files. (s3s-fs has
+    /// no call to list its uploads; its part files stay its own.)
+    fn unfinished(&self) -> Option<usize> {
+        match self {
+            Self::Moto(moto) => Some(uploads_under_way(moto, "host")),
+            Self::Folder(dir) => Some(
+                files_under(dir.path())
+                    .iter()
+                    .filter(|path| {
+                        lightproof::site::atomic::is_temp_file(&path.file_name().unwrap().to_string_lossy())
+                    })
+                    .count(),
+            ),
+            Self::S3s(_) => None,
+        }
+    }
+}
+
+/// SIGKILL at random moments, on each kind of host (the seed is printed;
+/// LIGHTPROOF_KILL_SEED replays it, LIGHTPROOF_KILL_ROUNDS runs more):
+/// after every kill the gallery there verifies with the password, and the
+/// next publish completes and leaves nothing unfinished.
 #[test]
 fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_next_completes() {
-    let seed: u64 = std::env::var("LIGHTPROOF_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
+    let seed = seed_from_env("LIGHTPROOF_KILL_SEED");
     let rounds: usize = std::env::var("LIGHTPROOF_KILL_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
-    eprintln!("kill test: seed {seed} (LIGHTPROOF_KILL_SEED={seed} replays it), {rounds} rounds");
+        .unwrap_or(6);
+    eprintln!("kill test: seed {seed} (LIGHTPROOF_KILL_SEED={seed} replays it), {rounds} rounds per host");
     let mut state = seed | 1;
     let mut next = move || {
         state ^= state << 13;
@@ -516,95 +547,119 @@ fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_nex
         state ^= state << 17;
         state
     };
-    let moto = Moto::start();
-    moto.create_bucket("kills");
-    let endpoint = moto.endpoint();
-    let url = "s3://kills/g/";
-    let dir = tempfile::tempdir().unwrap();
-    let (shoot, site) = (dir.path().join("shoot"), dir.path().join("site"));
-    make_numbered_shoot(&shoot, 3);
-    let publish_args = [
-        "publish",
-        path_str(&site),
-        url,
-        "--quiet",
-        "--multipart-above",
-        "6000000",
-        "--jobs",
-        "4",
-    ];
     let mut landed = Vec::new();
-    let mut full_run = Duration::from_secs(2);
-    for round in 0..=rounds {
-        // Each round adds a small photo and a large original (in parts).
-        make_shoot(&shoot, &[format!("round-{round}.png").as_str()]);
-        noise_png(
-            &shoot.join(format!("large-{round}.png")),
-            2000,
-            1600,
-            next(),
-        );
-        build_ok(&shoot, &site, &["--quiet", "--downloads"]);
-        if round > 0 {
-            let wait = Duration::from_millis(next() % (full_run.as_millis() as u64 * 12 / 10 + 1));
-            let mut child = with_s3(&publish_args, &endpoint)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(wait);
-            let finished_first = child.try_wait().unwrap().is_some();
-            let _ = child.kill();
-            let _ = child.wait();
-            let new_files = served(&site);
-            let there: Vec<String> = moto.keys("kills", "g/");
-            let up = new_files
-                .keys()
-                .filter(|name| there.contains(&format!("g/{name}")))
-                .count();
-            let switched =
-                moto.request("GET", "/kills/g/gallery.bin", "").body == new_files["gallery.bin"];
-            landed.push(format!(
-                "round {round}: {} ms{}, {up}/{} of the new build's files up, {} header, {} uploads in parts under way",
-                wait.as_millis(),
-                if finished_first { " (after it had finished)" } else { "" },
-                new_files.len(),
-                if switched { "new" } else { "old" },
-                uploads_under_way(&moto, "kills"),
-            ));
-            let verified = run(&mut with_s3(&["verify", url, "--quiet"], &endpoint));
+    for kind in ["folder", "moto", "s3s-fs"] {
+        let host = Host::start(kind);
+        let url = host.url();
+        let dir = tempfile::tempdir().unwrap();
+        let (shoot, site) = (dir.path().join("shoot"), dir.path().join("site"));
+        make_numbered_shoot(&shoot, 3);
+        let publish_args = [
+            "publish", path_str(&site), &url, "--quiet", "--multipart-above", "6000000", "--jobs", "4",
+        ];
+        let mut full_run = Duration::from_secs(2);
+        for round in 0..=rounds {
+            // Each round adds a small photo and a large original (in parts).
+            make_shoot(&shoot, &[format!("round-{round}.png").as_str()]);
+            noise_png(&shoot.join(format!("large-{round}.png")), 2000, 1600, next());
+            build_ok(&shoot, &site, &["--quiet", "--downloads"]);
+            if round > 0 {
+                let wait = Duration::from_millis(next() % (full_run.as_millis() as u64 * 12 / 10 + 1));
+                let mut child = host
+                    .lightproof(&publish_args)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                std::thread::sleep(wait);
+                let finished_first = child.try_wait().unwrap().is_some();
+                let _ = child.kill();
+                let _ = child.wait();
+                let new_files = served(&site);
+                let there = host.names();
+                let up = new_files.keys().filter(|name| there.contains(name)).count();
+                let switched = host.header() == new_files["gallery.bin"];
+                landed.push(format!(
+                    "{kind} round {round}: killed at {} ms{}, {up}/{} of the new build's files there, {} header, {} unfinished",
+                    wait.as_millis(),
+                    if finished_first { " (it had finished)" } else { "" },
+                    new_files.len(),
+                    if switched { "new" } else { "old" },
+                    host.unfinished().map_or("?".to_owned(), |n| n.to_string()),
+                ));
+                let verified = run(&mut host.lightproof(&["verify", &url, "--quiet"]));
+                assert!(
+                    verified.status.success(),
+                    "seed {seed}, {}: the gallery there does not verify: {}",
+                    landed.last().unwrap(),
+                    stderr(&verified)
+                );
+            }
+            let started = Instant::now();
+            let output = run(&mut host.lightproof(&publish_args));
+            assert!(output.status.success(), "seed {seed}, {kind} round {round}: {}", stderr(&output));
+            full_run = started.elapsed();
+            let mut names = host.names();
+            names.sort();
+            let expected: Vec<String> = served(&site).into_keys().collect();
+            assert_eq!(names, expected, "seed {seed}, {kind} round {round}: the new build is there");
             assert!(
-                verified.status.success(),
-                "seed {seed}, {}: the bucket does not verify: {}",
-                landed.last().unwrap(),
-                stderr(&verified)
+                host.unfinished().is_none_or(|n| n == 0),
+                "seed {seed}, {kind} round {round}: nothing left unfinished"
             );
         }
-        let started = Instant::now();
-        let output = run(&mut with_s3(&publish_args, &endpoint));
-        assert!(
-            output.status.success(),
-            "seed {seed}, round {round}: {}",
-            stderr(&output)
-        );
-        full_run = started.elapsed();
-        let mut keys = moto.keys("kills", "g/");
-        keys.sort();
-        let expected: Vec<String> = served(&site)
-            .keys()
-            .map(|name| format!("g/{name}"))
-            .collect();
-        assert_eq!(
-            keys, expected,
-            "seed {seed}, round {round}: the bucket holds the new build"
-        );
-        assert_eq!(
-            uploads_under_way(&moto, "kills"),
-            0,
-            "seed {seed}, round {round}: no upload left"
-        );
     }
     eprintln!("kill test, seed {seed}:\n  {}", landed.join("\n  "));
+}
+
+/// Someone else publishes between this publish's plan and its switch, on
+/// each kind of host: it stops at the switch and their gallery stays.
+#[test]
+fn a_publish_that_meets_another_publish_stops_before_the_switch_on_every_host() {
+    use lightproof::deliver::publish::{self, PublishError, Silent};
+    use lightproof::site::remote::{Connection, Remote, RemoteUrl};
+    for kind in ["folder", "moto", "s3s-fs"] {
+        let host = Host::start(kind);
+        let url = host.url();
+        let dir = tempfile::tempdir().unwrap();
+        let (shoot, ours, theirs) = (dir.path().join("shoot"), dir.path().join("ours"), dir.path().join("theirs"));
+        make_numbered_shoot(&shoot, 3);
+        build_ok(&shoot, &ours, &["--quiet"]);
+        assert!(run(&mut host.lightproof(&["publish", path_str(&ours), &url, "--quiet"])).status.success());
+
+        // Our rebuild is planned against what is there…
+        make_shoot(&shoot, &["zz-ours.png"]);
+        build_ok(&shoot, &ours, &["--quiet"]);
+        let connection = match &host {
+            Host::Folder(_) => Connection::default(),
+            Host::Moto(moto) => Connection { endpoint: Some(moto.endpoint()), ..Connection::default() },
+            Host::S3s(server) => Connection { endpoint: Some(server.endpoint()), ..Connection::default() },
+        };
+        let (key, secret) = match &host {
+            Host::S3s(_) => (S3sFs::KEY, S3sFs::SECRET),
+            _ => ("lightproof-test-key", "lightproof-test-secret"),
+        };
+        std::env::set_var("AWS_ACCESS_KEY_ID", key);
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", secret);
+        let remote = Remote::open(&RemoteUrl::parse(&url).unwrap(), &connection).unwrap();
+        let plan = publish::plan(&ours, &remote).unwrap();
+
+        // …someone else publishes another build meanwhile…
+        let other_shoot = dir.path().join("other-shoot");
+        make_numbered_shoot(&other_shoot, 2);
+        build_ok(&other_shoot, &theirs, &["--quiet"]);
+        let output = run(&mut host.lightproof(&["publish", path_str(&theirs), &url, "--quiet"]));
+        assert!(output.status.success(), "{kind}: {}", stderr(&output));
+
+        // …and ours stops at the switch, leaving theirs online.
+        match publish::publish(&ours, &remote, &plan, 4, &Silent) {
+            Err(PublishError::Conflict { name, .. }) => assert_eq!(name, "gallery.bin", "{kind}"),
+            other => panic!("{kind}: expected a conflict, got {other:?}"),
+        }
+        assert_eq!(host.header(), std::fs::read(theirs.join("gallery.bin")).unwrap(), "{kind}: theirs stays");
+        let verified = run(&mut host.lightproof(&["verify", &url, "--quiet"]));
+        assert!(verified.status.success(), "{kind}: {}", stderr(&verified));
+    }
 }
 
 fn seed_from_env(variable: &str) -> u64 {
