@@ -32,7 +32,7 @@ use serde::Serialize;
 
 use super::diff::upload_rank;
 use crate::format::{BLOB_DIR, HEADER_FILE};
-use crate::site::files::{SiteFiles, SiteFilesError};
+use crate::site::files::{SiteFile, SiteFiles, SiteFilesError};
 use crate::site::hosting::{cache_control, content_type, is_served, ROOT_FILES};
 use crate::site::names::is_blob_name;
 use crate::site::remote::{Condition, Headers, Remote, RemoteError, RemoteObject, Version};
@@ -125,31 +125,14 @@ pub fn plan(site: &Path, remote: &Remote) -> Result<Plan, PublishError> {
         .collect();
     let mut plan = Plan::default();
     for file in &files {
-        let condition = match there.remove(&file.name) {
-            None if in_blob_dir(&file.name) => Condition::Create,
-            None => Condition::Create,
-            Some(object) if in_blob_dir(&file.name) => {
-                if object.bytes == file.bytes {
-                    plan.unchanged += 1;
-                    continue;
-                }
-                // A blob's name never comes back with other bytes: one of
-                // another size there is damaged. Replace it.
-                Condition::Unchanged(known_version(remote, object)?)
-            }
-            Some(object) => {
-                if object.bytes == file.bytes && same_bytes(&local, remote, &file.name)? {
-                    plan.unchanged += 1;
-                    continue;
-                }
-                Condition::Unchanged(known_version(remote, object)?)
-            }
-        };
-        plan.upload.push(PlannedUpload {
-            path: file.name.clone(),
-            bytes: file.bytes,
-            condition,
-        });
+        match condition_for(&local, remote, file, there.remove(&file.name))? {
+            None => plan.unchanged += 1,
+            Some(condition) => plan.upload.push(PlannedUpload {
+                path: file.name.clone(),
+                bytes: file.bytes,
+                condition,
+            }),
+        }
     }
     plan.upload.sort_by(|a, b| {
         upload_rank(&a.path)
@@ -167,6 +150,30 @@ pub fn plan(site: &Path, remote: &Remote) -> Result<Plan, PublishError> {
         }
     }
     Ok(plan)
+}
+
+/// How `file` goes up, given the object `there` under its name; `None`
+/// when it is there already.
+fn condition_for(
+    local: &SiteFiles,
+    remote: &Remote,
+    file: &SiteFile,
+    there: Option<RemoteObject>,
+) -> Result<Option<Condition>, PublishError> {
+    let Some(object) = there else {
+        return Ok(Some(Condition::Create));
+    };
+    let same = if in_blob_dir(&file.name) {
+        // A blob's name never comes back with other bytes: one of another
+        // size there is damaged, and is replaced.
+        object.bytes == file.bytes
+    } else {
+        object.bytes == file.bytes && same_bytes(local, remote, &file.name)?
+    };
+    if same {
+        return Ok(None);
+    }
+    Ok(Some(Condition::Unchanged(known_version(remote, object)?)))
 }
 
 /// The version listed, or asked of the object where the listing had none.
