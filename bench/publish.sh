@@ -3,13 +3,16 @@
 # `aws s3 sync` beside it as a reference (not a gate).
 #
 #   bench/publish.sh [CORPUS_DIR]   (default: target/bench/corpus, built if missing)
+#   LIGHTPROOF_BIN=target/debug/lightproof bench/publish.sh target/test-corpus
+#                                   (a built binary; the test command's corpus)
 #
 # Prints, for the corpus's small/ set built with originals (--downloads):
 #   - a first publish: objects and bytes uploaded, seconds, MB/s, peak RSS;
 #   - a second publish with nothing changed;
 #   - one photo added (a camera24 file), rebuilt, published;
 #   - a new password, rebuilt, published;
-# then the camera24/ set (48 photos of 24 MP, with originals) published by
+# then the camera24/ set (48 photos of 24 MP in the full corpus, with
+# originals) published by
 # lightproof and uploaded by `aws s3 sync` to another prefix of the same
 # server, side by side. Figures only. Installs the AWS CLI (pip, into
 # target/bench/venv-aws) and uses moto from target/tools/moto (the test
@@ -25,8 +28,8 @@ mkdir -p "$work"
 [[ -x $moto ]] || { python3 -m venv "$root/target/tools/moto" && "$root/target/tools/moto/bin/pip" install -q 'moto[server]==5.2.6'; }
 [[ -x $root/target/bench/venv-aws/bin/aws ]] || { python3 -m venv "$root/target/bench/venv-aws" && "$root/target/bench/venv-aws/bin/pip" install -q awscli; }
 [[ -d $corpus/small && -d $corpus/camera24 ]] || bash "$root/../shared/bench/make-corpus.sh" "$corpus"
-cargo build --release --locked --quiet
-lightproof=$root/target/release/lightproof
+lightproof=${LIGHTPROOF_BIN:-}
+[[ -n $lightproof ]] || { cargo build --release --locked --quiet; lightproof=$root/target/release/lightproof; }
 aws=$root/target/bench/venv-aws/bin/aws
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -45,7 +48,7 @@ export LIGHTPROOF_PASSWORD="bench harbour lantern quietly hums" LIGHTPROOF_CACHE
 publish() {
     local start end
     start=$(date +%s.%N)
-    /usr/bin/time -f '%M' -o "$work/rss" "$lightproof" publish "$1" "$2" --endpoint "$endpoint" --json >"$work/out.json"
+    /usr/bin/time -f '%M' -o "$work/rss" "$lightproof" publish "$1" "$2" --endpoint "$endpoint" --json >"$work/out.json" 2>/dev/null
     end=$(date +%s.%N)
     python3 - "$3" "$start" "$end" "$(cat "$work/rss")" "$work/out.json" <<'PY'
 import json, sys
@@ -64,7 +67,7 @@ cp -r "$corpus/small" "$work/shoot"
 echo "small/ ($(ls "$work/shoot" | wc -l) photos, originals included), to moto on loopback:"
 publish "$work/site" s3://bench/small/ "first publish"
 publish "$work/site" s3://bench/small/ "again, nothing changed"
-cp "$(ls "$corpus"/camera24/*.jpg | head -1)" "$work/shoot/added.jpg"
+cp "$(ls "$corpus"/camera24/* | head -1)" "$work/shoot/added.jpg"
 "$lightproof" build "$work/shoot" --out "$work/site" --downloads --quiet
 publish "$work/site" s3://bench/small/ "one photo added"
 LIGHTPROOF_PASSWORD="another harbour lantern softly hums" \

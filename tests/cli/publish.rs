@@ -344,7 +344,9 @@ fn moto_gets_every_object_with_its_headers_once_and_verify_and_diff_read_it_back
         200
     );
     let verified = run(&mut with_s3(&["verify", url], &endpoint));
-    assert_eq!(verified.status.code(), Some(1), "{}", stderr(&verified));
+    // 1 for a damaged photo, 2 when the blob is the manifest (the first
+    // blob by name is either): both name it.
+    assert!(matches!(verified.status.code(), Some(1 | 2)), "{}", stderr(&verified));
     assert!(
         stderr(&verified).contains(blob.trim_start_matches("b/")),
         "{}",
