@@ -346,7 +346,11 @@ fn moto_gets_every_object_with_its_headers_once_and_verify_and_diff_read_it_back
     let verified = run(&mut with_s3(&["verify", url], &endpoint));
     // 1 for a damaged photo, 2 when the blob is the manifest (the first
     // blob by name is either): both name it.
-    assert!(matches!(verified.status.code(), Some(1 | 2)), "{}", stderr(&verified));
+    assert!(
+        matches!(verified.status.code(), Some(1 | 2)),
+        "{}",
+        stderr(&verified)
+    );
     assert!(
         stderr(&verified).contains(blob.trim_start_matches("b/")),
         "{}",
@@ -506,8 +510,12 @@ impl Host {
     fn header(&self) -> Vec<u8> {
         match self {
             Self::Moto(moto) => moto.request("GET", "/host/g/gallery.bin", "").body,
-            Self::Folder(dir) => std::fs::read(dir.path().join("g/gallery.bin")).unwrap_or_default(),
-            Self::S3s(server) => std::fs::read(server.root.path().join("host/g/gallery.bin")).unwrap_or_default(),
+            Self::Folder(dir) => {
+                std::fs::read(dir.path().join("g/gallery.bin")).unwrap_or_default()
+            }
+            Self::S3s(server) => {
+                std::fs::read(server.root.path().join("host/g/gallery.bin")).unwrap_or_default()
+            }
         }
     }
 
@@ -521,7 +529,9 @@ impl Host {
                 files_under(dir.path())
                     .iter()
                     .filter(|path| {
-                        lightproof::site::atomic::is_temp_file(&path.file_name().unwrap().to_string_lossy())
+                        lightproof::site::atomic::is_temp_file(
+                            &path.file_name().unwrap().to_string_lossy(),
+                        )
                     })
                     .count(),
             ),
@@ -541,7 +551,9 @@ fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_nex
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(6);
-    eprintln!("kill test: seed {seed} (LIGHTPROOF_KILL_SEED={seed} replays it), {rounds} rounds per host");
+    eprintln!(
+        "kill test: seed {seed} (LIGHTPROOF_KILL_SEED={seed} replays it), {rounds} rounds per host"
+    );
     let mut state = seed | 1;
     let mut next = move || {
         state ^= state << 13;
@@ -557,16 +569,29 @@ fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_nex
         let (shoot, site) = (dir.path().join("shoot"), dir.path().join("site"));
         make_numbered_shoot(&shoot, 3);
         let publish_args = [
-            "publish", path_str(&site), &url, "--quiet", "--multipart-above", "6000000", "--jobs", "4",
+            "publish",
+            path_str(&site),
+            &url,
+            "--quiet",
+            "--multipart-above",
+            "6000000",
+            "--jobs",
+            "4",
         ];
         let mut full_run = Duration::from_secs(2);
         for round in 0..=rounds {
             // Each round adds a small photo and a large original (in parts).
             make_shoot(&shoot, &[format!("round-{round}.png").as_str()]);
-            noise_png(&shoot.join(format!("large-{round}.png")), 2000, 1600, next());
+            noise_png(
+                &shoot.join(format!("large-{round}.png")),
+                2000,
+                1600,
+                next(),
+            );
             build_ok(&shoot, &site, &["--quiet", "--downloads"]);
             if round > 0 {
-                let wait = Duration::from_millis(next() % (full_run.as_millis() as u64 * 12 / 10 + 1));
+                let wait =
+                    Duration::from_millis(next() % (full_run.as_millis() as u64 * 12 / 10 + 1));
                 let mut child = host
                     .lightproof(&publish_args)
                     .stdout(Stdio::null())
@@ -599,12 +624,19 @@ fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_nex
             }
             let started = Instant::now();
             let output = run(&mut host.lightproof(&publish_args));
-            assert!(output.status.success(), "seed {seed}, {kind} round {round}: {}", stderr(&output));
+            assert!(
+                output.status.success(),
+                "seed {seed}, {kind} round {round}: {}",
+                stderr(&output)
+            );
             full_run = started.elapsed();
             let mut names = host.names();
             names.sort();
             let expected: Vec<String> = served(&site).into_keys().collect();
-            assert_eq!(names, expected, "seed {seed}, {kind} round {round}: the new build is there");
+            assert_eq!(
+                names, expected,
+                "seed {seed}, {kind} round {round}: the new build is there"
+            );
             assert!(
                 host.unfinished().is_none_or(|n| n == 0),
                 "seed {seed}, {kind} round {round}: nothing left unfinished"
@@ -624,18 +656,32 @@ fn a_publish_that_meets_another_publish_stops_before_the_switch_on_every_host() 
         let host = Host::start(kind);
         let url = host.url();
         let dir = tempfile::tempdir().unwrap();
-        let (shoot, ours, theirs) = (dir.path().join("shoot"), dir.path().join("ours"), dir.path().join("theirs"));
+        let (shoot, ours, theirs) = (
+            dir.path().join("shoot"),
+            dir.path().join("ours"),
+            dir.path().join("theirs"),
+        );
         make_numbered_shoot(&shoot, 3);
         build_ok(&shoot, &ours, &["--quiet"]);
-        assert!(run(&mut host.lightproof(&["publish", path_str(&ours), &url, "--quiet"])).status.success());
+        assert!(
+            run(&mut host.lightproof(&["publish", path_str(&ours), &url, "--quiet"]))
+                .status
+                .success()
+        );
 
         // Our rebuild is planned against what is there…
         make_shoot(&shoot, &["zz-ours.png"]);
         build_ok(&shoot, &ours, &["--quiet"]);
         let connection = match &host {
             Host::Folder(_) => Connection::default(),
-            Host::Moto(moto) => Connection { endpoint: Some(moto.endpoint()), ..Connection::default() },
-            Host::S3s(server) => Connection { endpoint: Some(server.endpoint()), ..Connection::default() },
+            Host::Moto(moto) => Connection {
+                endpoint: Some(moto.endpoint()),
+                ..Connection::default()
+            },
+            Host::S3s(server) => Connection {
+                endpoint: Some(server.endpoint()),
+                ..Connection::default()
+            },
         };
         let (key, secret) = match &host {
             Host::S3s(_) => (S3sFs::KEY, S3sFs::SECRET),
@@ -658,7 +704,11 @@ fn a_publish_that_meets_another_publish_stops_before_the_switch_on_every_host() 
             Err(PublishError::Conflict { name, .. }) => assert_eq!(name, "gallery.bin", "{kind}"),
             other => panic!("{kind}: expected a conflict, got {other:?}"),
         }
-        assert_eq!(host.header(), std::fs::read(theirs.join("gallery.bin")).unwrap(), "{kind}: theirs stays");
+        assert_eq!(
+            host.header(),
+            std::fs::read(theirs.join("gallery.bin")).unwrap(),
+            "{kind}: theirs stays"
+        );
         let verified = run(&mut host.lightproof(&["verify", &url, "--quiet"]));
         assert!(verified.status.success(), "{kind}: {}", stderr(&verified));
     }
