@@ -483,14 +483,28 @@ impl Host {
     fn lightproof(&self, args: &[&str]) -> Command {
         match self {
             Self::Folder(_) => lightproof(args),
-            Self::Moto(moto) => with_s3(args, &moto.endpoint()),
-            Self::S3s(server) => {
-                let mut command = with_s3(args, &server.endpoint());
-                command
-                    .env("AWS_ACCESS_KEY_ID", S3sFs::KEY)
-                    .env("AWS_SECRET_ACCESS_KEY", S3sFs::SECRET);
-                command
-            }
+            Self::Moto(moto) => self.through(&moto.addr, args),
+            Self::S3s(server) => self.through(&server.addr, args),
+        }
+    }
+
+    /// `lightproof ARGS` for this server, reached at `addr` (a proxy's).
+    fn through(&self, addr: &str, args: &[&str]) -> Command {
+        let mut command = with_s3(args, &format!("http://{addr}"));
+        if let Self::S3s(_) = self {
+            command
+                .env("AWS_ACCESS_KEY_ID", S3sFs::KEY)
+                .env("AWS_SECRET_ACCESS_KEY", S3sFs::SECRET);
+        }
+        command
+    }
+
+    /// The server's own address.
+    fn addr(&self) -> &str {
+        match self {
+            Self::Folder(_) => panic!("a folder has no address"),
+            Self::Moto(moto) => &moto.addr,
+            Self::S3s(server) => &server.addr,
         }
     }
 
@@ -728,14 +742,13 @@ fn seed_from_env(variable: &str) -> u64 {
 
 /// Through a proxy that drops connections (before and after the server saw
 /// the request), answers 500 and 503 and stalls past the client's timeout,
-/// publish retries and completes: the bucket then holds the build exactly.
+/// publish retries and completes, on both servers: each then holds the
+/// build exactly and verifies.
 #[test]
 fn through_a_proxy_that_drops_fails_and_stalls_publish_retries_and_completes() {
     use crate::fault_proxy::{Fault, FaultProxy};
     let seed = seed_from_env("LIGHTPROOF_FAULT_SEED");
     eprintln!("fault test: seed {seed} (LIGHTPROOF_FAULT_SEED={seed} replays the mix)");
-    let moto = Moto::start();
-    moto.create_bucket("flaky");
     let rule = |_: &str, _: &str, draw: u64| match draw % 100 {
         0..=7 => Fault::DropBefore,
         8..=15 => Fault::DropAfter,
@@ -744,52 +757,33 @@ fn through_a_proxy_that_drops_fails_and_stalls_publish_retries_and_completes() {
         32..=33 => Fault::Stall,
         _ => Fault::Pass,
     };
-    let proxy = FaultProxy::start(&moto.addr, seed, Duration::from_secs(3), Box::new(rule));
     let site = sample_site();
-    let output = run(&mut with_s3(
-        &[
-            "publish",
-            path_str(site),
-            "s3://flaky/g/",
-            "--json",
-            "--request-timeout",
-            "2",
-            "--retries",
-            "10",
-        ],
-        &format!("http://{}", proxy.addr),
-    ));
-    let published = json_of(&output);
-    let faults = proxy.faults();
-    let count = |kind: Fault| faults.iter().filter(|(_, f)| *f == kind).count();
-    eprintln!(
-        "fault test, seed {seed}: {} requests, {} faults: {} dropped before, {} dropped after, {} 500, {} 503, {} stalled",
-        proxy.log.lock().unwrap().len(),
-        faults.len(),
-        count(Fault::DropBefore),
-        count(Fault::DropAfter),
-        count(Fault::Status500),
-        count(Fault::Status503),
-        count(Fault::Stall),
-    );
-    assert!(
-        faults.len() >= 5,
-        "the proxy misbehaved only {} times",
-        faults.len()
-    );
-    assert_eq!(
-        published["uploaded"].as_u64(),
-        Some(served(site).len() as u64)
-    );
-    let mut keys = moto.keys("flaky", "g/");
-    keys.sort();
-    let expected: Vec<String> = served(site)
-        .keys()
-        .map(|name| format!("g/{name}"))
-        .collect();
-    assert_eq!(keys, expected);
-    let verified = run(&mut with_s3(&["verify", "s3://flaky/g/"], &moto.endpoint()));
-    assert!(verified.status.success(), "{}", stderr(&verified));
+    for kind in ["moto", "s3s-fs"] {
+        let host = Host::start(kind);
+        let proxy = FaultProxy::start(host.addr(), seed, Duration::from_secs(3), Box::new(rule));
+        let url = host.url();
+        let args = ["publish", path_str(site), &url, "--json", "--request-timeout", "2", "--retries", "10"];
+        let published = json_of(&run(&mut host.through(&proxy.addr, &args)));
+        let faults = proxy.faults();
+        let count = |kind: Fault| faults.iter().filter(|(_, f)| *f == kind).count();
+        eprintln!(
+            "fault test, {kind}, seed {seed}: {} requests, {} faults: {} dropped before, {} dropped after, {} 500, {} 503, {} stalled",
+            proxy.log.lock().unwrap().len(),
+            faults.len(),
+            count(Fault::DropBefore),
+            count(Fault::DropAfter),
+            count(Fault::Status500),
+            count(Fault::Status503),
+            count(Fault::Stall),
+        );
+        assert!(faults.len() >= 5, "{kind}: the proxy misbehaved only {} times", faults.len());
+        assert_eq!(published["uploaded"].as_u64(), Some(served(site).len() as u64), "{kind}");
+        let mut names = host.names();
+        names.sort();
+        assert_eq!(names, served(site).into_keys().collect::<Vec<_>>(), "{kind}");
+        let verified = run(&mut host.lightproof(&["verify", &url]));
+        assert!(verified.status.success(), "{kind}: {}", stderr(&verified));
+    }
 }
 
 /// A switch the server keeps refusing: publish gives up with a message
