@@ -762,7 +762,16 @@ fn through_a_proxy_that_drops_fails_and_stalls_publish_retries_and_completes() {
         let host = Host::start(kind);
         let proxy = FaultProxy::start(host.addr(), seed, Duration::from_secs(3), Box::new(rule));
         let url = host.url();
-        let args = ["publish", path_str(site), &url, "--json", "--request-timeout", "2", "--retries", "10"];
+        let args = [
+            "publish",
+            path_str(site),
+            &url,
+            "--json",
+            "--request-timeout",
+            "2",
+            "--retries",
+            "10",
+        ];
         let published = json_of(&run(&mut host.through(&proxy.addr, &args)));
         let faults = proxy.faults();
         let count = |kind: Fault| faults.iter().filter(|(_, f)| *f == kind).count();
@@ -776,11 +785,23 @@ fn through_a_proxy_that_drops_fails_and_stalls_publish_retries_and_completes() {
             count(Fault::Status503),
             count(Fault::Stall),
         );
-        assert!(faults.len() >= 5, "{kind}: the proxy misbehaved only {} times", faults.len());
-        assert_eq!(published["uploaded"].as_u64(), Some(served(site).len() as u64), "{kind}");
+        assert!(
+            faults.len() >= 5,
+            "{kind}: the proxy misbehaved only {} times",
+            faults.len()
+        );
+        assert_eq!(
+            published["uploaded"].as_u64(),
+            Some(served(site).len() as u64),
+            "{kind}"
+        );
         let mut names = host.names();
         names.sort();
-        assert_eq!(names, served(site).into_keys().collect::<Vec<_>>(), "{kind}");
+        assert_eq!(
+            names,
+            served(site).into_keys().collect::<Vec<_>>(),
+            "{kind}"
+        );
         let verified = run(&mut host.lightproof(&["verify", &url]));
         assert!(verified.status.success(), "{kind}: {}", stderr(&verified));
     }
