@@ -255,10 +255,13 @@ install_moto() {
 # signatures): from crates.io into target/tools, once. 0.14.1 is the last
 # release that builds with Rust 1.95. Unoptimised and without LTO, as
 # cargo-deny: a test server for a few hundred requests. At a lower
-# priority, beside the test build.
+# priority, beside the test build, with a cargo home of its own (in the
+# clone): with the shared one it waited for the test build's lock on the
+# package cache, and built only after it (12m26s for the rust stage).
 install_s3s_fs() {
     [[ -x $root/target/tools/bin/s3s-fs ]] && return 0
-    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+    CARGO_HOME=$root/target/tools/cargo-home \
+        CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
         nice -n 10 cargo install s3s-fs --locked --version 0.14.1 --features binary --root "$root/target/tools"
 }
 
