@@ -18,9 +18,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::format::{BLOB_DIR, HEADER_FILE};
+use crate::format::HEADER_FILE;
 use crate::site::files::{SiteFile, SiteFiles, SiteFilesError};
-use crate::site::names::MARKER_FILE;
+use crate::site::names::{in_blob_dir, MARKER_FILE};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -104,10 +104,7 @@ fn listed(site: &SiteFiles) -> Result<Vec<SiteFile>, DiffError> {
 /// 0 for blobs, 1 for the page and viewer, 2 for header copies such as
 /// `gallery.bin.js`, 3 for `gallery.bin`.
 pub(crate) fn upload_rank(name: &str) -> u8 {
-    let in_blob_dir = name
-        .strip_prefix(BLOB_DIR)
-        .is_some_and(|rest| rest.starts_with('/'));
-    if in_blob_dir {
+    if in_blob_dir(name) {
         0
     } else if name == HEADER_FILE {
         3

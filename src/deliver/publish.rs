@@ -34,7 +34,7 @@ use super::diff::upload_rank;
 use crate::format::{BLOB_DIR, HEADER_FILE};
 use crate::site::files::{SiteFile, SiteFiles, SiteFilesError};
 use crate::site::hosting::{cache_control, content_type, is_served, ROOT_FILES};
-use crate::site::names::is_blob_name;
+use crate::site::names::{in_blob_dir, is_blob_name};
 use crate::site::remote::{Condition, Headers, Remote, RemoteError, RemoteObject, Version};
 
 #[derive(Debug, thiserror::Error)]
@@ -328,11 +328,6 @@ fn in_parallel<T: Sync>(
         Some(error) => Err(error),
         None => Ok(()),
     }
-}
-
-fn in_blob_dir(name: &str) -> bool {
-    name.strip_prefix(BLOB_DIR)
-        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Whether `name` is one lightproof writes into a site: a root file, a

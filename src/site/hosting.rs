@@ -7,7 +7,7 @@
 //! for a year; everything else (the page, the viewer, `gallery.bin`) may be
 //! replaced by the next build, so browsers revalidate it on every use.
 
-use super::names::{DOWNLOAD_WORKER_FILE, HEADERS_FILE, WEB_APP_MANIFEST_FILE};
+use super::names::{in_blob_dir, DOWNLOAD_WORKER_FILE, HEADERS_FILE, WEB_APP_MANIFEST_FILE};
 use crate::format::{BLOB_DIR, HEADER_FILE};
 
 /// The page's Content-Security-Policy: its own files only, plus compiling
@@ -97,15 +97,10 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
-fn is_blob(path: &str) -> bool {
-    path.strip_prefix(BLOB_DIR)
-        .is_some_and(|rest| rest.starts_with('/'))
-}
-
 /// `Cache-Control`: a year for `b/*` (blobs and their `.js` twins), else
 /// revalidate.
 pub fn cache_control(path: &str) -> &'static str {
-    if is_blob(path) {
+    if in_blob_dir(path) {
         CACHE_IMMUTABLE
     } else {
         CACHE_REVALIDATE

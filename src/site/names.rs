@@ -24,6 +24,13 @@ pub const MARKER_FILE: &str = ".lightproof";
 pub const MARKER_TEXT: &str =
     "This folder is a gallery written by lightproof. A new build replaces its files.\n";
 
+/// Whether site-relative `path` lies in `b/` (a blob, its offline copy,
+/// or a temporary file there).
+pub fn in_blob_dir(path: &str) -> bool {
+    path.strip_prefix(crate::format::BLOB_DIR)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Whether a file name in `b/` is a blob's (not an offline copy or a
 /// temporary file).
 pub fn is_blob_name(name: &str) -> bool {

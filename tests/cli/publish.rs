@@ -27,28 +27,11 @@ impl Moto {
              (pip install 'moto[server]' into target/tools/moto), or set LIGHTPROOF_MOTO_SERVER",
             bin.display()
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let addr = format!("127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(child.try_wait().unwrap().is_none(), "moto_server exited");
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not listen on {addr}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let (child, addr) = spawn_listening("moto_server", |port| {
+            let mut command = Command::new(&bin);
+            command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            command
+        });
         Self { child, addr }
     }
 
@@ -112,6 +95,30 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts the server that `command` (given a free port) makes, and waits
+/// until it listens on 127.0.0.1: the child and its address.
+fn spawn_listening(what: &str, command: impl FnOnce(u16) -> Command) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = command(port)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(child.try_wait().unwrap().is_none(), "{what} exited");
+        assert!(Instant::now() < deadline, "{what} did not listen on {addr}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, addr)
 }
 
 /// `lightproof ARGS` with test credentials for `endpoint` and nothing from
@@ -375,14 +382,7 @@ fn a_large_original_goes_up_in_parts_and_comes_back_byte_for_byte() {
     let (shoot, site) = (dir.path().join("shoot"), dir.path().join("site"));
     std::fs::create_dir_all(&shoot).unwrap();
     // Noise does not compress: a PNG of about 17 MB.
-    let mut state = 0x9e3779b97f4a7c15u64;
-    let noise = image::RgbImage::from_fn(2800, 2000, |_, _| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        image::Rgb([state as u8, (state >> 8) as u8, (state >> 16) as u8])
-    });
-    noise.save(shoot.join("noise.png")).unwrap();
+    noise_png(&shoot.join("noise.png"), 2800, 2000, 0x9e3779b97f4a7c15);
     build_ok(&shoot, &site, &["--quiet", "--downloads"]);
     let biggest = served(&site)
         .into_iter()
@@ -902,27 +902,14 @@ impl S3sFs {
         for bucket in buckets {
             std::fs::create_dir(root.path().join(bucket)).unwrap();
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = Command::new(&bin)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", Self::KEY, "--secret-key", Self::SECRET])
-            .arg(root.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start s3s-fs");
-        let addr = format!("127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(child.try_wait().unwrap().is_none(), "s3s-fs exited");
-            assert!(Instant::now() < deadline, "s3s-fs did not listen on {addr}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let (child, addr) = spawn_listening("s3s-fs", |port| {
+            let mut command = Command::new(&bin);
+            command
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--access-key", Self::KEY, "--secret-key", Self::SECRET])
+                .arg(root.path());
+            command
+        });
         Self { child, addr, root }
     }
 

@@ -284,8 +284,9 @@ fn list_folder(root: &Path) -> Result<Vec<SiteFile>, SiteFilesError> {
     Ok(files)
 }
 
-/// `path` relative to `root`, `/`-separated.
-fn site_name(root: &Path, path: &Path) -> Option<String> {
+/// `path` relative to `root`, `/`-separated; `None` for a name that is
+/// not UTF-8 (lightproof never writes one).
+pub(crate) fn site_name(root: &Path, path: &Path) -> Option<String> {
     let parts: Option<Vec<&str>> = path
         .strip_prefix(root)
         .ok()?

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Condition, RemoteError, RemoteObject, Version};
 use crate::site::atomic::{self, is_temp_file};
+use crate::site::files::site_name;
 
 pub struct Folder {
     root: PathBuf,
@@ -50,7 +51,7 @@ impl Folder {
             if !entry.file_type().is_file() || is_temp_file(&entry.file_name().to_string_lossy()) {
                 continue;
             }
-            let Some(name) = relative_name(&self.root, entry.path()) else {
+            let Some(name) = site_name(&self.root, entry.path()) else {
                 continue;
             };
             let meta = entry
@@ -151,16 +152,4 @@ fn version_of(meta: &fs::Metadata) -> Version {
         e_tag: Some(format!("{:x}-{modified:x}-{inode:x}", meta.len())),
         version: None,
     }
-}
-
-/// `path` relative to `root`, `/`-separated; `None` for a name that is not
-/// UTF-8 (lightproof never writes one).
-fn relative_name(root: &Path, path: &Path) -> Option<String> {
-    let parts: Option<Vec<&str>> = path
-        .strip_prefix(root)
-        .ok()?
-        .components()
-        .map(|part| part.as_os_str().to_str())
-        .collect();
-    Some(parts?.join("/"))
 }
