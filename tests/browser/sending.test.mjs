@@ -223,7 +223,7 @@ for (const kind of [...BROWSERS, 'webkit']) {
       }
     });
 
-    test('keyboard only: Enter confirms, Escape closes with nothing lost, and the focus comes back', { skip: kind === 'webkit' }, async () => {
+    test('keyboard only: Enter confirms, Escape closes with nothing lost, and the focus comes back', async () => {
       const p = await browser.newPage();
       try {
         await p.goto(small.server.url);
