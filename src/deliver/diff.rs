@@ -6,7 +6,8 @@
 //!
 //! Invariant: uploading in the order given never leaves the live site
 //! pointing at a file that is not there yet. Blobs (`b/…`) come first, then
-//! the page and the viewer, and the header last (`gallery.bin.js`, then
+//! their offline copies (`b/….js`, which verify refuses without their blob),
+//! then the page and the viewer, and the header last (`gallery.bin.js`, then
 //! `gallery.bin`): the header names the manifest, which names the blobs.
 //! Deletes come after every upload, and old blobs are only deleted once the
 //! new header no longer names them.
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::format::HEADER_FILE;
 use crate::site::files::{SiteFile, SiteFiles, SiteFilesError};
 use crate::site::names::{in_blob_dir, MARKER_FILE};
+use crate::site::offline;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -70,8 +72,8 @@ pub fn diff(old: &SiteFiles, new: &SiteFiles) -> Result<Diff, DiffError> {
             .map(|(file, _)| file.clone()),
     );
     upload.sort_by(|a, b| {
-        upload_rank(&a.name)
-            .cmp(&upload_rank(&b.name))
+        UploadStep::of(&a.name)
+            .cmp(&UploadStep::of(&b.name))
             .then(a.name.cmp(&b.name))
     });
     let kept: BTreeSet<&str> = new_files.iter().map(|file| file.name.as_str()).collect();
@@ -101,17 +103,36 @@ fn listed(site: &SiteFiles) -> Result<Vec<SiteFile>, DiffError> {
         .collect())
 }
 
-/// 0 for blobs, 1 for the page and viewer, 2 for header copies such as
-/// `gallery.bin.js`, 3 for `gallery.bin`.
-pub(crate) fn upload_rank(name: &str) -> u8 {
-    if in_blob_dir(name) {
-        0
-    } else if name == HEADER_FILE {
-        3
-    } else if name.starts_with(&format!("{HEADER_FILE}.")) {
-        2
-    } else {
-        1
+/// When a file goes up, in the order of the steps: a file is only named by
+/// files of later steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum UploadStep {
+    /// An encrypted file in `b/` (or anything else there but a copy).
+    Blob,
+    /// The offline copy of a blob: `b/NAME.js`, `b/NAME.3.js`.
+    BlobCopy,
+    /// The page, the viewer and whatever else is not the header.
+    Page,
+    /// `gallery.bin.js` and its parts.
+    HeaderCopy,
+    /// `gallery.bin`.
+    Header,
+}
+
+impl UploadStep {
+    pub(crate) fn of(name: &str) -> UploadStep {
+        if in_blob_dir(name) {
+            match offline::part_of(name) {
+                Some(_) => UploadStep::BlobCopy,
+                None => UploadStep::Blob,
+            }
+        } else if name == HEADER_FILE {
+            UploadStep::Header
+        } else if name.starts_with(&format!("{HEADER_FILE}.")) {
+            UploadStep::HeaderCopy
+        } else {
+            UploadStep::Page
+        }
     }
 }
 
@@ -135,25 +156,29 @@ fn digest(site: &SiteFiles, name: &str) -> Result<[u8; 32], DiffError> {
 
 #[cfg(test)]
 mod tests {
-    use super::upload_rank;
+    use super::UploadStep;
 
     #[test]
-    fn blobs_go_up_first_and_the_header_last() {
+    fn blobs_go_up_first_then_their_copies_and_the_header_last() {
         let mut names = [
             "gallery.bin",
             "viewer.wasm",
             "b/zzz.js",
+            "b/aaa.js",
+            "b/zzz",
             "gallery.bin.js",
             "index.html",
             "b/aaa",
             "bogus/file",
             "_headers",
         ];
-        names.sort_by_key(|name| (upload_rank(name), *name));
+        names.sort_by_key(|name| (UploadStep::of(name), *name));
         assert_eq!(
             names,
             [
                 "b/aaa",
+                "b/zzz",
+                "b/aaa.js",
                 "b/zzz.js",
                 "_headers",
                 "bogus/file",

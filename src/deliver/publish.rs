@@ -30,11 +30,12 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::diff::upload_rank;
+use super::diff::UploadStep;
 use crate::format::{BLOB_DIR, HEADER_FILE};
 use crate::site::files::{SiteFile, SiteFiles, SiteFilesError};
 use crate::site::hosting::{cache_control, content_type, is_served, ROOT_FILES};
 use crate::site::names::{in_blob_dir, is_blob_name};
+use crate::site::offline;
 use crate::site::remote::{Condition, Headers, Remote, RemoteError, RemoteObject, Version};
 
 #[derive(Debug, thiserror::Error)]
@@ -135,8 +136,8 @@ pub fn plan(site: &Path, remote: &Remote) -> Result<Plan, PublishError> {
         }
     }
     plan.upload.sort_by(|a, b| {
-        upload_rank(&a.path)
-            .cmp(&upload_rank(&b.path))
+        UploadStep::of(&a.path)
+            .cmp(&UploadStep::of(&b.path))
             .then(a.path.cmp(&b.path))
     });
     for (name, object) in there {
@@ -193,17 +194,18 @@ pub fn publish(
     progress: &dyn Progress,
 ) -> Result<Published, PublishError> {
     let cleaned_up = remote.abort_unfinished()?;
-    let (before_switch, switch): (Vec<_>, Vec<_>) = plan
-        .upload
-        .iter()
-        .partition(|upload| upload_rank(&upload.path) < 2);
-    let (blobs, others): (Vec<_>, Vec<_>) = before_switch
-        .into_iter()
-        .partition(|upload| upload_rank(&upload.path) == 0);
     let target = remote.describe();
     let upload = |step: &&PlannedUpload| upload_one(site, remote, &target, step, progress);
-    in_parallel(&blobs, jobs, upload)?;
-    in_parallel(&others, jobs, upload)?;
+    let in_step = |wanted: &[UploadStep]| -> Vec<&PlannedUpload> {
+        plan.upload
+            .iter()
+            .filter(|upload| wanted.contains(&UploadStep::of(&upload.path)))
+            .collect()
+    };
+    for step in [UploadStep::Blob, UploadStep::BlobCopy, UploadStep::Page] {
+        in_parallel(&in_step(&[step]), jobs, upload)?;
+    }
+    let switch = in_step(&[UploadStep::HeaderCopy, UploadStep::Header]);
     switch_header(remote, &switch, upload)?;
     in_parallel(&plan.delete, jobs, |stale| {
         remote.delete(&stale.path)?;
@@ -230,7 +232,7 @@ fn switch_header(
     switch: &[&PlannedUpload],
     upload: impl Fn(&&PlannedUpload) -> Result<(), PublishError>,
 ) -> Result<(), PublishError> {
-    let header_copy = crate::site::offline::part_name(HEADER_FILE, 0);
+    let header_copy = offline::part_name(HEADER_FILE, 0);
     let (copies, headers): (Vec<&&PlannedUpload>, Vec<&&PlannedUpload>) =
         switch.iter().partition(|step| step.path == header_copy);
     if !copies.is_empty() {
@@ -334,24 +336,13 @@ fn in_parallel<T: Sync>(
 /// blob, or an offline part of either (`NAME.js`, `NAME.2.js`). Anything
 /// else under the prefix is left alone.
 fn is_gallery_file(name: &str) -> bool {
-    let stem = offline_stem(name).unwrap_or(name);
+    let stem = offline::part_of(name).map_or(name, |(file, _)| file);
     if ROOT_FILES.contains(&stem) {
         return true;
     }
     stem.strip_prefix(BLOB_DIR)
         .and_then(|rest| rest.strip_prefix('/'))
         .is_some_and(is_blob_name)
-}
-
-/// `NAME` of an offline part `NAME.js` or `NAME.<index>.js`.
-fn offline_stem(name: &str) -> Option<&str> {
-    let stem = name.strip_suffix(".js")?;
-    match stem.rsplit_once('.') {
-        Some((before, index)) if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(before)
-        }
-        _ => Some(stem),
-    }
 }
 
 /// Whether `name` has the same bytes in the site and in `remote`.
