@@ -564,7 +564,7 @@ fn a_publish_killed_at_random_moments_leaves_a_gallery_that_verifies_and_the_nex
     let rounds: usize = std::env::var("LIGHTPROOF_KILL_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(6);
+        .unwrap_or(4);
     eprintln!(
         "kill test: seed {seed} (LIGHTPROOF_KILL_SEED={seed} replays it), {rounds} rounds per host"
     );
