@@ -71,11 +71,7 @@ pub fn diff(old: &SiteFiles, new: &SiteFiles) -> Result<Diff, DiffError> {
             .filter(|(_, differs)| *differs)
             .map(|(file, _)| file.clone()),
     );
-    upload.sort_by(|a, b| {
-        UploadStep::of(&a.name)
-            .cmp(&UploadStep::of(&b.name))
-            .then(a.name.cmp(&b.name))
-    });
+    upload.sort_by(|a, b| UploadStep::order(&a.name, &b.name));
     let kept: BTreeSet<&str> = new_files.iter().map(|file| file.name.as_str()).collect();
     let delete = old_files
         .into_keys()
@@ -128,11 +124,21 @@ impl UploadStep {
             }
         } else if name == HEADER_FILE {
             UploadStep::Header
-        } else if name.starts_with(&format!("{HEADER_FILE}.")) {
+        } else if name
+            .strip_prefix(HEADER_FILE)
+            .is_some_and(|rest| rest.starts_with('.'))
+        {
             UploadStep::HeaderCopy
         } else {
             UploadStep::Page
         }
+    }
+
+    /// The upload order of two site files: by step, then by name.
+    pub(crate) fn order(a: &str, b: &str) -> std::cmp::Ordering {
+        UploadStep::of(a)
+            .cmp(&UploadStep::of(b))
+            .then_with(|| a.cmp(b))
     }
 }
 
@@ -172,7 +178,7 @@ mod tests {
             "bogus/file",
             "_headers",
         ];
-        names.sort_by_key(|name| (UploadStep::of(name), *name));
+        names.sort_by(|a, b| UploadStep::order(a, b));
         assert_eq!(
             names,
             [

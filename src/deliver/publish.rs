@@ -135,11 +135,8 @@ pub fn plan(site: &Path, remote: &Remote) -> Result<Plan, PublishError> {
             }),
         }
     }
-    plan.upload.sort_by(|a, b| {
-        UploadStep::of(&a.path)
-            .cmp(&UploadStep::of(&b.path))
-            .then(a.path.cmp(&b.path))
-    });
+    plan.upload
+        .sort_by(|a, b| UploadStep::order(&a.path, &b.path));
     for (name, object) in there {
         if is_gallery_file(&name) {
             plan.delete.push(PlannedDelete {

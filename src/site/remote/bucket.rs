@@ -36,6 +36,27 @@ pub const PART_BYTES: u64 = 8 << 20;
 /// Tries of a single put whose failure object_store does not retry.
 const CONDITIONAL_TRIES: u32 = 3;
 
+/// Runs `attempt` until it succeeds, fails in a way `worth_retrying`
+/// refuses, or `retries` retries are spent, sleeping `pause(n)` before
+/// retry n (from 0). For the requests object_store does not retry itself.
+fn retried<T, E>(
+    retries: u32,
+    pause: impl Fn(u32) -> Duration,
+    worth_retrying: impl Fn(&E) -> bool,
+    mut attempt: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    let mut retry = 0;
+    loop {
+        match attempt() {
+            Err(error) if retry < retries && worth_retrying(&error) => {
+                std::thread::sleep(pause(retry));
+                retry += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
 /// How to reach a bucket, beyond its URL.
 #[derive(Debug, Clone)]
 pub struct Connection {
@@ -280,28 +301,22 @@ impl Bucket {
             ..PutOptions::default()
         };
         let payload = PutPayload::from(contents);
-        let put = || {
-            self.runtime.block_on(self.store.put_opts(
-                &self.path(name),
-                payload.clone(),
-                options.clone(),
-            ))
-        };
-        let mut attempt = 0;
-        let put = loop {
-            // object_store retries server errors, but not a conditional put
-            // cut off or timed out (it may have landed): try again here. A
-            // try that meets its own landed write gets AlreadyExists or
-            // Precondition, which publish tells from someone else's write
-            // by the bytes.
-            match put() {
-                Err(object_store::Error::Generic { .. }) if attempt < CONDITIONAL_TRIES - 1 => {
-                    std::thread::sleep(Duration::from_millis(250 << (2 * attempt)));
-                    attempt += 1;
-                }
-                other => break other,
-            }
-        };
+        // object_store retries server errors, but not a conditional put cut
+        // off or timed out (it may have landed): try again here. A try that
+        // meets its own landed write gets AlreadyExists or Precondition,
+        // which publish tells from someone else's write by the bytes.
+        let put = retried(
+            CONDITIONAL_TRIES - 1,
+            |attempt| Duration::from_millis(250 << (2 * attempt)),
+            |error| matches!(error, object_store::Error::Generic { .. }),
+            || {
+                self.runtime.block_on(self.store.put_opts(
+                    &self.path(name),
+                    payload.clone(),
+                    options.clone(),
+                ))
+            },
+        );
         put.map_err(|error| self.refused("the upload of", name, error))?;
         on_bytes(bytes);
         Ok(())
@@ -386,16 +401,12 @@ impl Bucket {
     pub fn abort_unfinished(&self) -> Result<usize, RemoteError> {
         // The one request sent without object_store, so retried here as it
         // retries its own: a read, safe to send again.
-        let mut attempt = 0;
-        let under_way = loop {
-            match self.runtime.block_on(self.uploads_under_way()) {
-                Err(_) if attempt < self.retries => {
-                    std::thread::sleep(Duration::from_millis((100 << attempt.min(6)) as u64));
-                    attempt += 1;
-                }
-                other => break other,
-            }
-        }
+        let under_way = retried(
+            self.retries as u32,
+            |attempt| Duration::from_millis(100 << attempt.min(6)),
+            |_| true,
+            || self.runtime.block_on(self.uploads_under_way()),
+        )
         .map_err(|reason| RemoteError::Unreachable {
             target: self.describe(),
             reason,
