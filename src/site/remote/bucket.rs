@@ -474,7 +474,15 @@ impl Bucket {
     }
 
     pub fn delete(&self, name: &str) -> Result<(), RemoteError> {
-        match self.runtime.block_on(self.store.delete(&self.path(name))) {
+        // object_store sends a delete as a POST (DeleteObjects) and does not
+        // retry one cut off or timed out; a delete is safe to send again.
+        let deleted = retried(
+            CONDITIONAL_TRIES - 1,
+            |attempt| Duration::from_millis(250 << (2 * attempt)),
+            |error| matches!(error, object_store::Error::Generic { .. }),
+            || self.runtime.block_on(self.store.delete(&self.path(name))),
+        );
+        match deleted {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(self.refused("deleting", name, error)),
         }
