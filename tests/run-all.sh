@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 sudo=""; [[ $(id -u) == 0 ]] || sudo="sudo"
 
-STAGES=(lint supply-chain rust fuzz wasm browser)
+STAGES=(lint rust wasm supply-chain browser fuzz)
 
 usage() {
     cat <<'EOF'
@@ -15,33 +15,39 @@ Usage: tests/run-all.sh [--no-install] [STAGE...]
 
 Runs the named stages in the order below (all of them by default), after
 installing the Debian packages they need. Each stage prints its wall time,
-and a table of every stage's time ends the run.
+and a table of every stage's time ends the run. Every stage is CPU work
+and the machine has few cores, so the builds that later stages need run in
+the background while the Rust tests compile, and the browser tests run
+beside the Rust tests; a stage's time is then what was left of it.
 
 Stages:
   lint          cargo fmt --check; clippy on every target (-D warnings): in the
                 rust stage's test build when that stage runs (one compile for
                 both), else cargo clippy
-  supply-chain  cargo deny: bans, licences, sources and RustSec advisories,
-                with a positive control (cargo-deny is built once into
-                target/tools)
   rust          Rust unit and integration tests (the real binary), with the
                 part of the benchmark corpus that the fidelity tests read
                 (made once into target/test-corpus, while the tests compile)
                 and the publish tests' S3 servers (moto from PyPI into
                 target/tools/moto, s3s-fs from crates.io into target/tools,
                 once each)
-  fuzz          every fuzz target (tests/fuzz/run.sh), LIGHTPROOF_FUZZ_SECONDS
-                per target
   wasm          a fresh build of the viewer compared byte for byte with the
                 committed themes/default/static/viewer.wasm (built in the
                 background while the rust stage compiles, when it runs)
+  supply-chain  cargo deny: bans, licences, sources and RustSec advisories,
+                with a positive control (cargo-deny is built once into
+                target/tools/cargo-deny, in the background from the start)
   browser       end-to-end tests in headless Chromium, Firefox ESR and WebKit
                 (WebKitGTK's MiniBrowser under Xvfb), on the test build's
                 binary (target/debug/lightproof), three files at a time,
                 longest first, with their temporary files in /dev/shm when
-                it has 4 GiB free; their npm packages install (npm ci,
-                skipped when node_modules is from this package-lock.json) in
-                the background from the start
+                it has 4 GiB free; they start beside the Rust tests once the
+                test build is done (their output is shown in this stage);
+                their npm packages install (npm ci, skipped when
+                node_modules is from this package-lock.json) in the
+                background from the start
+  fuzz          every fuzz target (tests/fuzz/run.sh), LIGHTPROOF_FUZZ_SECONDS
+                per target, two at a time, after the browser tests (a
+                target's budget is wall time: it gets both cores to itself)
 
 Flags:
   --no-install  skip the package step (apt-get); npm ci still runs
@@ -124,15 +130,28 @@ clippy_control() {
     echo "positive control: clippy-driver refuses clippy::len_zero"
 }
 
+# cargo-deny, built once from crates.io into target/tools/cargo-deny (inside
+# the clone). Without its own fat LTO and single codegen unit, and
+# unoptimised: they cost minutes of compiling for a tool that runs for
+# seconds. Measured side by side: the build takes 45 s at opt-level 0 and
+# 68 s at 1; its four checks here take 2.8 s unoptimised and 1.3 s at 1.
+# Built in the background from the start of the run, at a lower priority,
+# beside the test build (about a minute of CPU that otherwise ran alone
+# before it); with a cargo home and an install root of its own, as
+# s3s-fs's build, so that neither waits for another cargo's locks.
+deny=$root/target/tools/cargo-deny/bin/cargo-deny
+deny_job=""
+deny_log=$root/target/cargo-deny-install.log
+install_cargo_deny() {
+    [[ -x $deny ]] && return 0
+    CARGO_HOME=$root/target/tools/cargo-home-deny \
+        CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+        nice -n 10 cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools/cargo-deny"
+}
+
 stage_supply_chain() {
-    # Built once from crates.io into target/tools (inside the clone). Without
-    # cargo-deny's own fat LTO and single codegen unit, and unoptimised:
-    # they cost minutes of compiling for a tool that runs for seconds.
-    # Measured side by side: the build takes 45 s at opt-level 0 and 68 s
-    # at 1; its four checks here take 2.8 s unoptimised and 1.3 s at 1.
-    local deny=$root/target/tools/bin/cargo-deny
-    [[ -x $deny ]] || CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
-        cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools"
+    [[ -n $deny_job ]] || start_job deny_job "$deny_log" install_cargo_deny
+    finish_job "$deny_job" "$deny_log" "cargo-deny's build (cargo install)"
     "$deny" check bans licenses sources
     # The RustSec advisory database is a git repository on github.com. When it is
     # unreachable, the snapshot in ../shared/advisory-db/ (a git bundle) is cloned
@@ -237,6 +256,7 @@ stage_rust() {
     finish_job "$moto_job" "$root/target/moto-install.log" "moto's S3 server (pip install)"
     finish_job "$s3s_job" "$root/target/s3s-install.log" "the s3s-fs S3 server (cargo install)"
     if [[ -f $corpus/SHA256SUMS ]]; then export LIGHTPROOF_CORPUS=$corpus; fi
+    if wanted browser; then start_browser_tests; fi
     cargo_test
 }
 
@@ -313,7 +333,31 @@ npm_ci() {
     echo "$want" >"$stamp"
 }
 
+# The browser tests start as soon as the test build is done, beside the
+# Rust tests (both are CPU work, and each leaves a core idle at times: the
+# Rust tests wait on killed builds, stalled proxies and slow clients, the
+# browser tests on downloads and restarts). Their output goes to a log,
+# shown by the browser stage when they end.
+browser_job=""
+browser_log=$root/target/browser-tests.log
+start_browser_tests() {
+    npm_ready
+    browser_tmpdir
+    echo "the browser tests start beside the Rust tests (their output follows in the browser stage)"
+    start_job browser_job "$browser_log" browser_tests
+}
+
 stage_browser() {
+    if [[ -z $browser_job ]]; then
+        cargo_test --no-run
+        start_browser_tests
+    fi
+    finish_job "$browser_job" "$browser_log" "the browser tests"
+}
+
+browser_tests() {
+    local started
+    started=$(date +%s)
     # Three test files at a time (node's default on 2 cores is one): each
     # waits on its browsers part of the time, and the stage leaves a core
     # idle less often (5 % idle at three, 14 % at two; measured with
@@ -324,13 +368,19 @@ stage_browser() {
     # and some dependencies again: without the dev-dependencies, their
     # features differ.) The tests check behaviour, not speed; bench/ times
     # the release build.
-    cargo_test --no-run
-    [[ -n $npm_job ]] || start_job npm_job "$npm_log" npm_ci
-    finish_job "$npm_job" "$npm_log" "npm ci (tests/browser)"
-    browser_tmpdir
     echo "temporary files (sites, browser profiles, downloads): $browser_tmp"
     TMPDIR=$browser_tmp LIGHTPROOF_BIN=$root/target/debug/lightproof LIGHTPROOF_SAMPLE=$root/sample-shoot \
         node --test --test-concurrency=3 --test-reporter=spec $(browser_test_files)
+    echo "the browser tests took $(duration $(($(date +%s) - started)))"
+}
+
+# npm ci's job, waited for once.
+npm_done=0
+npm_ready() {
+    ((npm_done)) && return 0
+    [[ -n $npm_job ]] || start_job npm_job "$npm_log" npm_ci
+    finish_job "$npm_job" "$npm_log" "npm ci (tests/browser)"
+    npm_done=1
 }
 
 # Where the browser tests keep their temporary files: a new folder in
@@ -455,6 +505,7 @@ SECONDS=0
 trap finish EXIT
 if ((install)); then run_timed packages install_packages; fi
 if wanted browser; then start_job npm_job "$npm_log" npm_ci; fi
+if wanted supply-chain; then start_job deny_job "$deny_log" install_cargo_deny; fi
 for stage in "${STAGES[@]}"; do
     if wanted "$stage"; then run_timed "$stage" "stage_${stage//-/_}"; fi
 done
