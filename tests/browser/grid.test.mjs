@@ -17,7 +17,7 @@ import { webkitSkip } from './webkit.mjs';
 // decryptions are not counted (the Worker still is).
 const webkitAbsent = webkitSkip();
 
-const ALBUMS = [['', 200], ['Reception', 80]];
+const ALBUMS = [['', 120], ['Reception', 80]];
 const MAX_TILES = 60; // in the page at once, with a phone's 390 × 800 viewport
 let tmp;
 let site;
