@@ -130,23 +130,30 @@ clippy_control() {
     echo "positive control: clippy-driver refuses clippy::len_zero"
 }
 
-# cargo-deny, built once from crates.io into target/tools/cargo-deny (inside
-# the clone). Without its own fat LTO and single codegen unit, and
-# unoptimised: they cost minutes of compiling for a tool that runs for
-# seconds. Measured side by side: the build takes 45 s at opt-level 0 and
-# 68 s at 1; its four checks here take 2.8 s unoptimised and 1.3 s at 1.
-# Built in the background from the start of the run, at a lower priority,
-# beside the test build (about a minute of CPU that otherwise ran alone
-# before it); with a cargo home and an install root of its own, as
-# s3s-fs's build, so that neither waits for another cargo's locks.
+# A tool from crates.io, CRATE at VERSION (with cargo install's ARGS),
+# built once into ROOT/bin/CRATE inside the clone. Without the crate's own
+# LTO and codegen-unit settings, and unoptimised: they cost minutes of
+# compiling for a tool the suite runs for seconds (cargo-deny, side by
+# side: 45 s to build at opt-level 0 and 68 s at 1; its four checks here
+# 2.8 s unoptimised and 1.3 s at 1). At a lower priority, beside the test
+# build, and with a cargo home of its own (HOME, in the clone): with the
+# shared one s3s-fs waited for the test build's lock on the package cache
+# and built only after it (12m26s for the rust stage).
+install_tool() { # ROOT HOME CRATE VERSION [ARGS...]
+    local install_root=$1 home=$2 crate=$3 version=$4; shift 4
+    [[ -x $install_root/bin/$crate ]] && return 0
+    CARGO_HOME=$home CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+        nice -n 10 cargo install "$crate" --locked --version "$version" "$@" --root "$install_root"
+}
+
+# cargo-deny, built in the background from the start of the run (about a
+# minute of CPU that otherwise ran alone before the test build), with an
+# install root of its own, so that it and s3s-fs never wait on each other.
 deny=$root/target/tools/cargo-deny/bin/cargo-deny
 deny_job=""
 deny_log=$root/target/cargo-deny-install.log
 install_cargo_deny() {
-    [[ -x $deny ]] && return 0
-    CARGO_HOME=$root/target/tools/cargo-home-deny \
-        CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
-        nice -n 10 cargo install cargo-deny --locked --version 0.20.2 --root "$root/target/tools/cargo-deny"
+    install_tool "$root/target/tools/cargo-deny" "$root/target/tools/cargo-home-deny" cargo-deny 0.20.2
 }
 
 stage_supply_chain() {
@@ -272,17 +279,11 @@ install_moto() {
 }
 
 # s3s-fs, the second S3 server of the publish tests (it checks SigV4
-# signatures): from crates.io into target/tools, once. 0.14.1 is the last
-# release that builds with Rust 1.95. Unoptimised and without LTO, as
-# cargo-deny: a test server for a few hundred requests. At a lower
-# priority, beside the test build, with a cargo home of its own (in the
-# clone): with the shared one it waited for the test build's lock on the
-# package cache, and built only after it (12m26s for the rust stage).
+# signatures; a test server for a few hundred requests): into
+# target/tools/bin, once. 0.14.1 is the last release that builds with Rust
+# 1.95.
 install_s3s_fs() {
-    [[ -x $root/target/tools/bin/s3s-fs ]] && return 0
-    CARGO_HOME=$root/target/tools/cargo-home \
-        CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
-        nice -n 10 cargo install s3s-fs --locked --version 0.14.1 --features binary --root "$root/target/tools"
+    install_tool "$root/target/tools" "$root/target/tools/cargo-home" s3s-fs 0.14.1 --features binary
 }
 
 fuzz_build_job=""

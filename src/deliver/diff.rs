@@ -124,10 +124,7 @@ impl UploadStep {
             }
         } else if name == HEADER_FILE {
             UploadStep::Header
-        } else if name
-            .strip_prefix(HEADER_FILE)
-            .is_some_and(|rest| rest.starts_with('.'))
-        {
+        } else if offline::part_of(name).is_some_and(|(file, _)| file == HEADER_FILE) {
             UploadStep::HeaderCopy
         } else {
             UploadStep::Page

@@ -33,8 +33,9 @@ use super::{Condition, Headers, RemoteError, RemoteObject, Version};
 pub const MULTIPART_ABOVE: u64 = 64 << 20;
 /// The size of each part but the last (S3's minimum is 5 MiB).
 pub const PART_BYTES: u64 = 8 << 20;
-/// Tries of a single put whose failure object_store does not retry.
-const CONDITIONAL_TRIES: u32 = 3;
+/// Tries of a request that object_store does not retry when it is cut off
+/// or times out (a conditional put, a delete).
+const CUT_OFF_TRIES: u32 = 3;
 
 /// Runs `attempt` until it succeeds, fails in a way `worth_retrying`
 /// refuses, or `retries` retries are spent, sleeping `pause(n)` before
@@ -305,18 +306,9 @@ impl Bucket {
         // off or timed out (it may have landed): try again here. A try that
         // meets its own landed write gets AlreadyExists or Precondition,
         // which publish tells from someone else's write by the bytes.
-        let put = retried(
-            CONDITIONAL_TRIES - 1,
-            |attempt| Duration::from_millis(250 << (2 * attempt)),
-            |error| matches!(error, object_store::Error::Generic { .. }),
-            || {
-                self.runtime.block_on(self.store.put_opts(
-                    &self.path(name),
-                    payload.clone(),
-                    options.clone(),
-                ))
-            },
-        );
+        let path = self.path(name);
+        let put = self
+            .sent_again_if_cut_off(|| self.store.put_opts(&path, payload.clone(), options.clone()));
         put.map_err(|error| self.refused("the upload of", name, error))?;
         on_bytes(bytes);
         Ok(())
@@ -473,16 +465,26 @@ impl Bucket {
         })
     }
 
+    /// Runs the request `send` makes, and sends it again (up to
+    /// CUT_OFF_TRIES in all) when object_store gives up on it without
+    /// retrying: cut off or timed out, which it reports as `Generic`.
+    fn sent_again_if_cut_off<T, F>(&self, send: impl Fn() -> F) -> Result<T, object_store::Error>
+    where
+        F: std::future::Future<Output = Result<T, object_store::Error>>,
+    {
+        retried(
+            CUT_OFF_TRIES - 1,
+            |attempt| Duration::from_millis(250 << (2 * attempt)),
+            |error| matches!(error, object_store::Error::Generic { .. }),
+            || self.runtime.block_on(send()),
+        )
+    }
+
     pub fn delete(&self, name: &str) -> Result<(), RemoteError> {
         // object_store sends a delete as a POST (DeleteObjects) and does not
         // retry one cut off or timed out; a delete is safe to send again.
-        let deleted = retried(
-            CONDITIONAL_TRIES - 1,
-            |attempt| Duration::from_millis(250 << (2 * attempt)),
-            |error| matches!(error, object_store::Error::Generic { .. }),
-            || self.runtime.block_on(self.store.delete(&self.path(name))),
-        );
-        match deleted {
+        let path = self.path(name);
+        match self.sent_again_if_cut_off(|| self.store.delete(&path)) {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(self.refused("deleting", name, error)),
         }
