@@ -108,7 +108,9 @@ async function finishedFiles(dir, count, timeout = 60_000) {
   let last = '';
   for (;;) {
     const names = (await readdir(dir)).sort();
-    const sizes = await Promise.all(names.map(async (n) => (await stat(path.join(dir, n))).size));
+    // A `.part` may be renamed between the listing and its stat: it reads
+    // as -1, and the next round lists it under its final name.
+    const sizes = await Promise.all(names.map((n) => stat(path.join(dir, n)).then((s) => s.size, () => -1)));
     const now = JSON.stringify([names, sizes]);
     if (names.length >= count && !names.some((n) => n.endsWith('.part')) && now === last) {
       return names.map((n) => path.join(dir, n));
